@@ -1,0 +1,129 @@
+//! The library's error type.
+//!
+//! Every error a user can cause names where it happened: the file, and inside it the field
+//! path (`functions[0].workload.rate_per_s`) or the line, plus what was expected. Messages
+//! are lowercase and carry no trailing period, so the CLI can print them as `error: {err}`.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong when loading or running a scenario.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be opened or read.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// A JSON document is malformed or does not match the expected shape.
+    Parse {
+        /// The document (a file path, or the name of an embedded profile).
+        origin: String,
+        /// Field path inside the document, `.` when the error is at the top.
+        field: String,
+        /// 1-based line and column of the error.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What serde reported (what was expected).
+        message: String,
+    },
+    /// A document parsed, but a value is out of range or inconsistent.
+    Invalid {
+        /// The document.
+        origin: String,
+        /// Field path inside the document.
+        field: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// A line of a data file (an arrival trace, say) is malformed.
+    Data {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What was wrong and what was expected.
+        message: String,
+    },
+    /// The output could not be written.
+    Output {
+        /// Where we were writing.
+        what: String,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, source } => write!(f, "{}: cannot read: {source}", path.display()),
+            Error::Parse {
+                origin,
+                field,
+                line,
+                column,
+                message,
+            } => write!(f, "{origin}:{line}:{column}: {field}: {message}"),
+            Error::Invalid {
+                origin,
+                field,
+                message,
+            } => write!(f, "{origin}: {field}: {message}"),
+            Error::Data {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
+            Error::Output { what, source } => write!(f, "cannot write {what}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } | Error::Output { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// A validation failure inside one document, before we know which file it came from.
+///
+/// Validation code returns this; the loader that knows the file turns it into
+/// [`Error::Invalid`] with [`FieldError::in_origin`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    /// Field path, e.g. `functions[0].exec_ms.median`.
+    pub field: String,
+    /// What was wrong and what was expected.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A failure at `field`.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Attaches the document the field belongs to.
+    pub fn in_origin(self, origin: impl Into<String>) -> Error {
+        Error::Invalid {
+            origin: origin.into(),
+            field: self.field,
+            message: self.message,
+        }
+    }
+}
+
+/// Result alias for the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

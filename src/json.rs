@@ -1,0 +1,135 @@
+//! Reading JSON documents with errors that point at the field.
+//!
+//! serde alone says "invalid type at line 7 column 12"; with `serde_path_to_error` we also
+//! say which field (`functions[0].workload.rate_per_s`), which is what a user needs to fix a
+//! scenario.
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+fn field_path(path: &serde_path_to_error::Path, prefix: &str) -> String {
+    let inner = path.to_string();
+    match (prefix.is_empty(), inner == ".") {
+        (true, _) => inner,
+        (false, true) => prefix.to_owned(),
+        (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+        (false, false) => format!("{prefix}.{inner}"),
+    }
+}
+
+/// Parses `text` (the document `origin`) into `T`.
+pub(crate) fn parse<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let field = field_path(e.path(), "");
+        let inner = e.into_inner();
+        Error::Parse {
+            origin: origin.to_owned(),
+            field,
+            line: inner.line(),
+            column: inner.column(),
+            message: strip_position(&inner.to_string()),
+        }
+    })?;
+    // Trailing garbage after the document is an error too.
+    de.end().map_err(|e| Error::Parse {
+        origin: origin.to_owned(),
+        field: ".".to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: strip_position(&e.to_string()),
+    })?;
+    Ok(value)
+}
+
+/// Converts an already-parsed JSON value (an inline profile, say) found at `prefix` inside
+/// the document `origin`.
+pub(crate) fn from_value<T: DeserializeOwned>(
+    value: Value,
+    origin: &str,
+    prefix: &str,
+) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| Error::Invalid {
+        origin: origin.to_owned(),
+        field: field_path(e.path(), prefix),
+        message: strip_position(&e.into_inner().to_string()),
+    })
+}
+
+/// serde_json appends " at line L column C"; we report the position separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// Overlays `patch` onto `base`: objects merge key by key, anything else replaces.
+pub(crate) fn merge(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                match b.get_mut(k) {
+                    Some(slot) => merge(slot, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        items: Vec<Inner>,
+    }
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        rate: f64,
+    }
+
+    #[test]
+    fn errors_name_field_and_position() {
+        let text = "{\"items\": [{\"rate\": 1},\n {\"rate\": \"x\"}]}";
+        let err = parse::<Outer>(text, "s.json").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "s.json:2:13: items[1].rate: invalid type: string \"x\", expected f64"
+        );
+        let err = parse::<Outer>("{\"items\": []} x", "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("trailing characters"), "{err}");
+        let v: Value = serde_json::json!({"rate": 1, "rat": 2});
+        let err = from_value::<Inner>(v, "s.json", "items[0]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("s.json: items[0].rat: unknown field `rat`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn merge_overlays_objects() {
+        let mut base = serde_json::json!({"a": 1, "b": {"c": 2, "d": 3}});
+        merge(&mut base, &serde_json::json!({"b": {"d": 4}, "e": 5}));
+        assert_eq!(
+            base,
+            serde_json::json!({"a": 1, "b": {"c": 2, "d": 4}, "e": 5})
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! # faassim: a discrete-event simulator of FaaS platforms
+//!
+//! faassim answers "what latency will my function see under this traffic, how many cold
+//! starts, how many instances?" by simulation. A scenario (JSON) names a platform profile,
+//! functions with their runtime profiles, execution-time distributions, keep-alive policies
+//! and workloads; a run advances a priority-queue clock over arrivals, cold starts,
+//! executions and keep-alive expiries, and streams what happens into HDR histograms and
+//! counters.
+//!
+//! ## A tour
+//! - [`scenario`]: the scenario file, loading and validation ([`Scenario::load`]).
+//! - [`profile`]: runtime and platform profiles (data under `models/`, embedded).
+//! - [`dist`]: duration distributions; [`workload`]: arrival processes.
+//! - [`engine`]: the deterministic event queue; [`sim`]: the platform model and [`sim::run`].
+//! - [`metrics`] and [`report`]: what a run measures and how it is written out.
+//!
+//! ```
+//! use faassim::{Scenario, RunResult, sim};
+//! let json = r#"{
+//!   "name": "doc", "seed": 1, "duration_s": 60,
+//!   "functions": [{
+//!     "name": "api", "runtime": "nodejs",
+//!     "exec_ms": {"dist": "const", "value": 10},
+//!     "workload": {"kind": "constant", "interval_s": 1}
+//!   }]
+//! }"#;
+//! let scenario = Scenario::from_str(json, "doc.json", std::path::Path::new(".")).unwrap();
+//! let out = sim::run(&scenario, Default::default()).unwrap();
+//! let result = RunResult::new(&scenario, &out);
+//! // One request per second for a minute; only the first needs a cold start.
+//! assert_eq!(result.total.invocations, 60);
+//! assert_eq!(result.total.cold_starts, 1);
+//! ```
+#![warn(missing_docs)]
+
+pub mod dist;
+pub mod engine;
+pub mod error;
+mod json;
+pub mod metrics;
+pub mod policy;
+pub mod profile;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod sim;
+pub mod time;
+pub mod workload;
+
+pub use error::{Error, Result};
+pub use report::RunResult;
+pub use scenario::Scenario;
+pub use time::SimTime;

@@ -1,0 +1,292 @@
+//! The `faassim` command line: a thin layer over the library.
+//!
+//! It parses arguments, calls the library and prints. Results go to stdout (or `--out`);
+//! progress and errors go to stderr. Exit codes: 0 success, 2 bad input or usage, 1 when
+//! output cannot be written.
+
+use std::fs::File;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use faassim::profile::{self, StartPhase};
+use faassim::report::{JsonLinesLog, render_table};
+use faassim::rng::{self, Stream};
+use faassim::sim::{self, RunOptions};
+use faassim::workload::{TimestampReader, Workload};
+use faassim::{Error, RunResult, Scenario};
+
+/// A discrete-event simulator of FaaS / serverless platforms.
+#[derive(Debug, Parser)]
+#[command(name = "faassim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and report latency, cold starts and instances.
+    Run(RunArgs),
+    /// Check a scenario file (and the files it names) without running it.
+    Validate {
+        /// The scenario JSON file.
+        scenario: PathBuf,
+    },
+    /// List the runtime profiles shipped with faassim, with sampled cold-start percentiles.
+    Profiles {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The scenario JSON file.
+    scenario: PathBuf,
+    /// Seed for every random stream (overrides the file's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Write the results to this file instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write every request as a JSON Lines record to this file (for small runs).
+    #[arg(long)]
+    events: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Aligned text for the terminal.
+    Table,
+    /// JSON (the full result).
+    Json,
+    /// CSV: one row per function plus a total row.
+    Csv,
+}
+
+/// What went wrong, and which exit code it deserves.
+enum Failure {
+    Input(Error),
+    Output(String, io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Output { what, source } => Failure::Output(what, source),
+            other => Failure::Input(other),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => run(args),
+        Command::Validate { scenario } => validate(&scenario),
+        Command::Profiles { format } => profiles(format),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`faassim run ... | head`) is not an error.
+        Err(Failure::Output(_, e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Output(what, e)) => {
+            eprintln!("error: cannot write {what}: {e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                eprintln!("  caused by: {s}");
+                source = s.source();
+            }
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn write_output(out: Option<&Path>, text: &str) -> Result<(), Failure> {
+    match out {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| Failure::Output(path.display().to_string(), e))
+        }
+        None => {
+            let mut stdout = io::stdout().lock();
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+                .map_err(|e| Failure::Output("stdout".to_owned(), e))
+        }
+    }
+}
+
+fn progress_bar(quiet: bool) -> ProgressBar {
+    if quiet || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} simulating [{bar:40}] {percent}% of simulated time, ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
+fn run(args: RunArgs) -> Result<(), Failure> {
+    let mut scenario = Scenario::load(&args.scenario)?;
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    let bar = progress_bar(args.quiet);
+    let mut on_progress = |fraction: f64| bar.set_position((fraction * 1000.0) as u64);
+    let output = match &args.events {
+        Some(path) => {
+            let file =
+                File::create(path).map_err(|e| Failure::Output(path.display().to_string(), e))?;
+            let mut log = JsonLinesLog::new(BufWriter::new(file), path.display().to_string());
+            let out = sim::run(
+                &scenario,
+                RunOptions {
+                    log: Some(&mut log),
+                    progress: Some(&mut on_progress),
+                },
+            )?;
+            log.finish()?;
+            out
+        }
+        None => sim::run(
+            &scenario,
+            RunOptions {
+                log: None,
+                progress: Some(&mut on_progress),
+            },
+        )?,
+    };
+    bar.finish_and_clear();
+    let result = RunResult::new(&scenario, &output);
+    let text = match args.format {
+        Format::Table => render_table(&result),
+        Format::Json => result.to_json(),
+        Format::Csv => result.to_csv(),
+    };
+    write_output(args.out.as_deref(), &text)
+}
+
+fn validate(path: &Path) -> Result<(), Failure> {
+    let scenario = Scenario::load(path)?;
+    // Trace files are read lazily during a run; read them through now.
+    for f in &scenario.functions {
+        if let Workload::Timestamps { path } = &f.workload {
+            let mut reader = TimestampReader::open(path)?;
+            while reader.next()?.is_some() {}
+        }
+    }
+    let text = format!(
+        "ok: {}: scenario `{}`, platform {}, {} function(s), {} s\n",
+        path.display(),
+        scenario.name,
+        scenario.platform.name,
+        scenario.functions.len(),
+        scenario.duration.as_secs()
+    );
+    write_output(None, &text)
+}
+
+/// Samples drawn per profile for `faassim profiles`.
+const PROFILE_SAMPLES: usize = 100_000;
+
+fn profiles(format: Format) -> Result<(), Failure> {
+    let runtimes = profile::embedded_runtimes()?;
+    let mut rows = Vec::new();
+    for (i, r) in runtimes.iter().enumerate() {
+        let (kind, dist) = match &r.start {
+            StartPhase::Init(d) => ("runtime start", d),
+            StartPhase::SnapshotRestore(d) => ("snapshot restore", d),
+        };
+        let mut rng = rng::stream(0, i as u64, Stream::ColdStart);
+        let mut xs: Vec<f64> = (0..PROFILE_SAMPLES)
+            .map(|_| dist.sample(&mut rng))
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        let q = |p: f64| xs[((p * xs.len() as f64) as usize).min(xs.len() - 1)];
+        rows.push(serde_json::json!({
+            "name": r.name,
+            "phase": kind,
+            "p50_ms": (q(0.50) * 10.0).round() / 10.0,
+            "p99_ms": (q(0.99) * 10.0).round() / 10.0,
+            "mean_ms": (dist.mean() * 10.0).round() / 10.0,
+            "data_as_of": r.data_as_of,
+            "description": r.description,
+        }));
+    }
+    let text = match format {
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rows).expect("serialises")
+        ),
+        Format::Csv => {
+            let mut s = String::from("name,phase,p50_ms,p99_ms,mean_ms,data_as_of\n");
+            for r in &rows {
+                s.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    r["name"].as_str().unwrap_or(""),
+                    r["phase"].as_str().unwrap_or(""),
+                    r["p50_ms"],
+                    r["p99_ms"],
+                    r["mean_ms"],
+                    r["data_as_of"].as_str().unwrap_or("")
+                ));
+            }
+            s
+        }
+        Format::Table => {
+            let mut s = format!(
+                "{:<20} {:<17} {:>9} {:>9} {:>9}  {}\n",
+                "runtime", "phase", "p50 ms", "p99 ms", "mean ms", "data as of"
+            );
+            for r in &rows {
+                let num = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+                s.push_str(&format!(
+                    "{:<20} {:<17} {:>9.1} {:>9.1} {:>9.1}  {}\n",
+                    r["name"].as_str().unwrap_or(""),
+                    r["phase"].as_str().unwrap_or(""),
+                    num("p50_ms"),
+                    num("p99_ms"),
+                    num("mean_ms"),
+                    r["data_as_of"].as_str().unwrap_or("-"),
+                ));
+            }
+            s.push_str(&format!(
+                "\n{PROFILE_SAMPLES} samples of the start phase each. A cold start adds the platform's sandbox phase,\ncode load and the function's init (see models/README.md; `--format json` adds descriptions).\n"
+            ));
+            s
+        }
+    };
+    write_output(None, &text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,125 @@
+//! A results table for the terminal.
+
+use std::fmt::Write as _;
+
+use super::{LatencySummary, RunResult, Summary};
+
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".to_owned(),
+        Some(x) if x >= 1000.0 => format!("{x:.0}"),
+        Some(x) if x >= 10.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.2}"),
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |x| format!("{:.2}%", x * 100.0))
+}
+
+/// Groups thousands: 1234567 → "1,234,567".
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Renders a run's results as aligned text tables.
+pub fn render_table(r: &RunResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "faassim {} | scenario {} | platform {} | seed {} | {} s simulated (first {} s not measured)",
+        r.faassim_version, r.scenario, r.platform, r.seed, r.duration_s, r.warmup_s
+    );
+    let mut rows: Vec<(&str, &Summary)> =
+        r.functions.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    if rows.len() > 1 {
+        rows.push(("TOTAL", &r.total));
+    }
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(8).max(8);
+
+    let _ = writeln!(out, "\nrequests");
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:>12} {:>12} {:>10} {:>9} {:>10} {:>9}",
+        "function", "invocations", "warm", "cold", "cold %", "throttled", "evicted"
+    );
+    for (name, s) in &rows {
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>12} {:>12} {:>10} {:>9} {:>10} {:>9}",
+            name,
+            count(s.invocations),
+            count(s.warm_starts),
+            count(s.cold_starts),
+            pct(s.cold_start_ratio),
+            count(s.throttled),
+            count(s.evictions)
+        );
+    }
+
+    let _ = writeln!(out, "\nresponse time, ms (cold start + execution)");
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:<6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "function", "kind", "mean", "p50", "p90", "p99", "p99.9", "p99.99", "max"
+    );
+    for (name, s) in &rows {
+        let kinds: [(&str, &LatencySummary); 3] = [
+            ("all", &s.latency_ms),
+            ("warm", &s.warm_latency_ms),
+            ("cold", &s.cold_latency_ms),
+        ];
+        for (kind, l) in kinds {
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:<6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                name,
+                kind,
+                ms(l.mean),
+                ms(l.p50),
+                ms(l.p90),
+                ms(l.p99),
+                ms(l.p999),
+                ms(l.p9999),
+                ms(l.max)
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\ninstances (time-averaged over the measured period)");
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:>10} {:>10} {:>10} {:>12} {:>10}",
+        "function", "mean", "busy", "idle", "starting", "max"
+    );
+    for (name, s) in &rows {
+        let i = &s.instances;
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>10.2} {:>10.2} {:>10.2} {:>12.3} {:>10}",
+            name, i.mean_total, i.mean_busy, i.mean_idle, i.mean_provisioning, i.max_total
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+}
