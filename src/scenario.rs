@@ -223,6 +223,7 @@ impl ScenarioSpec {
             self.platform
                 .locate(Kind::Platform, base_dir, origin, "platform")?,
             self.platform_overrides.as_ref(),
+            origin,
         )?;
         if self.functions.is_empty() {
             return Err(inv(FieldError::new(

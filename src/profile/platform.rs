@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::Located;
 use crate::dist::{Dist, DistSpec};
-use crate::error::{FieldError, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::json;
 use crate::policy::keep_alive::{KeepAlive, KeepAliveSpec};
 
@@ -176,14 +176,42 @@ impl PlatformSpec {
 
 impl Platform {
     /// Loads a located platform document, after overlaying `overrides` (the scenario's
-    /// `platform_overrides`) onto it.
-    pub(crate) fn from_located(mut doc: Located, overrides: Option<&Value>) -> Result<Platform> {
-        let mut origin = doc.origin.clone();
+    /// `platform_overrides`, found in `scenario_origin`) onto it. An error in a field the
+    /// overrides set is reported against the scenario, where the user can fix it.
+    pub(crate) fn from_located(
+        mut doc: Located,
+        overrides: Option<&Value>,
+        scenario_origin: &str,
+    ) -> Result<Platform> {
         if let Some(patch) = overrides {
             json::merge(&mut doc.value, patch);
-            origin.push_str(" with platform_overrides");
         }
-        let spec: PlatformSpec = json::from_value(doc.value, &origin, &doc.prefix)?;
-        spec.validate(&doc.prefix).map_err(|e| e.in_origin(origin))
+        let blame = |err: Error| -> Error {
+            let Error::Invalid {
+                origin,
+                field,
+                message,
+            } = err
+            else {
+                return err;
+            };
+            let top = field.split(['.', '[']).next().unwrap_or_default();
+            match overrides.and_then(|o| o.get(top)) {
+                Some(_) => Error::Invalid {
+                    origin: scenario_origin.to_owned(),
+                    field: format!("platform_overrides.{field}"),
+                    message,
+                },
+                None => Error::Invalid {
+                    origin,
+                    field,
+                    message,
+                },
+            }
+        };
+        let spec: PlatformSpec =
+            json::from_value(doc.value, &doc.origin, &doc.prefix).map_err(blame)?;
+        spec.validate(&doc.prefix)
+            .map_err(|e| blame(e.in_origin(doc.origin.clone())))
     }
 }
