@@ -1,0 +1,213 @@
+use std::path::Path;
+use std::process::{Command, Output};
+
+use crate::common::temp_dir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_faassim");
+const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/quickstart.json");
+
+fn faassim(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs `faassim run` on `json` and returns the one-line error; asserts exit code 2.
+fn run_error(test: &str, json: &str) -> String {
+    let dir = temp_dir(test);
+    let path = dir.join("s.json");
+    std::fs::write(&path, json).unwrap();
+    let o = faassim(&["run", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
+    let err = stderr(&o);
+    assert_eq!(err.lines().count(), 1, "expected one line: {err}");
+    assert!(err.starts_with("error: ") && err.contains("s.json"), "{err}");
+    err
+}
+
+const GOOD_FUNCTION: &str = r#""name": "f", "runtime": "nodejs",
+    "exec_ms": {"dist": "const", "value": 1}"#;
+
+#[test]
+fn quickstart_prints_a_readable_table() {
+    let o = faassim(&["run", QUICKSTART]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    for needle in ["scenario quickstart", "requests", "response time", "instances", "api", "p99"] {
+        assert!(out.contains(needle), "missing `{needle}` in:\n{out}");
+    }
+}
+
+#[test]
+fn json_and_csv_outputs_are_complete() {
+    let o = faassim(&["run", QUICKSTART, "--format", "json", "--seed", "7"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["seed"], 7);
+    assert_eq!(v["scenario"], "quickstart");
+    assert!(v["faassim_version"].is_string());
+    let api = &v["functions"]["api"];
+    for key in ["invocations", "warm_starts", "cold_starts", "throttled", "cold_start_ratio"] {
+        assert!(api[key].is_number(), "{key}");
+    }
+    for group in ["latency_ms", "cold_latency_ms", "warm_latency_ms"] {
+        for stat in ["mean", "p50", "p90", "p99", "p999", "max"] {
+            assert!(api[group][stat].is_number(), "{group}.{stat}");
+        }
+    }
+    for key in ["mean_total", "mean_busy", "mean_idle", "max_total"] {
+        assert!(api["instances"][key].is_number(), "instances.{key}");
+    }
+    assert_eq!(v["total"]["invocations"], api["invocations"]);
+
+    let dir = temp_dir("cli-csv");
+    let out = dir.join("r.csv");
+    let o = faassim(&["run", QUICKSTART, "--format", "csv", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success() && o.stdout.is_empty());
+    let csv = std::fs::read_to_string(out).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "header, api, total");
+    let width = lines[0].split(',').count();
+    assert!(lines.iter().all(|l| l.split(',').count() == width));
+    assert!(lines[1].starts_with("quickstart,42,api,"));
+    assert!(lines[2].starts_with("quickstart,42,total,"));
+}
+
+#[test]
+fn events_log_has_one_line_per_request() {
+    let dir = temp_dir("cli-events");
+    std::fs::write(dir.join("a.csv"), "0\n0.1\n5\n").unwrap();
+    let s = dir.join("s.json");
+    std::fs::write(
+        &s,
+        r#"{"name": "ev", "duration_s": 10, "functions": [{"name": "f", "runtime": "python",
+            "exec_ms": {"dist": "const", "value": 100},
+            "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#,
+    )
+    .unwrap();
+    let events = dir.join("events.jsonl");
+    let o = faassim(&["run", s.to_str().unwrap(), "--events", events.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(events)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    let first = lines.iter().find(|l| l["request"] == 0).unwrap();
+    assert_eq!(first["outcome"], "cold");
+    let phases = &first["cold_start"];
+    let sum: f64 = ["sandbox_ms", "code_load_ms", "runtime_start_ms", "init_ms"]
+        .iter()
+        .map(|k| phases[k].as_f64().unwrap())
+        .sum();
+    let start = first["start_ms"].as_f64().unwrap();
+    assert!((sum - start).abs() < 1e-6, "phases sum to {sum}, execution starts at {start}");
+    assert_eq!(lines.iter().find(|l| l["request"] == 2).unwrap()["outcome"], "warm");
+}
+
+#[test]
+fn validate_and_profiles_work() {
+    let o = faassim(&["validate", QUICKSTART]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok: "));
+    let o = faassim(&["profiles"]);
+    assert!(o.status.success());
+    let out = String::from_utf8(o.stdout).unwrap();
+    for name in ["nodejs", "python", "java-snapstart", "v8-isolate", "rust"] {
+        assert!(out.lines().any(|l| l.starts_with(name)), "{name} missing");
+    }
+}
+
+#[test]
+fn works_from_any_folder() {
+    // Profiles are embedded: a scenario elsewhere resolves "nodejs" and "aws-lambda".
+    let dir = temp_dir("cli-anywhere");
+    let s = dir.join("s.json");
+    std::fs::write(
+        &s,
+        format!(r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
+            "workload": {{"kind": "poisson", "rate_per_s": 1}}}}]}}"#),
+    )
+    .unwrap();
+    let o = Command::new(BIN)
+        .args(["run", "s.json", "--format", "json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_file_is_a_one_line_error() {
+    let o = faassim(&["run", "/nonexistent/s.json"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: /nonexistent/s.json: cannot read"), "{err}");
+}
+
+#[test]
+fn malformed_json_names_line_and_column() {
+    let err = run_error("cli-malformed", "{\"name\": \"x\",\n \"duration_s\": }");
+    assert!(err.contains("s.json:2:"), "{err}");
+}
+
+#[test]
+fn unknown_runtime_lists_the_known_ones() {
+    let err = run_error(
+        "cli-runtime",
+        r#"{"name": "x", "duration_s": 10, "functions": [{"name": "f", "runtime": "pyhton",
+            "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]}"#,
+    );
+    assert!(err.contains("functions[0].runtime: unknown runtime profile `pyhton`"), "{err}");
+    assert!(err.contains("python"), "{err}");
+}
+
+#[test]
+fn negative_rate_names_the_field() {
+    let err = run_error(
+        "cli-rate",
+        &format!(r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
+            "workload": {{"kind": "poisson", "rate_per_s": -5}}}}]}}"#),
+    );
+    assert!(
+        err.contains("functions[0].workload.rate_per_s: expected a rate per second > 0, got -5"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_fields_are_errors_at_every_level() {
+    let cases = [
+        (r#""duration": 10"#, "unknown field `duration`"),
+        (r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1, "burst": 3}}]"#, "functions[0].workload: unknown field `burst`"),
+        (r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "valeu": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#, "functions[0].exec_ms: unknown field `valeu`"),
+        (r#""duration_s": 10, "platform_overrides": {"acount_concurrency": 5}, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#, "unknown field `acount_concurrency`"),
+    ];
+    for (i, (body, needle)) in cases.into_iter().enumerate() {
+        let err = run_error(&format!("cli-unknown-{i}"), &format!(r#"{{"name": "x", {body}}}"#));
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn bad_trace_line_names_file_and_line() {
+    let dir = temp_dir("cli-trace");
+    std::fs::write(dir.join("a.csv"), "0\n1\n0.5\n").unwrap();
+    let s = dir.join("s.json");
+    std::fs::write(
+        &s,
+        format!(r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
+            "workload": {{"kind": "timestamps", "path": "a.csv"}}}}]}}"#),
+    )
+    .unwrap();
+    for cmd in ["run", "validate"] {
+        let o = faassim(&[cmd, s.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(2));
+        let err = stderr(&o);
+        assert!(err.contains(&format!("{}:3: arrival times must not decrease", dir.join("a.csv").display())), "{err}");
+    }
+    assert!(Path::new(BIN).exists());
+}

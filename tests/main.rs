@@ -1,0 +1,19 @@
+//! Integration tests, compiled as one binary (faster to build and link than one per file).
+
+/// Shared helpers: building scenarios from JSON, collecting request logs.
+mod common;
+
+/// Hand-worked micro scenarios: exact counts, latencies, instance time and reuse choices.
+mod micro;
+
+/// The core against queueing theory: e^(−λT) cold starts, Erlang B, M/G/∞ and Little's law.
+mod analytic;
+
+/// Same scenario + seed ⇒ byte-identical results; streams are independent per function.
+mod determinism;
+
+/// The shipped profiles load, cite sources, and match the published figures they rest on.
+mod profiles;
+
+/// The `faassim` binary: outputs, and one-line errors with exit code 2 for bad input.
+mod cli;
