@@ -193,7 +193,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
     for f in &scenario.functions {
         if let Workload::Timestamps { path } = &f.workload {
             let mut reader = TimestampReader::open(path)?;
-            while reader.next()?.is_some() {}
+            while reader.next_time()?.is_some() {}
         }
     }
     let text = format!(

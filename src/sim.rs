@@ -215,7 +215,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
             Event::KeepAliveExpired { slot, generation } => sim.on_expiry(now, slot, generation),
         }
         events += 1;
-        if events % PROGRESS_EVERY == 0
+        if events.is_multiple_of(PROGRESS_EVERY)
             && let Some(p) = progress.as_mut()
         {
             p((now.as_secs() / scenario.duration.as_secs()).min(1.0));

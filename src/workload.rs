@@ -203,7 +203,7 @@ impl ArrivalSource {
                 *next = next.saturating_add(*interval);
                 Ok(Some(t))
             }
-            ArrivalSource::Timestamps(r) => r.next(),
+            ArrivalSource::Timestamps(r) => r.next_time(),
         }
     }
 }
@@ -235,7 +235,7 @@ impl TimestampReader {
     }
 
     /// The next time in the file, or `None` at its end.
-    pub fn next(&mut self) -> Result<Option<SimTime>> {
+    pub fn next_time(&mut self) -> Result<Option<SimTime>> {
         loop {
             self.buf.clear();
             let n = self
@@ -325,17 +325,17 @@ mod tests {
         let path = dir.join("a.csv");
         std::fs::write(&path, "# header\n0.5\n\n1.5\n1.0\n").unwrap();
         let mut r = TimestampReader::open(&path).unwrap();
-        assert_eq!(r.next().unwrap(), Some(SimTime::from_secs(0.5)));
-        assert_eq!(r.next().unwrap(), Some(SimTime::from_secs(1.5)));
-        let err = r.next().unwrap_err().to_string();
+        assert_eq!(r.next_time().unwrap(), Some(SimTime::from_secs(0.5)));
+        assert_eq!(r.next_time().unwrap(), Some(SimTime::from_secs(1.5)));
+        let err = r.next_time().unwrap_err().to_string();
         assert!(
             err.ends_with("a.csv:5: arrival times must not decrease: 1 s comes after 1.5 s"),
             "{err}"
         );
         std::fs::write(&path, "0.5\nabc\n").unwrap();
         let mut r = TimestampReader::open(&path).unwrap();
-        r.next().unwrap();
-        let err = r.next().unwrap_err().to_string();
+        r.next_time().unwrap();
+        let err = r.next_time().unwrap_err().to_string();
         assert!(
             err.ends_with("a.csv:2: expected an arrival time in seconds (a number), got `abc`"),
             "{err}"

@@ -76,7 +76,10 @@ fn throttle_ratio_is_erlang_b() {
         r#"{{"dist": "lognormal", "mu": {}, "sigma": 1}}"#,
         (1000.0f64).ln() - 0.5
     );
-    for exec in [r#"{"dist": "exponential", "mean": 1000}"#.to_owned(), lognormal] {
+    for exec in [
+        r#"{"dist": "exponential", "mean": 1000}"#.to_owned(),
+        lognormal,
+    ] {
         let json = format!(
             r#"{{"name": "erlang", "seed": {{seed}}, "duration_s": 2100, "warmup_s": 100,
               "functions": [{{"name": "f", "runtime": "nodejs", "max_concurrency": {c},
@@ -95,7 +98,10 @@ fn throttle_ratio_is_erlang_b() {
         let nearest = (erlang_b(c + 1, rate * mean_s) - expected)
             .abs()
             .min((erlang_b(c - 1, rate * mean_s) - expected).abs());
-        assert!(4.0 * se < nearest / 2.0, "se {se} too large to tell c±1 apart");
+        assert!(
+            4.0 * se < nearest / 2.0,
+            "se {se} too large to tell c±1 apart"
+        );
     }
 }
 
@@ -120,7 +126,10 @@ fn unlimited_pool_is_m_g_infinity_and_littles_law_holds() {
         "mean busy {got}, expected λE[S] = {expected} ± {}",
         4.0 * se
     );
-    assert!(4.0 * se < 0.05 * expected, "se {se} too large to detect a 5 % error");
+    assert!(
+        4.0 * se < 0.05 * expected,
+        "se {se} too large to detect a 5 % error"
+    );
 
     // Little's law on one run, with the boundary effect bounded: requests in flight at the
     // window's edges are at most max_total at each edge, each for at most the longest

@@ -23,7 +23,10 @@ fn run_error(test: &str, json: &str) -> String {
     assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(&o));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "expected one line: {err}");
-    assert!(err.starts_with("error: ") && err.contains("s.json"), "{err}");
+    assert!(
+        err.starts_with("error: ") && err.contains("s.json"),
+        "{err}"
+    );
     err
 }
 
@@ -35,7 +38,14 @@ fn quickstart_prints_a_readable_table() {
     let o = faassim(&["run", QUICKSTART]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = String::from_utf8(o.stdout).unwrap();
-    for needle in ["scenario quickstart", "requests", "response time", "instances", "api", "p99"] {
+    for needle in [
+        "scenario quickstart",
+        "requests",
+        "response time",
+        "instances",
+        "api",
+        "p99",
+    ] {
         assert!(out.contains(needle), "missing `{needle}` in:\n{out}");
     }
 }
@@ -49,7 +59,13 @@ fn json_and_csv_outputs_are_complete() {
     assert_eq!(v["scenario"], "quickstart");
     assert!(v["faassim_version"].is_string());
     let api = &v["functions"]["api"];
-    for key in ["invocations", "warm_starts", "cold_starts", "throttled", "cold_start_ratio"] {
+    for key in [
+        "invocations",
+        "warm_starts",
+        "cold_starts",
+        "throttled",
+        "cold_start_ratio",
+    ] {
         assert!(api[key].is_number(), "{key}");
     }
     for group in ["latency_ms", "cold_latency_ms", "warm_latency_ms"] {
@@ -64,7 +80,14 @@ fn json_and_csv_outputs_are_complete() {
 
     let dir = temp_dir("cli-csv");
     let out = dir.join("r.csv");
-    let o = faassim(&["run", QUICKSTART, "--format", "csv", "--out", out.to_str().unwrap()]);
+    let o = faassim(&[
+        "run",
+        QUICKSTART,
+        "--format",
+        "csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success() && o.stdout.is_empty());
     let csv = std::fs::read_to_string(out).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
@@ -88,7 +111,13 @@ fn events_log_has_one_line_per_request() {
     )
     .unwrap();
     let events = dir.join("events.jsonl");
-    let o = faassim(&["run", s.to_str().unwrap(), "--events", events.to_str().unwrap(), "-q"]);
+    let o = faassim(&[
+        "run",
+        s.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+        "-q",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let lines: Vec<serde_json::Value> = std::fs::read_to_string(events)
         .unwrap()
@@ -104,8 +133,14 @@ fn events_log_has_one_line_per_request() {
         .map(|k| phases[k].as_f64().unwrap())
         .sum();
     let start = first["start_ms"].as_f64().unwrap();
-    assert!((sum - start).abs() < 1e-6, "phases sum to {sum}, execution starts at {start}");
-    assert_eq!(lines.iter().find(|l| l["request"] == 2).unwrap()["outcome"], "warm");
+    assert!(
+        (sum - start).abs() < 1e-6,
+        "phases sum to {sum}, execution starts at {start}"
+    );
+    assert_eq!(
+        lines.iter().find(|l| l["request"] == 2).unwrap()["outcome"],
+        "warm"
+    );
 }
 
 #[test]
@@ -128,8 +163,10 @@ fn works_from_any_folder() {
     let s = dir.join("s.json");
     std::fs::write(
         &s,
-        format!(r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
-            "workload": {{"kind": "poisson", "rate_per_s": 1}}}}]}}"#),
+        format!(
+            r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
+            "workload": {{"kind": "poisson", "rate_per_s": 1}}}}]}}"#
+        ),
     )
     .unwrap();
     let o = Command::new(BIN)
@@ -145,7 +182,10 @@ fn missing_file_is_a_one_line_error() {
     let o = faassim(&["run", "/nonexistent/s.json"]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.starts_with("error: /nonexistent/s.json: cannot read"), "{err}");
+    assert!(
+        err.starts_with("error: /nonexistent/s.json: cannot read"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -161,7 +201,10 @@ fn unknown_runtime_lists_the_known_ones() {
         r#"{"name": "x", "duration_s": 10, "functions": [{"name": "f", "runtime": "pyhton",
             "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]}"#,
     );
-    assert!(err.contains("functions[0].runtime: unknown runtime profile `pyhton`"), "{err}");
+    assert!(
+        err.contains("functions[0].runtime: unknown runtime profile `pyhton`"),
+        "{err}"
+    );
     assert!(err.contains("python"), "{err}");
 }
 
@@ -169,8 +212,10 @@ fn unknown_runtime_lists_the_known_ones() {
 fn negative_rate_names_the_field() {
     let err = run_error(
         "cli-rate",
-        &format!(r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
-            "workload": {{"kind": "poisson", "rate_per_s": -5}}}}]}}"#),
+        &format!(
+            r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
+            "workload": {{"kind": "poisson", "rate_per_s": -5}}}}]}}"#
+        ),
     );
     assert!(
         err.contains("functions[0].workload.rate_per_s: expected a rate per second > 0, got -5"),
@@ -182,12 +227,24 @@ fn negative_rate_names_the_field() {
 fn unknown_fields_are_errors_at_every_level() {
     let cases = [
         (r#""duration": 10"#, "unknown field `duration`"),
-        (r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1, "burst": 3}}]"#, "functions[0].workload: unknown field `burst`"),
-        (r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "valeu": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#, "functions[0].exec_ms: unknown field `valeu`"),
-        (r#""duration_s": 10, "platform_overrides": {"acount_concurrency": 5}, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#, "unknown field `acount_concurrency`"),
+        (
+            r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1, "burst": 3}}]"#,
+            "functions[0].workload: unknown field `burst`",
+        ),
+        (
+            r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "valeu": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#,
+            "functions[0].exec_ms: unknown field `valeu`",
+        ),
+        (
+            r#""duration_s": 10, "platform_overrides": {"acount_concurrency": 5}, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#,
+            "unknown field `acount_concurrency`",
+        ),
     ];
     for (i, (body, needle)) in cases.into_iter().enumerate() {
-        let err = run_error(&format!("cli-unknown-{i}"), &format!(r#"{{"name": "x", {body}}}"#));
+        let err = run_error(
+            &format!("cli-unknown-{i}"),
+            &format!(r#"{{"name": "x", {body}}}"#),
+        );
         assert!(err.contains(needle), "{err}");
     }
 }
@@ -199,15 +256,39 @@ fn bad_trace_line_names_file_and_line() {
     let s = dir.join("s.json");
     std::fs::write(
         &s,
-        format!(r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
-            "workload": {{"kind": "timestamps", "path": "a.csv"}}}}]}}"#),
+        format!(
+            r#"{{"name": "x", "duration_s": 10, "functions": [{{{GOOD_FUNCTION},
+            "workload": {{"kind": "timestamps", "path": "a.csv"}}}}]}}"#
+        ),
     )
     .unwrap();
     for cmd in ["run", "validate"] {
         let o = faassim(&[cmd, s.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(2));
         let err = stderr(&o);
-        assert!(err.contains(&format!("{}:3: arrival times must not decrease", dir.join("a.csv").display())), "{err}");
+        assert!(
+            err.contains(&format!(
+                "{}:3: arrival times must not decrease",
+                dir.join("a.csv").display()
+            )),
+            "{err}"
+        );
     }
     assert!(Path::new(BIN).exists());
+}
+
+/// Every scenario shipped in `experiments/` loads, and every trace it names is well formed.
+#[test]
+fn shipped_experiments_validate() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let o = faassim(&["validate", path.to_str().unwrap()]);
+            assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+            n += 1;
+        }
+    }
+    assert!(n >= 4);
 }

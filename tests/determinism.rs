@@ -1,6 +1,6 @@
 use crate::common::*;
-use faassim::sim::{self, RunOptions};
 use faassim::report::JsonLinesLog;
+use faassim::sim::{self, RunOptions};
 use faassim::{RunResult, Scenario};
 
 const QUICKSTART: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/experiments/quickstart.json");
@@ -53,6 +53,9 @@ fn functions_have_independent_streams() {
     let a2 = serde_json::to_string(&r2.functions[0].1).unwrap();
     assert_eq!(a1, a2, "function a changed when only b's keep-alive did");
     let (b1, b2) = (&r1.functions[1].1, &r2.functions[1].1);
-    assert_eq!(b1.invocations, b2.invocations, "b's arrivals changed with its keep-alive");
+    assert_eq!(
+        b1.invocations, b2.invocations,
+        "b's arrivals changed with its keep-alive"
+    );
     assert!(b2.cold_starts > b1.cold_starts);
 }

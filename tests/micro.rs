@@ -44,11 +44,20 @@ fn hand_worked_trace_gives_exact_counts_latencies_and_instance_time() {
     let (r, recs) = run_logged(&s);
     let t = &r.total;
     assert_eq!(
-        (t.invocations, t.warm_starts, t.cold_starts, t.throttled, t.evictions),
+        (
+            t.invocations,
+            t.warm_starts,
+            t.cold_starts,
+            t.throttled,
+            t.evictions
+        ),
         (6, 2, 4, 0, 3)
     );
     assert_eq!(t.cold_start_ratio, Some(4.0 / 6.0));
-    assert_close(t.latency_ms.mean.unwrap(), (4.0 * 700.0 + 2.0 * 500.0) / 6.0);
+    assert_close(
+        t.latency_ms.mean.unwrap(),
+        (4.0 * 700.0 + 2.0 * 500.0) / 6.0,
+    );
     assert_eq!(t.latency_ms.max, Some(700.0));
     assert_eq!(t.warm_latency_ms.p99, Some(500.0));
     assert_eq!(t.cold_latency_ms.p50, Some(700.0));
@@ -72,7 +81,13 @@ fn hand_worked_trace_gives_exact_counts_latencies_and_instance_time() {
     assert_eq!(recs.len(), expect.len());
     for (rec, (arrival, inst, start, end, outcome)) in recs.iter().zip(expect) {
         assert_eq!(
-            (rec.arrival_ns, rec.instance, rec.start_ns, rec.end_ns, rec.outcome),
+            (
+                rec.arrival_ns,
+                rec.instance,
+                rec.start_ns,
+                rec.end_ns,
+                rec.outcome
+            ),
             (arrival, Some(inst), Some(start), end, outcome),
             "{rec:?}"
         );
@@ -96,7 +111,10 @@ fn reuse_before_expiry_pushes_the_deadline() {
     // 11.600000001 and is evicted 5 s later, inside the 35 s horizon.
     let s = trace_scenario(&dir, "0\n5.4\n10.900000001\n", "");
     let r = run(&s);
-    assert_eq!((r.total.cold_starts, r.total.warm_starts, r.total.evictions), (2, 1, 2));
+    assert_eq!(
+        (r.total.cold_starts, r.total.warm_starts, r.total.evictions),
+        (2, 1, 2)
+    );
 }
 
 /// Requests arriving before `warmup_s` are simulated (they warm the instance) but not counted.
@@ -106,7 +124,14 @@ fn warmup_requests_are_simulated_but_not_measured() {
     let s = trace_scenario(&dir, "0\n1\n6\n", r#""warmup_s": 2,"#);
     let (r, recs) = run_logged(&s);
     // 0 is cold, 1 warm (both unmeasured); 6 is warm (idle since 1.5, deadline 6.5).
-    assert_eq!((r.total.invocations, r.total.warm_starts, r.total.cold_starts), (1, 1, 0));
+    assert_eq!(
+        (
+            r.total.invocations,
+            r.total.warm_starts,
+            r.total.cold_starts
+        ),
+        (1, 1, 0)
+    );
     assert_eq!(
         recs.iter().map(|r| r.measured).collect::<Vec<_>>(),
         vec![false, false, true]
@@ -191,7 +216,10 @@ fn account_limit_throttles_and_counts_only_in_flight_instances() {
     );
     let (r, recs) = run_logged(&s);
     let t = &r.total;
-    assert_eq!((t.invocations, t.cold_starts, t.warm_starts, t.throttled), (4, 2, 1, 1));
+    assert_eq!(
+        (t.invocations, t.cold_starts, t.warm_starts, t.throttled),
+        (4, 2, 1, 1)
+    );
     assert_eq!(t.throttle_ratio, Some(0.25));
     assert_eq!(recs[2].outcome, Outcome::Throttled);
     assert_eq!((recs[2].instance, recs[2].end_ns), (None, 200 * MS));
@@ -241,9 +269,15 @@ fn composed_cold_start_sums_its_phases() {
         "memory_mb": {"min": 128, "max": 1024, "default": 128}}"#;
     let cases = [
         // runtime start 145, init 20, package 2 MB: 90 + 70 + 145 + 20
-        (r#"{"name": "r", "runtime_start_ms": {"dist": "const", "value": 145}}"#, 325),
+        (
+            r#"{"name": "r", "runtime_start_ms": {"dist": "const", "value": 145}}"#,
+            325,
+        ),
         // snapshot restore 700 replaces start and init: 90 + 70 + 700
-        (r#"{"name": "s", "snapshot_restore_ms": {"dist": "const", "value": 700}}"#, 860),
+        (
+            r#"{"name": "s", "snapshot_restore_ms": {"dist": "const", "value": 700}}"#,
+            860,
+        ),
         // the runtime's own sandbox (0) replaces the platform's: 0 + 70 + 5 + 20
         (
             r#"{"name": "i", "runtime_start_ms": {"dist": "const", "value": 5}, "sandbox_ms": {"dist": "const", "value": 0}}"#,
@@ -282,12 +316,23 @@ fn every_request_ends_in_exactly_one_outcome() {
     );
     let (r, recs) = run_logged(&s);
     for (name, f) in &r.functions {
-        assert_eq!(f.invocations, f.warm_starts + f.cold_starts + f.throttled, "{name}");
-        assert!(f.throttled > 0 || name == "c", "{name} should hit its limit");
+        assert_eq!(
+            f.invocations,
+            f.warm_starts + f.cold_starts + f.throttled,
+            "{name}"
+        );
+        assert!(
+            f.throttled > 0 || name == "c",
+            "{name} should hit its limit"
+        );
     }
     // One log line per request, ids 0..n, each once.
     assert_eq!(recs.len() as u64, r.total.invocations);
-    assert!(recs.iter().enumerate().all(|(i, rec)| rec.request == i as u64));
+    assert!(
+        recs.iter()
+            .enumerate()
+            .all(|(i, rec)| rec.request == i as u64)
+    );
     // Constant arrivals every 0.5 s over [0, 600): exactly 1,200.
     assert_eq!(r.functions[2].1.invocations, 1200);
 }

@@ -5,12 +5,15 @@ use faassim::rng::{self, Stream};
 #[test]
 fn every_model_file_is_embedded() {
     for (kind, folder) in [(Kind::Runtime, "runtimes"), (Kind::Platform, "platforms")] {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(folder);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("models")
+            .join(folder);
         let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
             .unwrap()
             .filter_map(|e| {
                 let p = e.unwrap().path();
-                (p.extension()? == "json").then(|| p.file_stem().unwrap().to_str().unwrap().to_owned())
+                (p.extension()? == "json")
+                    .then(|| p.file_stem().unwrap().to_str().unwrap().to_owned())
             })
             .collect();
         on_disk.sort();
@@ -25,9 +28,20 @@ fn runtime_profiles_load_and_cite_sources() {
     let runtimes = profile::embedded_runtimes().unwrap();
     let names: Vec<&str> = runtimes.iter().map(|r| r.name.as_str()).collect();
     for required in [
-        "nodejs", "python", "java", "java-snapstart", "v8-isolate", "go", "rust", "dotnet", "ruby",
+        "nodejs",
+        "python",
+        "java",
+        "java-snapstart",
+        "v8-isolate",
+        "go",
+        "rust",
+        "dotnet",
+        "ruby",
     ] {
-        assert!(names.contains(&required), "missing runtime profile {required}");
+        assert!(
+            names.contains(&required),
+            "missing runtime profile {required}"
+        );
     }
     for (r, (file, _)) in runtimes.iter().zip(Kind::Runtime.embedded()) {
         assert_eq!(&r.name, file);
@@ -53,14 +67,14 @@ fn quantiles(d: &faassim::dist::Dist, seed: u64) -> (f64, f64) {
 fn runtime_profiles_match_published_percentiles() {
     // (profile, data p50 ms, data p99 ms)
     let published = [
-        ("nodejs", 144.7, 219.0),    // nodejs22.x x86_64
-        ("java", 243.5, 602.7),      // java21 x86_64
+        ("nodejs", 144.7, 219.0),          // nodejs22.x x86_64
+        ("java", 243.5, 602.7),            // java21 x86_64
         ("java-snapstart", 780.0, 1305.0), // java21 SnapStart restore, 2025-07..10
-        ("dotnet", 260.8, 717.5),    // dotnet10 x86_64
-        ("go", 50.6, 73.5),          // provided.al2023 x86_64
-        ("rust", 16.2, 50.1),        // provided.al2023 x86_64
-        ("ruby", 229.9, 503.3),      // ruby3.4 x86_64
-        ("python", 92.9, 181.3),     // python3.13 x86_64 (p50 of 3.12 is 86.8)
+        ("dotnet", 260.8, 717.5),          // dotnet10 x86_64
+        ("go", 50.6, 73.5),                // provided.al2023 x86_64
+        ("rust", 16.2, 50.1),              // provided.al2023 x86_64
+        ("ruby", 229.9, 503.3),            // ruby3.4 x86_64
+        ("python", 92.9, 181.3),           // python3.13 x86_64 (p50 of 3.12 is 86.8)
     ];
     let runtimes = profile::embedded_runtimes().unwrap();
     for (i, (name, p50, p99)) in published.into_iter().enumerate() {
@@ -69,8 +83,14 @@ fn runtime_profiles_match_published_percentiles() {
             StartPhase::Init(d) | StartPhase::SnapshotRestore(d) => d,
         };
         let (m50, m99) = quantiles(d, i as u64);
-        assert!((m50 / p50 - 1.0).abs() < 0.05, "{name}: model p50 {m50:.1} vs data {p50}");
-        assert!((m99 / p99 - 1.0).abs() < 0.15, "{name}: model p99 {m99:.1} vs data {p99}");
+        assert!(
+            (m50 / p50 - 1.0).abs() < 0.05,
+            "{name}: model p50 {m50:.1} vs data {p50}"
+        );
+        assert!(
+            (m99 / p99 - 1.0).abs() < 0.15,
+            "{name}: model p99 {m99:.1} vs data {p99}"
+        );
     }
 }
 
