@@ -66,6 +66,15 @@ fn strip_position(message: &str) -> String {
     }
 }
 
+/// `prefix.field`, or `field` alone at the top of a document.
+pub(crate) fn join_path(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{prefix}.{field}")
+    }
+}
+
 /// Overlays `patch` onto `base`: objects merge key by key, anything else replaces.
 pub(crate) fn merge(base: &mut Value, patch: &Value) {
     match (base, patch) {

@@ -12,9 +12,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use faassim::profile::{self, StartPhase};
+use faassim::profile;
 use faassim::report::{JsonLinesLog, render_table};
-use faassim::rng::{self, Stream};
 use faassim::sim::{self, RunOptions};
 use faassim::workload::{TimestampReader, Workload};
 use faassim::{Error, RunResult, Scenario};
@@ -211,68 +210,57 @@ fn validate(path: &Path) -> Result<(), Failure> {
 const PROFILE_SAMPLES: usize = 100_000;
 
 fn profiles(format: Format) -> Result<(), Failure> {
-    let runtimes = profile::embedded_runtimes()?;
-    let mut rows = Vec::new();
-    for (i, r) in runtimes.iter().enumerate() {
-        let (kind, dist) = match &r.start {
-            StartPhase::Init(d) => ("runtime start", d),
-            StartPhase::SnapshotRestore(d) => ("snapshot restore", d),
-        };
-        let mut rng = rng::stream(0, i as u64, Stream::ColdStart);
-        let mut xs: Vec<f64> = (0..PROFILE_SAMPLES)
-            .map(|_| dist.sample(&mut rng))
-            .collect();
-        xs.sort_by(f64::total_cmp);
-        let q = |p: f64| xs[((p * xs.len() as f64) as usize).min(xs.len() - 1)];
-        rows.push(serde_json::json!({
-            "name": r.name,
-            "phase": kind,
-            "p50_ms": (q(0.50) * 10.0).round() / 10.0,
-            "p99_ms": (q(0.99) * 10.0).round() / 10.0,
-            "mean_ms": (dist.mean() * 10.0).round() / 10.0,
-            "data_as_of": r.data_as_of,
-            "description": r.description,
-        }));
-    }
+    let platform = profile::embedded_platform("aws-lambda")?;
+    let rows = profile::summarise_runtimes(&platform, PROFILE_SAMPLES)?;
     let text = match format {
         Format::Json => format!(
             "{}\n",
             serde_json::to_string_pretty(&rows).expect("serialises")
         ),
         Format::Csv => {
-            let mut s = String::from("name,phase,p50_ms,p99_ms,mean_ms,data_as_of\n");
+            let mut s = String::from(
+                "name,phase,start_p50_ms,start_p99_ms,cold_start_p50_ms,cold_start_p99_ms,data_as_of\n",
+            );
             for r in &rows {
                 s.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    r["name"].as_str().unwrap_or(""),
-                    r["phase"].as_str().unwrap_or(""),
-                    r["p50_ms"],
-                    r["p99_ms"],
-                    r["mean_ms"],
-                    r["data_as_of"].as_str().unwrap_or("")
+                    "{},{},{},{},{},{},{}\n",
+                    r.name,
+                    r.phase,
+                    r.start_p50_ms,
+                    r.start_p99_ms,
+                    r.cold_start_p50_ms,
+                    r.cold_start_p99_ms,
+                    r.data_as_of.as_deref().unwrap_or("")
                 ));
             }
             s
         }
         Format::Table => {
             let mut s = format!(
-                "{:<20} {:<17} {:>9} {:>9} {:>9}  {}\n",
-                "runtime", "phase", "p50 ms", "p99 ms", "mean ms", "data as of"
+                "{:<20} {:<17} {:>10} {:>10} {:>12} {:>12}  {}\n",
+                "runtime",
+                "start phase",
+                "phase p50",
+                "phase p99",
+                "cold p50",
+                "cold p99",
+                "data as of"
             );
             for r in &rows {
-                let num = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
                 s.push_str(&format!(
-                    "{:<20} {:<17} {:>9.1} {:>9.1} {:>9.1}  {}\n",
-                    r["name"].as_str().unwrap_or(""),
-                    r["phase"].as_str().unwrap_or(""),
-                    num("p50_ms"),
-                    num("p99_ms"),
-                    num("mean_ms"),
-                    r["data_as_of"].as_str().unwrap_or("-"),
+                    "{:<20} {:<17} {:>10.1} {:>10.1} {:>12.1} {:>12.1}  {}\n",
+                    r.name,
+                    r.phase,
+                    r.start_p50_ms,
+                    r.start_p99_ms,
+                    r.cold_start_p50_ms,
+                    r.cold_start_p99_ms,
+                    r.data_as_of.as_deref().unwrap_or("-"),
                 ));
             }
             s.push_str(&format!(
-                "\n{PROFILE_SAMPLES} samples of the start phase each. A cold start adds the platform's sandbox phase,\ncode load and the function's init (see models/README.md; `--format json` adds descriptions).\n"
+                "\nMilliseconds, from {PROFILE_SAMPLES} samples each. \"cold\" adds the {} sandbox phase (or the\nruntime's own) to the start phase; package code load and the function's init come on top\n(models/README.md). `--format json` adds each profile's description.\n",
+                platform.name
             ));
             s
         }

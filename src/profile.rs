@@ -124,6 +124,86 @@ impl ProfileRef {
     }
 }
 
+/// Loads an embedded platform profile by name.
+pub fn embedded_platform(name: &str) -> Result<Platform> {
+    let doc = ProfileRef::Name(name.to_owned()).locate(
+        Kind::Platform,
+        Path::new("."),
+        "faassim",
+        "platform",
+    )?;
+    Platform::from_located(doc, None, "faassim")
+}
+
+/// Sampled cold-start figures of one runtime profile (for `faassim profiles`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuntimeSummary {
+    /// Profile name.
+    pub name: String,
+    /// `runtime start` or `snapshot restore`.
+    pub phase: &'static str,
+    /// Median of the start phase, ms.
+    pub start_p50_ms: f64,
+    /// 99th percentile of the start phase, ms.
+    pub start_p99_ms: f64,
+    /// Median cold start on the platform (sandbox + start phase; no package, no init), ms.
+    pub cold_start_p50_ms: f64,
+    /// 99th percentile of the same, ms.
+    pub cold_start_p99_ms: f64,
+    /// Date of the data.
+    pub data_as_of: Option<String>,
+    /// What the profile models.
+    pub description: String,
+}
+
+/// Samples every embedded runtime profile `samples` times, alone and on `platform`.
+pub fn summarise_runtimes(platform: &Platform, samples: usize) -> Result<Vec<RuntimeSummary>> {
+    use crate::rng::{Stream, stream};
+    let samples = samples.max(1);
+    let runtimes = embedded_runtimes()?;
+    Ok(runtimes
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (phase, start) = match &r.start {
+                StartPhase::Init(d) => ("runtime start", d),
+                StartPhase::SnapshotRestore(d) => ("snapshot restore", d),
+            };
+            let sandbox = r.sandbox.as_ref().unwrap_or(&platform.sandbox);
+            let mut rng = stream(0, i as u64, Stream::ColdStart);
+            let mut starts = Vec::with_capacity(samples);
+            let mut colds = Vec::with_capacity(samples);
+            for _ in 0..samples {
+                let s = start.sample(&mut rng);
+                starts.push(s);
+                colds.push(s + sandbox.sample(&mut rng));
+            }
+            let (s50, s99) = median_p99(&mut starts);
+            let (c50, c99) = median_p99(&mut colds);
+            RuntimeSummary {
+                name: r.name,
+                phase,
+                start_p50_ms: s50,
+                start_p99_ms: s99,
+                cold_start_p50_ms: c50,
+                cold_start_p99_ms: c99,
+                data_as_of: r.data_as_of,
+                description: r.description,
+            }
+        })
+        .collect())
+}
+
+/// Empirical median and 99th percentile (nearest rank), rounded to 0.1 ms.
+fn median_p99(xs: &mut [f64]) -> (f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let i = ((q * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1;
+        (xs[i] * 10.0).round() / 10.0
+    };
+    (at(0.50), at(0.99))
+}
+
 /// Loads every embedded runtime profile (for `faassim profiles`).
 pub fn embedded_runtimes() -> Result<Vec<RuntimeProfile>> {
     Kind::Runtime

@@ -19,6 +19,10 @@ use crate::profile::{Kind, Platform, ProfileRef, RuntimeProfile, StartPhase};
 use crate::time::SimTime;
 use crate::workload::{Workload, WorkloadSpec};
 
+/// The longest arrival horizon: 10^10 s (317 years) leaves room in u64 nanoseconds for the
+/// requests and keep-alive timers that run past it.
+const MAX_DURATION_S: f64 = 1e10;
+
 fn default_platform() -> ProfileRef {
     ProfileRef::Name("aws-lambda".to_owned())
 }
@@ -195,10 +199,13 @@ impl ScenarioSpec {
     pub fn validate(&self, origin: &str, base_dir: &Path) -> Result<Scenario> {
         let inv = |e: FieldError| e.in_origin(origin);
         let duration = seconds(self.duration_s, "duration_s").map_err(inv)?;
-        if duration == SimTime::ZERO {
+        if duration == SimTime::ZERO || self.duration_s > MAX_DURATION_S {
             return Err(inv(FieldError::new(
                 "duration_s",
-                "expected a duration > 0",
+                format!(
+                    "expected a duration > 0 and at most {MAX_DURATION_S:e} s (nanosecond time runs out after 584 years), got {}",
+                    self.duration_s
+                ),
             )));
         }
         let warmup = seconds(self.warmup_s, "warmup_s").map_err(inv)?;

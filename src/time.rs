@@ -60,11 +60,13 @@ impl SimTime {
     }
 }
 
+/// Saturating: a sum past the end of time stays at [`SimTime::MAX`] (an absurdly long
+/// sampled duration must not wrap around to the past).
 impl Add for SimTime {
     type Output = SimTime;
     #[inline]
     fn add(self, rhs: SimTime) -> SimTime {
-        SimTime(self.0 + rhs.0)
+        SimTime(self.0.saturating_add(rhs.0))
     }
 }
 
@@ -97,5 +99,6 @@ mod tests {
         assert_eq!(SimTime(1_499).as_micros(), 1);
         assert_eq!(SimTime(1_500).as_micros(), 2);
         assert_eq!(SimTime(2_500_000).as_ms(), 2.5);
+        assert_eq!(SimTime(u64::MAX - 1) + SimTime(5), SimTime::MAX);
     }
 }

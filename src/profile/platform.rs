@@ -114,13 +114,7 @@ pub struct Platform {
 impl PlatformSpec {
     /// Validates; `prefix` is this profile's path inside its document.
     pub fn validate(&self, prefix: &str) -> Result<Platform, FieldError> {
-        let at = |f: &str| {
-            if prefix.is_empty() {
-                f.to_owned()
-            } else {
-                format!("{prefix}.{f}")
-            }
-        };
+        let at = |f: &str| json::join_path(prefix, f);
         if self.account_concurrency == 0 {
             return Err(FieldError::new(
                 at("account_concurrency"),

@@ -71,13 +71,7 @@ pub struct RuntimeProfile {
 impl RuntimeSpec {
     /// Validates; `prefix` is this profile's path inside its document.
     pub fn validate(&self, prefix: &str) -> Result<RuntimeProfile, FieldError> {
-        let at = |f: &str| {
-            if prefix.is_empty() {
-                f.to_owned()
-            } else {
-                format!("{prefix}.{f}")
-            }
-        };
+        let at = |f: &str| json::join_path(prefix, f);
         if self.name.trim().is_empty() {
             return Err(FieldError::new(at("name"), "expected a non-empty name"));
         }
