@@ -336,3 +336,27 @@ fn every_request_ends_in_exactly_one_outcome() {
     // Constant arrivals every 0.5 s over [0, 600): exactly 1,200.
     assert_eq!(r.functions[2].1.invocations, 1200);
 }
+
+/// A profile can be a file next to the scenario: a relative path resolves from the
+/// scenario's folder, and its values are used (cold start = platform sandbox 0 + 42 ms).
+#[test]
+fn profiles_given_by_path_resolve_from_the_scenario_folder() {
+    let dir = temp_dir("micro-profile-path");
+    std::fs::create_dir_all(dir.join("profiles")).unwrap();
+    std::fs::write(
+        dir.join("profiles/mine.json"),
+        r#"{"name": "mine", "runtime_start_ms": {"dist": "const", "value": 42}, "sources": ["test"]}"#,
+    )
+    .unwrap();
+    let s = scenario_in(
+        r#"{"name": "path", "duration_s": 1,
+          "platform_overrides": {"sandbox_ms": {"dist": "const", "value": 0}},
+          "functions": [{"name": "f", "runtime": "profiles/mine.json",
+            "exec_ms": {"dist": "const", "value": 1},
+            "workload": {"kind": "constant", "interval_s": 10}}]}"#,
+        &dir,
+    );
+    assert_eq!(s.functions[0].runtime, "mine");
+    let (_, recs) = run_logged(&s);
+    assert_eq!(recs[0].cold_start_ns, Some(42 * MS));
+}
