@@ -75,10 +75,16 @@ pub(crate) fn join_path(prefix: &str, field: &str) -> String {
     }
 }
 
-/// Overlays `patch` onto `base`: objects merge key by key, anything else replaces.
+/// Keys that mark an object as one tagged value (a distribution, a policy, a workload):
+/// such an object replaces what it overlays instead of merging into it, so overriding a
+/// lognormal with a constant does not leave a stray `median` behind.
+const TAGS: [&str; 3] = ["dist", "policy", "kind"];
+
+/// Overlays `patch` onto `base`: plain objects merge key by key (so one price can be
+/// changed without repeating the others); tagged objects and all other values replace.
 pub(crate) fn merge(base: &mut Value, patch: &Value) {
     match (base, patch) {
-        (Value::Object(b), Value::Object(p)) => {
+        (Value::Object(b), Value::Object(p)) if !TAGS.iter().any(|t| p.contains_key(*t)) => {
             for (k, v) in p {
                 match b.get_mut(k) {
                     Some(slot) => merge(slot, v),
