@@ -33,6 +33,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cost;
 pub mod dist;
 pub mod engine;
 pub mod error;

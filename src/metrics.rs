@@ -152,23 +152,163 @@ impl Occupancy {
     }
 }
 
+/// A count that changes over time, integrated over the whole run and over the measured
+/// window (for time averages) and with its maximum in the window.
+#[derive(Debug, Clone, Default)]
+pub struct Gauge {
+    value: u32,
+    last: SimTime,
+    area_all: u128,
+    area_window: u128,
+    max_window: u32,
+}
+
+impl Gauge {
+    /// The current value.
+    #[inline]
+    pub fn value(&self) -> u32 {
+        self.value
+    }
+
+    #[inline]
+    fn advance(&mut self, now: SimTime, start: SimTime, end: SimTime) {
+        let v = self.value as u128;
+        self.area_all += v * (now.0.saturating_sub(self.last.0)) as u128;
+        let a = self.last.max(start);
+        let b = now.min(end);
+        if b > a {
+            self.area_window += v * (b.0 - a.0) as u128;
+            self.max_window = self.max_window.max(self.value);
+        }
+        self.last = now;
+    }
+
+    /// Sets the value at `now` (window `[start, end]`).
+    #[inline]
+    pub fn set(&mut self, value: u32, now: SimTime, start: SimTime, end: SimTime) {
+        self.advance(now, start, end);
+        self.value = value;
+        if now >= start && now < end {
+            self.max_window = self.max_window.max(value);
+        }
+    }
+
+    /// Adds `delta` (may be negative) at `now`.
+    #[inline]
+    pub fn add(&mut self, delta: i32, now: SimTime, start: SimTime, end: SimTime) {
+        let v = self.value as i64 + delta as i64;
+        debug_assert!(v >= 0, "gauge below zero");
+        self.set(v.max(0) as u32, now, start, end);
+    }
+
+    /// Integrates up to `now` without changing the value.
+    pub fn close(&mut self, now: SimTime, start: SimTime, end: SimTime) {
+        self.advance(now, start, end);
+    }
+
+    /// Integral of the value over the whole run so far, value × ns.
+    pub fn area_all(&self) -> u128 {
+        self.area_all
+    }
+
+    /// Time average over a window of length `window`.
+    pub fn mean(&self, window: SimTime) -> f64 {
+        self.area_window as f64 / window.0 as f64
+    }
+
+    /// Integral over the window, value × seconds.
+    pub fn window_seconds(&self) -> f64 {
+        self.area_window as f64 / 1e9
+    }
+
+    /// Largest value in the window.
+    pub fn max(&self) -> u32 {
+        self.max_window
+    }
+}
+
+/// Instances evicted, by cause.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct Evictions {
+    /// The keep-alive policy let them go.
+    pub expiry: u64,
+    /// Memory pressure made room for another instance.
+    pub pressure: u64,
+    /// They reached the platform's maximum lifetime.
+    pub lifetime: u64,
+}
+
+impl Evictions {
+    /// All causes.
+    pub fn total(&self) -> u64 {
+        self.expiry + self.pressure + self.lifetime
+    }
+
+    /// Adds `other`.
+    pub fn add(&mut self, other: &Evictions) {
+        self.expiry += other.expiry;
+        self.pressure += other.pressure;
+        self.lifetime += other.lifetime;
+    }
+}
+
+/// Provisioned-concurrency measurements.
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionedMetrics {
+    /// Allocated instances (initialising or ready).
+    pub allocated: Gauge,
+    /// Ready instances (idle or busy).
+    pub ready: Gauge,
+    /// Busy instances.
+    pub busy: Gauge,
+    /// Scaling actions that raised the count.
+    pub scale_outs: u64,
+    /// Scaling actions that lowered it.
+    pub scale_ins: u64,
+}
+
+/// Warm-up ping counts.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct PingCounts {
+    /// Pings sent in the measured period.
+    pub pings: u64,
+    /// Pings that needed a cold start (a new instance).
+    pub cold: u64,
+    /// Pings refused by a concurrency or memory limit.
+    pub throttled: u64,
+}
+
 /// Everything measured for one function.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionMetrics {
     /// Measured arrivals.
     pub invocations: u64,
-    /// Served by an idle instance.
+    /// Served by an idle instance (on-demand or provisioned).
     pub warm_starts: u64,
     /// Served after starting a new instance.
     pub cold_starts: u64,
-    /// Rejected by a concurrency limit (HTTP 429).
+    /// Rejected by a concurrency or memory limit (HTTP 429).
     pub throttled: u64,
-    /// Instances evicted by keep-alive expiry in the window.
-    pub evictions: u64,
+    /// Served by a provisioned instance.
+    pub provisioned_served: u64,
+    /// Served on demand although the function has provisioned concurrency.
+    pub spillover: u64,
+    /// Instances evicted in the window, by cause.
+    pub evictions: Evictions,
     /// Response time of cold-started requests.
     pub cold_latency: Latency,
-    /// Response time of warm-started requests.
+    /// Response time of requests served warm by on-demand instances.
     pub warm_latency: Latency,
+    /// Response time of requests served by provisioned instances (always warm).
+    pub provisioned_latency: Latency,
     /// Duration of the cold start itself.
     pub cold_start_duration: Latency,
+    /// Provisioned concurrency.
+    pub provisioned: ProvisionedMetrics,
+    /// User requests in flight (waiting for a cold start or executing).
+    pub executions: Gauge,
+    /// Warm-up pings.
+    pub pings: PingCounts,
+    /// Billing inputs for the cost model.
+    pub usage: crate::cost::Usage,
 }

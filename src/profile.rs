@@ -13,7 +13,10 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use platform::{MemoryRange, Platform, PlatformSpec, PricingSpec};
+pub use platform::{
+    Arch, ArchPrices, BilledWhile, Billing, FreeTier, MemoryRange, Platform, PlatformSpec,
+    PricingSpec,
+};
 pub use runtime::{RuntimeProfile, RuntimeSpec, StartPhase};
 
 use crate::error::{Error, Result};

@@ -13,9 +13,11 @@ use serde::ser::SerializeMap;
 pub use events::JsonLinesLog;
 pub use table::render_table;
 
-use crate::metrics::{FunctionMetrics, Latency, Occupancy};
+use crate::cost::{self, CostBreakdown, Usage};
+use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts};
 use crate::scenario::Scenario;
 use crate::sim::RunOutput;
+use crate::time::SimTime;
 
 /// Percentiles reported for every latency distribution.
 pub const QUANTILES: [(&str, f64); 5] = [
@@ -73,18 +75,53 @@ pub struct Summary {
     pub cold_start_ratio: Option<f64>,
     /// `throttled / invocations`; null without invocations.
     pub throttle_ratio: Option<f64>,
-    /// Instances evicted by keep-alive expiry in the measured period.
+    /// Instances evicted in the measured period (all causes).
     pub evictions: u64,
+    /// The same by cause: `expiry` (keep-alive), `pressure` (memory), `lifetime`.
+    pub evictions_by_cause: Evictions,
     /// Response time (arrival to end: cold start + execution) of every served request.
     pub latency_ms: LatencySummary,
     /// Response time of cold-started requests.
     pub cold_latency_ms: LatencySummary,
     /// Response time of warm-started requests.
     pub warm_latency_ms: LatencySummary,
+    /// Response time of requests served by provisioned instances.
+    pub provisioned_latency_ms: LatencySummary,
+    /// Response time of requests served by on-demand instances (warm or cold).
+    pub on_demand_latency_ms: LatencySummary,
     /// Duration of the cold starts themselves.
     pub cold_start_duration_ms: LatencySummary,
     /// Time-averaged instance counts over the measured period.
     pub instances: InstanceSummary,
+    /// Provisioned concurrency (null without a `provisioned` policy).
+    pub provisioned: Option<ProvisionedSummary>,
+    /// Warm-up pings (null without `warmers`).
+    pub warmers: Option<PingCounts>,
+    /// What it cost, in the platform's currency (USD for the shipped profiles).
+    pub cost_usd: CostBreakdown,
+}
+
+/// Provisioned-concurrency results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProvisionedSummary {
+    /// The policy (`fixed`, `scheduled`, `target_tracking`; `mixed` in a total).
+    pub policy: &'static str,
+    /// Busy provisioned instance-time / ready provisioned instance-time, 0..=1.
+    pub utilisation: Option<f64>,
+    /// Requests served by provisioned instances.
+    pub served: u64,
+    /// Requests that spilled over to on-demand instances.
+    pub spillover: u64,
+    /// Time-averaged allocated instances.
+    pub allocated_mean: f64,
+    /// Most instances allocated at once.
+    pub allocated_max: u32,
+    /// Allocated at the end of the run.
+    pub allocated_final: u32,
+    /// Scaling actions that raised the count.
+    pub scale_outs: u64,
+    /// Scaling actions that lowered it.
+    pub scale_ins: u64,
 }
 
 /// Summary statistics of a latency distribution, milliseconds. Null when empty.
@@ -142,10 +179,37 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
 }
 
-fn summarise(m: &FunctionMetrics, occ: &Occupancy, window: crate::time::SimTime) -> Summary {
-    let mut all = m.warm_latency.clone();
-    all.merge(&m.cold_latency);
+fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
     let (prov, busy, idle) = occ.means(window);
+    let w = window.as_secs();
+    Usage {
+        provisioned_allocated_s: m.provisioned.allocated.window_seconds(),
+        instance_alive_s: (prov + busy + idle) * w,
+        instance_busy_s: (prov + busy) * w,
+        peak_executions: m.executions.max(),
+        mean_executions: m.executions.mean(window),
+        ..m.usage.clone()
+    }
+}
+
+fn latency(parts: &[&Latency]) -> LatencySummary {
+    let mut all = parts[0].clone();
+    for p in &parts[1..] {
+        all.merge(p);
+    }
+    (&all).into()
+}
+
+fn summarise(
+    m: &FunctionMetrics,
+    occ: &Occupancy,
+    window: SimTime,
+    provisioned: Option<(&'static str, u32)>,
+    has_warmers: bool,
+    cost_usd: CostBreakdown,
+) -> Summary {
+    let (prov, busy, idle) = occ.means(window);
+    let pc = &m.provisioned;
     Summary {
         invocations: m.invocations,
         warm_starts: m.warm_starts,
@@ -153,10 +217,13 @@ fn summarise(m: &FunctionMetrics, occ: &Occupancy, window: crate::time::SimTime)
         throttled: m.throttled,
         cold_start_ratio: ratio(m.cold_starts, m.cold_starts + m.warm_starts),
         throttle_ratio: ratio(m.throttled, m.invocations),
-        evictions: m.evictions,
-        latency_ms: (&all).into(),
+        evictions: m.evictions.total(),
+        evictions_by_cause: m.evictions,
+        latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency, &m.cold_latency]),
         cold_latency_ms: (&m.cold_latency).into(),
-        warm_latency_ms: (&m.warm_latency).into(),
+        warm_latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency]),
+        provisioned_latency_ms: (&m.provisioned_latency).into(),
+        on_demand_latency_ms: latency(&[&m.warm_latency, &m.cold_latency]),
         cold_start_duration_ms: (&m.cold_start_duration).into(),
         instances: InstanceSummary {
             mean_total: prov + busy + idle,
@@ -165,6 +232,22 @@ fn summarise(m: &FunctionMetrics, occ: &Occupancy, window: crate::time::SimTime)
             mean_provisioning: prov,
             max_total: occ.max_total(),
         },
+        provisioned: provisioned.map(|(policy, allocated_final)| {
+            let ready = pc.ready.window_seconds();
+            ProvisionedSummary {
+                policy,
+                utilisation: (ready > 0.0).then(|| pc.busy.window_seconds() / ready),
+                served: m.provisioned_served,
+                spillover: m.spillover,
+                allocated_mean: pc.allocated.mean(window),
+                allocated_max: pc.allocated.max(),
+                allocated_final,
+                scale_outs: pc.scale_outs,
+                scale_ins: pc.scale_ins,
+            }
+        }),
+        warmers: has_warmers.then_some(m.pings),
+        cost_usd,
     }
 }
 
@@ -172,16 +255,92 @@ impl RunResult {
     /// Summarises a run of `scenario`.
     pub fn new(scenario: &Scenario, out: &RunOutput) -> RunResult {
         let window = scenario.duration - scenario.warmup;
+        let platform = &scenario.platform;
+        let settings = &scenario.cost;
+        let usages: Vec<Usage> = out
+            .functions
+            .iter()
+            .zip(&out.occupancy)
+            .map(|(m, occ)| usage_of(m, occ, window))
+            .collect();
+        let mut functions = Vec::with_capacity(scenario.functions.len());
         let mut merged = FunctionMetrics::default();
-        for m in &out.functions {
+        let mut total_cost = CostBreakdown::default();
+        let mut fleet_load = 0.0;
+        let mut pc_policies: Vec<&'static str> = Vec::new();
+        for (i, f) in scenario.functions.iter().enumerate() {
+            let m = &out.functions[i];
+            let cost = cost::function_cost(settings, platform, f, &usages[i], window);
+            total_cost.add(&cost);
+            fleet_load += cost::fleet_load(settings, platform, f, &usages[i]);
+            let pc = f
+                .provisioned
+                .as_ref()
+                .map(|p| (p.name(), out.provisioned_final[i]));
+            if let Some((name, _)) = pc {
+                pc_policies.push(name);
+            }
+            functions.push((
+                f.name.clone(),
+                summarise(m, &out.occupancy[i], window, pc, f.warmers.is_some(), cost),
+            ));
             merged.invocations += m.invocations;
             merged.warm_starts += m.warm_starts;
             merged.cold_starts += m.cold_starts;
             merged.throttled += m.throttled;
-            merged.evictions += m.evictions;
+            merged.provisioned_served += m.provisioned_served;
+            merged.spillover += m.spillover;
+            merged.evictions.add(&m.evictions);
             merged.cold_latency.merge(&m.cold_latency);
             merged.warm_latency.merge(&m.warm_latency);
+            merged.provisioned_latency.merge(&m.provisioned_latency);
             merged.cold_start_duration.merge(&m.cold_start_duration);
+            merged.pings.pings += m.pings.pings;
+            merged.pings.cold += m.pings.cold;
+            merged.pings.throttled += m.pings.throttled;
+            let (a, b) = (&mut merged.provisioned, &m.provisioned);
+            a.scale_outs += b.scale_outs;
+            a.scale_ins += b.scale_ins;
+        }
+        if settings.free_tier
+            && let Some(p) = &platform.pricing
+        {
+            total_cost.free_tier_credit =
+                cost::free_tier_credit(p, &scenario.functions, &usages, window);
+            total_cost.total += total_cost.free_tier_credit;
+        }
+        total_cost.always_on_fleet = cost::fleet(settings, fleet_load, window);
+        let total_pc = (!pc_policies.is_empty()).then(|| {
+            let policy = if pc_policies.iter().all(|p| *p == pc_policies[0]) {
+                pc_policies[0]
+            } else {
+                "mixed"
+            };
+            (policy, out.provisioned_final.iter().sum())
+        });
+        let mut total = summarise(
+            &merged,
+            &out.total_occupancy,
+            window,
+            total_pc,
+            scenario.functions.iter().any(|f| f.warmers.is_some()),
+            total_cost,
+        );
+        // Provisioned gauges do not add across functions; sum their integrals instead.
+        if let Some(pc) = total.provisioned.as_mut() {
+            let (mut busy, mut ready, mut alloc) = (0.0, 0.0, 0.0);
+            for m in &out.functions {
+                busy += m.provisioned.busy.window_seconds();
+                ready += m.provisioned.ready.window_seconds();
+                alloc += m.provisioned.allocated.window_seconds();
+            }
+            pc.utilisation = (ready > 0.0).then(|| busy / ready);
+            pc.allocated_mean = alloc / window.as_secs();
+            pc.allocated_max = out
+                .functions
+                .iter()
+                .map(|m| m.provisioned.allocated.max())
+                .sum();
         }
         RunResult {
             faassim_version: env!("CARGO_PKG_VERSION"),
@@ -191,13 +350,8 @@ impl RunResult {
             duration_s: scenario.duration.as_secs(),
             warmup_s: scenario.warmup.as_secs(),
             events: out.events,
-            total: summarise(&merged, &out.total_occupancy, window),
-            functions: scenario
-                .functions
-                .iter()
-                .zip(out.functions.iter().zip(&out.occupancy))
-                .map(|(f, (m, occ))| (f.name.clone(), summarise(m, occ, window)))
-                .collect(),
+            total,
+            functions,
         }
     }
 
@@ -241,6 +395,22 @@ impl RunResult {
             "instances_mean_idle",
             "instances_mean_provisioning",
             "instances_max_total",
+            "evictions_expiry",
+            "evictions_pressure",
+            "evictions_lifetime",
+            "provisioned_utilisation",
+            "provisioned_served",
+            "provisioned_spillover",
+            "provisioned_allocated_mean",
+            "pings",
+            "cost_total_usd",
+            "cost_requests_usd",
+            "cost_compute_usd",
+            "cost_provisioned_usd",
+            "cost_warmers_usd",
+            "cost_free_tier_credit_usd",
+            "fleet_instances",
+            "fleet_usd",
         ] {
             header.push(col.to_owned());
         }
@@ -282,6 +452,28 @@ impl RunResult {
                 i.mean_idle.to_string(),
                 i.mean_provisioning.to_string(),
                 i.max_total.to_string(),
+                s.evictions_by_cause.expiry.to_string(),
+                s.evictions_by_cause.pressure.to_string(),
+                s.evictions_by_cause.lifetime.to_string(),
+            ]);
+            let pc = s.provisioned.as_ref();
+            cells.extend([
+                opt(pc.and_then(|p| p.utilisation)),
+                pc.map(|p| p.served.to_string()).unwrap_or_default(),
+                pc.map(|p| p.spillover.to_string()).unwrap_or_default(),
+                opt(pc.map(|p| p.allocated_mean)),
+                s.warmers.map(|w| w.pings.to_string()).unwrap_or_default(),
+            ]);
+            let c = &s.cost_usd;
+            cells.extend([
+                c.total.to_string(),
+                c.requests.to_string(),
+                c.compute.to_string(),
+                c.provisioned.to_string(),
+                c.warmers.to_string(),
+                c.free_tier_credit.to_string(),
+                c.always_on_fleet.instances.to_string(),
+                c.always_on_fleet.usd.to_string(),
             ]);
             out.push_str(&cells.join(","));
             out.push('\n');

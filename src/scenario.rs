@@ -11,11 +11,14 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::cost::CostSettings;
 use crate::dist::{Dist, DistSpec};
 use crate::error::{Error, FieldError, Result};
 use crate::json;
 use crate::policy::keep_alive::{KeepAlive, KeepAliveSpec};
-use crate::profile::{Kind, Platform, ProfileRef, RuntimeProfile, StartPhase};
+use crate::policy::provisioned::{Provisioned, ProvisionedSpec};
+use crate::policy::warmers::{Warmers, WarmersSpec};
+use crate::profile::{Arch, Kind, Platform, ProfileRef, RuntimeProfile, StartPhase};
 use crate::time::SimTime;
 use crate::workload::{Workload, WorkloadSpec};
 
@@ -52,6 +55,9 @@ pub struct ScenarioSpec {
     pub platform_overrides: Option<Value>,
     /// The functions.
     pub functions: Vec<FunctionSpec>,
+    /// Cost-model settings (free tier, always-on fleet comparison).
+    #[serde(default)]
+    pub cost: CostSettings,
 }
 
 /// Which idle instance an arriving request takes.
@@ -102,6 +108,22 @@ pub struct FunctionSpec {
     /// Which idle instance a request takes (default `mru`).
     #[serde(default)]
     pub reuse: Reuse,
+    /// Provisioned concurrency (default none).
+    #[serde(default)]
+    pub provisioned: Option<ProvisionedSpec>,
+    /// Warm-up pings (default none).
+    #[serde(default)]
+    pub warmers: Option<WarmersSpec>,
+    /// CPU architecture: `x86_64` (default) or `arm64` (sets the prices used).
+    #[serde(default)]
+    pub arch: Arch,
+    /// Share of execution and init time that is CPU-bound and scales with the memory-set
+    /// CPU share, 0..=1 (default 0: duration does not depend on memory).
+    #[serde(default)]
+    pub cpu_fraction: f64,
+    /// Memory size at which `exec_ms` and `init_ms` were measured, MB (default: `memory_mb`).
+    #[serde(default)]
+    pub reference_memory_mb: Option<u32>,
 }
 
 /// How a function's cold starts are drawn.
@@ -143,6 +165,17 @@ pub struct Function {
     pub max_concurrency: Option<u32>,
     /// Idle-instance choice.
     pub reuse: Reuse,
+    /// Provisioned concurrency.
+    pub provisioned: Option<Provisioned>,
+    /// Warm-up pings.
+    pub warmers: Option<Warmers>,
+    /// CPU architecture.
+    pub arch: Arch,
+    /// Multiplier applied to sampled execution and init times for this memory size
+    /// (1 unless `cpu_fraction` > 0 and memory differs from the reference).
+    pub duration_scale: f64,
+    /// Mean cold start, ms (greedy-dual eviction cost).
+    pub mean_cold_start_ms: f64,
 }
 
 /// A validated scenario.
@@ -160,6 +193,8 @@ pub struct Scenario {
     pub platform: Platform,
     /// The functions, in file order.
     pub functions: Vec<Function>,
+    /// Cost-model settings.
+    pub cost: CostSettings,
     /// Where the scenario came from (for messages).
     pub origin: String,
 }
@@ -265,7 +300,30 @@ impl ScenarioSpec {
                 ),
             )));
         }
+        for (i, f) in functions.iter().enumerate() {
+            let Some(p) = &f.provisioned else { continue };
+            let cap = match f.max_concurrency {
+                Some(r) => u64::from(r),
+                None => u64::from(platform.account_concurrency) - reserved,
+            };
+            if u64::from(p.max_count()) > cap {
+                return Err(inv(FieldError::new(
+                    format!("functions[{i}].provisioned"),
+                    format!(
+                        "provisioned concurrency can reach {}, more than the {cap} the function may use ({}); provisioned concurrency counts against it",
+                        p.max_count(),
+                        if f.max_concurrency.is_some() {
+                            "its max_concurrency"
+                        } else {
+                            "account concurrency left after reservations and min_unreserved_concurrency"
+                        }
+                    ),
+                )));
+            }
+        }
+        let cost = self.cost.validate().map_err(inv)?;
         Ok(Scenario {
+            cost,
             name: self.name.clone(),
             seed: self.seed,
             duration,
@@ -337,7 +395,7 @@ impl FunctionSpec {
         };
         let keep_alive = match &self.keep_alive {
             Some(k) => k.validate(&at("keep_alive")).map_err(inv)?,
-            None => platform.keep_alive,
+            None => platform.keep_alive.clone(),
         };
         if self.max_concurrency == Some(0) {
             return Err(inv(FieldError::new(
@@ -349,7 +407,64 @@ impl FunctionSpec {
             .workload
             .validate(&at("workload"), base_dir)
             .map_err(inv)?;
+        if !(0.0..=1.0).contains(&self.cpu_fraction) {
+            return Err(inv(FieldError::new(
+                at("cpu_fraction"),
+                format!("expected a fraction in [0, 1], got {}", self.cpu_fraction),
+            )));
+        }
+        let reference = self.reference_memory_mb.unwrap_or(memory_mb);
+        if reference == 0 {
+            return Err(inv(FieldError::new(
+                at("reference_memory_mb"),
+                "expected at least 1 MB",
+            )));
+        }
+        // CPU share ∝ memory (Lambda: one vCPU per 1,769 MB). Single-threaded work gains
+        // nothing past one vCPU, so the share is capped at 1 vCPU.
+        let share = |mb: u32| (f64::from(mb) / platform.mb_per_vcpu).min(1.0);
+        let duration_scale =
+            (1.0 - self.cpu_fraction) + self.cpu_fraction * share(reference) / share(memory_mb);
+        let provisioned = self
+            .provisioned
+            .as_ref()
+            .map(|p| p.validate(&at("provisioned")))
+            .transpose()
+            .map_err(inv)?;
+        let warmers = self
+            .warmers
+            .as_ref()
+            .map(|w| w.validate(&at("warmers")))
+            .transpose()
+            .map_err(inv)?;
+        let mean_cold_start_ms = match &cold_start {
+            ColdStart::Override(d) => d.mean(),
+            ColdStart::Composed {
+                sandbox,
+                code_load_ms,
+                start,
+                init,
+            } => {
+                let (s, with_init) = match start {
+                    StartPhase::Init(d) => (d.mean(), true),
+                    StartPhase::SnapshotRestore(d) => (d.mean(), false),
+                };
+                sandbox.mean()
+                    + code_load_ms
+                    + s
+                    + if with_init {
+                        init.as_ref().map_or(0.0, |d| d.mean() * duration_scale)
+                    } else {
+                        0.0
+                    }
+            }
+        };
         Ok(Function {
+            provisioned,
+            warmers,
+            arch: self.arch,
+            duration_scale,
+            mean_cold_start_ms,
             name: self.name.clone(),
             runtime: runtime.name,
             memory_mb,

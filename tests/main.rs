@@ -9,6 +9,12 @@ mod micro;
 /// The core against queueing theory: e^(−λT) cold starts, Erlang B, M/G/∞ and Little's law.
 mod analytic;
 
+/// Provisioned concurrency, keep-alive policies, memory pressure, lifetimes, warmers.
+mod policies;
+
+/// The cost model against published prices and hand computations.
+mod cost;
+
 /// Same scenario + seed ⇒ byte-identical results; streams are independent per function.
 mod determinism;
 

@@ -108,5 +108,6 @@ fn aws_lambda_profile_has_published_limits() {
     assert_eq!(p.max_timeout_s, Some(900.0));
     let pricing = p.pricing.as_ref().unwrap();
     assert_eq!(pricing.request_per_million, 0.20);
-    assert_eq!(pricing.gb_second["x86_64"], 0.0000166667);
+    assert_eq!(pricing.gb_second.x86_64, 0.0000166667);
+    assert_eq!(pricing.gb_second.arm64, Some(0.0000133334));
 }

@@ -1,4 +1,32 @@
-//! Keep-alive: how long an idle instance stays warm before it is evicted.
+//! Keep-alive: what happens to an instance when it goes idle.
+//!
+//! A policy returns a [`Decision`] each time an instance finishes a request; the platform
+//! applies it (keeps the instance until a deadline, evicts it, or evicts it and pre-warms a
+//! new one later). Policies never touch instances themselves.
+//!
+//! - `fixed`: keep for `idle_s` seconds.
+//! - `none`: evict at once (scale to zero after every request).
+//! - `hybrid_histogram`: the hybrid histogram policy of Shahrad et al., "Serverless in the
+//!   Wild" (USENIX ATC 2020), as described below.
+//!
+//! # The hybrid histogram policy, as implemented
+//! Per function, idle times (IT: from the moment the function last had no request in
+//! flight to its next arrival) go into a histogram of 1-minute bins over a 4-hour range;
+//! longer ones are counted as out of range. When an instance goes idle:
+//! - while the histogram is not representative (fewer than `min_samples` in-range idle
+//!   times, a coefficient of variation of the bin counts below `cv_threshold`, or more than
+//!   `max_out_of_range` of the idle times out of range), keep the instance for
+//!   `fallback_idle_s` (default: the 4-hour range);
+//! - otherwise take the head (`head_percentile`, 5th) and tail (`tail_percentile`, 99th)
+//!   percentiles of the histogram (at bin edges: the head's lower edge, the tail's upper
+//!   edge), shrink the head and stretch the tail by `margin` (10 %): pre-warm window
+//!   PW = head × (1 − margin), keep-alive end KA = tail × (1 + margin);
+//! - PW = 0: keep the instance until KA after it went idle; PW > 0: evict it now, start a
+//!   new instance in the background PW after it went idle, and keep that one until KA.
+//!
+//! Simplifications (documented in `docs/design.md`): the paper's ARIMA forecast for
+//! functions whose idle times fall out of range is replaced by the fixed fallback; the
+//! policy is applied per function (the paper: per application).
 
 use serde::Deserialize;
 
@@ -11,6 +39,10 @@ use crate::time::SimTime;
 pub enum KeepAliveSpec {
     /// `{"policy": "fixed", "idle_s": 600}`: evict after `idle_s` seconds idle.
     Fixed(FixedKeepAliveSpec),
+    /// `{"policy": "none"}`: evict as soon as the instance idles.
+    None(NoKeepAliveSpec),
+    /// `{"policy": "hybrid_histogram"}`: Shahrad et al. (ATC 2020), parameters defaulted.
+    HybridHistogram(HybridSpec),
 }
 
 /// Parameters of the fixed keep-alive.
@@ -21,36 +53,355 @@ pub struct FixedKeepAliveSpec {
     pub idle_s: f64,
 }
 
+/// `none` takes no parameters.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NoKeepAliveSpec {}
+
+fn d_bin_s() -> f64 {
+    60.0
+}
+fn d_range_s() -> f64 {
+    4.0 * 3600.0
+}
+fn d_head() -> f64 {
+    5.0
+}
+fn d_tail() -> f64 {
+    99.0
+}
+fn d_margin() -> f64 {
+    0.10
+}
+fn d_min_samples() -> u32 {
+    10
+}
+fn d_cv() -> f64 {
+    2.0
+}
+fn d_oob() -> f64 {
+    0.5
+}
+
+/// Parameters of the hybrid histogram policy (defaults from the paper where it gives them).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HybridSpec {
+    /// Histogram bin width, seconds (paper: 1 minute).
+    #[serde(default = "d_bin_s")]
+    pub bin_s: f64,
+    /// Histogram range, seconds (paper: 4 hours).
+    #[serde(default = "d_range_s")]
+    pub range_s: f64,
+    /// Head percentile for the pre-warm window (paper: 5th).
+    #[serde(default = "d_head")]
+    pub head_percentile: f64,
+    /// Tail percentile for the keep-alive window (paper: 99th).
+    #[serde(default = "d_tail")]
+    pub tail_percentile: f64,
+    /// Safety margin (paper: 10 %).
+    #[serde(default = "d_margin")]
+    pub margin: f64,
+    /// In-range idle times needed before the histogram is trusted (our choice).
+    #[serde(default = "d_min_samples")]
+    pub min_samples: u32,
+    /// Minimum coefficient of variation of the bin counts (paper: 2).
+    #[serde(default = "d_cv")]
+    pub cv_threshold: f64,
+    /// Largest fraction of out-of-range idle times before falling back (our choice).
+    #[serde(default = "d_oob")]
+    pub max_out_of_range: f64,
+    /// Keep-alive while not representative, seconds (default: the range).
+    #[serde(default)]
+    pub fallback_idle_s: Option<f64>,
+}
+
 /// A validated keep-alive policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum KeepAlive {
     /// Evict an instance once it has been idle this long.
     Fixed(SimTime),
+    /// Evict as soon as it idles.
+    None,
+    /// The hybrid histogram policy.
+    Hybrid(HybridParams),
+}
+
+/// Validated hybrid parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HybridParams {
+    /// Bin width.
+    pub bin: SimTime,
+    /// Number of bins.
+    pub bins: usize,
+    /// Head percentile, 0..=100.
+    pub head_percentile: f64,
+    /// Tail percentile, 0..=100.
+    pub tail_percentile: f64,
+    /// Margin, 0..1.
+    pub margin: f64,
+    /// Samples needed.
+    pub min_samples: u32,
+    /// CV threshold.
+    pub cv_threshold: f64,
+    /// Out-of-range fraction threshold.
+    pub max_out_of_range: f64,
+    /// Fallback keep-alive.
+    pub fallback: SimTime,
+}
+
+/// What to do with an instance that just went idle at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Keep it warm until this instant.
+    KeepUntil(SimTime),
+    /// Evict it now.
+    EvictNow,
+    /// Evict it now; start a new instance at `prewarm_at` and keep that one until `until`.
+    EvictAndPrewarm {
+        /// When to start the new instance.
+        prewarm_at: SimTime,
+        /// When the pre-warmed instance expires.
+        until: SimTime,
+    },
+}
+
+fn secs(v: f64, field: String, positive: bool) -> Result<SimTime, FieldError> {
+    if v.is_finite() && (v > 0.0 || (!positive && v == 0.0)) {
+        Ok(SimTime::from_secs(v))
+    } else {
+        Err(FieldError::new(
+            field,
+            format!(
+                "expected a finite number of seconds {} 0, got {v}",
+                if positive { ">" } else { ">=" }
+            ),
+        ))
+    }
+}
+
+fn fraction(v: f64, field: String, hi: f64) -> Result<f64, FieldError> {
+    if (0.0..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("expected a number in [0, {hi}], got {v}"),
+        ))
+    }
 }
 
 impl KeepAliveSpec {
     /// Validates; `field` is the spec's path for errors.
     pub fn validate(&self, field: &str) -> Result<KeepAlive, FieldError> {
+        let at = |f: &str| format!("{field}.{f}");
         match self {
-            KeepAliveSpec::Fixed(f) => {
-                if !(f.idle_s.is_finite() && f.idle_s >= 0.0) {
+            KeepAliveSpec::Fixed(f) => Ok(KeepAlive::Fixed(secs(f.idle_s, at("idle_s"), false)?)),
+            KeepAliveSpec::None(_) => Ok(KeepAlive::None),
+            KeepAliveSpec::HybridHistogram(h) => {
+                let bin = secs(h.bin_s, at("bin_s"), true)?;
+                let range = secs(h.range_s, at("range_s"), true)?;
+                let bins = (range.0 / bin.0) as usize;
+                if !(1..=100_000).contains(&bins) {
                     return Err(FieldError::new(
-                        format!("{field}.idle_s"),
-                        format!("expected a finite number of seconds >= 0, got {}", f.idle_s),
+                        at("range_s"),
+                        format!("expected range_s / bin_s between 1 and 100000, got {bins}"),
                     ));
                 }
-                Ok(KeepAlive::Fixed(SimTime::from_secs(f.idle_s)))
+                let head = fraction(h.head_percentile, at("head_percentile"), 100.0)?;
+                let tail = fraction(h.tail_percentile, at("tail_percentile"), 100.0)?;
+                if tail < head {
+                    return Err(FieldError::new(
+                        at("tail_percentile"),
+                        format!("expected at least head_percentile ({head}), got {tail}"),
+                    ));
+                }
+                let fallback = match h.fallback_idle_s {
+                    Some(s) => secs(s, at("fallback_idle_s"), false)?,
+                    None => range,
+                };
+                if !(h.cv_threshold.is_finite() && h.cv_threshold >= 0.0) {
+                    return Err(FieldError::new(
+                        at("cv_threshold"),
+                        "expected a number >= 0",
+                    ));
+                }
+                Ok(KeepAlive::Hybrid(HybridParams {
+                    bin,
+                    bins,
+                    head_percentile: head,
+                    tail_percentile: tail,
+                    margin: fraction(h.margin, at("margin"), 1.0)?,
+                    min_samples: h.min_samples,
+                    cv_threshold: h.cv_threshold,
+                    max_out_of_range: fraction(h.max_out_of_range, at("max_out_of_range"), 1.0)?,
+                    fallback,
+                }))
             }
         }
     }
 }
 
-impl KeepAlive {
-    /// When an instance that went idle at `idle_since` is due for eviction.
-    #[inline]
-    pub fn deadline(&self, idle_since: SimTime) -> SimTime {
-        match *self {
-            KeepAlive::Fixed(ttl) => idle_since.saturating_add(ttl),
+/// Per-function state of the hybrid policy: the idle-time histogram.
+#[derive(Debug, Clone, Default)]
+pub struct IdleHistogram {
+    counts: Vec<u32>,
+    in_range: u64,
+    out_of_range: u64,
+    /// (pre-warm window, keep-alive end) from the current histogram, or `None` while it is
+    /// not representative. Recomputed when a sample is added.
+    windows: Option<(SimTime, SimTime)>,
+}
+
+impl IdleHistogram {
+    /// Records one idle time.
+    pub fn record(&mut self, p: &HybridParams, idle: SimTime) {
+        if self.counts.is_empty() {
+            self.counts = vec![0; p.bins];
         }
+        let bin = (idle.0 / p.bin.0) as usize;
+        if bin < p.bins {
+            self.counts[bin] += 1;
+            self.in_range += 1;
+        } else {
+            self.out_of_range += 1;
+        }
+        self.windows = self.compute(p);
+    }
+
+    fn compute(&self, p: &HybridParams) -> Option<(SimTime, SimTime)> {
+        let total = self.in_range + self.out_of_range;
+        if self.in_range < u64::from(p.min_samples.max(1))
+            || self.out_of_range as f64 > p.max_out_of_range * total as f64
+        {
+            return None;
+        }
+        let n = self.counts.len() as f64;
+        let mean = self.in_range as f64 / n;
+        let var = self
+            .counts
+            .iter()
+            .map(|&c| (c as f64 - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        if var.sqrt() / mean < p.cv_threshold {
+            return None;
+        }
+        // The bin holding the q-th percentile: first bin whose cumulative count reaches
+        // q% of the in-range samples.
+        let bin_of = |q: f64| {
+            let need = (q / 100.0 * self.in_range as f64).max(1.0);
+            let mut cum = 0u64;
+            for (i, &c) in self.counts.iter().enumerate() {
+                cum += u64::from(c);
+                if cum as f64 >= need {
+                    return i;
+                }
+            }
+            self.counts.len() - 1
+        };
+        let head = p.bin.0 as f64 * bin_of(p.head_percentile) as f64;
+        let tail = p.bin.0 as f64 * (bin_of(p.tail_percentile) + 1) as f64;
+        Some((
+            SimTime((head * (1.0 - p.margin)).round() as u64),
+            SimTime((tail * (1.0 + p.margin)).round() as u64),
+        ))
+    }
+
+    /// The current (pre-warm, keep-alive end) windows, `None` while not representative.
+    pub fn windows(&self) -> Option<(SimTime, SimTime)> {
+        self.windows
+    }
+}
+
+impl KeepAlive {
+    /// The decision for an instance of a function with `hist` that went idle at `now`.
+    pub fn decide(&self, now: SimTime, hist: &IdleHistogram) -> Decision {
+        match self {
+            KeepAlive::Fixed(ttl) => Decision::KeepUntil(now + *ttl),
+            KeepAlive::None => Decision::EvictNow,
+            KeepAlive::Hybrid(p) => match hist.windows() {
+                None => Decision::KeepUntil(now + p.fallback),
+                Some((pw, ka)) if pw == SimTime::ZERO => Decision::KeepUntil(now + ka),
+                Some((pw, ka)) => Decision::EvictAndPrewarm {
+                    prewarm_at: now + pw,
+                    until: now + ka,
+                },
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hybrid() -> HybridParams {
+        let spec: KeepAliveSpec =
+            serde_json::from_str(r#"{"policy": "hybrid_histogram"}"#).unwrap();
+        match spec.validate("k").unwrap() {
+            KeepAlive::Hybrid(p) => p,
+            _ => unreachable!(),
+        }
+    }
+
+    /// Idle times all in the 29-minute bin: head edge 29 min, tail edge 30 min, so
+    /// PW = 29 × 0.9 = 26.1 min and KA = 30 × 1.1 = 33 min (hand-computed).
+    #[test]
+    fn windows_come_from_bin_edges_with_margin() {
+        let p = hybrid();
+        let mut h = IdleHistogram::default();
+        for i in 0..9 {
+            h.record(&p, SimTime::from_secs(29.0 * 60.0 + i as f64));
+            assert_eq!(h.windows(), None, "not representative before 10 samples");
+        }
+        h.record(&p, SimTime::from_secs(29.5 * 60.0));
+        assert_eq!(
+            h.windows(),
+            Some((
+                SimTime::from_secs(26.1 * 60.0),
+                SimTime::from_secs(33.0 * 60.0)
+            ))
+        );
+        let d = KeepAlive::Hybrid(p).decide(SimTime::ZERO, &h);
+        assert_eq!(
+            d,
+            Decision::EvictAndPrewarm {
+                prewarm_at: SimTime::from_secs(1566.0),
+                until: SimTime::from_secs(1980.0)
+            }
+        );
+    }
+
+    /// Short idle times: head in bin 0 gives PW = 0, so the instance is kept until KA.
+    #[test]
+    fn short_idle_times_keep_the_instance() {
+        let p = hybrid();
+        let mut h = IdleHistogram::default();
+        for i in 0..20 {
+            h.record(&p, SimTime::from_secs(5.0 + i as f64 * 5.0)); // 5..100 s: bins 0 and 1
+        }
+        // 99th percentile falls in bin 1 (60..120 s): KA = 120 × 1.1 = 132 s.
+        assert_eq!(
+            KeepAlive::Hybrid(p).decide(SimTime::ZERO, &h),
+            Decision::KeepUntil(SimTime::from_secs(132.0))
+        );
+    }
+
+    /// Mostly out-of-range idle times fall back to the fixed keep-alive (4 h by default).
+    #[test]
+    fn out_of_range_idle_times_fall_back() {
+        let p = hybrid();
+        let mut h = IdleHistogram::default();
+        for _ in 0..10 {
+            h.record(&p, SimTime::from_secs(60.0));
+        }
+        for _ in 0..11 {
+            h.record(&p, SimTime::from_secs(5.0 * 3600.0));
+        }
+        assert_eq!(
+            KeepAlive::Hybrid(p).decide(SimTime::ZERO, &h),
+            Decision::KeepUntil(SimTime::from_secs(4.0 * 3600.0))
+        );
     }
 }

@@ -8,7 +8,9 @@ use super::Located;
 use crate::dist::{Dist, DistSpec};
 use crate::error::{Error, FieldError, Result};
 use crate::json;
+use crate::policy::eviction::Eviction;
 use crate::policy::keep_alive::{KeepAlive, KeepAliveSpec};
+use crate::time::SimTime;
 
 /// A platform profile as written. See `models/README.md`.
 #[derive(Debug, Clone, Deserialize)]
@@ -42,6 +44,23 @@ pub struct PlatformSpec {
     /// Prices (used by the cost model).
     #[serde(default)]
     pub pricing: Option<PricingSpec>,
+    /// Memory available for instances, GB; when set, new instances that do not fit evict
+    /// idle ones (`eviction`) or are refused.
+    #[serde(default)]
+    pub memory_capacity_gb: Option<f64>,
+    /// Which idle instance memory pressure evicts first: `lru` (default) or `greedy_dual`.
+    #[serde(default)]
+    pub eviction: Eviction,
+    /// Instances are recycled after this long, seconds, even when in use (at the end of
+    /// their current request).
+    #[serde(default)]
+    pub max_instance_lifetime_s: Option<f64>,
+    /// Delay before newly requested provisioned instances start initialising, seconds.
+    #[serde(default = "d_pc_delay")]
+    pub pc_allocation_delay_s: f64,
+    /// Memory per vCPU, MB: CPU share grows with memory (Lambda: 1,769 MB = 1 vCPU).
+    #[serde(default = "d_mb_per_vcpu")]
+    pub mb_per_vcpu: f64,
     /// Citations.
     #[serde(default)]
     pub sources: Vec<String>,
@@ -62,6 +81,71 @@ pub struct MemoryRange {
     pub default: u32,
 }
 
+/// Prices of one item by CPU architecture.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ArchPrices {
+    /// x86_64 price.
+    pub x86_64: f64,
+    /// arm64 price (default: the x86_64 price).
+    #[serde(default)]
+    pub arm64: Option<f64>,
+}
+
+impl ArchPrices {
+    /// The price for `arch`.
+    pub fn get(&self, arch: Arch) -> f64 {
+        match arch {
+            Arch::X86_64 => self.x86_64,
+            Arch::Arm64 => self.arm64.unwrap_or(self.x86_64),
+        }
+    }
+}
+
+/// CPU architecture of a function.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arch {
+    /// x86_64 (default).
+    #[default]
+    X86_64,
+    /// arm64 (Graviton).
+    Arm64,
+}
+
+/// How compute is billed.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Billing {
+    /// Per request: GB-seconds of each request's billed duration (Lambda-like).
+    #[default]
+    PerRequest,
+    /// Per instance: vCPU-seconds and GB-seconds while instances exist (or are busy),
+    /// Cloud Run-like.
+    PerInstance,
+}
+
+/// Under per-instance billing, when an instance is billed.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BilledWhile {
+    /// From start to eviction ("CPU always allocated").
+    #[default]
+    Alive,
+    /// Only while starting or executing ("CPU allocated during requests").
+    Busy,
+}
+
+/// A monthly free tier.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FreeTier {
+    /// Free requests per month.
+    pub requests_per_month: f64,
+    /// Free GB-seconds per month.
+    pub gb_seconds_per_month: f64,
+}
+
 /// List prices, as published; see `models/README.md` for each field.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -70,14 +154,23 @@ pub struct PricingSpec {
     pub currency: String,
     /// Fee per million requests.
     pub request_per_million: f64,
-    /// Price of one GB-second of billed duration, by architecture (`x86_64`, `arm64`).
-    pub gb_second: Value,
+    /// `per_request` (default) or `per_instance`.
+    #[serde(default)]
+    pub billing: Billing,
+    /// Price of one GB-second (of billed duration, or of instance time), by architecture.
+    pub gb_second: ArchPrices,
+    /// Price of one vCPU-second of instance time (per-instance billing).
+    #[serde(default)]
+    pub vcpu_second: Option<f64>,
+    /// Under per-instance billing: `alive` (default) or `busy`.
+    #[serde(default)]
+    pub billed_while: BilledWhile,
     /// Provisioned-concurrency price per GB-second allocated, by architecture.
     #[serde(default)]
-    pub provisioned_gb_second: Option<Value>,
+    pub provisioned_gb_second: Option<ArchPrices>,
     /// Duration price per GB-second while running on provisioned concurrency.
     #[serde(default)]
-    pub provisioned_duration_gb_second: Option<Value>,
+    pub provisioned_duration_gb_second: Option<ArchPrices>,
     /// Billed duration is rounded up to this, ms.
     pub billing_granularity_ms: f64,
     /// Whether the init phase of a cold start is billed.
@@ -85,7 +178,15 @@ pub struct PricingSpec {
     pub init_billed: bool,
     /// Monthly free tier.
     #[serde(default)]
-    pub free_tier: Option<Value>,
+    pub free_tier: Option<FreeTier>,
+}
+
+fn d_pc_delay() -> f64 {
+    60.0
+}
+
+fn d_mb_per_vcpu() -> f64 {
+    1769.0
 }
 
 /// A validated platform.
@@ -109,6 +210,16 @@ pub struct Platform {
     pub max_timeout_s: Option<f64>,
     /// Prices.
     pub pricing: Option<PricingSpec>,
+    /// Memory capacity for instances, MB.
+    pub memory_capacity_mb: Option<f64>,
+    /// Memory-pressure eviction order.
+    pub eviction: Eviction,
+    /// Maximum instance lifetime.
+    pub max_instance_lifetime: Option<SimTime>,
+    /// Provisioned-concurrency allocation delay.
+    pub pc_allocation_delay: SimTime,
+    /// Memory per vCPU, MB.
+    pub mb_per_vcpu: f64,
 }
 
 impl PlatformSpec {
@@ -154,7 +265,52 @@ impl PlatformSpec {
                 format!("expected a number of seconds > 0, got {t}"),
             ));
         }
+        let nonneg = |v: f64, f: &str| -> Result<f64, FieldError> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(v)
+            } else {
+                Err(FieldError::new(
+                    at(f),
+                    format!("expected a number >= 0, got {v}"),
+                ))
+            }
+        };
+        let positive = |v: f64, f: &str| -> Result<f64, FieldError> {
+            if v.is_finite() && v > 0.0 {
+                Ok(v)
+            } else {
+                Err(FieldError::new(
+                    at(f),
+                    format!("expected a number > 0, got {v}"),
+                ))
+            }
+        };
+        if let Some(p) = &self.pricing {
+            nonneg(p.request_per_million, "pricing.request_per_million")?;
+            nonneg(p.gb_second.x86_64, "pricing.gb_second.x86_64")?;
+            nonneg(p.billing_granularity_ms, "pricing.billing_granularity_ms")?;
+            if p.billing == Billing::PerInstance && p.vcpu_second.is_none() {
+                return Err(FieldError::new(
+                    at("pricing.vcpu_second"),
+                    "expected a price per vCPU-second with per_instance billing",
+                ));
+            }
+        }
         Ok(Platform {
+            memory_capacity_mb: self
+                .memory_capacity_gb
+                .map(|g| positive(g, "memory_capacity_gb").map(|g| g * 1024.0))
+                .transpose()?,
+            eviction: self.eviction,
+            max_instance_lifetime: self
+                .max_instance_lifetime_s
+                .map(|l| positive(l, "max_instance_lifetime_s").map(SimTime::from_secs))
+                .transpose()?,
+            pc_allocation_delay: SimTime::from_secs(nonneg(
+                self.pc_allocation_delay_s,
+                "pc_allocation_delay_s",
+            )?),
+            mb_per_vcpu: positive(self.mb_per_vcpu, "mb_per_vcpu")?,
             name: self.name.clone(),
             account_concurrency: self.account_concurrency,
             min_unreserved_concurrency: self.min_unreserved_concurrency,

@@ -1,7 +1,8 @@
 //! The `--events` log: one JSON object per finished request, one per line.
 //!
 //! Fields: `request` (id, in arrival order), `function`, `instance` (serial number of the
-//! serving instance, in creation order; null when throttled), `arrival_ms`, `start_ms`
+//! serving instance, in creation order; null when throttled), `provisioned` (served by a
+//! provisioned instance), `ping` (a warm-up ping), `arrival_ms`, `start_ms`
 //! (execution start; null when throttled), `end_ms`, `latency_ms`, `outcome` (`warm`,
 //! `cold`, `throttled`), `measured` (false during the warm-up), and for cold starts
 //! `cold_start` with the phase durations in ms: `sandbox_ms`, `code_load_ms`, then
@@ -45,6 +46,8 @@ struct Line<'a> {
     request: u64,
     function: &'a str,
     instance: Option<u64>,
+    provisioned: bool,
+    ping: bool,
     arrival_ms: f64,
     start_ms: Option<f64>,
     end_ms: f64,
@@ -100,6 +103,8 @@ impl<W: Write> RequestLog for JsonLinesLog<W> {
             request: r.request,
             function: r.function,
             instance: r.instance,
+            provisioned: r.provisioned,
+            ping: r.ping,
             arrival_ms: r.arrival.as_ms(),
             start_ms: r.start.map(|t| t.as_ms()),
             end_ms: r.end.as_ms(),

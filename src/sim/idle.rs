@@ -41,6 +41,15 @@ impl IdleSet {
         }
     }
 
+    /// Whether no instance is idle.
+    pub(super) fn is_empty(&self) -> bool {
+        match self {
+            IdleSet::List { head, .. } => *head == NIL,
+            IdleSet::Random(v) => v.is_empty(),
+            IdleSet::Newest(set) => set.is_empty(),
+        }
+    }
+
     /// Adds `slot`, which just went idle.
     #[inline]
     pub(super) fn push(&mut self, slot: u32, instances: &mut [Instance]) {

@@ -1,0 +1,304 @@
+//! What a run costs, from its measured usage and the platform's list prices.
+//!
+//! Pay-per-use (`billing: per_request`, Lambda-like):
+//! - requests: served requests × the request fee (throttled requests are not billed);
+//! - compute: GB-seconds of billed duration at the architecture's rate; each request's
+//!   duration is rounded up to the billing granularity, and a cold start adds its init
+//!   (runtime start or snapshot restore, plus the function's init; the sandbox and code
+//!   load phases are not in Lambda's billed `Init Duration`) when `init_billed`;
+//! - provisioned: allocated provisioned GB-seconds at the provisioned rate, plus requests
+//!   served by provisioned instances at the lower provisioned duration rate;
+//! - warmers: the pings' request fees and GB-seconds, billed like any request.
+//!
+//! Per-instance (`billing: per_instance`, Cloud Run-like): compute is vCPU-seconds and
+//! GB-seconds of instance time, while instances are alive or only while they start and
+//! execute (`billed_while`); vCPUs = memory / `mb_per_vcpu`.
+//!
+//! The free tier (scenario `cost.free_tier: true`) is per account and month: the monthly
+//! allowance, prorated to the measured period, is credited once, in the total (requests and
+//! on-demand GB-seconds; it does not apply to provisioned concurrency).
+//!
+//! The always-on fleet is a comparison, not part of the total: servers of
+//! `fleet.usd_per_hour` with `fleet.vcpus` each, enough to carry the function's peak (or
+//! mean) concurrent executions × their vCPU share at `fleet.target_utilisation`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+use crate::profile::{BilledWhile, Billing, Platform, PricingSpec};
+use crate::scenario::Function;
+use crate::time::SimTime;
+
+/// Seconds in the 30-day month the free tier is prorated against.
+const MONTH_S: f64 = 30.0 * 86_400.0;
+
+/// The scenario's `cost` object.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CostSettings {
+    /// Credit the platform's monthly free tier, prorated (default false).
+    #[serde(default)]
+    pub free_tier: bool,
+    /// The always-on fleet used for comparison.
+    #[serde(default)]
+    pub fleet: FleetSpec,
+}
+
+fn d_fleet_price() -> f64 {
+    0.0416
+}
+fn d_fleet_vcpus() -> f64 {
+    2.0
+}
+fn d_fleet_util() -> f64 {
+    0.6
+}
+
+/// An always-on fleet of identical servers (default: EC2 t3.medium, 2 vCPU, $0.0416/h
+/// on-demand Linux us-east-1, as transcribed in the shared runtime-facts note, section 5).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSpec {
+    /// Price of one server per hour.
+    #[serde(default = "d_fleet_price")]
+    pub usd_per_hour: f64,
+    /// vCPUs per server.
+    #[serde(default = "d_fleet_vcpus")]
+    pub vcpus: f64,
+    /// Utilisation the fleet is sized for (0..1].
+    #[serde(default = "d_fleet_util")]
+    pub target_utilisation: f64,
+    /// Size for the `peak` (default) or `mean` concurrent load.
+    #[serde(default)]
+    pub size_for: SizeFor,
+}
+
+impl Default for FleetSpec {
+    fn default() -> Self {
+        FleetSpec {
+            usd_per_hour: d_fleet_price(),
+            vcpus: d_fleet_vcpus(),
+            target_utilisation: d_fleet_util(),
+            size_for: SizeFor::Peak,
+        }
+    }
+}
+
+/// Which load the fleet must carry.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeFor {
+    /// The most concurrent executions at any instant.
+    #[default]
+    Peak,
+    /// The time-averaged concurrent executions.
+    Mean,
+}
+
+impl CostSettings {
+    /// Validates (field paths under `cost`).
+    pub fn validate(&self) -> Result<CostSettings, FieldError> {
+        let f = &self.fleet;
+        if !(f.usd_per_hour.is_finite() && f.usd_per_hour >= 0.0) {
+            return Err(FieldError::new(
+                "cost.fleet.usd_per_hour",
+                "expected a price >= 0",
+            ));
+        }
+        if !(f.vcpus.is_finite() && f.vcpus > 0.0) {
+            return Err(FieldError::new("cost.fleet.vcpus", "expected a number > 0"));
+        }
+        if !(f.target_utilisation > 0.0 && f.target_utilisation <= 1.0) {
+            return Err(FieldError::new(
+                "cost.fleet.target_utilisation",
+                "expected a utilisation in (0, 1]",
+            ));
+        }
+        Ok(self.clone())
+    }
+}
+
+/// What one function used in the measured period, as the cost model needs it.
+#[derive(Debug, Clone, Default)]
+pub struct Usage {
+    /// Served user requests on on-demand instances.
+    pub on_demand_requests: u64,
+    /// Their billed duration (rounded, with billed init), ns.
+    pub on_demand_billed: SimTime,
+    /// Served user requests on provisioned instances.
+    pub provisioned_requests: u64,
+    /// Their billed duration (rounded), ns.
+    pub provisioned_billed: SimTime,
+    /// Pings served.
+    pub pings: u64,
+    /// Their billed duration (rounded, with billed init), ns.
+    pub pings_billed: SimTime,
+    /// Provisioned instance-time allocated, instance-seconds.
+    pub provisioned_allocated_s: f64,
+    /// Instance-seconds alive (all states).
+    pub instance_alive_s: f64,
+    /// Instance-seconds starting or executing.
+    pub instance_busy_s: f64,
+    /// Peak concurrent executions (starting or executing).
+    pub peak_executions: u32,
+    /// Mean concurrent executions.
+    pub mean_executions: f64,
+}
+
+/// The fleet a load would need.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct FleetCost {
+    /// Servers.
+    pub instances: u64,
+    /// Their cost over the measured period.
+    pub usd: f64,
+}
+
+/// A cost breakdown in the platform's currency (USD for the shipped profiles).
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct CostBreakdown {
+    /// Sum of the parts below (the fleet excluded).
+    pub total: f64,
+    /// Request fees of user requests.
+    pub requests: f64,
+    /// Compute of on-demand user requests (or instance time, per-instance billing).
+    pub compute: f64,
+    /// Provisioned concurrency: allocation plus its duration charges.
+    pub provisioned: f64,
+    /// Warm-up pings: their request fees and compute.
+    pub warmers: f64,
+    /// Free-tier credit (zero or negative; only in the total).
+    pub free_tier_credit: f64,
+    /// The always-on fleet that would carry the same load (comparison, not in `total`).
+    pub always_on_fleet: FleetCost,
+}
+
+impl CostBreakdown {
+    /// Adds `other`'s parts (the fleet is recomputed by the caller).
+    pub fn add(&mut self, other: &CostBreakdown) {
+        self.total += other.total;
+        self.requests += other.requests;
+        self.compute += other.compute;
+        self.provisioned += other.provisioned;
+        self.warmers += other.warmers;
+        self.free_tier_credit += other.free_tier_credit;
+    }
+}
+
+/// vCPUs an instance of `memory_mb` gets.
+pub fn vcpus(platform: &Platform, memory_mb: u32) -> f64 {
+    f64::from(memory_mb) / platform.mb_per_vcpu
+}
+
+/// Servers of the fleet for a load of `vcpu_load` vCPUs, and their cost over `window`.
+pub fn fleet(settings: &CostSettings, vcpu_load: f64, window: SimTime) -> FleetCost {
+    let f = &settings.fleet;
+    let instances = if vcpu_load > 0.0 {
+        (vcpu_load / (f.vcpus * f.target_utilisation) - 1e-9)
+            .ceil()
+            .max(1.0) as u64
+    } else {
+        0
+    };
+    FleetCost {
+        instances,
+        usd: instances as f64 * f.usd_per_hour * window.as_secs() / 3600.0,
+    }
+}
+
+/// The load (vCPUs) the fleet must carry for one function.
+pub fn fleet_load(settings: &CostSettings, platform: &Platform, f: &Function, u: &Usage) -> f64 {
+    let executions = match settings.fleet.size_for {
+        SizeFor::Peak => f64::from(u.peak_executions),
+        SizeFor::Mean => u.mean_executions,
+    };
+    executions * vcpus(platform, f.memory_mb)
+}
+
+/// The cost of one function (no free tier: that is credited once, in the total).
+pub fn function_cost(
+    settings: &CostSettings,
+    platform: &Platform,
+    f: &Function,
+    u: &Usage,
+    window: SimTime,
+) -> CostBreakdown {
+    let mut c = CostBreakdown {
+        always_on_fleet: fleet(settings, fleet_load(settings, platform, f, u), window),
+        ..CostBreakdown::default()
+    };
+    let Some(p) = &platform.pricing else {
+        return c;
+    };
+    let gb = f64::from(f.memory_mb) / 1024.0;
+    let rate = p.gb_second.get(f.arch);
+    let fee = p.request_per_million / 1e6;
+    c.requests = (u.on_demand_requests + u.provisioned_requests) as f64 * fee;
+    match p.billing {
+        Billing::PerRequest => {
+            c.compute = gb * u.on_demand_billed.as_secs() * rate;
+            c.warmers = u.pings as f64 * fee + gb * u.pings_billed.as_secs() * rate;
+        }
+        Billing::PerInstance => {
+            let seconds = match p.billed_while {
+                BilledWhile::Alive => u.instance_alive_s,
+                BilledWhile::Busy => u.instance_busy_s,
+            };
+            let cpu = vcpus(platform, f.memory_mb) * p.vcpu_second.unwrap_or(0.0);
+            c.compute = seconds * (gb * rate + cpu);
+            // Pings cost their request fees; their instance time is already in compute.
+            c.warmers = u.pings as f64 * fee;
+        }
+    }
+    if let Some(alloc) = &p.provisioned_gb_second {
+        c.provisioned += gb * u.provisioned_allocated_s * alloc.get(f.arch);
+    }
+    let pc_duration_rate = p
+        .provisioned_duration_gb_second
+        .map_or(rate, |r| r.get(f.arch));
+    c.provisioned += gb * u.provisioned_billed.as_secs() * pc_duration_rate;
+    c.total = c.requests + c.compute + c.provisioned + c.warmers;
+    c
+}
+
+/// The free-tier credit (negative) for an account whose functions used `usages`, over
+/// `window`.
+pub fn free_tier_credit(
+    pricing: &PricingSpec,
+    functions: &[Function],
+    usages: &[Usage],
+    window: SimTime,
+) -> f64 {
+    let Some(ft) = pricing.free_tier else {
+        return 0.0;
+    };
+    if pricing.billing != Billing::PerRequest {
+        return 0.0;
+    }
+    let share = window.as_secs() / MONTH_S;
+    let fee = pricing.request_per_million / 1e6;
+    let mut requests = 0.0;
+    let mut gb_s_value = 0.0;
+    let mut gb_s = 0.0;
+    for (f, u) in functions.iter().zip(usages) {
+        let gb = f64::from(f.memory_mb) / 1024.0;
+        requests += (u.on_demand_requests + u.pings) as f64;
+        let used = gb * (u.on_demand_billed + u.pings_billed).as_secs();
+        gb_s += used;
+        gb_s_value += used * pricing.gb_second.get(f.arch);
+    }
+    let free_requests = requests.min(ft.requests_per_month * share);
+    let free_gb_s = gb_s.min(ft.gb_seconds_per_month * share);
+    // Credit GB-seconds at the average rate actually paid.
+    let avg_rate = if gb_s > 0.0 { gb_s_value / gb_s } else { 0.0 };
+    -(free_requests * fee + free_gb_s * avg_rate)
+}
+
+/// Rounds a duration up to the billing granularity.
+#[inline]
+pub fn billed(d: SimTime, granularity: SimTime) -> SimTime {
+    if granularity.0 <= 1 {
+        return d;
+    }
+    SimTime(d.0.div_ceil(granularity.0) * granularity.0)
+}

@@ -1,0 +1,366 @@
+//! Provisioned concurrency: how many pre-initialised instances a function keeps allocated.
+//!
+//! The policy only says how many ([`Provisioned::initial`], the schedule, or the
+//! target-tracking [`Tracker::evaluate`] decision); the platform allocates and releases
+//! instances. Allocated instances count against the function's (or the account's)
+//! concurrency, are used before on-demand instances, are never evicted by keep-alive, and
+//! requests spill over to on-demand instances when all of them are busy.
+//!
+//! - `fixed`: `count` instances, initialised before the run starts.
+//! - `scheduled`: the count changes at the given offsets (optionally repeating every
+//!   `repeat_s`, e.g. daily); a step at time 0 is in place when the run starts, later
+//!   increases take `allocation_delay_s` plus one cold start per instance; decreases
+//!   release idle instances at once and busy ones when they finish.
+//! - `target_tracking`: Application Auto Scaling target tracking on provisioned
+//!   utilisation. Every `interval_s` the utilisation over the last interval (busy
+//!   provisioned instance-time / ready provisioned instance-time) is compared with the
+//!   target: above it for `scale_out_periods` consecutive evaluations → scale out; below
+//!   `scale_in_ratio` × target (AWS: 90 %, i.e. 63 % for a 70 % target) for
+//!   `scale_in_periods` consecutive evaluations → scale in. The new count is
+//!   ceil(busy / target) (busy = utilisation × ready), clamped to [min, max], and no
+//!   scale-out (scale-in) happens within `scale_out_cooldown_s` (`scale_in_cooldown_s`)
+//!   of the previous one.
+
+use serde::Deserialize;
+
+use crate::error::FieldError;
+use crate::time::SimTime;
+
+/// The `provisioned` object of a function, as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "policy", rename_all = "snake_case")]
+pub enum ProvisionedSpec {
+    /// `{"policy": "fixed", "count": 10}`
+    Fixed(FixedSpec),
+    /// `{"policy": "scheduled", "steps": [{"at_s": 0, "count": 2}, ...]}`
+    Scheduled(ScheduledSpec),
+    /// `{"policy": "target_tracking", "target": 0.7, "min": 1, "max": 100}`
+    TargetTracking(TrackingSpec),
+}
+
+/// A fixed count.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FixedSpec {
+    /// Instances kept allocated.
+    pub count: u32,
+}
+
+/// One step of a schedule.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Offset from the start of the run (or of each period), seconds.
+    pub at_s: f64,
+    /// Instances from then on.
+    pub count: u32,
+}
+
+/// A schedule of counts.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduledSpec {
+    /// Steps, in increasing `at_s`.
+    pub steps: Vec<Step>,
+    /// Repeat the schedule with this period, seconds (86400 for a daily schedule).
+    #[serde(default)]
+    pub repeat_s: Option<f64>,
+    /// Delay before new instances start initialising (default: the platform's).
+    #[serde(default)]
+    pub allocation_delay_s: Option<f64>,
+}
+
+fn d_target() -> f64 {
+    0.7
+}
+fn d_interval() -> f64 {
+    60.0
+}
+fn d_out_periods() -> u32 {
+    3
+}
+fn d_in_periods() -> u32 {
+    15
+}
+fn d_in_ratio() -> f64 {
+    0.9
+}
+fn d_out_cool() -> f64 {
+    60.0
+}
+fn d_in_cool() -> f64 {
+    300.0
+}
+fn d_min() -> u32 {
+    1
+}
+
+/// Target tracking on utilisation.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TrackingSpec {
+    /// Target utilisation (default 0.7, the AWS documentation's example).
+    #[serde(default = "d_target")]
+    pub target: f64,
+    /// Fewest instances (default 1).
+    #[serde(default = "d_min")]
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+    /// Evaluation interval, seconds (default 60: CloudWatch's 1-minute metric).
+    #[serde(default = "d_interval")]
+    pub interval_s: f64,
+    /// Consecutive evaluations above target before scaling out (default 3).
+    #[serde(default = "d_out_periods")]
+    pub scale_out_periods: u32,
+    /// Consecutive evaluations below the scale-in threshold before scaling in (default 15).
+    #[serde(default = "d_in_periods")]
+    pub scale_in_periods: u32,
+    /// Scale-in threshold as a fraction of the target (default 0.9).
+    #[serde(default = "d_in_ratio")]
+    pub scale_in_ratio: f64,
+    /// No scale-out within this many seconds of the last one (default 60).
+    #[serde(default = "d_out_cool")]
+    pub scale_out_cooldown_s: f64,
+    /// No scale-in within this many seconds of the last scaling action (default 300).
+    #[serde(default = "d_in_cool")]
+    pub scale_in_cooldown_s: f64,
+    /// Delay before new instances start initialising (default: the platform's).
+    #[serde(default)]
+    pub allocation_delay_s: Option<f64>,
+}
+
+/// A validated provisioned-concurrency policy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Provisioned {
+    /// A fixed count.
+    Fixed(u32),
+    /// A schedule.
+    Scheduled {
+        /// `(offset, count)`, offsets increasing.
+        steps: Vec<(SimTime, u32)>,
+        /// Repeat period.
+        repeat: Option<SimTime>,
+        /// Allocation delay (None: the platform's).
+        delay: Option<SimTime>,
+    },
+    /// Target tracking.
+    Tracking(TrackingParams),
+}
+
+/// Validated target-tracking parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackingParams {
+    /// Target utilisation.
+    pub target: f64,
+    /// Fewest instances.
+    pub min: u32,
+    /// Most instances.
+    pub max: u32,
+    /// Evaluation interval.
+    pub interval: SimTime,
+    /// Evaluations above target before scaling out.
+    pub out_periods: u32,
+    /// Evaluations below threshold before scaling in.
+    pub in_periods: u32,
+    /// Scale-in threshold / target.
+    pub in_ratio: f64,
+    /// Scale-out cool-down.
+    pub out_cooldown: SimTime,
+    /// Scale-in cool-down.
+    pub in_cooldown: SimTime,
+    /// Allocation delay (None: the platform's).
+    pub delay: Option<SimTime>,
+}
+
+fn secs(v: f64, field: String) -> Result<SimTime, FieldError> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(SimTime::from_secs(v))
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("expected seconds >= 0, got {v}"),
+        ))
+    }
+}
+
+impl ProvisionedSpec {
+    /// Validates; `field` is the spec's path for errors.
+    pub fn validate(&self, field: &str) -> Result<Provisioned, FieldError> {
+        let at = |f: &str| format!("{field}.{f}");
+        Ok(match self {
+            ProvisionedSpec::Fixed(f) => Provisioned::Fixed(f.count),
+            ProvisionedSpec::Scheduled(s) => {
+                if s.steps.is_empty() {
+                    return Err(FieldError::new(at("steps"), "expected at least one step"));
+                }
+                let mut steps = Vec::with_capacity(s.steps.len());
+                for (i, st) in s.steps.iter().enumerate() {
+                    let t = secs(st.at_s, format!("{field}.steps[{i}].at_s"))?;
+                    if let Some(&(prev, _)) = steps.last()
+                        && t <= prev
+                    {
+                        return Err(FieldError::new(
+                            format!("{field}.steps[{i}].at_s"),
+                            "expected steps in increasing at_s",
+                        ));
+                    }
+                    steps.push((t, st.count));
+                }
+                let repeat = s.repeat_s.map(|r| secs(r, at("repeat_s"))).transpose()?;
+                if let Some(r) = repeat
+                    && steps.last().is_some_and(|&(t, _)| t >= r)
+                {
+                    return Err(FieldError::new(
+                        at("repeat_s"),
+                        "expected every step's at_s to be less than repeat_s",
+                    ));
+                }
+                Provisioned::Scheduled {
+                    steps,
+                    repeat,
+                    delay: s
+                        .allocation_delay_s
+                        .map(|d| secs(d, at("allocation_delay_s")))
+                        .transpose()?,
+                }
+            }
+            ProvisionedSpec::TargetTracking(t) => {
+                if !(t.target > 0.0 && t.target <= 1.0) {
+                    return Err(FieldError::new(
+                        at("target"),
+                        format!("expected a utilisation in (0, 1], got {}", t.target),
+                    ));
+                }
+                if t.max < t.min || t.max == 0 {
+                    return Err(FieldError::new(
+                        at("max"),
+                        format!(
+                            "expected max >= min ({}) and max >= 1, got {}",
+                            t.min, t.max
+                        ),
+                    ));
+                }
+                if !(t.scale_in_ratio > 0.0 && t.scale_in_ratio <= 1.0) {
+                    return Err(FieldError::new(
+                        at("scale_in_ratio"),
+                        "expected a number in (0, 1]",
+                    ));
+                }
+                let interval = secs(t.interval_s, at("interval_s"))?;
+                if interval == SimTime::ZERO {
+                    return Err(FieldError::new(
+                        at("interval_s"),
+                        "expected an interval > 0",
+                    ));
+                }
+                Provisioned::Tracking(TrackingParams {
+                    target: t.target,
+                    min: t.min,
+                    max: t.max,
+                    interval,
+                    out_periods: t.scale_out_periods.max(1),
+                    in_periods: t.scale_in_periods.max(1),
+                    in_ratio: t.scale_in_ratio,
+                    out_cooldown: secs(t.scale_out_cooldown_s, at("scale_out_cooldown_s"))?,
+                    in_cooldown: secs(t.scale_in_cooldown_s, at("scale_in_cooldown_s"))?,
+                    delay: t
+                        .allocation_delay_s
+                        .map(|d| secs(d, at("allocation_delay_s")))
+                        .transpose()?,
+                })
+            }
+        })
+    }
+}
+
+impl Provisioned {
+    /// Instances allocated when the run starts (ready at time 0).
+    pub fn initial(&self) -> u32 {
+        match self {
+            Provisioned::Fixed(n) => *n,
+            Provisioned::Scheduled { steps, .. } => steps
+                .first()
+                .filter(|s| s.0 == SimTime::ZERO)
+                .map_or(0, |s| s.1),
+            Provisioned::Tracking(t) => t.min,
+        }
+    }
+
+    /// The largest count the policy can ask for (validated against concurrency limits).
+    pub fn max_count(&self) -> u32 {
+        match self {
+            Provisioned::Fixed(n) => *n,
+            Provisioned::Scheduled { steps, .. } => steps.iter().map(|s| s.1).max().unwrap_or(0),
+            Provisioned::Tracking(t) => t.max,
+        }
+    }
+
+    /// Short name for results.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Provisioned::Fixed(_) => "fixed",
+            Provisioned::Scheduled { .. } => "scheduled",
+            Provisioned::Tracking(_) => "target_tracking",
+        }
+    }
+}
+
+/// Target-tracking state: consecutive breaches and the last scaling times.
+#[derive(Debug, Clone, Default)]
+pub struct Tracker {
+    above: u32,
+    below: u32,
+    last_out: Option<SimTime>,
+    last_action: Option<SimTime>,
+}
+
+impl Tracker {
+    /// One evaluation at `now`: `busy` and `ready` are the time-averaged busy and ready
+    /// provisioned instances over the last interval, `current` the allocated count.
+    /// Returns the new count when the policy scales.
+    pub fn evaluate(
+        &mut self,
+        p: &TrackingParams,
+        now: SimTime,
+        busy: f64,
+        ready: f64,
+        current: u32,
+    ) -> Option<u32> {
+        let util = if ready > 0.0 { busy / ready } else { 1.0 };
+        // ceil with a tolerance: 10 busy / 0.7 must give 15, not 15.000000001 → 16.
+        let desired = ((busy / p.target) - 1e-9).ceil().max(0.0) as u32;
+        let desired = desired.clamp(p.min, p.max);
+        if util > p.target {
+            self.above += 1;
+            self.below = 0;
+        } else if util < p.target * p.in_ratio {
+            self.below += 1;
+            self.above = 0;
+        } else {
+            self.above = 0;
+            self.below = 0;
+        }
+        let cooled = |last: Option<SimTime>, cool: SimTime| last.is_none_or(|t| now >= t + cool);
+        if self.above >= p.out_periods && desired > current && cooled(self.last_out, p.out_cooldown)
+        {
+            self.above = 0;
+            self.last_out = Some(now);
+            self.last_action = Some(now);
+            return Some(desired);
+        }
+        if self.below >= p.in_periods
+            && desired < current
+            && cooled(self.last_action, p.in_cooldown)
+        {
+            self.below = 0;
+            self.last_action = Some(now);
+            return Some(desired);
+        }
+        // Outside [min, max] (e.g. min raised): move inside at once.
+        if current < p.min || current > p.max {
+            return Some(current.clamp(p.min, p.max));
+        }
+        None
+    }
+}

@@ -1,0 +1,389 @@
+//! Provisioned concurrency, keep-alive policies, memory pressure, lifetimes and warmers,
+//! each against a hand-worked trace or an analytic result.
+
+use crate::common::*;
+
+fn erlang_b(c: u32, a: f64) -> f64 {
+    (1..=c).fold(1.0, |b, k| a * b / (k as f64 + a * b))
+}
+
+/// One function with `extra` fields spliced in.
+fn one(extra: &str, workload: &str, duration_s: f64) -> faassim::Scenario {
+    scenario(&format!(
+        r#"{{"name": "p", "seed": 11, "duration_s": {duration_s},
+          "functions": [{{"name": "f", "runtime": "nodejs", {extra}
+            "workload": {workload}}}]}}"#
+    ))
+}
+
+/// Provisioned concurrency above the peak concurrency: no cold start at all, every request
+/// served by a provisioned instance, none spilled.
+#[test]
+fn enough_provisioned_concurrency_means_no_cold_starts() {
+    let s = one(
+        r#""exec_ms": {"dist": "exponential", "mean": 100},
+           "provisioned": {"policy": "fixed", "count": 40},"#,
+        r#"{"kind": "poisson", "rate_per_s": 50}"#,
+        2000.0,
+    );
+    let r = run(&s);
+    let f = &r.functions[0].1;
+    let pc = f.provisioned.as_ref().unwrap();
+    // Peak concurrency of M/M/∞ with a = 5 over 10^5 requests stays far below 40
+    // (P(N ≥ 40) ≈ 10^-21 for Poisson(5)).
+    assert_eq!(f.cold_starts, 0);
+    assert_eq!(pc.served, f.invocations);
+    assert_eq!(pc.spillover, 0);
+    assert_eq!(f.provisioned_latency_ms.count, f.invocations);
+    assert_eq!(f.on_demand_latency_ms.count, 0);
+    assert_eq!(
+        (pc.allocated_mean, pc.allocated_max, pc.allocated_final),
+        (40.0, 40, 40)
+    );
+    assert!(f.instances.max_total >= 40);
+}
+
+/// Provisioned concurrency of 0 changes nothing: same seed, same results.
+#[test]
+fn zero_provisioned_concurrency_is_no_policy() {
+    let body = r#""exec_ms": {"dist": "lognormal", "median": 80, "p99": 600}, "keep_alive": {"policy": "fixed", "idle_s": 30},"#;
+    let wl = r#"{"kind": "poisson", "rate_per_s": 3}"#;
+    let a = run(&one(body, wl, 3000.0));
+    let b = run(&one(
+        &format!(r#"{body} "provisioned": {{"policy": "fixed", "count": 0}},"#),
+        wl,
+        3000.0,
+    ));
+    let strip = |r: &faassim::RunResult| {
+        let mut v = serde_json::to_value(&r.functions[0].1).unwrap();
+        v.as_object_mut().unwrap().remove("provisioned");
+        v
+    };
+    assert_eq!(strip(&a), strip(&b));
+    assert!(a.functions[0].1.cold_starts > 0);
+    assert_eq!(
+        b.functions[0].1.provisioned.as_ref().unwrap().spillover,
+        b.functions[0].1.warm_starts + b.functions[0].1.cold_starts
+    );
+}
+
+/// c provisioned instances in front of an unlimited on-demand pool form an M/G/c/c loss
+/// system whose overflow goes on demand: the spill-over fraction is Erlang B(c, λ·E[S])
+/// and the provisioned utilisation a·(1 − B)/c, whatever the service distribution.
+#[test]
+fn spillover_is_erlang_b_and_accounting_adds_up() {
+    let (c, rate, mean_s) = (6u32, 5.0, 1.0);
+    let a = rate * mean_s;
+    let b = erlang_b(c, a);
+    let mut spill = Vec::new();
+    let mut util = Vec::new();
+    for seed in 0..10 {
+        let s = scenario(&format!(
+            r#"{{"name": "spill", "seed": {seed}, "duration_s": 4100, "warmup_s": 100,
+              "functions": [{{"name": "f", "runtime": "nodejs",
+                "exec_ms": {{"dist": "lognormal", "mu": {}, "sigma": 1}},
+                "provisioned": {{"policy": "fixed", "count": {c}}},
+                "workload": {{"kind": "poisson", "rate_per_s": {rate}}}}}]}}"#,
+            (1000.0f64).ln() - 0.5
+        ));
+        let r = run(&s);
+        let f = &r.functions[0].1;
+        let pc = f.provisioned.as_ref().unwrap();
+        // Accounting: every served request is provisioned or spilled; nothing throttled.
+        assert_eq!(pc.served + pc.spillover, f.warm_starts + f.cold_starts);
+        assert_eq!(f.throttled, 0);
+        assert_eq!(pc.served, f.provisioned_latency_ms.count);
+        assert_eq!(pc.spillover, f.on_demand_latency_ms.count);
+        let u = pc.utilisation.unwrap();
+        assert!((0.0..=1.0).contains(&u));
+        spill.push(pc.spillover as f64 / f.invocations as f64);
+        util.push(u);
+    }
+    let (got, se) = mean_se(&spill);
+    assert!(
+        (got - b).abs() < 4.0 * se,
+        "spill-over {got}, Erlang B {b} ± {}",
+        4.0 * se
+    );
+    assert!(
+        4.0 * se < (erlang_b(c + 1, a) - b).abs() / 2.0,
+        "too noisy to tell c from c+1"
+    );
+    let (got, se) = mean_se(&util);
+    let expected = a * (1.0 - b) / c as f64;
+    assert!(
+        (got - expected).abs() < 4.0 * se,
+        "utilisation {got}, expected {expected} ± {}",
+        4.0 * se
+    );
+}
+
+/// Target tracking on a step of load, hand-computed.
+///
+/// Arrivals every 0.1 s with 1 s executions keep exactly 10 requests in flight (20 after
+/// t = 600 s, when arrivals come every 0.05 s). Evaluations every 60 s, one breach is
+/// enough, no cool-down, instant allocation (0 s delay, 0 s cold start). Utilisation over
+/// an interval is min(C, N)/N, and each scale-out sets N = ceil(min(C, N)/0.7):
+/// 1 → 2 → 3 → 5 → 8 → 12 → 15 at t = 60 … 360 s; 15 holds (10/15 = 0.67 lies between
+/// the scale-in threshold 0.63 and the target 0.7). After the step, at t = 660 s:
+/// 15 → ceil(15/0.7) = 22 → ceil(20/0.7) = 29 at 720 s, which holds (20/29 = 0.69).
+#[test]
+fn target_tracking_converges_to_load_over_target() {
+    let dir = temp_dir("tracking");
+    let mut times = String::new();
+    let mut t = 0.0f64;
+    while t < 1200.0 {
+        times.push_str(&format!("{t:.3}\n"));
+        t += if t < 600.0 - 1e-9 { 0.1 } else { 0.05 };
+    }
+    std::fs::write(dir.join("a.csv"), times).unwrap();
+    let make = |duration: f64, cooldown: f64| {
+        scenario_in(
+            &format!(
+                r#"{{"name": "tt", "duration_s": {duration},
+                  "functions": [{{"name": "f", "runtime": "nodejs",
+                    "exec_ms": {{"dist": "const", "value": 1000}},
+                    "cold_start_ms": {{"dist": "const", "value": 0}},
+                    "provisioned": {{"policy": "target_tracking", "target": 0.7, "min": 1, "max": 100,
+                      "interval_s": 60, "scale_out_periods": 1, "scale_out_cooldown_s": {cooldown},
+                      "allocation_delay_s": 0}},
+                    "workload": {{"kind": "timestamps", "path": "a.csv"}}}}]}}"#
+            ),
+            &dir,
+        )
+    };
+    let final_count = |duration: f64, cooldown: f64| {
+        let r = run(&make(duration, cooldown));
+        let pc = r.functions[0].1.provisioned.clone().unwrap();
+        (pc.allocated_final, pc.scale_outs)
+    };
+    assert_eq!(final_count(359.0, 0.0), (12, 5));
+    assert_eq!(final_count(361.0, 0.0), (15, 6));
+    assert_eq!(final_count(599.0, 0.0), (15, 6));
+    assert_eq!(final_count(661.0, 0.0), (22, 7));
+    assert_eq!(final_count(1199.0, 0.0), (29, 8));
+    // A 120 s scale-out cool-down lets only every other evaluation act: 1 → 2 at 60 s,
+    // → 3 at 180, → 5 at 300, → 8 at 420, → 12 at 540 s; by 660 s the load has stepped to
+    // 20, all 12 are busy, and N = ceil(12/0.7) = 18.
+    assert_eq!(final_count(539.0, 120.0), (8, 4));
+    assert_eq!(final_count(659.0, 120.0), (12, 5));
+    assert_eq!(final_count(661.0, 120.0), (18, 6));
+}
+
+/// A schedule: 2 instances from the start, 5 from 600 s, 1 from 1200 s (no traffic).
+/// Allocated (initialising or ready) mean over 1800 s = (2·600 + 5·600 + 1·600)/1800.
+#[test]
+fn scheduled_provisioned_concurrency_follows_its_steps() {
+    let s = one(
+        r#""exec_ms": {"dist": "const", "value": 1},
+           "provisioned": {"policy": "scheduled", "allocation_delay_s": 30,
+             "steps": [{"at_s": 0, "count": 2}, {"at_s": 600, "count": 5}, {"at_s": 1200, "count": 1}]},"#,
+        r#"{"kind": "constant", "interval_s": 10000, "start_s": 1799}"#,
+        1800.0,
+    );
+    let r = run(&s);
+    let pc = r.functions[0].1.provisioned.clone().unwrap();
+    assert_close(pc.allocated_mean, 8.0 / 3.0);
+    assert_eq!(
+        (
+            pc.allocated_max,
+            pc.allocated_final,
+            pc.scale_outs,
+            pc.scale_ins
+        ),
+        (5, 1, 1, 1)
+    );
+    // The request at 1799 s is served by the remaining provisioned instance.
+    assert_eq!(pc.served, 1);
+}
+
+fn periodic(keep_alive: &str) -> faassim::RunResult {
+    // One request every 30 minutes for two days; only the second day is measured.
+    run(&one(
+        &format!(
+            r#""exec_ms": {{"dist": "const", "value": 100}},
+               "cold_start_ms": {{"dist": "const", "value": 500}},
+               "keep_alive": {keep_alive},"#
+        ),
+        r#"{"kind": "constant", "interval_s": 1800}"#,
+        2.0 * 86400.0,
+    ))
+}
+
+/// A function invoked exactly every 30 minutes.
+/// - fixed 10 min: every request is cold;
+/// - fixed 60 min: only the very first is cold, and the instance idles ~30 min per request;
+/// - hybrid histogram: idle times all fall in the 29-minute bin, so after 10 samples the
+///   policy unloads after each request and pre-warms 29 × 0.9 = 26.1 min later; the
+///   pre-warmed instance (ready 0.5 s later) serves the next request warm after idling
+///   1800 − 0.1 − 1566 − 0.5 = 233.4 s (before the histogram is representative it keeps
+///   instances for the 4-hour fallback, also warm).
+#[test]
+fn hybrid_histogram_prewarms_a_periodic_function() {
+    let fixed10 = periodic(r#"{"policy": "fixed", "idle_s": 600}"#);
+    assert_eq!(fixed10.total.cold_start_ratio, Some(1.0));
+    let fixed60 = periodic(r#"{"policy": "fixed", "idle_s": 3600}"#);
+    assert_eq!(fixed60.total.cold_starts, 1);
+    let idle60 =
+        fixed60.total.instances.mean_idle * 2.0 * 86400.0 / fixed60.total.invocations as f64;
+    assert!((idle60 - 1799.9).abs() < 1.0, "{idle60}");
+    let hybrid = periodic(r#"{"policy": "hybrid_histogram"}"#);
+    assert_eq!(
+        hybrid.total.cold_starts, 1,
+        "only the first request is cold"
+    );
+    // Second day only: every request was pre-warmed.
+    let day2 = run(&{
+        let mut s = one(
+            r#""exec_ms": {"dist": "const", "value": 100},
+               "cold_start_ms": {"dist": "const", "value": 500},
+               "keep_alive": {"policy": "hybrid_histogram"},"#,
+            r#"{"kind": "constant", "interval_s": 1800}"#,
+            2.0 * 86400.0,
+        );
+        s.warmup = faassim::SimTime::from_secs(86400.0);
+        s
+    });
+    assert_eq!((day2.total.invocations, day2.total.cold_starts), (48, 0));
+    // Measured over the second day (window 86400 s): 48 pre-warmed idle periods of 233.4 s.
+    let per = day2.total.instances.mean_idle * 86400.0 / 48.0;
+    assert!((per - 233.4).abs() < 0.5, "idle per invocation {per}");
+    assert_eq!(day2.total.evictions_by_cause.expiry, 48);
+}
+
+/// `none` evicts after every request: every request is cold.
+#[test]
+fn no_keep_alive_makes_every_request_cold() {
+    let r = run(&one(
+        r#""exec_ms": {"dist": "const", "value": 100}, "keep_alive": {"policy": "none"},"#,
+        r#"{"kind": "constant", "interval_s": 10}"#,
+        1000.0,
+    ));
+    assert_eq!((r.total.invocations, r.total.cold_starts), (100, 100));
+    assert_eq!(r.total.evictions_by_cause.expiry, 100);
+    assert!(r.total.instances.mean_idle == 0.0);
+}
+
+/// Memory pressure, hand-worked. Capacity 1 GB, three 512 MB functions, long keep-alive,
+/// 0.5 s cold start, 0.1 s execution. `a` runs at 0, 1, 2 s; `b` at 3 s; `c` at 4 s needs
+/// room: LRU evicts `a` (idle since 2.6 s) while greedy-dual evicts `b` (priority
+/// 1 × 500/512 against `a`'s 3 × 500/512). `a` again at 5 s: cold under LRU (evicting `b`,
+/// idle since 3.6 s), warm under greedy-dual.
+#[test]
+fn memory_pressure_evicts_by_policy() {
+    let dir = temp_dir("pressure");
+    std::fs::write(dir.join("a.csv"), "0\n1\n2\n5\n").unwrap();
+    std::fs::write(dir.join("b.csv"), "3\n").unwrap();
+    std::fs::write(dir.join("c.csv"), "4\n").unwrap();
+    let f = |name: &str| {
+        format!(
+            r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
+              "exec_ms": {{"dist": "const", "value": 100}},
+              "cold_start_ms": {{"dist": "const", "value": 500}},
+              "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
+              "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
+        )
+    };
+    for (policy, cold, pressure, a_cold) in [("lru", 4, 2, 2), ("greedy_dual", 3, 1, 1)] {
+        let s = scenario_in(
+            &format!(
+                r#"{{"name": "mem", "duration_s": 10,
+                  "platform_overrides": {{"memory_capacity_gb": 1, "eviction": "{policy}"}},
+                  "functions": [{}, {}, {}]}}"#,
+                f("a"),
+                f("b"),
+                f("c")
+            ),
+            &dir,
+        );
+        let r = run(&s);
+        assert_eq!(r.total.cold_starts, cold, "{policy}");
+        assert_eq!(r.total.evictions_by_cause.pressure, pressure, "{policy}");
+        assert_eq!(r.functions[0].1.cold_starts, a_cold, "{policy}");
+        assert_eq!(r.total.throttled, 0);
+    }
+    // Nothing idle to evict: the second simultaneous request is refused.
+    let s = scenario_in(
+        &format!(
+            r#"{{"name": "mem", "duration_s": 10,
+              "platform_overrides": {{"memory_capacity_gb": 0.5}},
+              "functions": [{}, {}]}}"#,
+            f("a").replace("a.csv", "b.csv"),
+            f("b")
+        ),
+        &dir,
+    );
+    let r = run(&s);
+    assert_eq!((r.total.cold_starts, r.total.throttled), (1, 1));
+}
+
+/// Maximum lifetime 100 s: an instance serving a request every second is recycled at its
+/// first idle moment after 100 s, so requests at 0, 100, …, 900 s are cold (10) and nine
+/// instances are retired inside the 999.5 s horizon.
+#[test]
+fn instances_are_recycled_at_their_maximum_lifetime() {
+    let s = scenario(
+        r#"{"name": "life", "duration_s": 999.5,
+          "platform_overrides": {"max_instance_lifetime_s": 100},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 100},
+            "cold_start_ms": {"dist": "const", "value": 200},
+            "keep_alive": {"policy": "fixed", "idle_s": 3600},
+            "workload": {"kind": "constant", "interval_s": 1}}]}"#,
+    );
+    let r = run(&s);
+    assert_eq!(r.total.cold_starts, 10);
+    assert_eq!(r.total.evictions_by_cause.lifetime, 9);
+}
+
+/// Warm-up pings every 5 minutes keep an instance warm for a function called every 20
+/// minutes (keep-alive 6 min): no user cold start, against all cold without them. Pings
+/// stay out of the user counts; three concurrent pings hold three instances.
+#[test]
+fn warmers_keep_instances_warm_and_stay_out_of_user_metrics() {
+    let body = |warmers: &str| {
+        format!(
+            r#""exec_ms": {{"dist": "const", "value": 100}},
+               "cold_start_ms": {{"dist": "const", "value": 300}},
+               "keep_alive": {{"policy": "fixed", "idle_s": 360}}, {warmers}"#
+        )
+    };
+    let wl = r#"{"kind": "constant", "interval_s": 1200, "start_s": 150}"#;
+    let without = run(&one(&body(""), wl, 36000.0));
+    assert_eq!(without.total.cold_start_ratio, Some(1.0));
+    let with = run(&one(
+        &body(r#""warmers": {"every_s": 300, "concurrency": 3},"#),
+        wl,
+        36000.0,
+    ));
+    let t = &with.total;
+    assert_eq!((t.invocations, t.cold_starts), (30, 0));
+    assert_eq!(t.latency_ms.count, 30);
+    let w = t.warmers.unwrap();
+    // 120 rounds of 3 pings; only the first round starts instances.
+    assert_eq!((w.pings, w.cold, w.throttled), (360, 3, 0));
+    assert_eq!(t.instances.max_total, 3);
+    assert!(t.cost_usd.warmers > 0.0);
+}
+
+/// Memory sets the CPU share: with `cpu_fraction` 0.5 and `exec_ms` measured at 1,000 MB
+/// (1 vCPU here), 500 MB runs the CPU half twice as long (100 → 150 ms); 2,000 MB is no
+/// faster than one vCPU for single-threaded work (100 ms).
+#[test]
+fn memory_size_scales_the_cpu_bound_part() {
+    for (memory, expected_ms) in [(500, 150.0), (1000, 100.0), (2000, 100.0)] {
+        let r = run(&scenario(&format!(
+            r#"{{"name": "mem", "duration_s": 100,
+              "platform_overrides": {{"mb_per_vcpu": 1000}},
+              "functions": [{{"name": "f", "runtime": "nodejs", "memory_mb": {memory},
+                "cpu_fraction": 0.5, "reference_memory_mb": 1000,
+                "exec_ms": {{"dist": "const", "value": 100}},
+                "workload": {{"kind": "constant", "interval_s": 1}}}}]}}"#
+        )));
+        assert_eq!(
+            r.total.warm_latency_ms.max,
+            Some(expected_ms),
+            "{memory} MB"
+        );
+    }
+}
