@@ -12,7 +12,9 @@ const SIGFIG: u8 = 3;
 /// exact count, sum and maximum in nanoseconds.
 #[derive(Debug, Clone)]
 pub struct Latency {
-    hist: Histogram<u64>,
+    /// Allocated on the first sample: many distributions of a run stay empty (cold starts
+    /// of a provisioned function, say), and a histogram costs ~100 KB once it spans seconds.
+    hist: Option<Box<Histogram<u64>>>,
     count: u64,
     sum_ns: u128,
     max_ns: u64,
@@ -21,14 +23,7 @@ pub struct Latency {
 impl Default for Latency {
     fn default() -> Self {
         Latency {
-            hist: {
-                // Sized for a minute up front so that typical runs never resize; larger
-                // values grow the histogram.
-                let mut h = Histogram::new_with_bounds(1, 60_000_000, SIGFIG)
-                    .expect("valid histogram bounds");
-                h.auto(true);
-                h
-            },
+            hist: None,
             count: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -36,14 +31,20 @@ impl Default for Latency {
     }
 }
 
+fn new_histogram() -> Box<Histogram<u64>> {
+    // Starts small and grows to fit the largest value recorded.
+    Box::new(Histogram::new(SIGFIG).expect("3 significant digits is a valid precision"))
+}
+
 impl Latency {
     /// Records one latency.
     #[inline]
     pub fn record(&mut self, d: SimTime) {
+        let hist = self.hist.get_or_insert_with(new_histogram);
         // The histogram grows to fit; it can only fail past u64 bucket indices, where
         // clamping to the largest trackable value is the best we can do.
-        if self.hist.record(d.as_micros()).is_err() {
-            self.hist.saturating_record(d.as_micros());
+        if hist.record(d.as_micros()).is_err() {
+            hist.saturating_record(d.as_micros());
         }
         self.count += 1;
         self.sum_ns += d.0 as u128;
@@ -52,9 +53,12 @@ impl Latency {
 
     /// Adds every sample of `other`.
     pub fn merge(&mut self, other: &Latency) {
-        self.hist
-            .add(&other.hist)
-            .expect("auto-resizing histograms always merge");
+        if let Some(theirs) = &other.hist {
+            self.hist
+                .get_or_insert_with(new_histogram)
+                .add(theirs.as_ref())
+                .expect("auto-resizing histograms always merge");
+        }
         self.count += other.count;
         self.sum_ns += other.sum_ns;
         self.max_ns = self.max_ns.max(other.max_ns);
@@ -77,15 +81,16 @@ impl Latency {
 
     /// The `q` quantile (0..=1), ms, to 3 significant digits; capped at the exact maximum.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
+        let hist = self.hist.as_ref()?;
         (self.count > 0).then(|| {
-            let us = self.hist.value_at_quantile(q);
+            let us = hist.value_at_quantile(q);
             (us as f64 / 1e3).min(self.max_ns as f64 / 1e6)
         })
     }
 
-    /// The underlying histogram (microseconds).
-    pub fn histogram(&self) -> &Histogram<u64> {
-        &self.hist
+    /// The underlying histogram (microseconds); `None` until the first sample.
+    pub fn histogram(&self) -> Option<&Histogram<u64>> {
+        self.hist.as_deref()
     }
 }
 

@@ -419,24 +419,34 @@ impl<'s, 'o> Sim<'s, 'o> {
     #[inline]
     fn shift(&mut self, now: SimTime, f: usize, from: Option<State>, to: Option<State>) {
         let (start, end) = self.window();
+        // With one function the total is that function's occupancy (copied at the end).
+        let single = self.funcs.len() == 1;
         let occ = &mut self.funcs[f].occupancy;
         occ.advance(now, start, end);
-        self.total.advance(now, start, end);
-        for (state, delta) in [(from, u32::MAX), (to, 1)] {
-            let Some(state) = state else { continue };
-            for o in [&mut *occ, &mut self.total] {
-                let c = match state {
-                    State::Provisioning => &mut o.provisioning,
-                    State::Busy => &mut o.busy,
-                    State::Idle => &mut o.idle,
-                    State::Free => unreachable!("free is not counted"),
-                };
-                *c = c.wrapping_add(delta);
+        if !single {
+            self.total.advance(now, start, end);
+        }
+        fn count(o: &mut Occupancy, state: State) -> &mut u32 {
+            match state {
+                State::Provisioning => &mut o.provisioning,
+                State::Busy => &mut o.busy,
+                State::Idle => &mut o.idle,
+                State::Free => unreachable!("free instances are not counted"),
             }
         }
-        if to.is_some() {
+        if let Some(s) = from {
+            *count(occ, s) -= 1;
+            if !single {
+                *count(&mut self.total, s) -= 1;
+            }
+        }
+        if let Some(s) = to {
+            *count(occ, s) += 1;
             occ.observe(now, start, end);
-            self.total.observe(now, start, end);
+            if !single {
+                *count(&mut self.total, s) += 1;
+                self.total.observe(now, start, end);
+            }
         }
     }
 
@@ -1191,7 +1201,11 @@ impl<'s, 'o> Sim<'s, 'o> {
                 g.close(end, start, end);
             }
         }
-        self.total.advance(end, start, end);
+        if self.funcs.len() == 1 {
+            self.total = self.funcs[0].occupancy.clone();
+        } else {
+            self.total.advance(end, start, end);
+        }
         let provisioned_final = self.funcs.iter().map(|f| f.pc_allocated).collect();
         let (functions, occupancy) = self
             .funcs

@@ -25,14 +25,25 @@ impl SimTime {
     /// Negative or NaN inputs become zero; values past the range saturate.
     #[inline]
     pub fn from_ms(ms: f64) -> SimTime {
-        // `as` saturates for out-of-range floats and maps NaN to 0.
-        SimTime((ms * Self::NS_PER_MS).round().max(0.0) as u64)
+        Self::round_ns(ms * Self::NS_PER_MS)
+    }
+
+    /// Rounds non-negative nanoseconds half up; negative and NaN give 0, values past the
+    /// range saturate (`as` saturates). `f64::round` is a libm call on baseline x86-64 and
+    /// showed up at 8 % of a profile; adding 0.5 and truncating is the same for x >= 0.
+    #[inline]
+    fn round_ns(x: f64) -> SimTime {
+        if x > 0.0 {
+            SimTime((x + 0.5) as u64)
+        } else {
+            SimTime(0)
+        }
     }
 
     /// Rounds a non-negative number of seconds to the nearest nanosecond.
     #[inline]
     pub fn from_secs(s: f64) -> SimTime {
-        SimTime((s * Self::NS_PER_S).round().max(0.0) as u64)
+        Self::round_ns(s * Self::NS_PER_S)
     }
 
     /// This instant in milliseconds.
