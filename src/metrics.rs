@@ -10,7 +10,7 @@ const SIGFIG: u8 = 3;
 
 /// A latency distribution: an HDR histogram in microseconds (3 significant digits) plus an
 /// exact count, sum and maximum in nanoseconds.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Latency {
     /// Allocated on the first sample: many distributions of a run stay empty (cold starts
     /// of a provisioned function, say), and a histogram costs ~100 KB once it spans seconds.
@@ -18,17 +18,6 @@ pub struct Latency {
     count: u64,
     sum_ns: u128,
     max_ns: u64,
-}
-
-impl Default for Latency {
-    fn default() -> Self {
-        Latency {
-            hist: None,
-            count: 0,
-            sum_ns: 0,
-            max_ns: 0,
-        }
-    }
 }
 
 fn new_histogram() -> Box<Histogram<u64>> {
