@@ -108,7 +108,91 @@ pub fn render_table(r: &RunResult) -> String {
             name, i.mean_total, i.mean_busy, i.mean_idle, i.mean_provisioning, i.max_total
         );
     }
+
+    if rows.iter().any(|(_, s)| s.provisioned.is_some()) {
+        let _ = writeln!(out, "\nprovisioned concurrency");
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:<16} {:>11} {:>10} {:>11} {:>10} {:>7}",
+            "function", "policy", "utilisation", "served", "spill-over", "allocated", "final"
+        );
+        for (name, s) in &rows {
+            let Some(p) = &s.provisioned else { continue };
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:<16} {:>11} {:>10} {:>11} {:>10.2} {:>7}",
+                name,
+                p.policy,
+                pct(p.utilisation),
+                count(p.served),
+                count(p.spillover),
+                p.allocated_mean,
+                p.allocated_final
+            );
+        }
+    }
+
+    if rows.iter().any(|(_, s)| s.warmers.is_some()) {
+        let _ = writeln!(out, "\nwarm-up pings (not in the figures above)");
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>10} {:>10} {:>10}",
+            "function", "pings", "cold", "throttled"
+        );
+        for (name, s) in &rows {
+            let Some(w) = &s.warmers else { continue };
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>10} {:>10} {:>10}",
+                name,
+                count(w.pings),
+                count(w.cold),
+                count(w.throttled)
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\ncost, USD (list prices of the platform profile)");
+    let _ = writeln!(
+        out,
+        "  {:<width$} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}   {}",
+        "function",
+        "total",
+        "requests",
+        "compute",
+        "provisioned",
+        "warmers",
+        "free tier",
+        "always-on fleet"
+    );
+    for (name, s) in &rows {
+        let c = &s.cost_usd;
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}   {} x ${}",
+            name,
+            usd(c.total),
+            usd(c.requests),
+            usd(c.compute),
+            usd(c.provisioned),
+            usd(c.warmers),
+            usd(c.free_tier_credit),
+            c.always_on_fleet.instances,
+            usd(c.always_on_fleet.usd)
+        );
+    }
     out
+}
+
+/// Dollars with enough digits for tiny per-run amounts.
+fn usd(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.6}")
+    }
 }
 
 #[cfg(test)]
