@@ -118,6 +118,9 @@ pub struct SweepReport {
     pub resumed: usize,
 }
 
+/// A finished task: its JSON line, parsed, and its decoded histogram.
+type Prepared = (String, Row, hdrhistogram::Histogram<u64>);
+
 /// Picks `path` (dot-separated keys) out of `v`; `Null` when absent.
 fn pick(v: &Value, path: &str) -> Value {
     path.split('.')
@@ -185,8 +188,8 @@ pub fn run(
     let existing = output::read_rows(&opts.out)?;
     if !opts.resume && !existing.is_empty() {
         return Err(Error::Invalid {
-            origin: jsonl.display().to_string(),
-            field: ".".into(),
+            origin: format!("--out {}", opts.out.display()),
+            field: output::JSONL.into(),
             message: "already holds results; pass --resume to continue that sweep, or choose another --out".into(),
         });
     }
@@ -216,7 +219,7 @@ pub fn run(
     let mut sink = Sink::create(&opts.out, &exp.params, &metric_names(), exp.replications)?;
     let mut done_points = 0;
     for (line, row) in &existing {
-        if sink.push(line, row)?.is_some() {
+        if sink.push(line, row, None)?.is_some() {
             done_points += 1;
         }
     }
@@ -230,7 +233,7 @@ pub fn run(
         sink: Sink,
         next_claim: usize,
         next_write: usize,
-        ready: BTreeMap<usize, Result<String>>,
+        ready: BTreeMap<usize, Result<Prepared>>,
         error: Option<Error>,
         done_points: usize,
     }
@@ -269,7 +272,13 @@ pub fn run(
                 }
             };
             let (p, r) = tasks[task];
-            let line = run_task(exp, p, r);
+            // Parsing and decoding happen here, outside the lock, so that the writer's
+            // critical section is only the writing.
+            let line = run_task(exp, p, r).and_then(|line| {
+                let row = output::parse_row(&line, "a fresh result")?;
+                let hist = output::decode_histogram(&row.latency_histogram, "a fresh result")?;
+                Ok((line, row, hist))
+            });
             let mut s = state.lock().expect("no worker panics");
             s.ready.insert(task, line);
             loop {
@@ -277,10 +286,8 @@ pub fn run(
                 let Some(line) = s.ready.remove(&next) else {
                     break;
                 };
-                let written = line.and_then(|line| {
-                    let row = output::parse_row(&line, "a fresh result")?;
-                    s.sink.push(&line, &row)
-                });
+                let written =
+                    line.and_then(|(line, row, hist)| s.sink.push(&line, &row, Some(hist)));
                 match written {
                     Ok(Some(_)) => {
                         s.done_points += 1;
@@ -381,7 +388,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     }
     let mut sink = Sink::create(out, &params, &metrics, reps)?;
     for (_, _, line, row) in &rows {
-        sink.push(line, row)?;
+        sink.push(line, row, None)?;
     }
     Ok(rows.len())
 }

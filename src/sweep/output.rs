@@ -177,10 +177,16 @@ impl Sink {
         self.summary.flush().map_err(|e| self.err(SUMMARY, e))
     }
 
-    /// Writes one row: `line` is its JSON text (no newline), `row` the same parsed. Rows
+    /// Writes one row: `line` is its JSON text (no newline), `row` the same parsed, `hist`
+    /// its decoded histogram if the caller has it already (decoded here otherwise). Rows
     /// must come in task order. Returns the point index when this row completed its point.
     /// Everything is flushed before returning, so an interruption loses nothing written.
-    pub fn push(&mut self, line: &str, row: &Row) -> Result<Option<usize>> {
+    pub fn push(
+        &mut self,
+        line: &str,
+        row: &Row,
+        hist: Option<Histogram<u64>>,
+    ) -> Result<Option<usize>> {
         writeln!(self.jsonl, "{line}").map_err(|e| self.err(JSONL, e))?;
         let mut cells = vec![
             row.point.to_string(),
@@ -195,7 +201,10 @@ impl Sink {
             "{} row point {} replication {}",
             JSONL, row.point, row.replication
         );
-        let hist = decode_histogram(&row.latency_histogram, &what)?;
+        let hist = match hist {
+            Some(h) => h,
+            None => decode_histogram(&row.latency_histogram, &what)?,
+        };
         let acc = match &mut self.acc {
             Some(a) if a.point == row.point => a,
             slot => {
