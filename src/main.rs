@@ -31,9 +31,10 @@ struct Cli {
 enum Command {
     /// Simulate a scenario and report latency, cold starts and instances.
     Run(RunArgs),
-    /// Check a scenario file (and the files it names) without running it.
+    /// Check a scenario file (and the files it names), or a sweep's experiment file (and
+    /// every point), without running it.
     Validate {
-        /// The scenario JSON file.
+        /// The scenario (or experiment) JSON file.
         scenario: PathBuf,
     },
     /// Run a parameter sweep: an experiment file's grid of settings × replications.
@@ -282,7 +283,28 @@ fn merge(out: &Path, shards: &[PathBuf]) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Whether `path` holds a sweep's experiment file (an object with a `base`) rather than a
+/// scenario; unreadable or malformed files are left for the scenario loader to report.
+fn is_experiment(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("base").is_some())
+}
+
 fn validate(path: &Path) -> Result<(), Failure> {
+    if is_experiment(path) {
+        let exp = Experiment::load(path)?;
+        let text = format!(
+            "ok: {}: experiment `{}`, {} point(s) × {} replication(s), parameters: {}\n",
+            path.display(),
+            exp.name,
+            exp.points.len(),
+            exp.replications,
+            exp.params.join(", ")
+        );
+        return write_output(None, &text);
+    }
     let scenario = Scenario::load(path)?;
     // Trace files are read lazily during a run; read them through now.
     for f in &scenario.functions {
