@@ -110,7 +110,7 @@ cat > "$T/sweep.sbatch" << JOB
 #SBATCH --cpus-per-task=1
 #SBATCH --output=$T/logs/%A_%a.out
 set -e
-"$BIN" sweep "$ROOT/$EXPERIMENT" --shard "\$SLURM_ARRAY_TASK_ID/$SHARDS" \\
+"$BIN" sweep "$ROOT/$EXPERIMENT" --shard "\$SLURM_ARRAY_TASK_ID/\$SLURM_ARRAY_TASK_COUNT" \\
     --out "$T/shards/\$SLURM_ARRAY_TASK_ID" --threads "\$SLURM_CPUS_PER_TASK" --resume -q
 JOB
 

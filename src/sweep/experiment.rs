@@ -277,6 +277,8 @@ fn range(r: &RangeSpec) -> std::result::Result<Vec<Value>, String> {
 
 /// Draws the sampled points: one row of `ranges.len()` values per point.
 fn sample(spec: &SampleSpec, seed: u64) -> Vec<Vec<Value>> {
+    // A stream of its own: replication seeds use r < u32::MAX, so this one is distinct
+    // from every run's seed.
     let mut rng = crate::rng::SimRng::seed_from_u64(replication_seed(seed, u32::MAX));
     let n = spec.points;
     let mut unit = vec![vec![0.0; spec.ranges.0.len()]; n];
@@ -292,6 +294,7 @@ fn sample(spec: &SampleSpec, seed: u64) -> Vec<Vec<Value>> {
                 // position inside each stratum.
                 let mut strata: Vec<usize> = (0..n).collect();
                 for i in (1..n).rev() {
+                    // Modulo bias is below 2^-40 for any allowed number of points.
                     let j = (rng.next_u64() % (i as u64 + 1)) as usize;
                     strata.swap(i, j);
                 }
