@@ -639,3 +639,40 @@ fn progress_counts_finished_points() {
         .collect();
     assert_eq!(points, ["1", "3", "5"]);
 }
+
+#[test]
+fn relative_paths_start_from_the_experiment_and_the_base() {
+    let dir = temp_dir("sweep-paths");
+    std::fs::create_dir_all(dir.join("scen")).unwrap();
+    // Arrivals at 0, 10, 20, 30, 40 s; the trace sits next to the base, not the experiment.
+    std::fs::write(dir.join("scen/arrivals.csv"), "0\n10\n20\n30\n40\n").unwrap();
+    std::fs::write(
+        dir.join("scen/base.json"),
+        r#"{"name": "trace", "duration_s": 60, "functions": [{
+            "name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 1},
+            "cold_start_ms": {"dist": "const", "value": 100},
+            "keep_alive": {"policy": "fixed", "idle_s": 1},
+            "workload": {"kind": "timestamps", "path": "arrivals.csv"}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("exp.json"),
+        r#"{"name": "p", "base": "scen/base.json",
+            "grid": {"functions[0].keep_alive.idle_s": [5, 15]}}"#,
+    )
+    .unwrap();
+    let e = Experiment::load(&dir.join("exp.json")).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("out");
+    run_lib(&e, &out, 1, Shard::ALL, false);
+    let rows: Vec<Value> = String::from_utf8(read(&out, "results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Gaps of 10 s: a 5 s keep-alive makes all five cold, 15 s only the first.
+    for (row, cold) in rows.iter().zip([1.0, 0.2]) {
+        assert_eq!(row["metrics"]["invocations"], 5);
+        assert_eq!(row["metrics"]["cold_start_ratio"], json!(cold));
+    }
+}
