@@ -327,10 +327,12 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     let mut rows = Vec::new();
     for dir in shards {
         let file = dir.join(output::JSONL);
-        if !file.exists() {
-            return Err(Error::Io {
-                path: file,
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no shard output here"),
+        if !file.is_file() {
+            return Err(Error::Invalid {
+                origin: dir.display().to_string(),
+                field: output::JSONL.into(),
+                message: "not found; expected the --out folder of a `faassim sweep --shard` run"
+                    .into(),
             });
         }
         for (k, (line, row)) in output::read_rows(dir)?.into_iter().enumerate() {

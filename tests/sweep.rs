@@ -283,6 +283,17 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
         err.contains("`functions[0]..x` is not a field path"),
         "{err}"
     );
+    let err = Experiment::from_str(
+        r#"{"name": "t", "base": "missing.json"}"#,
+        "e.json",
+        Path::new("/nonexistent"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with("e.json: base: cannot read the base scenario /nonexistent/missing.json"),
+        "{err}"
+    );
     let err = load_err("sweep-bad", r#""replications": 0"#);
     assert!(
         err.contains("exp.json: replications: expected at least 1"),
@@ -310,6 +321,18 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
     );
     let o = faassim(&["sweep", exp.to_str().unwrap(), "--shard", "3/3"]);
     assert_eq!(o.status.code(), Some(2));
+    let o = faassim(&[
+        "merge",
+        "--out",
+        out.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("results.jsonl: not found; expected the --out folder"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -365,9 +365,12 @@ impl Experiment {
         let (base, base_origin, base_dir) = match &spec.base {
             Value::String(p) => {
                 let path = dir.join(p);
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    invalid(
+                        origin,
+                        "base",
+                        format!("cannot read the base scenario {}: {e}", path.display()),
+                    )
                 })?;
                 let shown = path.display().to_string();
                 let value: Value = parse_json(&text, &shown)?;
