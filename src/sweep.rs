@@ -24,9 +24,11 @@
 //! replayed into fresh `results.csv` and `summary.csv`, and only the remaining tasks run.
 
 pub mod experiment;
+pub mod ordered;
 pub mod output;
 mod path;
 pub mod stats;
+pub mod values;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,8 +36,8 @@ use std::sync::{Condvar, Mutex};
 
 use serde_json::Value;
 
-use experiment::Ordered;
 pub use experiment::{Experiment, replication_seed};
+use ordered::Ordered;
 use output::{Row, Sink};
 
 use crate::error::{Error, Result};

@@ -16,7 +16,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::experiment::Ordered;
+use super::ordered::Ordered;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
 use crate::report::csv_field;
