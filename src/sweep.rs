@@ -230,7 +230,38 @@ pub fn run(
     }
     let resumed = existing.len();
     drop(existing);
+    execute(
+        exp,
+        &tasks,
+        resumed,
+        sink,
+        done_points,
+        opts.threads,
+        on_point,
+    )?;
+    Ok(SweepReport {
+        points: owned.len(),
+        tasks: tasks.len(),
+        resumed,
+    })
+}
 
+/// Runs `tasks[first..]` on a pool of `threads` workers, writing each result to `sink` in
+/// task order.
+///
+/// Why not `par_iter().collect()`: that would hold every result until the end. Workers
+/// here claim tasks one by one (never more than the window ahead of the oldest unwritten
+/// one) and whoever finishes the oldest task writes it and any finished successors, so
+/// memory holds only in-flight work and each row reaches the disk as soon as it can.
+fn execute(
+    exp: &Experiment,
+    tasks: &[(usize, u32)],
+    first: usize,
+    sink: Sink,
+    done_points: usize,
+    threads: usize,
+    on_point: &(dyn Fn(usize) + Sync),
+) -> Result<()> {
     struct State {
         sink: Sink,
         next_claim: usize,
@@ -241,14 +272,14 @@ pub fn run(
     }
     let state = Mutex::new(State {
         sink,
-        next_claim: resumed,
-        next_write: resumed,
+        next_claim: first,
+        next_write: first,
         ready: BTreeMap::new(),
         error: None,
         done_points,
     });
     let wake = Condvar::new();
-    let threads = opts.threads.max(1);
+    let threads = threads.max(1);
     let window = WINDOW_PER_THREAD * threads;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -311,15 +342,10 @@ pub fn run(
             scope.spawn(|_| worker());
         }
     });
-    let s = state.into_inner().expect("no worker panics");
-    if let Some(e) = s.error {
-        return Err(e);
+    match state.into_inner().expect("no worker panics").error {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    Ok(SweepReport {
-        points: owned.len(),
-        tasks: tasks.len(),
-        resumed,
-    })
 }
 
 /// Combines the outputs of shard runs (`shards`: their output folders) into `out`,
