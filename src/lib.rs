@@ -13,6 +13,7 @@
 //! - [`dist`]: duration distributions; [`workload`]: arrival processes.
 //! - [`engine`]: the deterministic event queue; [`sim`]: the platform model and [`sim::run`].
 //! - [`metrics`] and [`report`]: what a run measures and how it is written out.
+//! - [`sweep`]: parameter sweeps over a grid of settings and replications, sharded.
 //!
 //! ```
 //! use faassim::{Scenario, RunResult, sim};
@@ -45,6 +46,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 pub mod time;
 pub mod workload;
 

@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use faassim::profile;
 use faassim::report::{JsonLinesLog, render_table};
 use faassim::sim::{self, RunOptions};
+use faassim::sweep::{self, Experiment, SweepOptions};
 use faassim::workload::{TimestampReader, Workload};
 use faassim::{Error, RunResult, Scenario};
 
@@ -30,10 +31,22 @@ struct Cli {
 enum Command {
     /// Simulate a scenario and report latency, cold starts and instances.
     Run(RunArgs),
-    /// Check a scenario file (and the files it names) without running it.
+    /// Check a scenario file (and the files it names), or a sweep's experiment file (and
+    /// every point), without running it.
     Validate {
-        /// The scenario JSON file.
+        /// The scenario (or experiment) JSON file.
         scenario: PathBuf,
+    },
+    /// Run a parameter sweep: an experiment file's grid of settings × replications.
+    Sweep(SweepArgs),
+    /// Combine the output folders of `sweep --shard` runs into one, as an unsharded run.
+    Merge {
+        /// The merged output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The shards' output folders.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
     },
     /// List the runtime profiles shipped with faassim, with sampled cold-start percentiles.
     Profiles {
@@ -62,6 +75,27 @@ struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct SweepArgs {
+    /// The experiment JSON file (format: experiments/README.md, "Sweeps").
+    experiment: PathBuf,
+    /// Worker threads [default: the number of cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    threads: Option<u32>,
+    /// Output folder [default: `<experiment file stem>-results` in the current folder].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Keep the results already in the output folder and run only the missing ones.
+    #[arg(long)]
+    resume: bool,
+    /// Run only slice I of N (0-based): the points whose index is I modulo N.
+    #[arg(long, value_name = "I/N", value_parser = sweep::Shard::parse)]
+    shard: Option<sweep::Shard>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,6 +128,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Validate { scenario } => validate(&scenario),
+        Command::Sweep(args) => run_sweep(args),
+        Command::Merge { out, shards } => merge(&out, &shards),
         Command::Profiles { format } => profiles(format),
     };
     match result {
@@ -186,7 +222,89 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     write_output(args.out.as_deref(), &text)
 }
 
+fn run_sweep(args: SweepArgs) -> Result<(), Failure> {
+    let exp = Experiment::load(&args.experiment)?;
+    let shard = args.shard.unwrap_or(sweep::Shard::ALL);
+    let out = args.out.unwrap_or_else(|| {
+        let stem = args
+            .experiment
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy();
+        PathBuf::from(format!("{stem}-results"))
+    });
+    let threads = args.threads.map(|t| t as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let owned = (0..exp.points.len()).filter(|p| shard.owns(*p)).count();
+    let bar = if args.quiet || !io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(owned as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} sweeping [{bar:40}] {pos}/{len} points, {elapsed} elapsed, ETA {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar
+    };
+    let opts = SweepOptions {
+        threads,
+        out: out.clone(),
+        shard,
+        resume: args.resume,
+    };
+    let report = sweep::run(&exp, &opts, &|done| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        eprintln!(
+            "{}: {} point(s) × {} replication(s) of shard {}/{} ({} resumed) -> {}",
+            exp.name,
+            report.points,
+            exp.replications,
+            shard.index,
+            shard.count,
+            report.resumed,
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+fn merge(out: &Path, shards: &[PathBuf]) -> Result<(), Failure> {
+    let rows = sweep::merge(shards, out)?;
+    eprintln!(
+        "merged {rows} row(s) from {} shard(s) -> {}",
+        shards.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Whether `path` holds a sweep's experiment file (an object with a `base`) rather than a
+/// scenario; unreadable or malformed files are left for the scenario loader to report.
+fn is_experiment(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("base").is_some())
+}
+
 fn validate(path: &Path) -> Result<(), Failure> {
+    if is_experiment(path) {
+        let exp = Experiment::load(path)?;
+        let text = format!(
+            "ok: {}: experiment `{}`, {} point(s) × {} replication(s), parameters: {}\n",
+            path.display(),
+            exp.name,
+            exp.points.len(),
+            exp.replications,
+            exp.params.join(", ")
+        );
+        return write_output(None, &text);
+    }
     let scenario = Scenario::load(path)?;
     // Trace files are read lazily during a run; read them through now.
     for f in &scenario.functions {

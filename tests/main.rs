@@ -23,3 +23,7 @@ mod profiles;
 
 /// The `faassim` binary: outputs, and one-line errors with exit code 2 for bad input.
 mod cli;
+
+/// Parameter sweeps: grid expansion, errors, thread-count determinism, shards + merge,
+/// resume, and confidence intervals against hand computation.
+mod sweep;

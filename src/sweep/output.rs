@@ -1,0 +1,290 @@
+//! The sweep's outputs: `results.jsonl` (the record), `results.csv` and `summary.csv`
+//! (both derived from it), written row by row in task order.
+//!
+//! Every output is a function of the JSON Lines text alone: a fresh run, a resumed run and
+//! a merge of shards all feed the same lines through the same [`Sink`], which is why their
+//! files are byte-identical.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ordered::Ordered;
+use super::stats::mean_ci95;
+use crate::error::{Error, Result};
+use crate::report::csv_field;
+
+/// Percentiles of the merged latency histogram in `summary.csv`.
+pub const MERGED_QUANTILES: [(&str, f64); 4] =
+    [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("p999", 0.999)];
+
+/// One (point, replication) result: a line of `results.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Row {
+    /// The experiment's hash: rows of different experiments never mix.
+    pub experiment: String,
+    /// Points in the whole experiment.
+    pub points: usize,
+    /// Replications per point.
+    pub replications: u32,
+    /// Point index.
+    pub point: usize,
+    /// Replication index.
+    pub replication: u32,
+    /// The scenario seed used.
+    pub seed: u64,
+    /// The point's parameter values, in column order.
+    pub params: Ordered<Value>,
+    /// Headline metrics (number or null), in column order.
+    pub metrics: Ordered<Value>,
+    /// Response times of all served requests of all functions: an HDR histogram in
+    /// microseconds, V2-serialised, base64.
+    pub latency_histogram: String,
+}
+
+/// Encodes a histogram for a row.
+pub fn encode_histogram(h: &Histogram<u64>) -> String {
+    let mut bytes = Vec::new();
+    V2Serializer::new()
+        .serialize(h, &mut bytes)
+        .expect("serialising to memory cannot fail");
+    B64.encode(bytes)
+}
+
+/// Decodes a row's histogram; `what` names the row for errors.
+pub fn decode_histogram(s: &str, what: &str) -> Result<Histogram<u64>> {
+    let bad = |m: String| Error::Invalid {
+        origin: what.to_owned(),
+        field: "latency_histogram".into(),
+        message: m,
+    };
+    let bytes = B64
+        .decode(s)
+        .map_err(|e| bad(format!("expected base64: {e}")))?;
+    Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| bad(format!("expected a V2 HDR histogram: {e:?}")))
+}
+
+fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => csv_field(s),
+        other => csv_field(&other.to_string()),
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// The rows of one point seen so far (only the point being written is held).
+struct PointAcc {
+    point: usize,
+    params: Vec<Value>,
+    metrics: Vec<Vec<f64>>,
+    merged: Option<Histogram<u64>>,
+    rows: u32,
+}
+
+/// Writes the three output files from rows given in task order.
+pub struct Sink {
+    dir: PathBuf,
+    jsonl: BufWriter<File>,
+    csv: BufWriter<File>,
+    summary: BufWriter<File>,
+    replications: u32,
+    acc: Option<PointAcc>,
+}
+
+/// The output file names inside the output folder.
+pub const JSONL: &str = "results.jsonl";
+/// See [`JSONL`].
+pub const CSV: &str = "results.csv";
+/// See [`JSONL`].
+pub const SUMMARY: &str = "summary.csv";
+
+fn create(dir: &Path, name: &str) -> Result<BufWriter<File>> {
+    let path = dir.join(name);
+    File::create(&path)
+        .map(BufWriter::new)
+        .map_err(|source| Error::Output {
+            what: path.display().to_string(),
+            source,
+        })
+}
+
+impl Sink {
+    /// Creates (truncates) the outputs in `dir` and writes the headers.
+    pub fn create(
+        dir: &Path,
+        params: &[String],
+        metrics: &[String],
+        replications: u32,
+    ) -> Result<Sink> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Output {
+            what: dir.display().to_string(),
+            source,
+        })?;
+        let mut sink = Sink {
+            dir: dir.to_owned(),
+            jsonl: create(dir, JSONL)?,
+            csv: create(dir, CSV)?,
+            summary: create(dir, SUMMARY)?,
+            replications,
+            acc: None,
+        };
+        let p: Vec<String> = params.iter().map(|p| csv_field(p)).collect();
+        let mut h = vec!["point".to_owned(), "replication".into(), "seed".into()];
+        h.extend(p.iter().cloned());
+        h.extend(metrics.iter().cloned());
+        writeln!(sink.csv, "{}", h.join(",")).map_err(|e| sink.err(CSV, e))?;
+        let mut h = vec!["point".to_owned()];
+        h.extend(p);
+        h.push("replications".into());
+        for m in metrics {
+            h.push(format!("{m}_mean"));
+            h.push(format!("{m}_ci95"));
+        }
+        h.push("merged_latency_count".into());
+        for (q, _) in MERGED_QUANTILES {
+            h.push(format!("merged_latency_{q}_ms"));
+        }
+        writeln!(sink.summary, "{}", h.join(",")).map_err(|e| sink.err(SUMMARY, e))?;
+        sink.flush()?;
+        Ok(sink)
+    }
+
+    fn err(&self, name: &str, source: std::io::Error) -> Error {
+        Error::Output {
+            what: self.dir.join(name).display().to_string(),
+            source,
+        }
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.jsonl.flush().map_err(|e| self.err(JSONL, e))?;
+        self.csv.flush().map_err(|e| self.err(CSV, e))?;
+        self.summary.flush().map_err(|e| self.err(SUMMARY, e))
+    }
+
+    /// Writes one row: `line` is its JSON text (no newline), `row` the same parsed, `hist`
+    /// its decoded histogram if the caller has it already (decoded here otherwise). Rows
+    /// must come in task order. Returns the point index when this row completed its point.
+    /// Everything is flushed before returning, so an interruption loses nothing written.
+    pub fn push(
+        &mut self,
+        line: &str,
+        row: &Row,
+        hist: Option<Histogram<u64>>,
+    ) -> Result<Option<usize>> {
+        writeln!(self.jsonl, "{line}").map_err(|e| self.err(JSONL, e))?;
+        let mut cells = vec![
+            row.point.to_string(),
+            row.replication.to_string(),
+            row.seed.to_string(),
+        ];
+        cells.extend(row.params.0.iter().map(|(_, v)| cell(v)));
+        cells.extend(row.metrics.0.iter().map(|(_, v)| cell(v)));
+        writeln!(self.csv, "{}", cells.join(",")).map_err(|e| self.err(CSV, e))?;
+
+        let what = format!(
+            "{} row point {} replication {}",
+            JSONL, row.point, row.replication
+        );
+        let hist = match hist {
+            Some(h) => h,
+            None => decode_histogram(&row.latency_histogram, &what)?,
+        };
+        let acc = match &mut self.acc {
+            Some(a) if a.point == row.point => a,
+            slot => {
+                assert!(slot.is_none(), "a point's rows arrive together");
+                slot.insert(PointAcc {
+                    point: row.point,
+                    params: row.params.0.iter().map(|(_, v)| v.clone()).collect(),
+                    metrics: vec![Vec::new(); row.metrics.0.len()],
+                    merged: None,
+                    rows: 0,
+                })
+            }
+        };
+        for (slot, (_, v)) in acc.metrics.iter_mut().zip(&row.metrics.0) {
+            if let Some(x) = v.as_f64() {
+                slot.push(x);
+            }
+        }
+        match &mut acc.merged {
+            Some(m) => m.add(&hist).map_err(|e| Error::Invalid {
+                origin: what.clone(),
+                field: "latency_histogram".into(),
+                message: format!("cannot merge: {e:?}"),
+            })?,
+            None => acc.merged = Some(hist),
+        }
+        acc.rows += 1;
+        let done = if acc.rows == self.replications {
+            let acc = self.acc.take().expect("present");
+            let mut cells = vec![acc.point.to_string()];
+            cells.extend(acc.params.iter().map(cell));
+            cells.push(acc.rows.to_string());
+            for xs in &acc.metrics {
+                let (m, h) = mean_ci95(xs);
+                cells.push(opt(m));
+                cells.push(opt(h));
+            }
+            let merged = acc.merged.expect("one histogram per row");
+            cells.push(merged.len().to_string());
+            for (_, q) in MERGED_QUANTILES {
+                cells.push(opt(
+                    (!merged.is_empty()).then(|| merged.value_at_quantile(q) as f64 / 1e3)
+                ));
+            }
+            writeln!(self.summary, "{}", cells.join(",")).map_err(|e| self.err(SUMMARY, e))?;
+            Some(acc.point)
+        } else {
+            None
+        };
+        self.flush()?;
+        Ok(done)
+    }
+}
+
+/// Parses one `results.jsonl` line; `what` names it for errors.
+pub fn parse_row(line: &str, what: &str) -> Result<Row> {
+    serde_json::from_str(line).map_err(|e| Error::Invalid {
+        origin: what.to_owned(),
+        field: ".".into(),
+        message: format!("not a sweep result row: {e}"),
+    })
+}
+
+/// The complete lines of `dir/results.jsonl` (a torn last line, left by an interruption
+/// mid-write, is dropped), parsed. A missing file is empty.
+pub fn read_rows(dir: &Path) -> Result<Vec<(String, Row)>> {
+    let path = dir.join(JSONL);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => return Err(Error::Io { path, source }),
+    };
+    let complete = match text.rfind('\n') {
+        Some(i) => &text[..=i],
+        None => "",
+    };
+    let mut rows = Vec::new();
+    for (i, line) in complete.lines().enumerate() {
+        let what = format!("{}:{}", path.display(), i + 1);
+        rows.push((line.to_owned(), parse_row(line, &what)?));
+    }
+    Ok(rows)
+}
