@@ -173,6 +173,9 @@ pub struct InstanceSummary {
     pub mean_provisioning: f64,
     /// The most instances at any instant.
     pub max_total: u32,
+    /// Idle instance memory-time, GB-seconds: the memory keep-alive holds without work
+    /// (the "wasted memory time" of Shahrad et al.).
+    pub idle_gb_s: f64,
 }
 
 fn ratio(num: u64, den: u64) -> Option<f64> {
@@ -204,6 +207,7 @@ fn summarise(
     m: &FunctionMetrics,
     occ: &Occupancy,
     window: SimTime,
+    idle_gb_s: f64,
     provisioned: Option<(&'static str, u32)>,
     has_warmers: bool,
     cost_usd: CostBreakdown,
@@ -231,6 +235,7 @@ fn summarise(
             mean_idle: idle,
             mean_provisioning: prov,
             max_total: occ.max_total(),
+            idle_gb_s,
         },
         provisioned: provisioned.map(|(policy, allocated_final)| {
             let ready = pc.ready.window_seconds();
@@ -268,6 +273,7 @@ impl RunResult {
         let mut total_cost = CostBreakdown::default();
         let mut fleet_load = 0.0;
         let mut pc_policies: Vec<&'static str> = Vec::new();
+        let mut total_idle_gb_s = 0.0;
         for (i, f) in scenario.functions.iter().enumerate() {
             let m = &out.functions[i];
             let cost = cost::function_cost(settings, platform, f, &usages[i], window);
@@ -280,9 +286,21 @@ impl RunResult {
             if let Some((name, _)) = pc {
                 pc_policies.push(name);
             }
+            let idle_gb_s =
+                out.occupancy[i].means(window).2 * window.as_secs() * f64::from(f.memory_mb)
+                    / 1024.0;
+            total_idle_gb_s += idle_gb_s;
             functions.push((
                 f.name.clone(),
-                summarise(m, &out.occupancy[i], window, pc, f.warmers.is_some(), cost),
+                summarise(
+                    m,
+                    &out.occupancy[i],
+                    window,
+                    idle_gb_s,
+                    pc,
+                    f.warmers.is_some(),
+                    cost,
+                ),
             ));
             merged.invocations += m.invocations;
             merged.warm_starts += m.warm_starts;
@@ -322,6 +340,7 @@ impl RunResult {
             &merged,
             &out.total_occupancy,
             window,
+            total_idle_gb_s,
             total_pc,
             scenario.functions.iter().any(|f| f.warmers.is_some()),
             total_cost,
@@ -395,6 +414,7 @@ impl RunResult {
             "instances_mean_idle",
             "instances_mean_provisioning",
             "instances_max_total",
+            "instances_idle_gb_s",
             "evictions_expiry",
             "evictions_pressure",
             "evictions_lifetime",
@@ -452,6 +472,7 @@ impl RunResult {
                 i.mean_idle.to_string(),
                 i.mean_provisioning.to_string(),
                 i.max_total.to_string(),
+                i.idle_gb_s.to_string(),
                 s.evictions_by_cause.expiry.to_string(),
                 s.evictions_by_cause.pressure.to_string(),
                 s.evictions_by_cause.lifetime.to_string(),

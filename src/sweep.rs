@@ -48,8 +48,9 @@ use crate::sim;
 /// The headline metrics: (column, path in the run's JSON result). A path missing from the
 /// result (a field a later version adds) gives an empty cell, so adding a column is adding
 /// a line here.
-pub const METRICS: [(&str, &str); 11] = [
+pub const METRICS: [(&str, &str); 18] = [
     ("invocations", "total.invocations"),
+    ("cold_starts", "total.cold_starts"),
     ("cold_start_ratio", "total.cold_start_ratio"),
     ("throttled", "total.throttled"),
     ("throttle_ratio", "total.throttle_ratio"),
@@ -59,7 +60,13 @@ pub const METRICS: [(&str, &str); 11] = [
     ("latency_p99_ms", "total.latency_ms.p99"),
     ("latency_p999_ms", "total.latency_ms.p999"),
     ("instances_mean", "total.instances.mean_total"),
+    ("idle_gb_s", "total.instances.idle_gb_s"),
+    ("provisioned_utilisation", "total.provisioned.utilisation"),
+    ("provisioned_spillover", "total.provisioned.spillover"),
     ("cost_usd", "total.cost_usd.total"),
+    ("cost_provisioned_usd", "total.cost_usd.provisioned"),
+    ("cost_warmers_usd", "total.cost_usd.warmers"),
+    ("fleet_usd", "total.cost_usd.always_on_fleet.usd"),
 ];
 
 /// How far ahead of the oldest unwritten task workers may run, per thread.
@@ -162,7 +169,13 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
                 .map(|(c, p)| ((*c).to_owned(), pick(&result, p)))
                 .collect(),
         ),
-        latency_histogram: output::encode_histogram(all.histogram()),
+        latency_histogram: match all.histogram() {
+            Some(h) => output::encode_histogram(h),
+            // Nothing served: an empty histogram keeps every row mergeable.
+            None => {
+                output::encode_histogram(&hdrhistogram::Histogram::new(3).expect("valid precision"))
+            }
+        },
     };
     Ok(serde_json::to_string(&row).expect("serialises"))
 }

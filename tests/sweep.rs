@@ -533,7 +533,12 @@ fn summary_confidence_intervals_match_a_hand_computation() {
             .collect();
         assert_eq!(rows.len(), 3);
         let srow: Vec<&str> = summary.lines().nth(1 + point).unwrap().split(',').collect();
-        for metric in ["cold_start_ratio", "latency_p99_ms", "instances_mean"] {
+        for metric in [
+            "cold_start_ratio",
+            "latency_p99_ms",
+            "instances_mean",
+            "cost_usd",
+        ] {
             let xs: Vec<f64> = rows
                 .iter()
                 .map(|r| r[col(metric)].parse().unwrap())
@@ -551,8 +556,6 @@ fn summary_confidence_intervals_match_a_hand_computation() {
             );
             assert!(half > 0.0, "{metric}: replications should differ");
         }
-        // No cost model yet: the column exists and is empty.
-        assert_eq!(srow[scol("cost_usd_mean")], "");
         // The merged histogram holds every served request of the three replications.
         let served: u64 = rows
             .iter()

@@ -155,15 +155,8 @@ pub fn render_table(r: &RunResult) -> String {
     let _ = writeln!(out, "\ncost, USD (list prices of the platform profile)");
     let _ = writeln!(
         out,
-        "  {:<width$} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}   {}",
-        "function",
-        "total",
-        "requests",
-        "compute",
-        "provisioned",
-        "warmers",
-        "free tier",
-        "always-on fleet"
+        "  {:<width$} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}   always-on fleet",
+        "function", "total", "requests", "compute", "provisioned", "warmers", "free tier"
     );
     for (name, s) in &rows {
         let c = &s.cost_usd;
