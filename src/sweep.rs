@@ -148,6 +148,7 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
     for f in &out.functions {
         all.merge(&f.cold_latency);
         all.merge(&f.warm_latency);
+        all.merge(&f.provisioned_latency);
     }
     let row = Row {
         experiment: exp.hash.clone(),

@@ -229,7 +229,13 @@ impl Sink {
                 field: "latency_histogram".into(),
                 message: format!("cannot merge: {e:?}"),
             })?,
-            None => acc.merged = Some(hist),
+            None => {
+                // Decoded histograms do not grow on their own; the accumulator must, since
+                // a later replication may hold larger values.
+                let mut first = hist;
+                first.auto(true);
+                acc.merged = Some(first);
+            }
         }
         acc.rows += 1;
         let done = if acc.rows == self.replications {
