@@ -170,8 +170,8 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
                 .map(|(c, p)| ((*c).to_owned(), pick(&result, p)))
                 .collect(),
         ),
-        latency_histogram: match all.histogram() {
-            Some(h) => output::encode_histogram(h),
+        latency_histogram: match all.to_histogram() {
+            Some(h) => output::encode_histogram(&h),
             // Nothing served: an empty histogram keeps every row mergeable.
             None => {
                 output::encode_histogram(&hdrhistogram::Histogram::new(3).expect("valid precision"))
