@@ -144,6 +144,28 @@ pub enum ColdStart {
     Override(Dist),
 }
 
+impl ColdStart {
+    /// Mean cold start, ms, with the function's init scaled by `init_scale` as sampled.
+    pub fn mean_ms(&self, init_scale: f64) -> f64 {
+        match self {
+            ColdStart::Override(d) => d.mean(),
+            ColdStart::Composed {
+                sandbox,
+                code_load_ms,
+                start,
+                init,
+            } => {
+                let (start, init) = match start {
+                    StartPhase::Init(d) => (d.mean(), init.as_ref().map_or(0.0, Dist::mean)),
+                    // A snapshot restore skips the function's init.
+                    StartPhase::SnapshotRestore(d) => (d.mean(), 0.0),
+                };
+                sandbox.mean() + code_load_ms + start + init * init_scale
+            }
+        }
+    }
+}
+
 /// A validated function.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Function {
@@ -437,28 +459,7 @@ impl FunctionSpec {
             .map(|w| w.validate(&at("warmers")))
             .transpose()
             .map_err(inv)?;
-        let mean_cold_start_ms = match &cold_start {
-            ColdStart::Override(d) => d.mean(),
-            ColdStart::Composed {
-                sandbox,
-                code_load_ms,
-                start,
-                init,
-            } => {
-                let (s, with_init) = match start {
-                    StartPhase::Init(d) => (d.mean(), true),
-                    StartPhase::SnapshotRestore(d) => (d.mean(), false),
-                };
-                sandbox.mean()
-                    + code_load_ms
-                    + s
-                    + if with_init {
-                        init.as_ref().map_or(0.0, |d| d.mean() * duration_scale)
-                    } else {
-                        0.0
-                    }
-            }
-        };
+        let mean_cold_start_ms = cold_start.mean_ms(duration_scale);
         Ok(Function {
             provisioned,
             warmers,
