@@ -8,6 +8,9 @@ use crate::time::SimTime;
 /// Significant digits kept by the latency histograms.
 const SIGFIG: u8 = 3;
 
+/// Samples buffered before they are sorted into the histogram.
+const BATCH: usize = 256;
+
 /// A latency distribution: an HDR histogram in microseconds (3 significant digits) plus an
 /// exact count, sum and maximum in nanoseconds.
 #[derive(Debug, Clone, Default)]
@@ -16,6 +19,12 @@ pub struct Latency {
     /// of a provisioned function, say), and a histogram costs tens of KB once it spans
     /// seconds.
     hist: Option<Store>,
+    /// Samples (µs) not yet in `hist`, flushed in sorted batches: with many functions a
+    /// histogram is cold in cache, and sorted batches touch its buckets in address order.
+    pending: Vec<u32>,
+    /// Whether to batch at all: it pays only when histograms are cold in cache (many
+    /// functions); with a few it costs the sort (about 12 % on the reference run).
+    batched: bool,
     count: u64,
     sum_ns: u128,
     max_ns: u64,
@@ -55,18 +64,23 @@ impl Store {
         }
     }
 
-    #[inline]
     fn record(&mut self, us: u64) {
+        self.record_n(us, 1);
+    }
+
+    fn record_n(&mut self, us: u64, n: u64) {
         // Growing can only fail past u64 bucket indices; clamping is the best we can do.
         match self {
             Store::Narrow(h) => {
-                if h.record(us).is_err() {
-                    h.saturating_record(us);
+                // n <= BATCH, and `reserve` widened the store before counts could overflow.
+                let n = n as u32;
+                if h.record_n(us, n).is_err() {
+                    h.saturating_record_n(us, n);
                 }
             }
             Store::Wide(h) => {
-                if h.record(us).is_err() {
-                    h.saturating_record(us);
+                if h.record_n(us, n).is_err() {
+                    h.saturating_record_n(us, n);
                 }
             }
         }
@@ -100,17 +114,75 @@ impl Latency {
     #[inline]
     pub fn record(&mut self, d: SimTime) {
         self.count += 1;
-        let hist = self.hist.get_or_insert_with(Store::new);
-        if self.count == u64::from(u32::MAX) {
-            hist.reserve(self.count);
-        }
-        hist.record(d.as_micros());
         self.sum_ns += d.0 as u128;
         self.max_ns = self.max_ns.max(d.0);
+        let us = d.as_micros();
+        match u32::try_from(us) {
+            Ok(small) if self.batched => {
+                if self.pending.capacity() == 0 {
+                    self.pending.reserve_exact(BATCH);
+                }
+                self.pending.push(small);
+                if self.pending.len() == BATCH {
+                    self.flush();
+                }
+            }
+            _ => self.store().record(us),
+        }
+    }
+
+    /// An empty distribution that buffers samples and sorts them into the histogram in
+    /// batches (same contents, better cache behaviour when there are many histograms).
+    pub fn batched() -> Latency {
+        Latency {
+            batched: true,
+            ..Latency::default()
+        }
+    }
+
+    fn store(&mut self) -> &mut Store {
+        let hist = self.hist.get_or_insert_with(Store::new);
+        hist.reserve(self.count);
+        hist
+    }
+
+    /// Moves the pending samples into the histogram, sorted, equal values in one step.
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable();
+        let store = self.store();
+        let mut i = 0;
+        while i < pending.len() {
+            let v = pending[i];
+            let mut j = i + 1;
+            while j < pending.len() && pending[j] == v {
+                j += 1;
+            }
+            store.record_n(u64::from(v), (j - i) as u64);
+            i = j;
+        }
+        pending.clear();
+        self.pending = pending;
+    }
+
+    /// This distribution with nothing pending (a copy only when something is).
+    fn flushed(&self) -> std::borrow::Cow<'_, Latency> {
+        if self.pending.is_empty() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut c = self.clone();
+            c.flush();
+            std::borrow::Cow::Owned(c)
+        }
     }
 
     /// Adds every sample of `other`.
     pub fn merge(&mut self, other: &Latency) {
+        self.flush();
+        let other = other.flushed();
         if let Some(theirs) = &other.hist {
             let ours = self.hist.get_or_insert_with(Store::new);
             ours.reserve(self.count + other.count);
@@ -138,7 +210,8 @@ impl Latency {
 
     /// The `q` quantile (0..=1), ms, to 3 significant digits; capped at the exact maximum.
     pub fn quantile_ms(&self, q: f64) -> Option<f64> {
-        let hist = self.hist.as_ref()?;
+        let me = self.flushed();
+        let hist = me.hist.as_ref()?;
         (self.count > 0).then(|| {
             let us = hist.value_at_quantile(q);
             (us as f64 / 1e3).min(self.max_ns as f64 / 1e6)
@@ -147,7 +220,7 @@ impl Latency {
 
     /// The histogram in microseconds with `u64` counts; `None` until the first sample.
     pub fn to_histogram(&self) -> Option<Histogram<u64>> {
-        self.hist.as_ref().map(|s| match s {
+        self.flushed().hist.as_ref().map(|s| match s {
             Store::Narrow(h) => *widen(h),
             Store::Wide(h) => (**h).clone(),
         })
@@ -162,11 +235,20 @@ mod tests {
     /// every sample.
     #[test]
     fn widening_keeps_samples_and_quantiles() {
-        let mut a = Latency::default();
+        let mut a = Latency::batched();
+        let mut plain = Latency::default();
         for i in 1..=10_000u64 {
+            plain.record(SimTime(i * 1_000_003));
             a.record(SimTime(i * 1_000_003));
         }
         let narrow_q: Vec<_> = [0.5, 0.9, 0.99].iter().map(|&q| a.quantile_ms(q)).collect();
+        // Batching changes nothing but the order of recording.
+        let plain_q: Vec<_> = [0.5, 0.9, 0.99]
+            .iter()
+            .map(|&q| plain.quantile_ms(q))
+            .collect();
+        assert_eq!(narrow_q, plain_q);
+        assert_eq!(a.to_histogram(), plain.to_histogram());
         let mut b = a.clone();
         if let Some(s) = b.hist.as_mut() {
             s.reserve(u64::from(u32::MAX));
@@ -403,4 +485,18 @@ pub struct FunctionMetrics {
     pub pings: PingCounts,
     /// Billing inputs for the cost model.
     pub usage: crate::cost::Usage,
+}
+
+impl FunctionMetrics {
+    /// Empty metrics whose latency histograms record in sorted batches (for runs with many
+    /// functions, where each histogram is cold in cache).
+    pub fn batched() -> FunctionMetrics {
+        FunctionMetrics {
+            cold_latency: Latency::batched(),
+            warm_latency: Latency::batched(),
+            provisioned_latency: Latency::batched(),
+            cold_start_duration: Latency::batched(),
+            ..FunctionMetrics::default()
+        }
+    }
 }

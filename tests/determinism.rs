@@ -59,3 +59,32 @@ fn functions_have_independent_streams() {
     );
     assert!(b2.cold_starts > b1.cold_starts);
 }
+
+/// With 16 or more functions the latency histograms record in sorted batches; the results
+/// must not change. Function 0 draws the same streams whatever follows it, and nothing
+/// binds across functions here, so its summary alone and among 19 others must be equal.
+#[test]
+fn batched_histograms_give_the_same_results() {
+    let f = |i: usize| {
+        format!(
+            r#"{{"name": "f{i}", "runtime": "python",
+              "exec_ms": {{"dist": "lognormal", "median": 90, "p99": 900}},
+              "keep_alive": {{"policy": "fixed", "idle_s": 20}},
+              "workload": {{"kind": "poisson", "rate_per_s": 3}}}}"#
+        )
+    };
+    let make = |n: usize| {
+        let fs: Vec<String> = (0..n).map(f).collect();
+        scenario(&format!(
+            r#"{{"name": "b", "seed": 4, "duration_s": 3000, "functions": [{}]}}"#,
+            fs.join(",")
+        ))
+    };
+    let alone = run(&make(1));
+    let among = run(&make(20));
+    assert_eq!(
+        serde_json::to_string(&alone.functions[0].1).unwrap(),
+        serde_json::to_string(&among.functions[0].1).unwrap()
+    );
+    assert!(alone.functions[0].1.cold_starts > 0 && alone.functions[0].1.warm_starts > 1000);
+}
