@@ -488,6 +488,28 @@ pub struct FunctionMetrics {
 }
 
 impl FunctionMetrics {
+    /// Adds `other`'s counts and distributions (for totals across functions). Gauges are
+    /// not added: time-weighted counts of different functions are combined from their
+    /// integrals by the caller.
+    pub fn add(&mut self, other: &FunctionMetrics) {
+        self.invocations += other.invocations;
+        self.warm_starts += other.warm_starts;
+        self.cold_starts += other.cold_starts;
+        self.throttled += other.throttled;
+        self.provisioned_served += other.provisioned_served;
+        self.spillover += other.spillover;
+        self.evictions.add(&other.evictions);
+        self.cold_latency.merge(&other.cold_latency);
+        self.warm_latency.merge(&other.warm_latency);
+        self.provisioned_latency.merge(&other.provisioned_latency);
+        self.cold_start_duration.merge(&other.cold_start_duration);
+        self.pings.pings += other.pings.pings;
+        self.pings.cold += other.pings.cold;
+        self.pings.throttled += other.pings.throttled;
+        self.provisioned.scale_outs += other.provisioned.scale_outs;
+        self.provisioned.scale_ins += other.provisioned.scale_ins;
+    }
+
     /// Empty metrics whose latency histograms record in sorted batches (for runs with many
     /// functions, where each histogram is cold in cache).
     pub fn batched() -> FunctionMetrics {

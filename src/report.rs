@@ -302,23 +302,7 @@ impl RunResult {
                     cost,
                 ),
             ));
-            merged.invocations += m.invocations;
-            merged.warm_starts += m.warm_starts;
-            merged.cold_starts += m.cold_starts;
-            merged.throttled += m.throttled;
-            merged.provisioned_served += m.provisioned_served;
-            merged.spillover += m.spillover;
-            merged.evictions.add(&m.evictions);
-            merged.cold_latency.merge(&m.cold_latency);
-            merged.warm_latency.merge(&m.warm_latency);
-            merged.provisioned_latency.merge(&m.provisioned_latency);
-            merged.cold_start_duration.merge(&m.cold_start_duration);
-            merged.pings.pings += m.pings.pings;
-            merged.pings.cold += m.pings.cold;
-            merged.pings.throttled += m.pings.throttled;
-            let (a, b) = (&mut merged.provisioned, &m.provisioned);
-            a.scale_outs += b.scale_outs;
-            a.scale_ins += b.scale_ins;
+            merged.add(m);
         }
         if settings.free_tier
             && let Some(p) = &platform.pricing
