@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use platform::{
+    BucketSpec, ScaleOut,
     Arch, ArchPrices, BilledWhile, Billing, FreeTier, MemoryRange, Platform, PlatformSpec,
     PricingSpec,
 };

@@ -75,6 +75,158 @@ pub enum Reuse {
     Newest,
 }
 
+/// How a function is invoked.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Invocation {
+    /// Request/response: a throttled request fails at once (HTTP 429).
+    #[default]
+    Sync,
+    /// Event: the platform queues it and retries throttles and errors (Lambda async).
+    Async,
+}
+
+/// Which instance with a free slot a request goes to when instances serve several
+/// requests at once.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Routing {
+    /// The busiest instance that still has a free slot (fewest instances in use).
+    #[default]
+    Pack,
+    /// The least busy instance (lowest per-request load).
+    Spread,
+}
+
+/// Retry rules of asynchronous invocations, as written (defaults: AWS Lambda's).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AsyncSpec {
+    /// Retries after a function error or timeout (Lambda: 0–2, default 2).
+    #[serde(default = "d_max_retries")]
+    pub max_retries: u32,
+    /// Events older than this are dropped to the dead-letter queue, seconds (Lambda:
+    /// 60 s to 6 h, default 6 h).
+    #[serde(default = "d_max_event_age_s")]
+    pub max_event_age_s: f64,
+    /// Wait before each retry after an error, seconds (Lambda: 60 then 120); the last
+    /// value repeats.
+    #[serde(default = "d_error_delays_s")]
+    pub error_delays_s: Vec<f64>,
+    /// First wait after a throttle, seconds; it doubles per throttle (Lambda: 1 s).
+    #[serde(default = "d_throttle_initial_s")]
+    pub throttle_initial_s: f64,
+    /// Longest wait after a throttle, seconds (Lambda: 5 min).
+    #[serde(default = "d_throttle_max_s")]
+    pub throttle_max_s: f64,
+}
+
+fn d_max_retries() -> u32 {
+    2
+}
+fn d_max_event_age_s() -> f64 {
+    21_600.0
+}
+fn d_error_delays_s() -> Vec<f64> {
+    vec![60.0, 120.0]
+}
+fn d_throttle_initial_s() -> f64 {
+    1.0
+}
+fn d_throttle_max_s() -> f64 {
+    300.0
+}
+
+impl Default for AsyncSpec {
+    fn default() -> Self {
+        AsyncSpec {
+            max_retries: d_max_retries(),
+            max_event_age_s: d_max_event_age_s(),
+            error_delays_s: d_error_delays_s(),
+            throttle_initial_s: d_throttle_initial_s(),
+            throttle_max_s: d_throttle_max_s(),
+        }
+    }
+}
+
+/// Validated retry rules of asynchronous invocations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsyncRetry {
+    /// Retries after errors.
+    pub max_retries: u32,
+    /// Maximum event age.
+    pub max_age: SimTime,
+    /// Waits before retries after errors (the last repeats).
+    pub error_delays: Vec<SimTime>,
+    /// First throttle back-off.
+    pub throttle_initial: SimTime,
+    /// Longest throttle back-off.
+    pub throttle_max: SimTime,
+}
+
+impl AsyncRetry {
+    /// The wait before retry number `retry` (1-based) after an error.
+    pub fn error_delay(&self, retry: u32) -> SimTime {
+        let i = (retry as usize).saturating_sub(1).min(self.error_delays.len() - 1);
+        self.error_delays[i]
+    }
+
+    /// The wait after the `n`-th throttle of an event (1-based): doubling, capped.
+    pub fn throttle_delay(&self, n: u32) -> SimTime {
+        let factor = 1u64 << n.saturating_sub(1).min(40);
+        SimTime(self.throttle_initial.0.saturating_mul(factor)).min(self.throttle_max)
+    }
+}
+
+impl AsyncSpec {
+    fn validate(&self, field: &str) -> Result<AsyncRetry, FieldError> {
+        let at = |f: &str| format!("{field}.{f}");
+        let max_age = seconds(self.max_event_age_s, &at("max_event_age_s"))?;
+        if max_age == SimTime::ZERO {
+            return Err(FieldError::new(
+                at("max_event_age_s"),
+                "expected an age > 0 seconds",
+            ));
+        }
+        if self.error_delays_s.is_empty() {
+            return Err(FieldError::new(
+                at("error_delays_s"),
+                "expected at least one delay in seconds",
+            ));
+        }
+        let error_delays = self
+            .error_delays_s
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| seconds(d, &format!("{}[{i}]", at("error_delays_s"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let throttle_initial = seconds(self.throttle_initial_s, &at("throttle_initial_s"))?;
+        if throttle_initial == SimTime::ZERO {
+            return Err(FieldError::new(
+                at("throttle_initial_s"),
+                "expected a wait > 0 seconds (a zero wait would retry forever at one instant)",
+            ));
+        }
+        let throttle_max = seconds(self.throttle_max_s, &at("throttle_max_s"))?;
+        if throttle_max < throttle_initial {
+            return Err(FieldError::new(
+                at("throttle_max_s"),
+                format!(
+                    "expected at least throttle_initial_s ({}), got {}",
+                    self.throttle_initial_s, self.throttle_max_s
+                ),
+            ));
+        }
+        Ok(AsyncRetry {
+            max_retries: self.max_retries,
+            max_age,
+            error_delays,
+            throttle_initial,
+            throttle_max,
+        })
+    }
+}
+
 /// One function, as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +276,33 @@ pub struct FunctionSpec {
     /// Memory size at which `exec_ms` and `init_ms` were measured, MB (default: `memory_mb`).
     #[serde(default)]
     pub reference_memory_mb: Option<u32>,
+    /// Execution timeout, seconds (default: the platform's default timeout).
+    #[serde(default)]
+    pub timeout_s: Option<f64>,
+    /// Probability that an execution ends in a function error (default 0).
+    #[serde(default)]
+    pub failure_probability: f64,
+    /// `sync` (default) or `async`.
+    #[serde(default)]
+    pub invocation: Invocation,
+    /// Retry rules of `async` invocations (default: Lambda's).
+    #[serde(default, rename = "async")]
+    pub async_retry: Option<AsyncSpec>,
+    /// Requests one instance serves at once (default: the platform's).
+    #[serde(default)]
+    pub per_instance_concurrency: Option<u32>,
+    /// Which instance with a free slot takes a request: `pack` (default) or `spread`.
+    #[serde(default)]
+    pub routing: Routing,
+    /// vCPUs of an instance, for CPU sharing (default: memory / the platform's MB per vCPU).
+    #[serde(default)]
+    pub vcpus: Option<f64>,
+    /// Whether requests on one instance share its vCPUs (default: the platform's rule).
+    #[serde(default)]
+    pub cpu_sharing: Option<bool>,
+    /// Attached to a VPC: cold starts add the platform's `vpc_setup_ms`.
+    #[serde(default)]
+    pub vpc: bool,
 }
 
 /// How a function's cold starts are drawn.
@@ -139,6 +318,8 @@ pub enum ColdStart {
         start: StartPhase,
         /// The function's own init (skipped after a snapshot restore).
         init: Option<Dist>,
+        /// VPC network set-up, for functions attached to a VPC.
+        vpc: Option<Dist>,
     },
     /// One distribution for the whole cold start (`cold_start_ms`).
     Override(Dist),
@@ -154,13 +335,15 @@ impl ColdStart {
                 code_load_ms,
                 start,
                 init,
+                vpc,
             } => {
+                let vpc = vpc.as_ref().map_or(0.0, Dist::mean);
                 let (start, init) = match start {
                     StartPhase::Init(d) => (d.mean(), init.as_ref().map_or(0.0, Dist::mean)),
                     // A snapshot restore skips the function's init.
                     StartPhase::SnapshotRestore(d) => (d.mean(), 0.0),
                 };
-                sandbox.mean() + code_load_ms + start + init * init_scale
+                sandbox.mean() + vpc + code_load_ms + start + init * init_scale
             }
         }
     }
@@ -198,6 +381,22 @@ pub struct Function {
     pub duration_scale: f64,
     /// Mean cold start, ms (greedy-dual eviction cost).
     pub mean_cold_start_ms: f64,
+    /// Execution timeout.
+    pub timeout: Option<SimTime>,
+    /// Probability of a function error per execution.
+    pub failure_probability: f64,
+    /// Sync or async.
+    pub invocation: Invocation,
+    /// Retry rules (async functions).
+    pub async_retry: AsyncRetry,
+    /// Requests one instance serves at once.
+    pub per_instance_concurrency: u32,
+    /// Instance choice among those with free slots.
+    pub routing: Routing,
+    /// vCPUs per instance.
+    pub vcpus: f64,
+    /// Requests on one instance share its vCPUs.
+    pub cpu_sharing: bool,
 }
 
 /// A validated scenario.
@@ -413,8 +612,22 @@ impl FunctionSpec {
                 code_load_ms: self.package_mb * platform.code_load_ms_per_mb,
                 start: runtime.start.clone(),
                 init,
+                vpc: if self.vpc {
+                    platform.vpc_setup.clone()
+                } else {
+                    None
+                },
             },
         };
+        if self.vpc && platform.vpc_setup.is_none() {
+            return Err(inv(FieldError::new(
+                at("vpc"),
+                format!(
+                    "platform {} has no vpc_setup_ms to add to cold starts; set it with platform_overrides",
+                    platform.name
+                ),
+            )));
+        }
         let keep_alive = match &self.keep_alive {
             Some(k) => k.validate(&at("keep_alive")).map_err(inv)?,
             None => platform.keep_alive.clone(),
@@ -460,7 +673,82 @@ impl FunctionSpec {
             .transpose()
             .map_err(inv)?;
         let mean_cold_start_ms = cold_start.mean_ms(duration_scale);
+        let timeout = match self.timeout_s {
+            Some(t) => {
+                if !(t.is_finite() && t > 0.0) {
+                    return Err(inv(FieldError::new(
+                        at("timeout_s"),
+                        format!("expected a number of seconds > 0, got {t}"),
+                    )));
+                }
+                if let Some(max) = platform.max_timeout_s
+                    && t > max
+                {
+                    return Err(inv(FieldError::new(
+                        at("timeout_s"),
+                        format!(
+                            "expected at most {max} s (platform {}'s max_timeout_s), got {t}",
+                            platform.name
+                        ),
+                    )));
+                }
+                Some(SimTime::from_secs(t))
+            }
+            None => platform.default_timeout,
+        };
+        if !(0.0..=1.0).contains(&self.failure_probability) {
+            return Err(inv(FieldError::new(
+                at("failure_probability"),
+                format!(
+                    "expected a probability in [0, 1], got {}",
+                    self.failure_probability
+                ),
+            )));
+        }
+        if self.async_retry.is_some() && self.invocation != Invocation::Async {
+            return Err(inv(FieldError::new(
+                at("async"),
+                "retry rules apply to asynchronous functions only; add \"invocation\": \"async\"",
+            )));
+        }
+        let async_retry = self
+            .async_retry
+            .clone()
+            .unwrap_or_default()
+            .validate(&at("async"))
+            .map_err(inv)?;
+        let per_instance_concurrency = self
+            .per_instance_concurrency
+            .unwrap_or(platform.per_instance_concurrency);
+        if per_instance_concurrency == 0
+            || per_instance_concurrency > platform.max_per_instance_concurrency
+        {
+            return Err(inv(FieldError::new(
+                at("per_instance_concurrency"),
+                format!(
+                    "expected 1..={} requests per instance on platform {}, got {per_instance_concurrency}",
+                    platform.max_per_instance_concurrency, platform.name
+                ),
+            )));
+        }
+        let vcpus = self
+            .vcpus
+            .unwrap_or(f64::from(memory_mb) / platform.mb_per_vcpu);
+        if !(vcpus.is_finite() && vcpus > 0.0) {
+            return Err(inv(FieldError::new(
+                at("vcpus"),
+                format!("expected a number of vCPUs > 0, got {vcpus}"),
+            )));
+        }
         Ok(Function {
+            timeout,
+            failure_probability: self.failure_probability,
+            invocation: self.invocation,
+            async_retry,
+            per_instance_concurrency,
+            routing: self.routing,
+            vcpus,
+            cpu_sharing: self.cpu_sharing.unwrap_or(platform.cpu_sharing),
             provisioned,
             warmers,
             arch: self.arch,

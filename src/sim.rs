@@ -110,6 +110,8 @@ enum Cause {
 pub struct ColdStartPhases {
     /// Sandbox / placement.
     pub sandbox: SimTime,
+    /// VPC network set-up (zero outside a VPC).
+    pub network: SimTime,
     /// Code load.
     pub code_load: SimTime,
     /// Runtime start (or snapshot restore when `restored`).
@@ -125,7 +127,7 @@ pub struct ColdStartPhases {
 impl ColdStartPhases {
     /// The whole cold start.
     pub fn total(&self) -> SimTime {
-        self.sandbox + self.code_load + self.start + self.init
+        self.sandbox + self.network + self.code_load + self.start + self.init
     }
 
     /// The part a platform that bills init charges: runtime start (or restore) and the
@@ -520,8 +522,12 @@ impl<'s, 'o> Sim<'s, 'o> {
                 code_load_ms,
                 start,
                 init,
+                vpc,
             } => {
                 let sandbox = SimTime::from_ms(sandbox.sample(rng));
+                let network = vpc
+                    .as_ref()
+                    .map_or(SimTime::ZERO, |d| SimTime::from_ms(d.sample(rng)));
                 let code_load = SimTime::from_ms(*code_load_ms);
                 let (d, restored): (&Dist, bool) = match start {
                     StartPhase::Init(d) => (d, false),
@@ -534,6 +540,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 };
                 ColdStartPhases {
                     sandbox,
+                    network,
                     code_load,
                     start,
                     init,

@@ -61,6 +61,40 @@ pub struct PlatformSpec {
     /// Memory per vCPU, MB: CPU share grows with memory (Lambda: 1,769 MB = 1 vCPU).
     #[serde(default = "d_mb_per_vcpu")]
     pub mb_per_vcpu: f64,
+    /// Per-function scale-out rate: new execution environments per 10 s, refilled
+    /// continuously (current Lambda rule: 1,000). None: unlimited.
+    #[serde(default)]
+    pub scale_out_per_10s: Option<f64>,
+    /// Capacity of the per-function scale-out bucket (default `scale_out_per_10s`): how
+    /// many environments may start at once after a quiet spell.
+    #[serde(default)]
+    pub scale_out_burst: Option<f64>,
+    /// Account-wide burst of new environments (legacy Lambda rule: 500–3,000 by Region);
+    /// goes with `burst_per_minute`.
+    #[serde(default)]
+    pub initial_burst: Option<u32>,
+    /// Environments added to the account-wide burst bucket at each whole minute (legacy
+    /// Lambda rule: 500), up to `initial_burst`.
+    #[serde(default)]
+    pub burst_per_minute: Option<u32>,
+    /// Requests one instance serves at once, for functions that do not set it (default 1).
+    #[serde(default)]
+    pub per_instance_concurrency: Option<u32>,
+    /// Largest per-instance concurrency a function may set (default: the default).
+    #[serde(default)]
+    pub max_per_instance_concurrency: Option<u32>,
+    /// Requests on one instance share its vCPUs (processor sharing) when more run than it
+    /// has vCPUs; functions may override.
+    #[serde(default)]
+    pub cpu_sharing: bool,
+    /// Extra cold-start phase for functions attached to a VPC (`"vpc": true`), ms: the
+    /// network-interface set-up.
+    #[serde(default)]
+    pub vpc_setup_ms: Option<DistSpec>,
+    /// Execution timeout for functions that do not set one, seconds (default:
+    /// `max_timeout_s`).
+    #[serde(default)]
+    pub default_timeout_s: Option<f64>,
     /// Citations.
     #[serde(default)]
     pub sources: Vec<String>,
@@ -220,6 +254,42 @@ pub struct Platform {
     pub pc_allocation_delay: SimTime,
     /// Memory per vCPU, MB.
     pub mb_per_vcpu: f64,
+    /// Scale-out rate limits.
+    pub scale_out: ScaleOut,
+    /// Default requests per instance.
+    pub per_instance_concurrency: u32,
+    /// Largest per-instance concurrency a function may set.
+    pub max_per_instance_concurrency: u32,
+    /// Default for processor sharing on an instance.
+    pub cpu_sharing: bool,
+    /// VPC network set-up added to cold starts of VPC functions, ms.
+    pub vpc_setup: Option<Dist>,
+    /// Default execution timeout.
+    pub default_timeout: Option<SimTime>,
+}
+
+/// A token bucket of new execution environments.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BucketSpec {
+    /// Most tokens the bucket holds (and holds at the start).
+    pub capacity: f64,
+    /// Tokens added per `every`.
+    pub refill: f64,
+    /// The refill period.
+    pub every: SimTime,
+    /// Whether refill is continuous (current Lambda rule) or a step at each whole
+    /// multiple of `every` since the start of the run (legacy Lambda rule).
+    pub continuous: bool,
+}
+
+/// Scale-out limits: each new on-demand environment takes a token from every bucket that
+/// applies; with none left, the request is throttled.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ScaleOut {
+    /// One bucket per function.
+    pub per_function: Option<BucketSpec>,
+    /// One bucket shared by the account.
+    pub account: Option<BucketSpec>,
 }
 
 impl PlatformSpec {
@@ -296,7 +366,101 @@ impl PlatformSpec {
                 ));
             }
         }
+        let per_function = match self.scale_out_per_10s {
+            Some(rate) => {
+                let rate = positive(rate, "scale_out_per_10s")?;
+                let burst = positive(self.scale_out_burst.unwrap_or(rate), "scale_out_burst")?;
+                Some(BucketSpec {
+                    capacity: burst,
+                    refill: rate,
+                    every: SimTime::from_secs(10.0),
+                    continuous: true,
+                })
+            }
+            None if self.scale_out_burst.is_some() => {
+                return Err(FieldError::new(
+                    at("scale_out_burst"),
+                    "expected scale_out_per_10s alongside scale_out_burst",
+                ));
+            }
+            None => None,
+        };
+        let account = match (self.initial_burst, self.burst_per_minute) {
+            (Some(burst), Some(per_minute)) => {
+                if burst == 0 {
+                    return Err(FieldError::new(
+                        at("initial_burst"),
+                        "expected at least 1 environment",
+                    ));
+                }
+                Some(BucketSpec {
+                    capacity: f64::from(burst),
+                    refill: f64::from(per_minute),
+                    every: SimTime::from_secs(60.0),
+                    continuous: false,
+                })
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(FieldError::new(
+                    at("burst_per_minute"),
+                    "expected burst_per_minute alongside initial_burst",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(FieldError::new(
+                    at("initial_burst"),
+                    "expected initial_burst alongside burst_per_minute",
+                ));
+            }
+        };
+        let per_instance_concurrency = self.per_instance_concurrency.unwrap_or(1);
+        if per_instance_concurrency == 0 {
+            return Err(FieldError::new(
+                at("per_instance_concurrency"),
+                "expected at least 1 request per instance",
+            ));
+        }
+        let max_per_instance_concurrency = self
+            .max_per_instance_concurrency
+            .unwrap_or(per_instance_concurrency);
+        if max_per_instance_concurrency < per_instance_concurrency {
+            return Err(FieldError::new(
+                at("max_per_instance_concurrency"),
+                format!(
+                    "expected at least per_instance_concurrency ({per_instance_concurrency}), got {max_per_instance_concurrency}"
+                ),
+            ));
+        }
+        let default_timeout = match (self.default_timeout_s, self.max_timeout_s) {
+            (Some(t), max) => {
+                let t = positive(t, "default_timeout_s")?;
+                if let Some(max) = max
+                    && t > max
+                {
+                    return Err(FieldError::new(
+                        at("default_timeout_s"),
+                        format!("expected at most max_timeout_s ({max}), got {t}"),
+                    ));
+                }
+                Some(SimTime::from_secs(t))
+            }
+            (None, max) => max.map(SimTime::from_secs),
+        };
         Ok(Platform {
+            scale_out: ScaleOut {
+                per_function,
+                account,
+            },
+            per_instance_concurrency,
+            max_per_instance_concurrency,
+            cpu_sharing: self.cpu_sharing,
+            vpc_setup: self
+                .vpc_setup_ms
+                .as_ref()
+                .map(|d| d.validate(&at("vpc_setup_ms")))
+                .transpose()?,
+            default_timeout,
             memory_capacity_mb: self
                 .memory_capacity_gb
                 .map(|g| positive(g, "memory_capacity_gb").map(|g| g * 1024.0))
