@@ -410,6 +410,8 @@ pub struct Evictions {
     pub pressure: u64,
     /// They reached the platform's maximum lifetime.
     pub lifetime: u64,
+    /// Reset after an execution timed out (the platform discards the environment).
+    pub reset: u64,
 }
 
 impl Evictions {
@@ -423,6 +425,7 @@ impl Evictions {
         self.expiry += other.expiry;
         self.pressure += other.pressure;
         self.lifetime += other.lifetime;
+        self.reset += other.reset;
     }
 }
 
@@ -485,6 +488,69 @@ pub struct FunctionMetrics {
     pub pings: PingCounts,
     /// Billing inputs for the cost model.
     pub usage: crate::cost::Usage,
+    /// Throttles by the limit that caused them.
+    pub throttle_causes: ThrottleCauses,
+    /// Executions that ended in a function error.
+    pub errors: u64,
+    /// Executions stopped by the timeout.
+    pub timeouts: u64,
+    /// Asynchronous events: retries and dead letters.
+    pub events: AsyncCounts,
+}
+
+/// Throttled requests by cause.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct ThrottleCauses {
+    /// Account, reserved or instance-count limit.
+    pub concurrency: u64,
+    /// Scale-out rate (no token left in a scale-out bucket).
+    pub scale_out: u64,
+    /// No memory for a new instance and nothing to evict.
+    pub memory: u64,
+}
+
+impl ThrottleCauses {
+    fn add(&mut self, o: &ThrottleCauses) {
+        self.concurrency += o.concurrency;
+        self.scale_out += o.scale_out;
+        self.memory += o.memory;
+    }
+}
+
+/// Asynchronous (event) invocations: each event is attempted until it succeeds, runs out
+/// of retries or grows too old. Counted for events that arrived after the warm-up.
+#[derive(Debug, Clone, Default)]
+pub struct AsyncCounts {
+    /// Events accepted.
+    pub events: u64,
+    /// Events that ended in a successful execution.
+    pub succeeded: u64,
+    /// Retries after a function error or timeout.
+    pub error_retries: u64,
+    /// Retries after a throttle.
+    pub throttle_retries: u64,
+    /// Events sent to the dead-letter queue after their last retry failed.
+    pub dead_lettered: u64,
+    /// Events sent to the dead-letter queue because they reached the maximum event age.
+    pub expired: u64,
+    /// From event arrival to the start of its successful attempt: time in the platform's
+    /// queue, including back-off.
+    pub queue_delay: Latency,
+    /// From event arrival to the end of its successful attempt.
+    pub end_to_end: Latency,
+}
+
+impl AsyncCounts {
+    fn add(&mut self, o: &AsyncCounts) {
+        self.events += o.events;
+        self.succeeded += o.succeeded;
+        self.error_retries += o.error_retries;
+        self.throttle_retries += o.throttle_retries;
+        self.dead_lettered += o.dead_lettered;
+        self.expired += o.expired;
+        self.queue_delay.merge(&o.queue_delay);
+        self.end_to_end.merge(&o.end_to_end);
+    }
 }
 
 impl FunctionMetrics {
@@ -508,6 +574,10 @@ impl FunctionMetrics {
         self.pings.throttled += other.pings.throttled;
         self.provisioned.scale_outs += other.provisioned.scale_outs;
         self.provisioned.scale_ins += other.provisioned.scale_ins;
+        self.throttle_causes.add(&other.throttle_causes);
+        self.errors += other.errors;
+        self.timeouts += other.timeouts;
+        self.events.add(&other.events);
     }
 
     /// Empty metrics whose latency histograms record in sorted batches (for runs with many

@@ -14,8 +14,8 @@ pub use events::JsonLinesLog;
 pub use table::render_table;
 
 use crate::cost::{self, CostBreakdown, Usage};
-use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts};
-use crate::scenario::Scenario;
+use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts, ThrottleCauses};
+use crate::scenario::{Invocation, Scenario};
 use crate::sim::RunOutput;
 use crate::time::SimTime;
 
@@ -97,8 +97,38 @@ pub struct Summary {
     pub provisioned: Option<ProvisionedSummary>,
     /// Warm-up pings (null without `warmers`).
     pub warmers: Option<PingCounts>,
+    /// Throttles by cause: `concurrency` (account, reserved or instance limit),
+    /// `scale_out` (scale-out rate), `memory`.
+    pub throttle_causes: ThrottleCauses,
+    /// Executions that ended in a function error.
+    pub errors: u64,
+    /// Executions stopped by the timeout.
+    pub timeouts: u64,
+    /// Asynchronous events (null unless a function is `async`).
+    pub events: Option<EventSummary>,
     /// What it cost, in the platform's currency (USD for the shipped profiles).
     pub cost_usd: CostBreakdown,
+}
+
+/// Asynchronous events: each is attempted until it succeeds or is dead-lettered.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventSummary {
+    /// Events that arrived in the measured period.
+    pub events: u64,
+    /// Ended in a successful execution.
+    pub succeeded: u64,
+    /// Retries after a function error or timeout.
+    pub error_retries: u64,
+    /// Retries after a throttle.
+    pub throttle_retries: u64,
+    /// Dead-lettered after the last retry failed.
+    pub dead_lettered: u64,
+    /// Dead-lettered on reaching the maximum event age.
+    pub expired: u64,
+    /// Event arrival to the start of its successful attempt.
+    pub queue_delay_ms: LatencySummary,
+    /// Event arrival to the end of its successful attempt.
+    pub end_to_end_ms: LatencySummary,
 }
 
 /// Provisioned-concurrency results.
@@ -210,6 +240,7 @@ fn summarise(
     idle_gb_s: f64,
     provisioned: Option<(&'static str, u32)>,
     has_warmers: bool,
+    has_async: bool,
     cost_usd: CostBreakdown,
 ) -> Summary {
     let (prov, busy, idle) = occ.means(window);
@@ -252,6 +283,22 @@ fn summarise(
             }
         }),
         warmers: has_warmers.then_some(m.pings),
+        throttle_causes: m.throttle_causes,
+        errors: m.errors,
+        timeouts: m.timeouts,
+        events: has_async.then(|| {
+            let e = &m.events;
+            EventSummary {
+                events: e.events,
+                succeeded: e.succeeded,
+                error_retries: e.error_retries,
+                throttle_retries: e.throttle_retries,
+                dead_lettered: e.dead_lettered,
+                expired: e.expired,
+                queue_delay_ms: LatencySummary::from(&e.queue_delay),
+                end_to_end_ms: LatencySummary::from(&e.end_to_end),
+            }
+        }),
         cost_usd,
     }
 }
@@ -299,6 +346,7 @@ impl RunResult {
                     idle_gb_s,
                     pc,
                     f.warmers.is_some(),
+                    f.invocation == Invocation::Async,
                     cost,
                 ),
             ));
@@ -327,6 +375,10 @@ impl RunResult {
             total_idle_gb_s,
             total_pc,
             scenario.functions.iter().any(|f| f.warmers.is_some()),
+            scenario
+                .functions
+                .iter()
+                .any(|f| f.invocation == Invocation::Async),
             total_cost,
         );
         // Provisioned gauges do not add across functions; sum their integrals instead.

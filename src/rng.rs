@@ -30,6 +30,8 @@ pub enum Stream {
     ColdStart = 3,
     /// Choices among idle instances (`reuse: random`).
     Routing = 4,
+    /// Function errors (`failure_probability`).
+    Failure = 5,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

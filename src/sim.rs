@@ -1,27 +1,46 @@
-//! The platform model: functions, their instances, concurrency limits, provisioned
-//! concurrency, keep-alive, memory pressure and warm-up pings, driven by the event queue.
+//! The platform model: functions, their instances, concurrency and scale-out limits,
+//! provisioned concurrency, keep-alive, memory pressure, warm-up pings, timeouts, errors and
+//! asynchronous retries, driven by the event queue.
 //!
 //! # A request's path
-//! 1. **Arrival.** An idle provisioned instance of the function takes it; otherwise an idle
-//!    on-demand instance (by the function's `reuse` rule): both are warm starts. Otherwise,
-//!    if the function is under its concurrency limit and the new instance fits in the
-//!    platform's memory (evicting idle instances if needed), a new on-demand instance
-//!    starts and the request waits for its cold start. Otherwise the request is throttled
-//!    (HTTP 429). Every request ends in exactly one of warm, cold, throttled; requests
-//!    served on demand while the function has provisioned concurrency are spill-over.
-//! 2. **Cold start done.** The instance begins executing the request (or, for a
-//!    provisioned or pre-warmed instance started without one, becomes idle).
-//! 3. **Execution done.** The response time (arrival → end) is recorded. A provisioned
-//!    instance returns to its pool; an on-demand one asks the keep-alive policy what to do
-//!    (keep until a deadline, evict, or evict and pre-warm later).
+//! 1. **Arrival.** The request goes to an instance with a free slot: a provisioned one
+//!    first, then an on-demand one (`reuse` picks among idle ones; with several requests
+//!    per instance, `routing` picks the busiest or the least busy), then one still starting
+//!    (the request waits for its cold start). Otherwise, if the function is under its
+//!    concurrency limit, a scale-out token is left and the new instance fits in memory
+//!    (evicting idle instances if needed), a new on-demand instance starts and the request
+//!    waits for its cold start. Otherwise the request is throttled: a synchronous one fails
+//!    (HTTP 429), an asynchronous one is retried with back-off. Every request ends in
+//!    exactly one of warm, cold, throttled; requests served on demand while the function
+//!    has provisioned concurrency are spill-over.
+//! 2. **Cold start done.** The instance starts executing the requests waiting for it (or,
+//!    for a provisioned or pre-warmed instance started without one, becomes idle).
+//! 3. **Execution done.** It ends at the sampled execution time, or at the timeout if that
+//!    comes first; with `failure_probability` it may end in a function error. The response
+//!    time (arrival → end) is recorded. An instance with no request left returns to its
+//!    pool: a provisioned one to the provisioned pool; an on-demand one asks the keep-alive
+//!    policy (keep until a deadline, evict, or evict and pre-warm later). An instance whose
+//!    request timed out is discarded (reset), as Lambda does.
 //! 4. **Timers.** An idle instance is evicted when its keep-alive deadline or the
-//!    platform's maximum lifetime passes; a busy instance past its lifetime is recycled when
-//!    its request ends (a recycled provisioned instance is replaced).
+//!    platform's maximum lifetime passes; a busy instance past its lifetime takes no new
+//!    requests and is recycled when its requests end (a recycled provisioned instance is
+//!    replaced).
+//! 5. **Asynchronous events** are attempted at once; a throttled attempt is retried after a
+//!    doubling back-off, a failed one after the function's error delays, up to
+//!    `max_retries` and the maximum event age; then the event is dead-lettered.
 //!
 //! Concurrency counts on-demand instances that are starting or executing, plus every
-//! allocated provisioned instance (Lambda's definition); idle on-demand instances do not
-//! count. A function with `max_concurrency` (reserved concurrency) is capped by it and does
-//! not use the shared pool; the others share `account_concurrency − Σ reserved`.
+//! allocated provisioned instance (Lambda's definition, where an instance serves one
+//! request); idle on-demand instances do not count. A function with `max_concurrency`
+//! (reserved concurrency) is capped by it and does not use the shared pool; the others
+//! share `account_concurrency − Σ reserved`.
+//!
+//! # CPU sharing
+//! With `cpu_sharing`, the requests executing on an instance share its vCPUs (processor
+//! sharing): with n requests on v vCPUs each progresses at rate min(1, v/n). The instance
+//! keeps a virtual clock of the service each of its requests has received; a request
+//! finishes when the clock passes its start mark plus its work. One pending event per
+//! instance (its next finish) is rescheduled whenever the number of requests changes.
 //!
 //! # Timers
 //! Each instance has at most one pending timer, at `min(keep-alive deadline, lifetime
@@ -32,11 +51,15 @@
 //! # Measurement
 //! Arrivals are generated in `[0, duration)`. Requests arriving before `warmup` are
 //! simulated but not counted; instance counts are time-averaged over `[warmup, duration]`.
-//! After the last arrival, requests in flight run to completion.
+//! After the last arrival, requests in flight (and asynchronous retries) run to
+//! completion.
 
 mod idle;
+mod scale_out;
 
 use std::collections::BTreeSet;
+
+use rand::RngExt;
 
 use crate::cost::billed;
 use crate::dist::Dist;
@@ -48,12 +71,13 @@ use crate::policy::keep_alive::{Decision, IdleHistogram, KeepAlive};
 use crate::policy::provisioned::{Provisioned, Tracker};
 use crate::profile::StartPhase;
 use crate::rng::{self, SimRng, Stream};
-use crate::scenario::{ColdStart, Reuse, Scenario};
+use crate::scenario::{ColdStart, Invocation, Reuse, Routing, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use idle::IdleSet;
+use scale_out::Bucket;
 
-/// "No instance" in the idle links.
+/// "No instance / request / event" in links and indices.
 const NIL: u32 = u32::MAX;
 
 /// From this many functions on, latency histograms record in sorted batches: 1,000
@@ -70,8 +94,17 @@ enum Event {
     Arrival { func: u32 },
     /// The instance in `slot` finished its cold start.
     ColdStartDone { slot: u32, generation: u32 },
-    /// The instance in `slot` finished executing its request.
-    ExecDone { slot: u32, generation: u32 },
+    /// Request `req` finished executing (or hit its timeout).
+    ExecDone { req: u32, generation: u32 },
+    /// CPU sharing: the next request on the instance in `slot` finishes (if `epoch` is
+    /// still the instance's latest).
+    SharedDone {
+        slot: u32,
+        generation: u32,
+        epoch: u32,
+    },
+    /// CPU sharing: request `req` reached its timeout.
+    Timeout { req: u32, generation: u32 },
     /// The timer of the instance in `slot` (keep-alive deadline or lifetime end).
     Timer { slot: u32, generation: u32 },
     /// Start a pre-warmed instance of `func` (hybrid keep-alive).
@@ -82,6 +115,8 @@ enum Event {
     TrackingTick { func: u32 },
     /// A round of warm-up pings for `func`.
     Warmers { func: u32 },
+    /// Retry of asynchronous event `event`.
+    Retry { event: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,8 +136,22 @@ enum Cause {
     Pressure,
     /// Maximum lifetime.
     Lifetime,
+    /// Discarded after a timeout.
+    Reset,
     /// Provisioned concurrency lowered (not an eviction).
     Released,
+}
+
+/// Which routing set an instance with free slots is in (several requests per instance).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    None,
+    /// Starting (provisioning) instance.
+    Starting,
+    /// Ready provisioned instance.
+    Provisioned,
+    /// Ready on-demand instance.
+    OnDemand,
 }
 
 /// The durations of one cold start's phases.
@@ -159,32 +208,99 @@ struct Instance {
     /// Idle-set links (see [`IdleSet`]).
     prev: u32,
     next: u32,
-    // The request being served, if any.
-    has_request: bool,
-    ping: bool,
-    request: u64,
+    /// Requests assigned (waiting for the cold start or executing).
+    active: u32,
+    /// The assigned requests, linked through [`Req::prev`] / [`Req::next`].
+    head: u32,
+    /// Routing set membership and the `active` it was filed under.
+    open: Open,
+    open_active: u32,
+    /// Past its lifetime: takes no new requests.
+    draining: bool,
+    /// A request timed out: discard the instance once it is empty.
+    reset: bool,
+    phases: ColdStartPhases,
+    /// CPU sharing: service each request has received, ns, as of `shared_at`.
+    shared_clock: f64,
+    shared_at: SimTime,
+    /// CPU sharing: requests executing (not waiting for the cold start).
+    executing: u32,
+    /// CPU sharing: stamp of the latest pending finish event.
+    epoch: u32,
+}
+
+/// How an execution ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Ok,
+    Error,
+    Timeout,
+}
+
+/// A request being served. Slots are reused; `generation` tells occupants apart.
+#[derive(Debug, Clone)]
+struct Req {
+    generation: u32,
+    slot: u32,
+    id: u64,
     arrival: SimTime,
     exec_start: SimTime,
     cold: bool,
-    phases: ColdStartPhases,
+    ping: bool,
+    /// The cold start it waited for was its own instance's start (not joined).
+    started_instance: bool,
+    measured: bool,
+    ending: Ending,
+    /// Asynchronous event, or NIL.
+    event: u32,
+    /// CPU sharing: the service mark at which it finishes.
+    finish_mark: f64,
+    /// Links in the instance's request list.
+    prev: u32,
+    next: u32,
+}
+
+/// An asynchronous event between attempts.
+#[derive(Debug, Clone, Copy)]
+struct AsyncEvent {
+    func: u32,
+    born: SimTime,
+    retries: u32,
+    throttles: u32,
+    measured: bool,
 }
 
 /// How a request ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// Served by an idle instance.
+    /// Served by an instance that was already running.
     Warm,
-    /// Served by a newly started instance.
+    /// Waited for a new instance's cold start.
     Cold,
-    /// Rejected by a concurrency or memory limit.
+    /// Rejected by a concurrency, scale-out or memory limit.
+    Throttled,
+}
+
+/// The result of an execution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Completed.
+    Ok,
+    /// Ended in a function error.
+    Error,
+    /// Stopped by the execution timeout.
+    Timeout,
+    /// Not executed: throttled.
     Throttled,
 }
 
 /// One finished request, as given to a [`RequestLog`].
 #[derive(Debug, Clone, Copy)]
 pub struct RequestRecord<'a> {
-    /// Request id, in arrival order across the scenario.
+    /// Request id, in arrival order across the scenario (each attempt of an asynchronous
+    /// event is a request).
     pub request: u64,
     /// The function.
     pub function: &'a str,
@@ -200,8 +316,10 @@ pub struct RequestRecord<'a> {
     pub start: Option<SimTime>,
     /// End (the arrival itself when throttled).
     pub end: SimTime,
-    /// How it ended.
+    /// How it started.
     pub outcome: Outcome,
+    /// How it ended.
+    pub status: Status,
     /// The cold start it waited for.
     pub cold_start: Option<ColdStartPhases>,
     /// Whether it arrived after the warm-up and counts in the results.
@@ -238,14 +356,22 @@ pub struct RunOutput {
     pub events: u64,
 }
 
+/// Key of an instance in a routing set: (requests assigned, creation serial, slot).
+type OpenKey = (u32, u64, u32);
+
 struct FunctionState {
     idle: IdleSet,
     pc_idle: IdleSet,
+    /// Several requests per instance: instances with free slots and at least one request.
+    open_pc: BTreeSet<OpenKey>,
+    open_od: BTreeSet<OpenKey>,
+    open_starting: BTreeSet<OpenKey>,
     occupancy: Occupancy,
     source: ArrivalSource,
     exec_rng: SimRng,
     cold_rng: SimRng,
     route_rng: SimRng,
+    fail_rng: SimRng,
     metrics: FunctionMetrics,
     /// On-demand instances starting or executing.
     od_in_flight: u32,
@@ -264,6 +390,16 @@ struct FunctionState {
     tracked_ready: u128,
     /// Arrivals so far (greedy-dual frequency).
     arrivals: u64,
+    /// Per-function scale-out bucket.
+    scale_out: Option<Bucket>,
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    Concurrency,
+    ScaleOut,
+    Memory,
 }
 
 struct Sim<'s, 'o> {
@@ -271,11 +407,17 @@ struct Sim<'s, 'o> {
     queue: EventQueue<Event>,
     instances: Vec<Instance>,
     free_slots: Vec<u32>,
+    reqs: Vec<Req>,
+    free_reqs: Vec<u32>,
+    events: Vec<AsyncEvent>,
+    free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
     total: Occupancy,
     /// In-flight concurrency of functions without reserved concurrency.
     unreserved_in_flight: u32,
     unreserved_limit: u32,
+    /// Account-wide scale-out bucket.
+    account_scale_out: Option<Bucket>,
     next_request: u64,
     next_serial: u64,
     /// Memory held by instances, MB.
@@ -297,12 +439,27 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
             Event::Arrival { func } => sim.on_arrival(now, func as usize)?,
             Event::ColdStartDone { slot, generation } => {
                 if sim.current(slot, generation) {
-                    sim.on_cold_start_done(now, slot);
+                    sim.on_cold_start_done(now, slot)?;
                 }
             }
-            Event::ExecDone { slot, generation } => {
-                if sim.current(slot, generation) {
-                    sim.on_exec_done(now, slot)?;
+            Event::ExecDone { req, generation } => {
+                if sim.reqs[req as usize].generation == generation {
+                    let ending = sim.reqs[req as usize].ending;
+                    sim.end_request(now, req, ending)?;
+                }
+            }
+            Event::SharedDone {
+                slot,
+                generation,
+                epoch,
+            } => {
+                if sim.current(slot, generation) && sim.instances[slot as usize].epoch == epoch {
+                    sim.on_shared_done(now, slot)?;
+                }
+            }
+            Event::Timeout { req, generation } => {
+                if sim.reqs[req as usize].generation == generation {
+                    sim.end_request(now, req, Ending::Timeout)?;
                 }
             }
             Event::Timer { slot, generation } => sim.on_timer(now, slot, generation),
@@ -312,6 +469,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
             }
             Event::TrackingTick { func } => sim.on_tracking_tick(now, func as usize),
             Event::Warmers { func } => sim.on_warmers(now, func as usize)?,
+            Event::Retry { event } => sim.on_retry(now, event)?,
         }
         events += 1;
         if events.is_multiple_of(PROGRESS_EVERY)
@@ -340,10 +498,15 @@ impl<'s, 'o> Sim<'s, 'o> {
             queue: EventQueue::new(),
             instances: Vec::new(),
             free_slots: Vec::new(),
+            reqs: Vec::new(),
+            free_reqs: Vec::new(),
+            events: Vec::new(),
+            free_events: Vec::new(),
             funcs: Vec::with_capacity(scenario.functions.len()),
             total: Occupancy::default(),
             unreserved_in_flight: 0,
             unreserved_limit: scenario.platform.account_concurrency - reserved,
+            account_scale_out: scenario.platform.scale_out.account.map(Bucket::new),
             next_request: 0,
             next_serial: 0,
             memory_used_mb: 0.0,
@@ -364,11 +527,15 @@ impl<'s, 'o> Sim<'s, 'o> {
             sim.funcs.push(FunctionState {
                 idle: IdleSet::new(f.reuse),
                 pc_idle: IdleSet::new(Reuse::Mru),
+                open_pc: BTreeSet::new(),
+                open_od: BTreeSet::new(),
+                open_starting: BTreeSet::new(),
                 occupancy: Occupancy::default(),
                 source,
                 exec_rng: rng::stream(seed, idx, Stream::Execution),
                 cold_rng: rng::stream(seed, idx, Stream::ColdStart),
                 route_rng: rng::stream(seed, idx, Stream::Routing),
+                fail_rng: rng::stream(seed, idx, Stream::Failure),
                 metrics: if scenario.functions.len() >= BATCH_FROM_FUNCTIONS {
                     FunctionMetrics::batched()
                 } else {
@@ -384,6 +551,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 tracked_busy: 0,
                 tracked_ready: 0,
                 arrivals: 0,
+                scale_out: scenario.platform.scale_out.per_function.map(Bucket::new),
             });
         }
         for (i, f) in scenario.functions.iter().enumerate() {
@@ -497,6 +665,25 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
     }
 
+    /// Whether the scale-out buckets have a token for a new instance of `f` at `now`.
+    #[inline]
+    fn scale_out_ready(&mut self, now: SimTime, f: usize) -> bool {
+        self.funcs[f]
+            .scale_out
+            .as_mut()
+            .is_none_or(|b| b.ready(now))
+            && self.account_scale_out.as_mut().is_none_or(|b| b.ready(now))
+    }
+
+    fn take_scale_out_token(&mut self, f: usize) {
+        if let Some(b) = self.funcs[f].scale_out.as_mut() {
+            b.take();
+        }
+        if let Some(b) = self.account_scale_out.as_mut() {
+            b.take();
+        }
+    }
+
     #[inline]
     fn sample_exec(&mut self, f: usize, ping: bool) -> SimTime {
         let func = &self.scenario.functions[f];
@@ -569,16 +756,14 @@ impl<'s, 'o> Sim<'s, 'o> {
         true
     }
 
-    /// Starts a new instance of `f`. `request`: the request waiting for it, with its arrival
-    /// and whether it is a ping. `delay` postpones the start (provisioned allocation);
-    /// `instant` makes it ready at once (provisioned concurrency in place before the run).
-    /// Returns `None` when it does not fit in memory.
+    /// Starts a new instance of `f`, with no request yet. `delay` postpones the start
+    /// (provisioned allocation); `instant` makes it ready at once (provisioned concurrency
+    /// in place before the run). Returns `None` when it does not fit in memory.
     fn spawn(
         &mut self,
         now: SimTime,
         f: usize,
         provisioned: bool,
-        request: Option<(u64, bool)>,
         delay: SimTime,
         instant: bool,
     ) -> Option<u32> {
@@ -600,10 +785,6 @@ impl<'s, 'o> Sim<'s, 'o> {
             .platform
             .max_instance_lifetime
             .map_or(SimTime::MAX, |l| now + l);
-        let (has_request, ping, request) = match request {
-            Some((id, ping)) => (true, ping, id),
-            None => (false, false, 0),
-        };
         let fresh = Instance {
             func: f as u32,
             generation: 0,
@@ -619,13 +800,17 @@ impl<'s, 'o> Sim<'s, 'o> {
             evict_key: None,
             prev: NIL,
             next: NIL,
-            has_request,
-            ping,
-            request,
-            arrival: now,
-            exec_start: ready,
-            cold: true,
+            active: 0,
+            head: NIL,
+            open: Open::None,
+            open_active: 0,
+            draining: false,
+            reset: false,
             phases,
+            shared_clock: 0.0,
+            shared_at: ready,
+            executing: 0,
+            epoch: 0,
         };
         let slot = match self.free_slots.pop() {
             Some(slot) => {
@@ -657,13 +842,15 @@ impl<'s, 'o> Sim<'s, 'o> {
         Some(slot)
     }
 
-    /// Removes an instance (any state but busy-with-a-request).
+    /// Removes an instance that has no request.
     fn free(&mut self, now: SimTime, slot: u32, cause: Cause) {
         let (f, state, provisioned, memory_mb) = {
             let i = &self.instances[slot as usize];
             (i.func as usize, i.state, i.provisioned, i.memory_mb)
         };
         debug_assert_ne!(state, State::Free);
+        debug_assert_eq!(self.instances[slot as usize].active, 0);
+        self.open_remove(slot);
         if state == State::Idle {
             if provisioned {
                 self.funcs[f].pc_idle.remove(slot, &mut self.instances);
@@ -701,6 +888,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 Cause::Expiry => e.expiry += 1,
                 Cause::Pressure => e.pressure += 1,
                 Cause::Lifetime => e.lifetime += 1,
+                Cause::Reset => e.reset += 1,
                 Cause::Released => {}
             }
         }
@@ -726,7 +914,6 @@ impl<'s, 'o> Sim<'s, 'o> {
         let inst = &mut self.instances[slot as usize];
         inst.state = State::Idle;
         inst.idle_since = now;
-        inst.has_request = false;
         if inst.provisioned {
             inst.expires_at = SimTime::MAX;
             self.funcs[f].pc_idle.push(slot, &mut self.instances);
@@ -748,104 +935,226 @@ impl<'s, 'o> Sim<'s, 'o> {
         self.arm_timer(slot);
     }
 
-    /// Takes an idle instance of `f` for a request: provisioned first, then on-demand.
+    /// Takes an idle instance of `f` out of its idle set: provisioned first, then
+    /// on-demand.
     #[inline]
-    fn take_idle(&mut self, f: usize) -> Option<u32> {
+    fn take_idle(&mut self, f: usize, provisioned: bool) -> Option<u32> {
         let fs = &mut self.funcs[f];
-        let slot = fs
-            .pc_idle
-            .take(&mut self.instances, &mut fs.route_rng)
-            .or_else(|| fs.idle.take(&mut self.instances, &mut fs.route_rng))?;
+        let set = if provisioned {
+            &mut fs.pc_idle
+        } else {
+            &mut fs.idle
+        };
+        let slot = set.take(&mut self.instances, &mut fs.route_rng)?;
         if let Some(key) = self.instances[slot as usize].evict_key.take() {
             self.evictable.remove(&(key, slot));
         }
         Some(slot)
     }
 
-    /// Serves a request (user or ping) arriving at `now`.
+    /// Takes an instance with a free slot from a routing set (busiest or least busy).
+    fn take_open(&mut self, f: usize, which: Open) -> Option<u32> {
+        let fs = &self.funcs[f];
+        let set = match which {
+            Open::Provisioned => &fs.open_pc,
+            Open::OnDemand => &fs.open_od,
+            Open::Starting => &fs.open_starting,
+            Open::None => return None,
+        };
+        let key = match self.scenario.functions[f].routing {
+            Routing::Pack => set.last(),
+            Routing::Spread => set.first(),
+        };
+        key.map(|k| k.2)
+    }
+
+    /// Files the instance in the routing set its state calls for (several requests per
+    /// instance only): starting or ready, with at least one request and a free slot.
+    fn open_update(&mut self, slot: u32) {
+        self.open_remove(slot);
+        let inst = &self.instances[slot as usize];
+        let f = inst.func as usize;
+        let cap = self.scenario.functions[f].per_instance_concurrency;
+        if cap == 1 || inst.draining || inst.active == 0 || inst.active >= cap {
+            return;
+        }
+        let which = match (inst.state, inst.provisioned) {
+            (State::Provisioning, _) => Open::Starting,
+            (State::Busy, true) => Open::Provisioned,
+            (State::Busy, false) => Open::OnDemand,
+            _ => return,
+        };
+        let key = (inst.active, inst.serial, slot);
+        let fs = &mut self.funcs[f];
+        match which {
+            Open::Starting => fs.open_starting.insert(key),
+            Open::Provisioned => fs.open_pc.insert(key),
+            Open::OnDemand => fs.open_od.insert(key),
+            Open::None => unreachable!(),
+        };
+        let inst = &mut self.instances[slot as usize];
+        inst.open = which;
+        inst.open_active = inst.active;
+    }
+
+    fn open_remove(&mut self, slot: u32) {
+        let inst = &mut self.instances[slot as usize];
+        let which = std::mem::replace(&mut inst.open, Open::None);
+        let key = (inst.open_active, inst.serial, slot);
+        let fs = &mut self.funcs[inst.func as usize];
+        match which {
+            Open::None => {}
+            Open::Starting => {
+                fs.open_starting.remove(&key);
+            }
+            Open::Provisioned => {
+                fs.open_pc.remove(&key);
+            }
+            Open::OnDemand => {
+                fs.open_od.remove(&key);
+            }
+        }
+    }
+
+    /// Picks the instance for a request of `f`, taking it out of the idle set if it was
+    /// idle: provisioned before on-demand, ready before starting.
+    fn route(&mut self, f: usize) -> Option<u32> {
+        if self.scenario.functions[f].per_instance_concurrency == 1 {
+            return self
+                .take_idle(f, true)
+                .or_else(|| self.take_idle(f, false));
+        }
+        let busiest_first = self.scenario.functions[f].routing == Routing::Pack;
+        for provisioned in [true, false] {
+            let open = if provisioned {
+                Open::Provisioned
+            } else {
+                Open::OnDemand
+            };
+            let found = if busiest_first {
+                self.take_open(f, open)
+                    .or_else(|| self.take_idle(f, provisioned))
+            } else {
+                self.take_idle(f, provisioned)
+                    .or_else(|| self.take_open(f, open))
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        self.take_open(f, Open::Starting)
+    }
+
+    fn new_req(&mut self, req: Req) -> u32 {
+        match self.free_reqs.pop() {
+            Some(i) => {
+                let generation = self.reqs[i as usize].generation;
+                self.reqs[i as usize] = Req { generation, ..req };
+                i
+            }
+            None => {
+                let i = u32::try_from(self.reqs.len())
+                    .ok()
+                    .filter(|&s| s != NIL)
+                    .expect("fewer than 2^32 - 1 simultaneous requests");
+                self.reqs.push(req);
+                i
+            }
+        }
+    }
+
+    /// Links request `r` into instance `slot`'s list.
+    fn attach(&mut self, slot: u32, r: u32) {
+        let head = self.instances[slot as usize].head;
+        {
+            let q = &mut self.reqs[r as usize];
+            q.slot = slot;
+            q.prev = NIL;
+            q.next = head;
+        }
+        if head != NIL {
+            self.reqs[head as usize].prev = r;
+        }
+        let inst = &mut self.instances[slot as usize];
+        inst.head = r;
+        inst.active += 1;
+    }
+
+    /// Unlinks request `r` from its instance and frees its slot.
+    fn detach(&mut self, r: u32) {
+        let (slot, prev, next) = {
+            let q = &self.reqs[r as usize];
+            (q.slot, q.prev, q.next)
+        };
+        if prev != NIL {
+            self.reqs[prev as usize].next = next;
+        } else {
+            self.instances[slot as usize].head = next;
+        }
+        if next != NIL {
+            self.reqs[next as usize].prev = prev;
+        }
+        self.instances[slot as usize].active -= 1;
+        let q = &mut self.reqs[r as usize];
+        q.generation = q.generation.wrapping_add(1);
+        self.free_reqs.push(r);
+    }
+
+    /// Serves a request (user, ping or an attempt of asynchronous event `event`) arriving
+    /// at `now`.
     fn serve(
         &mut self,
         now: SimTime,
         f: usize,
-        request: u64,
+        id: u64,
         ping: bool,
         measured: bool,
+        event: u32,
     ) -> Result<()> {
         let has_pc = self.scenario.functions[f].provisioned.is_some();
-        if let Some(slot) = self.take_idle(f) {
-            // Warm start.
-            let provisioned = self.instances[slot as usize].provisioned;
+        let routed = self.route(f);
+        let (slot, started_instance) = match routed {
+            Some(slot) => (slot, false),
+            None => {
+                let refusal = if !self.has_headroom(f) {
+                    Some(Refusal::Concurrency)
+                } else if !self.scale_out_ready(now, f) {
+                    Some(Refusal::ScaleOut)
+                } else {
+                    None
+                };
+                let spawned = match refusal {
+                    Some(r) => Err(r),
+                    None => self
+                        .spawn(now, f, false, SimTime::ZERO, false)
+                        .ok_or(Refusal::Memory),
+                };
+                match spawned {
+                    Ok(slot) => {
+                        self.take_scale_out_token(f);
+                        (slot, true)
+                    }
+                    Err(refusal) => return self.throttle(now, f, id, ping, measured, event, refusal),
+                }
+            }
+        };
+        let (state, provisioned) = {
+            let i = &self.instances[slot as usize];
+            (i.state, i.provisioned)
+        };
+        let cold = state == State::Provisioning;
+        if state == State::Idle {
             self.shift(now, f, Some(State::Idle), Some(State::Busy));
             if provisioned {
                 self.gauge(now, f, |m| &mut m.provisioned.busy, 1);
             } else {
                 self.in_flight(f, false, 1);
             }
-            if !ping {
-                self.gauge(now, f, |m| &mut m.executions, 1);
-            }
-            if measured {
-                let m = &mut self.funcs[f].metrics;
-                if ping {
-                    m.pings.pings += 1;
-                } else {
-                    m.warm_starts += 1;
-                    if provisioned {
-                        m.provisioned_served += 1;
-                    } else if has_pc {
-                        m.spillover += 1;
-                    }
-                }
-            }
-            self.funcs[f].requests_in_flight += 1;
-            let exec = self.sample_exec(f, ping);
             let inst = &mut self.instances[slot as usize];
             inst.state = State::Busy;
-            inst.has_request = true;
-            inst.ping = ping;
-            inst.request = request;
-            inst.arrival = now;
-            inst.exec_start = now;
-            inst.cold = false;
-            let generation = inst.generation;
-            self.queue
-                .schedule(now + exec, Event::ExecDone { slot, generation });
-            return Ok(());
+            // A fresh busy period: the service clock restarts.
+            inst.shared_at = now;
         }
-
-        let slot = if self.has_headroom(f) {
-            self.spawn(now, f, false, Some((request, ping)), SimTime::ZERO, false)
-        } else {
-            None
-        };
-        let Some(slot) = slot else {
-            if measured {
-                let m = &mut self.funcs[f].metrics;
-                if ping {
-                    m.pings.pings += 1;
-                    m.pings.throttled += 1;
-                } else {
-                    m.throttled += 1;
-                }
-            }
-            if let Some(log) = self.log.as_mut() {
-                log.record(&RequestRecord {
-                    request,
-                    function: &self.scenario.functions[f].name,
-                    instance: None,
-                    provisioned: false,
-                    ping,
-                    arrival: now,
-                    start: None,
-                    end: now,
-                    outcome: Outcome::Throttled,
-                    cold_start: None,
-                    measured,
-                })?;
-            }
-            return Ok(());
-        };
-        // Cold start: the request waits for the new instance.
         if !ping {
             self.gauge(now, f, |m| &mut m.executions, 1);
         }
@@ -855,14 +1164,237 @@ impl<'s, 'o> Sim<'s, 'o> {
             let m = &mut self.funcs[f].metrics;
             if ping {
                 m.pings.pings += 1;
-                m.pings.cold += 1;
-            } else {
+                m.pings.cold += u64::from(cold);
+            } else if cold {
                 m.cold_starts += 1;
-                m.cold_start_duration.record(total);
+                if started_instance {
+                    m.cold_start_duration.record(total);
+                }
                 if has_pc {
                     m.spillover += 1;
                 }
+            } else {
+                m.warm_starts += 1;
+                if provisioned {
+                    m.provisioned_served += 1;
+                } else if has_pc {
+                    m.spillover += 1;
+                }
             }
+        }
+        let r = self.new_req(Req {
+            generation: 0,
+            slot,
+            id,
+            arrival: now,
+            exec_start: now,
+            cold,
+            ping,
+            started_instance,
+            measured,
+            ending: Ending::Ok,
+            event,
+            finish_mark: 0.0,
+            prev: NIL,
+            next: NIL,
+        });
+        self.attach(slot, r);
+        self.open_update(slot);
+        if !cold {
+            self.start_exec(now, r);
+        }
+        Ok(())
+    }
+
+    /// Records a refused request; an asynchronous one is scheduled for a retry.
+    #[allow(clippy::too_many_arguments)]
+    fn throttle(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        id: u64,
+        ping: bool,
+        measured: bool,
+        event: u32,
+        refusal: Refusal,
+    ) -> Result<()> {
+        if measured {
+            let m = &mut self.funcs[f].metrics;
+            if ping {
+                m.pings.pings += 1;
+                m.pings.throttled += 1;
+            } else {
+                m.throttled += 1;
+                let c = &mut m.throttle_causes;
+                match refusal {
+                    Refusal::Concurrency => c.concurrency += 1,
+                    Refusal::ScaleOut => c.scale_out += 1,
+                    Refusal::Memory => c.memory += 1,
+                }
+            }
+        }
+        if let Some(log) = self.log.as_mut() {
+            log.record(&RequestRecord {
+                request: id,
+                function: &self.scenario.functions[f].name,
+                instance: None,
+                provisioned: false,
+                ping,
+                arrival: now,
+                start: None,
+                end: now,
+                outcome: Outcome::Throttled,
+                status: Status::Throttled,
+                cold_start: None,
+                measured,
+            })?;
+        }
+        if event != NIL {
+            let e = &mut self.events[event as usize];
+            e.throttles += 1;
+            let (throttles, measured) = (e.throttles, e.measured);
+            let delay = self.scenario.functions[f]
+                .async_retry
+                .throttle_delay(throttles);
+            if self.retry_or_expire(now, event, delay) && measured {
+                self.funcs[f].metrics.events.throttle_retries += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// Schedules a retry of `event` after `delay` (true), unless the event would be older
+    /// than the maximum age by then: then it is dead-lettered as expired (false).
+    fn retry_or_expire(&mut self, now: SimTime, event: u32, delay: SimTime) -> bool {
+        let e = self.events[event as usize];
+        let f = e.func as usize;
+        let at = now.saturating_add(delay);
+        if at - e.born > self.scenario.functions[f].async_retry.max_age {
+            if e.measured {
+                self.funcs[f].metrics.events.expired += 1;
+            }
+            self.free_events.push(event);
+            false
+        } else {
+            self.queue.schedule(at, Event::Retry { event });
+            true
+        }
+    }
+
+    /// Begins executing request `r` on its (ready) instance.
+    fn start_exec(&mut self, now: SimTime, r: u32) {
+        let (slot, ping) = {
+            let q = &self.reqs[r as usize];
+            (q.slot, q.ping)
+        };
+        let f = self.instances[slot as usize].func as usize;
+        let work = self.sample_exec(f, ping);
+        let func = &self.scenario.functions[f];
+        let failed = !ping
+            && func.failure_probability > 0.0
+            && self.funcs[f].fail_rng.random::<f64>() < func.failure_probability;
+        let timeout = if ping { None } else { func.timeout };
+        let sharing = func.cpu_sharing;
+        let generation = {
+            let q = &mut self.reqs[r as usize];
+            q.exec_start = now;
+            q.ending = if failed { Ending::Error } else { Ending::Ok };
+            q.generation
+        };
+        if sharing {
+            if let Some(t) = timeout {
+                self.queue.schedule(
+                    now.saturating_add(t),
+                    Event::Timeout { req: r, generation },
+                );
+            }
+            self.shared_advance(now, slot);
+            let inst = &mut self.instances[slot as usize];
+            inst.executing += 1;
+            self.reqs[r as usize].finish_mark = inst.shared_clock + work.0 as f64;
+            self.shared_reschedule(now, slot);
+            return;
+        }
+        let end = match timeout {
+            Some(t) if work > t => {
+                self.reqs[r as usize].ending = Ending::Timeout;
+                now + t
+            }
+            _ => now + work,
+        };
+        self.queue
+            .schedule(end, Event::ExecDone { req: r, generation });
+    }
+
+    /// CPU sharing: brings the instance's service clock up to `now`.
+    fn shared_advance(&mut self, now: SimTime, slot: u32) {
+        let f = self.instances[slot as usize].func as usize;
+        let vcpus = self.scenario.functions[f].vcpus;
+        let inst = &mut self.instances[slot as usize];
+        if now > inst.shared_at {
+            let n = f64::from(inst.executing);
+            let rate = if n <= vcpus { 1.0 } else { vcpus / n };
+            inst.shared_clock += (now - inst.shared_at).0 as f64 * rate;
+        }
+        inst.shared_at = now;
+    }
+
+    /// CPU sharing: schedules the instance's next finish (the smallest finish mark).
+    fn shared_reschedule(&mut self, now: SimTime, slot: u32) {
+        let f = self.instances[slot as usize].func as usize;
+        let vcpus = self.scenario.functions[f].vcpus;
+        let mut r = self.instances[slot as usize].head;
+        let mut next = f64::INFINITY;
+        while r != NIL {
+            let q = &self.reqs[r as usize];
+            next = next.min(q.finish_mark);
+            r = q.next;
+        }
+        let inst = &mut self.instances[slot as usize];
+        inst.epoch = inst.epoch.wrapping_add(1);
+        if inst.executing == 0 || !next.is_finite() {
+            return;
+        }
+        let n = f64::from(inst.executing);
+        let rate = if n <= vcpus { 1.0 } else { vcpus / n };
+        let wait = ((next - inst.shared_clock).max(0.0) / rate).ceil();
+        let at = now.saturating_add(SimTime(wait as u64));
+        let (generation, epoch) = (inst.generation, inst.epoch);
+        self.queue.schedule(
+            at,
+            Event::SharedDone {
+                slot,
+                generation,
+                epoch,
+            },
+        );
+    }
+
+    /// CPU sharing: ends the requests whose finish mark the service clock has reached.
+    fn on_shared_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
+        self.shared_advance(now, slot);
+        let clock = self.instances[slot as usize].shared_clock;
+        // The event was computed for the smallest mark; rounding to whole nanoseconds may
+        // leave the clock a hair short of it, so allow half a nanosecond.
+        let mut done = Vec::new();
+        let mut r = self.instances[slot as usize].head;
+        let mut smallest = (f64::INFINITY, NIL);
+        while r != NIL {
+            let q = &self.reqs[r as usize];
+            if q.finish_mark <= clock + 0.5 {
+                done.push(r);
+            }
+            if q.finish_mark < smallest.0 {
+                smallest = (q.finish_mark, r);
+            }
+            r = q.next;
+        }
+        if done.is_empty() && smallest.1 != NIL {
+            done.push(smallest.1);
+        }
+        for r in done {
+            let ending = self.reqs[r as usize].ending;
+            self.end_request(now, r, ending)?;
         }
         Ok(())
     }
@@ -874,14 +1406,52 @@ impl<'s, 'o> Sim<'s, 'o> {
         {
             self.queue.schedule(t, Event::Arrival { func: f as u32 });
         }
-        let request = self.next_request;
+        let id = self.next_request;
         self.next_request += 1;
         let measured = now >= self.scenario.warmup;
         if measured {
             self.funcs[f].metrics.invocations += 1;
         }
         self.note_invocation(now, f);
-        self.serve(now, f, request, false, measured)
+        let event = if self.scenario.functions[f].invocation == Invocation::Async {
+            if measured {
+                self.funcs[f].metrics.events.events += 1;
+            }
+            let e = AsyncEvent {
+                func: f as u32,
+                born: now,
+                retries: 0,
+                throttles: 0,
+                measured,
+            };
+            match self.free_events.pop() {
+                Some(i) => {
+                    self.events[i as usize] = e;
+                    i
+                }
+                None => {
+                    self.events.push(e);
+                    (self.events.len() - 1) as u32
+                }
+            }
+        } else {
+            NIL
+        };
+        self.serve(now, f, id, false, measured, event)
+    }
+
+    fn on_retry(&mut self, now: SimTime, event: u32) -> Result<()> {
+        let e = self.events[event as usize];
+        let f = e.func as usize;
+        let id = self.next_request;
+        self.next_request += 1;
+        // An event's attempts count where the event does (by its arrival), so its
+        // counters stay together.
+        if e.measured {
+            self.funcs[f].metrics.invocations += 1;
+        }
+        self.note_invocation(now, f);
+        self.serve(now, f, id, false, e.measured, event)
     }
 
     /// Feeds the hybrid keep-alive histogram and the greedy-dual frequency.
@@ -897,58 +1467,64 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
     }
 
-    fn on_cold_start_done(&mut self, now: SimTime, slot: u32) {
-        let (f, has_request, provisioned, ping) = {
+    fn on_cold_start_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
+        let (f, active, provisioned) = {
             let i = &self.instances[slot as usize];
             debug_assert_eq!(i.state, State::Provisioning);
-            (i.func as usize, i.has_request, i.provisioned, i.ping)
+            (i.func as usize, i.active, i.provisioned)
         };
         if provisioned {
             self.gauge(now, f, |m| &mut m.provisioned.ready, 1);
         }
-        if !has_request {
+        if active == 0 {
             // A provisioned or pre-warmed instance, ready and waiting.
             self.shift(now, f, Some(State::Provisioning), Some(State::Idle));
             if !provisioned {
                 self.in_flight(f, false, -1);
             }
             self.make_idle(now, slot);
-            return;
+            return Ok(());
         }
         self.shift(now, f, Some(State::Provisioning), Some(State::Busy));
-        let exec = self.sample_exec(f, ping);
+        if provisioned {
+            self.gauge(now, f, |m| &mut m.provisioned.busy, 1);
+        }
         let inst = &mut self.instances[slot as usize];
         inst.state = State::Busy;
-        inst.exec_start = now;
-        let generation = inst.generation;
-        self.queue
-            .schedule(now + exec, Event::ExecDone { slot, generation });
+        inst.shared_at = now;
+        self.open_update(slot);
+        // Start the waiting requests, oldest first (the list is newest first).
+        let mut waiting = Vec::with_capacity(active as usize);
+        let mut r = self.instances[slot as usize].head;
+        while r != NIL {
+            waiting.push(r);
+            r = self.reqs[r as usize].next;
+        }
+        for &r in waiting.iter().rev() {
+            self.start_exec(now, r);
+        }
+        Ok(())
     }
 
-    fn on_exec_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
-        let (f, arrival, cold, ping, provisioned, exec_start, phases) = {
+    /// Ends request `r` at `now` with `ending`.
+    fn end_request(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
+        let q = self.reqs[r as usize].clone();
+        let slot = q.slot;
+        let (f, provisioned, phases, serial) = {
             let i = &self.instances[slot as usize];
             debug_assert_eq!(i.state, State::Busy);
-            (
-                i.func as usize,
-                i.arrival,
-                i.cold,
-                i.ping,
-                i.provisioned,
-                i.exec_start,
-                i.phases,
-            )
+            (i.func as usize, i.provisioned, i.phases, i.serial)
         };
-        let measured = arrival >= self.scenario.warmup;
-        if measured {
-            let init_billed = cold
+        let func = &self.scenario.functions[f];
+        if q.measured {
+            let init_billed = q.started_instance
                 && self
                     .scenario
                     .platform
                     .pricing
                     .as_ref()
                     .is_some_and(|p| p.init_billed);
-            let exec = now - exec_start;
+            let exec = now - q.exec_start;
             let charged = if init_billed {
                 exec + phases.billed_init()
             } else {
@@ -956,40 +1532,51 @@ impl<'s, 'o> Sim<'s, 'o> {
             };
             let charged = billed(charged, self.granularity);
             let m = &mut self.funcs[f].metrics;
-            if ping {
+            if q.ping {
                 m.usage.pings += 1;
                 m.usage.pings_billed = m.usage.pings_billed + charged;
-            } else if provisioned {
-                m.provisioned_latency.record(now - arrival);
-                m.usage.provisioned_requests += 1;
-                m.usage.provisioned_billed = m.usage.provisioned_billed + charged;
             } else {
-                if cold {
-                    m.cold_latency.record(now - arrival);
+                if provisioned {
+                    m.provisioned_latency.record(now - q.arrival);
+                    m.usage.provisioned_requests += 1;
+                    m.usage.provisioned_billed = m.usage.provisioned_billed + charged;
                 } else {
-                    m.warm_latency.record(now - arrival);
+                    if q.cold {
+                        m.cold_latency.record(now - q.arrival);
+                    } else {
+                        m.warm_latency.record(now - q.arrival);
+                    }
+                    m.usage.on_demand_requests += 1;
+                    m.usage.on_demand_billed = m.usage.on_demand_billed + charged;
                 }
-                m.usage.on_demand_requests += 1;
-                m.usage.on_demand_billed = m.usage.on_demand_billed + charged;
+                match ending {
+                    Ending::Ok => {}
+                    Ending::Error => m.errors += 1,
+                    Ending::Timeout => m.timeouts += 1,
+                }
             }
         }
         if let Some(log) = self.log.as_mut() {
-            let i = &self.instances[slot as usize];
             log.record(&RequestRecord {
-                request: i.request,
-                function: &self.scenario.functions[f].name,
-                instance: Some(i.serial),
+                request: q.id,
+                function: &func.name,
+                instance: Some(serial),
                 provisioned,
-                ping,
-                arrival,
-                start: Some(exec_start),
+                ping: q.ping,
+                arrival: q.arrival,
+                start: Some(q.exec_start),
                 end: now,
-                outcome: if cold { Outcome::Cold } else { Outcome::Warm },
-                cold_start: cold.then_some(i.phases),
-                measured,
+                outcome: if q.cold { Outcome::Cold } else { Outcome::Warm },
+                status: match ending {
+                    Ending::Ok => Status::Ok,
+                    Ending::Error => Status::Error,
+                    Ending::Timeout => Status::Timeout,
+                },
+                cold_start: q.cold.then_some(phases),
+                measured: q.measured,
             })?;
         }
-        if !ping {
+        if !q.ping {
             self.gauge(now, f, |m| &mut m.executions, -1);
         }
         let fs = &mut self.funcs[f];
@@ -997,23 +1584,82 @@ impl<'s, 'o> Sim<'s, 'o> {
         if fs.requests_in_flight == 0 {
             fs.last_idle_start = Some(now);
         }
+        if q.event != NIL {
+            self.settle_event(now, q.event, q.arrival, ending);
+        }
 
-        let retire = self.instances[slot as usize].retire_at <= now;
-        if provisioned {
-            if retire {
-                // Recycled: the platform initialises a replacement in the background.
-                self.free(now, slot, Cause::Lifetime);
-                self.spawn(now, f, true, None, SimTime::ZERO, false);
-                return Ok(());
+        let sharing = func.cpu_sharing;
+        if sharing {
+            self.shared_advance(now, slot);
+            self.instances[slot as usize].executing -= 1;
+        }
+        self.detach(r);
+        if ending == Ending::Timeout {
+            // Lambda discards an environment whose invocation timed out.
+            self.instances[slot as usize].reset = true;
+        }
+        if self.instances[slot as usize].active > 0 {
+            if sharing {
+                self.shared_reschedule(now, slot);
             }
+            self.open_update(slot);
+            return Ok(());
+        }
+        self.instance_emptied(now, slot);
+        Ok(())
+    }
+
+    /// An asynchronous attempt ended: success, or a retry, or the dead-letter queue.
+    fn settle_event(&mut self, now: SimTime, event: u32, attempt: SimTime, ending: Ending) {
+        let e = self.events[event as usize];
+        let f = e.func as usize;
+        if ending == Ending::Ok {
+            if e.measured {
+                let m = &mut self.funcs[f].metrics.events;
+                m.succeeded += 1;
+                m.queue_delay.record(attempt - e.born);
+                m.end_to_end.record(now - e.born);
+            }
+            self.free_events.push(event);
+            return;
+        }
+        let rules = &self.scenario.functions[f].async_retry;
+        if e.retries >= rules.max_retries {
+            if e.measured {
+                self.funcs[f].metrics.events.dead_lettered += 1;
+            }
+            self.free_events.push(event);
+            return;
+        }
+        let retry = e.retries + 1;
+        let delay = rules.error_delay(retry);
+        self.events[event as usize].retries = retry;
+        if self.retry_or_expire(now, event, delay) && e.measured {
+            self.funcs[f].metrics.events.error_retries += 1;
+        }
+    }
+
+    /// The instance's last request ended: it goes back to its pool, or away.
+    fn instance_emptied(&mut self, now: SimTime, slot: u32) {
+        self.open_remove(slot);
+        let (f, provisioned, retire, reset) = {
+            let i = &self.instances[slot as usize];
+            (i.func as usize, i.provisioned, i.retire_at <= now, i.reset)
+        };
+        if retire || reset {
+            let cause = if reset { Cause::Reset } else { Cause::Lifetime };
+            self.free(now, slot, cause);
+            if provisioned {
+                // Recycled: the platform initialises a replacement in the background.
+                self.spawn(now, f, true, SimTime::ZERO, false);
+            }
+            return;
+        }
+        if provisioned {
             self.gauge(now, f, |m| &mut m.provisioned.busy, -1);
             self.shift(now, f, Some(State::Busy), Some(State::Idle));
             self.make_idle(now, slot);
-            return Ok(());
-        }
-        if retire {
-            self.free(now, slot, Cause::Lifetime);
-            return Ok(());
+            return;
         }
         let decision = self.scenario.functions[f]
             .keep_alive
@@ -1033,7 +1679,6 @@ impl<'s, 'o> Sim<'s, 'o> {
                     .schedule(prewarm_at, Event::Prewarm { func: f as u32 });
             }
         }
-        Ok(())
     }
 
     fn on_timer(&mut self, now: SimTime, slot: u32, generation: u32) {
@@ -1047,13 +1692,18 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         inst.timer_armed = false;
         if inst.state != State::Idle {
-            return; // In use; its next idle period arms a fresh timer.
+            if now >= inst.retire_at && !inst.draining {
+                // Past its lifetime while in use: no new requests; recycled once empty.
+                inst.draining = true;
+                self.open_remove(slot);
+            }
+            return;
         }
         if now >= inst.retire_at {
             let (f, provisioned) = (inst.func as usize, inst.provisioned);
             self.free(now, slot, Cause::Lifetime);
             if provisioned {
-                self.spawn(now, f, true, None, SimTime::ZERO, false);
+                self.spawn(now, f, true, SimTime::ZERO, false);
             }
         } else if now >= inst.expires_at {
             self.free(now, slot, Cause::Expiry);
@@ -1067,7 +1717,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         if now >= until || !self.funcs[f].idle.is_empty() || !self.has_headroom(f) {
             return; // Already warm, or no room: the next request will cold-start.
         }
-        if let Some(slot) = self.spawn(now, f, false, None, SimTime::ZERO, false) {
+        if let Some(slot) = self.spawn(now, f, false, SimTime::ZERO, false) {
             self.instances[slot as usize].expires_at = until;
         }
     }
@@ -1081,8 +1731,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         if n > current {
             self.funcs[f].metrics.provisioned.scale_outs += u64::from(!instant);
             for _ in current..n {
-                if !self.has_headroom(f) || self.spawn(now, f, true, None, delay, instant).is_none()
-                {
+                if !self.has_headroom(f) || self.spawn(now, f, true, delay, instant).is_none() {
                     break; // Limits or memory: allocate what fits.
                 }
             }
@@ -1090,7 +1739,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.funcs[f].metrics.provisioned.scale_ins += 1;
             let mut excess = current - n;
             // Release initialising instances first, then idle ones, then busy ones (which
-            // finish their request as on-demand instances).
+            // finish their requests as on-demand instances).
             for wanted in [State::Provisioning, State::Idle, State::Busy] {
                 let slots: Vec<u32> = (0..self.instances.len() as u32)
                     .filter(|&s| {
@@ -1103,13 +1752,18 @@ impl<'s, 'o> Sim<'s, 'o> {
                         return;
                     }
                     excess -= 1;
-                    if wanted == State::Busy {
+                    let inst = &self.instances[slot as usize];
+                    if wanted == State::Busy || inst.active > 0 {
+                        let busy = inst.state == State::Busy;
                         self.instances[slot as usize].provisioned = false;
                         self.in_flight(f, true, -1);
                         self.in_flight(f, false, 1);
                         self.gauge(now, f, |m| &mut m.provisioned.allocated, -1);
-                        self.gauge(now, f, |m| &mut m.provisioned.ready, -1);
-                        self.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+                        if busy {
+                            self.gauge(now, f, |m| &mut m.provisioned.ready, -1);
+                            self.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+                        }
+                        self.open_update(slot);
                     } else {
                         self.free(now, slot, Cause::Released);
                     }
@@ -1193,10 +1847,10 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         let measured = now >= self.scenario.warmup;
         for _ in 0..k {
-            let request = self.next_request;
+            let id = self.next_request;
             self.next_request += 1;
             self.note_invocation(now, f);
-            self.serve(now, f, request, true, measured)?;
+            self.serve(now, f, id, true, measured, NIL)?;
         }
         Ok(())
     }

@@ -4,8 +4,9 @@
 //! serving instance, in creation order; null when throttled), `provisioned` (served by a
 //! provisioned instance), `ping` (a warm-up ping), `arrival_ms`, `start_ms`
 //! (execution start; null when throttled), `end_ms`, `latency_ms`, `outcome` (`warm`,
-//! `cold`, `throttled`), `measured` (false during the warm-up), and for cold starts
-//! `cold_start` with the phase durations in ms: `sandbox_ms`, `code_load_ms`, then
+//! `cold`, `throttled`), `status` (`ok`, `error`, `timeout`, `throttled`), `measured`
+//! (false during the warm-up), and for cold starts `cold_start` with the phase durations
+//! in ms: `sandbox_ms`, `network_ms` (VPC functions only), `code_load_ms`, then
 //! `runtime_start_ms` or `snapshot_restore_ms`, and `init_ms`; or only `total_ms` when the
 //! function overrides its cold start. Times are milliseconds since the start of the run.
 
@@ -14,7 +15,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::sim::{ColdStartPhases, Outcome, RequestLog, RequestRecord};
+use crate::sim::{ColdStartPhases, Outcome, RequestLog, RequestRecord, Status};
 
 /// Writes [`RequestRecord`]s as JSON Lines.
 pub struct JsonLinesLog<W: Write> {
@@ -53,6 +54,7 @@ struct Line<'a> {
     end_ms: f64,
     latency_ms: f64,
     outcome: Outcome,
+    status: Status,
     measured: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     cold_start: Option<Phases>,
@@ -64,6 +66,8 @@ struct Phases {
     total_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sandbox_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    network_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     code_load_ms: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,6 +84,7 @@ impl From<ColdStartPhases> for Phases {
             return Phases {
                 total_ms: Some(p.total().as_ms()),
                 sandbox_ms: None,
+                network_ms: None,
                 code_load_ms: None,
                 runtime_start_ms: None,
                 snapshot_restore_ms: None,
@@ -89,6 +94,7 @@ impl From<ColdStartPhases> for Phases {
         Phases {
             total_ms: None,
             sandbox_ms: Some(p.sandbox.as_ms()),
+            network_ms: (p.network > crate::time::SimTime::ZERO).then(|| p.network.as_ms()),
             code_load_ms: Some(p.code_load.as_ms()),
             runtime_start_ms: (!p.restored).then(|| p.start.as_ms()),
             snapshot_restore_ms: p.restored.then(|| p.start.as_ms()),
@@ -110,6 +116,7 @@ impl<W: Write> RequestLog for JsonLinesLog<W> {
             end_ms: r.end.as_ms(),
             latency_ms: (r.end - r.arrival).as_ms(),
             outcome: r.outcome,
+            status: r.status,
             measured: r.measured,
             cold_start: r.cold_start.map(Phases::from),
         };
