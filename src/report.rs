@@ -233,16 +233,28 @@ fn latency(parts: &[&Latency]) -> LatencySummary {
     (&all).into()
 }
 
+/// Which optional sections a summary has.
+#[derive(Debug, Clone, Copy)]
+struct Optional {
+    /// Warm-up pings.
+    warmers: bool,
+    /// Asynchronous events.
+    events: bool,
+}
+
 fn summarise(
     m: &FunctionMetrics,
     occ: &Occupancy,
     window: SimTime,
     idle_gb_s: f64,
     provisioned: Option<(&'static str, u32)>,
-    has_warmers: bool,
-    has_async: bool,
+    optional: Optional,
     cost_usd: CostBreakdown,
 ) -> Summary {
+    let Optional {
+        warmers: has_warmers,
+        events: has_async,
+    } = optional;
     let (prov, busy, idle) = occ.means(window);
     let pc = &m.provisioned;
     Summary {
@@ -345,8 +357,10 @@ impl RunResult {
                     window,
                     idle_gb_s,
                     pc,
-                    f.warmers.is_some(),
-                    f.invocation == Invocation::Async,
+                    Optional {
+                        warmers: f.warmers.is_some(),
+                        events: f.invocation == Invocation::Async,
+                    },
                     cost,
                 ),
             ));
@@ -374,11 +388,13 @@ impl RunResult {
             window,
             total_idle_gb_s,
             total_pc,
-            scenario.functions.iter().any(|f| f.warmers.is_some()),
-            scenario
-                .functions
-                .iter()
-                .any(|f| f.invocation == Invocation::Async),
+            Optional {
+                warmers: scenario.functions.iter().any(|f| f.warmers.is_some()),
+                events: scenario
+                    .functions
+                    .iter()
+                    .any(|f| f.invocation == Invocation::Async),
+            },
             total_cost,
         );
         // Provisioned gauges do not add across functions; sum their integrals instead.

@@ -1020,9 +1020,7 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// idle: provisioned before on-demand, ready before starting.
     fn route(&mut self, f: usize) -> Option<u32> {
         if self.scenario.functions[f].per_instance_concurrency == 1 {
-            return self
-                .take_idle(f, true)
-                .or_else(|| self.take_idle(f, false));
+            return self.take_idle(f, true).or_else(|| self.take_idle(f, false));
         }
         let busiest_first = self.scenario.functions[f].routing == Routing::Pack;
         for provisioned in [true, false] {
@@ -1134,7 +1132,9 @@ impl<'s, 'o> Sim<'s, 'o> {
                         self.take_scale_out_token(f);
                         (slot, true)
                     }
-                    Err(refusal) => return self.throttle(now, f, id, ping, measured, event, refusal),
+                    Err(refusal) => {
+                        return self.throttle(now, f, id, ping, measured, event, refusal);
+                    }
                 }
             }
         };
@@ -1303,10 +1303,8 @@ impl<'s, 'o> Sim<'s, 'o> {
         };
         if sharing {
             if let Some(t) = timeout {
-                self.queue.schedule(
-                    now.saturating_add(t),
-                    Event::Timeout { req: r, generation },
-                );
+                self.queue
+                    .schedule(now.saturating_add(t), Event::Timeout { req: r, generation });
             }
             self.shared_advance(now, slot);
             let inst = &mut self.instances[slot as usize];

@@ -37,6 +37,7 @@ pub struct Rec {
     pub start_ns: Option<u64>,
     pub end_ns: u64,
     pub outcome: sim::Outcome,
+    pub status: sim::Status,
     pub cold_start_ns: Option<u64>,
     pub measured: bool,
 }
@@ -55,6 +56,7 @@ impl RequestLog for Collect {
             start_ns: r.start.map(|t| t.0),
             end_ns: r.end.0,
             outcome: r.outcome,
+            status: r.status,
             cold_start_ns: r.cold_start.map(|p| p.total().0),
             measured: r.measured,
         });

@@ -27,3 +27,7 @@ mod cli;
 /// Parameter sweeps: grid expansion, errors, thread-count determinism, shards + merge,
 /// resume, and confidence intervals against hand computation.
 mod sweep;
+
+/// Platform rules: scale-out buckets (AWS's published burst examples), requests per
+/// instance, routing, CPU sharing, VPC, timeouts, errors and asynchronous retries.
+mod platform_rules;

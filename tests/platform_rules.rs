@@ -1,0 +1,437 @@
+//! Platform rules against published examples and hand-worked traces: scale-out token
+//! buckets (current and legacy AWS Lambda rules), several requests per instance with
+//! routing and CPU sharing, VPC set-up, timeouts, function errors and asynchronous retries.
+
+use std::path::Path;
+
+use crate::common::{MS, S, run, run_logged, scenario_in};
+use faassim::sim::{Outcome, Status};
+
+/// Writes arrival times (milliseconds, exact decimal text) as a `timestamps` file.
+fn arrivals(dir: &Path, name: &str, ms: impl IntoIterator<Item = u64>) -> String {
+    let text: String = ms
+        .into_iter()
+        .map(|t| format!("{}.{:03}\n", t / 1000, t % 1000))
+        .collect();
+    std::fs::write(dir.join(name), text).unwrap();
+    name.to_owned()
+}
+
+/// A one-function scenario on aws-lambda with constant execution and cold-start times.
+fn one_function(
+    dir: &Path,
+    file: &str,
+    exec_ms: f64,
+    cold_ms: f64,
+    overrides: &str,
+    extra: &str,
+) -> faassim::Scenario {
+    scenario_in(
+        &format!(
+            r#"{{"name": "t", "duration_s": 100000, "platform": "aws-lambda",
+                "platform_overrides": {overrides},
+                "functions": [{{"name": "f", "runtime": "nodejs",
+                  "exec_ms": {{"dist": "const", "value": {exec_ms}}},
+                  "cold_start_ms": {{"dist": "const", "value": {cold_ms}}},
+                  "workload": {{"kind": "timestamps", "path": "{file}"}} {extra}}}]}}"#
+        ),
+        dir,
+    )
+}
+
+/// The legacy rule as AWS's burst examples use it: 10,000 concurrency, a 3,000 burst, then
+/// +500 per minute; no per-function rate.
+const LEGACY: &str = r#"{"account_concurrency": 10000, "initial_burst": 3000,
+    "burst_per_minute": 500, "scale_out_per_10s": null}"#;
+
+/// Throttled requests per arrival minute.
+fn throttled_per_minute(recs: &[crate::common::Rec], minutes: usize) -> Vec<u64> {
+    let mut out = vec![0; minutes];
+    for r in recs {
+        if r.outcome == Outcome::Throttled {
+            out[(r.arrival_ns / (60 * S)) as usize] += 1;
+        }
+    }
+    out
+}
+
+/// 10,000 requests spread evenly over `minutes` minutes (at the midpoints of equal
+/// slots, in whole milliseconds), each holding its environment for 60 s.
+fn legacy_example(test: &str, minutes: u64) -> (faassim::RunResult, Vec<crate::common::Rec>) {
+    let dir = crate::common::temp_dir(test);
+    let n = 10_000u64;
+    let span_ms = minutes * 60_000;
+    let file = arrivals(
+        &dir,
+        "a.csv",
+        (0..n).map(|i| (2 * i + 1) * span_ms / (2 * n)),
+    );
+    let s = one_function(&dir, &file, 60_000.0, 0.0, LEGACY, "");
+    run_logged(&s)
+}
+
+/// AWS Lambda operator guide, legacy burst example (peers.md F.3): 10,000 synchronous
+/// requests at once with a 3,000 burst: 3,000 start environments, 7,000 are throttled.
+#[test]
+fn legacy_burst_all_at_once() {
+    let dir = crate::common::temp_dir("legacy-at-once");
+    let file = arrivals(&dir, "a.csv", std::iter::repeat_n(0, 10_000));
+    let s = one_function(&dir, &file, 60_000.0, 0.0, LEGACY, "");
+    let r = run(&s).total;
+    assert_eq!(r.cold_starts, 3_000);
+    assert_eq!(r.throttled, 7_000);
+    assert_eq!(r.throttle_causes.scale_out, 7_000);
+}
+
+/// Over 2 minutes: minute 1 serves 3,000 and throttles 2,000; minute 2 has 3,500
+/// environments (the first 3,000 reused plus 500 new) and throttles 1,500.
+#[test]
+fn legacy_burst_over_two_minutes() {
+    let (r, recs) = legacy_example("legacy-2", 2);
+    assert_eq!(throttled_per_minute(&recs, 2), vec![2_000, 1_500]);
+    assert_eq!(r.total.cold_starts, 3_500);
+    assert_eq!(r.total.warm_starts, 3_000);
+}
+
+/// Over 3 minutes: 333 throttled in minute 1, none afterwards.
+#[test]
+fn legacy_burst_over_three_minutes() {
+    let (r, recs) = legacy_example("legacy-3", 3);
+    assert_eq!(throttled_per_minute(&recs, 3), vec![333, 0, 0]);
+    assert_eq!(r.total.throttled, 333);
+}
+
+/// Over 4 minutes: nothing throttled.
+#[test]
+fn legacy_burst_over_four_minutes() {
+    let (r, recs) = legacy_example("legacy-4", 4);
+    assert_eq!(throttled_per_minute(&recs, 4), vec![0, 0, 0, 0]);
+    assert_eq!(r.total.throttled, 0);
+    assert_eq!(r.total.invocations, 10_000);
+}
+
+/// Current rule (AWS docs "Lambda scaling behavior"): +1,000 environments per 10 s per
+/// function. 3,000 simultaneous requests to a cold function: exactly 1,000 cold starts and
+/// 2,000 throttles in the first instant. One second later the bucket has refilled 100
+/// tokens (continuous refill): 500 more requests give 100 cold starts and 400 throttles.
+#[test]
+fn current_token_bucket() {
+    let dir = crate::common::temp_dir("token-bucket");
+    let times = std::iter::repeat_n(0, 3_000).chain(std::iter::repeat_n(1_000, 500));
+    let file = arrivals(&dir, "a.csv", times);
+    let overrides = r#"{"account_concurrency": 10000, "scale_out_per_10s": 1000}"#;
+    let s = one_function(&dir, &file, 60_000.0, 0.0, overrides, "");
+    let (r, recs) = run_logged(&s);
+    let first: Vec<_> = recs.iter().filter(|r| r.arrival_ns == 0).collect();
+    assert_eq!(
+        first.iter().filter(|r| r.outcome == Outcome::Cold).count(),
+        1_000
+    );
+    assert_eq!(
+        first
+            .iter()
+            .filter(|r| r.outcome == Outcome::Throttled)
+            .count(),
+        2_000
+    );
+    assert_eq!(r.total.cold_starts, 1_100);
+    assert_eq!(r.total.throttled, 2_400);
+    assert_eq!(r.total.throttle_causes.scale_out, 2_400);
+    assert_eq!(r.total.throttle_causes.concurrency, 0);
+    // Every request ends in exactly one outcome.
+    assert_eq!(
+        r.total.warm_starts + r.total.cold_starts + r.total.throttled,
+        r.total.invocations
+    );
+}
+
+/// The account limit binds before the bucket: 1,500 at once with account concurrency
+/// 1,000 and a 3,000 burst: 1,000 served, 500 throttled by concurrency.
+#[test]
+fn account_limit_and_bucket_are_separate_causes() {
+    let dir = crate::common::temp_dir("causes");
+    let file = arrivals(&dir, "a.csv", std::iter::repeat_n(0, 1_500));
+    let overrides = r#"{"account_concurrency": 1000, "initial_burst": 3000,
+        "burst_per_minute": 500, "scale_out_per_10s": null}"#;
+    let s = one_function(&dir, &file, 1_000.0, 0.0, overrides, "");
+    let r = run(&s).total;
+    assert_eq!(r.cold_starts, 1_000);
+    assert_eq!(r.throttle_causes.concurrency, 500);
+    assert_eq!(r.throttle_causes.scale_out, 0);
+}
+
+/// Three requests per instance, cold start 50 ms, execution 100 ms. Arrivals at 0, 10, 20
+/// and 30 ms: the first starts instance A, the next two join A while it starts (all three
+/// begin at 50 ms and end at 150 ms); the fourth finds A full and starts B (ends at
+/// 30 + 50 + 100 = 180 ms).
+#[test]
+fn requests_join_a_starting_instance_up_to_its_concurrency() {
+    let dir = crate::common::temp_dir("join");
+    let file = arrivals(&dir, "a.csv", [0, 10, 20, 30]);
+    let overrides = r#"{"per_instance_concurrency": 3}"#;
+    let s = one_function(&dir, &file, 100.0, 50.0, overrides, "");
+    let (r, recs) = run_logged(&s);
+    let instances: Vec<_> = recs.iter().map(|r| r.instance.unwrap()).collect();
+    assert_eq!(instances, vec![0, 0, 0, 1]);
+    let ends: Vec<_> = recs.iter().map(|r| r.end_ns / MS).collect();
+    assert_eq!(ends, vec![150, 150, 150, 180]);
+    assert!(recs.iter().all(|r| r.outcome == Outcome::Cold));
+    assert_eq!(r.total.cold_starts, 4);
+    // One cold-start duration per started instance.
+    assert_eq!(r.total.cold_start_duration_ms.count, 2);
+}
+
+/// Two warm instances (three requests at t = 0 with two per instance make A and B), then
+/// two requests at 1 s: `pack` puts both on one instance, `spread` one on each.
+#[test]
+fn pack_fills_the_busiest_instance_and_spread_the_least_busy() {
+    for (routing, same) in [("pack", true), ("spread", false)] {
+        let dir = crate::common::temp_dir(&format!("routing-{routing}"));
+        let file = arrivals(&dir, "a.csv", [0, 0, 0, 1_000, 1_000]);
+        let overrides = r#"{"per_instance_concurrency": 2}"#;
+        let extra = format!(r#", "routing": "{routing}""#);
+        let s = one_function(&dir, &file, 100.0, 50.0, overrides, &extra);
+        let (_, recs) = run_logged(&s);
+        let inst: Vec<_> = recs.iter().map(|r| r.instance.unwrap()).collect();
+        assert_eq!(&inst[..3], &[0, 0, 1], "{routing}");
+        assert_eq!(inst[3] == inst[4], same, "{routing}: {inst:?}");
+        assert!(recs[3..].iter().all(|r| r.outcome == Outcome::Warm));
+    }
+}
+
+/// Processor sharing on one vCPU, 100 ms of work per request, no cold-start delay.
+/// Requests at 0 and 0 run at half speed; a third at 50 ms finds each with 25 ms done and
+/// all three then run at a third of the speed: the first two need 75 ms more of service,
+/// 225 ms of time, ending at 275 ms; the third has 25 ms left and runs alone to 300 ms.
+#[test]
+fn cpu_sharing_is_processor_sharing() {
+    let dir = crate::common::temp_dir("sharing");
+    let file = arrivals(&dir, "a.csv", [0, 0, 50]);
+    let overrides = r#"{"per_instance_concurrency": 4}"#;
+    let extra = r#", "cpu_sharing": true, "vcpus": 1"#;
+    let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
+    let (_, recs) = run_logged(&s);
+    assert!(recs.iter().all(|r| r.instance == Some(0)));
+    let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
+    assert_eq!(ends, vec![275 * MS, 275 * MS, 300 * MS]);
+    // Two vCPUs: two requests run at full speed, three at 2/3. Requests at 0, 0, 50 ms:
+    // at 50 ms each of the first two has 50 ms done; with three at rate 2/3 the first two
+    // need 75 ms (50 ms of service) → 125 ms; the third then has 100 − 50 = 50 ms left at
+    // full speed → 175 ms.
+    let extra = r#", "cpu_sharing": true, "vcpus": 2"#;
+    let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
+    let (_, recs) = run_logged(&s);
+    let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
+    assert_eq!(ends, vec![125 * MS, 125 * MS, 175 * MS]);
+}
+
+/// A VPC function's cold start adds the platform's network set-up exactly.
+#[test]
+fn vpc_adds_the_network_set_up_to_cold_starts() {
+    let dir = crate::common::temp_dir("vpc");
+    let file = arrivals(&dir, "a.csv", [0]);
+    let json = |vpc: bool| {
+        format!(
+            r#"{{"name": "t", "duration_s": 10, "platform": "aws-lambda",
+                "platform_overrides": {{"vpc_setup_ms": {{"dist": "const", "value": 1000}},
+                   "sandbox_ms": {{"dist": "const", "value": 100}}}},
+                "functions": [{{"name": "f", "runtime": "nodejs", "vpc": {vpc},
+                  "exec_ms": {{"dist": "const", "value": 10}},
+                  "workload": {{"kind": "timestamps", "path": "{file}"}}}}]}}"#
+        )
+    };
+    let (_, without) = run_logged(&scenario_in(&json(false), &dir));
+    let (_, with) = run_logged(&scenario_in(&json(true), &dir));
+    // Same seed, same draws for the other phases: the difference is the set-up.
+    assert_eq!(
+        with[0].cold_start_ns.unwrap() - without[0].cold_start_ns.unwrap(),
+        1_000 * MS
+    );
+}
+
+/// Execution 5 s with a 2 s timeout: the request ends at start + 2 s with a timeout, is
+/// billed 2 s, and the instance is discarded, so the next request is cold again.
+#[test]
+fn timeout_ends_the_request_bills_to_the_timeout_and_resets_the_instance() {
+    let dir = crate::common::temp_dir("timeout");
+    let file = arrivals(&dir, "a.csv", [0, 10_000]);
+    let s = one_function(&dir, &file, 5_000.0, 100.0, "{}", r#", "timeout_s": 2"#);
+    let (r, recs) = run_logged(&s);
+    assert_eq!(recs[0].end_ns, 2_100 * MS);
+    assert_eq!(recs[0].status, Status::Timeout);
+    assert_eq!(recs[1].outcome, Outcome::Cold);
+    assert_eq!(r.total.timeouts, 2);
+    assert_eq!(r.total.evictions_by_cause.reset, 2);
+    // Billed: 2 × 2,000 ms at 128 MB (the platform default), $0.0000166667 per GB-s:
+    // 4 s × 0.125 GB × 0.0000166667 = $0.00000833335, plus init (overridden cold starts bill
+    // their whole duration as init: 2 × 100 ms × 0.125 GB × 0.0000166667 = $0.000000416668).
+    let compute = r.total.cost_usd.compute;
+    let expected = 4.0 * 0.125 * 1.66667e-5 + 0.2 * 0.125 * 1.66667e-5;
+    assert!(
+        (compute - expected).abs() < 1e-12,
+        "{compute} vs {expected}"
+    );
+}
+
+/// A timeout longer than the platform allows is an input error.
+#[test]
+fn timeout_above_the_platform_maximum_is_rejected() {
+    let dir = crate::common::temp_dir("timeout-max");
+    let file = arrivals(&dir, "a.csv", [0]);
+    let json = format!(
+        r#"{{"name": "t", "duration_s": 10,
+            "functions": [{{"name": "f", "runtime": "nodejs", "timeout_s": 1000,
+              "exec_ms": {{"dist": "const", "value": 10}},
+              "workload": {{"kind": "timestamps", "path": "{file}"}}}}]}}"#
+    );
+    let err = faassim::Scenario::from_str(&json, "t.json", &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("functions[0].timeout_s: expected at most 900 s"),
+        "{err}"
+    );
+}
+
+/// Lambda's asynchronous retries on a function that always fails: each event runs 3 times
+/// (the attempt and 2 retries, waiting 60 s then 120 s after each failure) and is then
+/// dead-lettered.
+#[test]
+fn async_errors_are_retried_twice_then_dead_lettered() {
+    let dir = crate::common::temp_dir("async-fail");
+    let file = arrivals(&dir, "a.csv", (0..10).map(|i| i * 1_000_000));
+    let extra = r#", "invocation": "async", "failure_probability": 1"#;
+    let s = one_function(&dir, &file, 1_000.0, 0.0, "{}", extra);
+    let (r, recs) = run_logged(&s);
+    let e = r.total.events.as_ref().unwrap();
+    assert_eq!(e.events, 10);
+    assert_eq!(e.error_retries, 20);
+    assert_eq!(e.dead_lettered, 10);
+    assert_eq!(e.succeeded, 0);
+    assert_eq!(r.total.invocations, 30);
+    assert_eq!(r.total.errors, 30);
+    // The first event: attempts at 0 s, 1 + 60 = 61 s and 62 + 120 = 182 s.
+    let first: Vec<_> = recs
+        .iter()
+        .filter(|r| r.arrival_ns < 1_000 * S)
+        .map(|r| r.arrival_ns / MS)
+        .collect();
+    assert_eq!(first, vec![0, 61_000, 182_000]);
+    assert!(recs.iter().all(|r| r.status == Status::Error));
+}
+
+/// Throttled events back off 1, 2, 4, 8 s (doubling). Reserved concurrency 1, execution
+/// 10 s: two events at 0 s; the second is throttled at 0, 1, 3 and 7 s and runs at 15 s.
+#[test]
+fn async_throttles_back_off_exponentially() {
+    let dir = crate::common::temp_dir("async-throttle");
+    let file = arrivals(&dir, "a.csv", [0, 0]);
+    let extra = r#", "invocation": "async", "max_concurrency": 1"#;
+    let s = one_function(&dir, &file, 10_000.0, 0.0, "{}", extra);
+    let (r, recs) = run_logged(&s);
+    let e = r.total.events.as_ref().unwrap();
+    assert_eq!(e.throttle_retries, 4);
+    assert_eq!(e.succeeded, 2);
+    let throttled: Vec<_> = recs
+        .iter()
+        .filter(|r| r.outcome == Outcome::Throttled)
+        .map(|r| r.arrival_ns / S)
+        .collect();
+    assert_eq!(throttled, vec![0, 1, 3, 7]);
+    // The successful attempt of the second event starts at 15 s and ends at 25 s.
+    let last = recs.last().unwrap();
+    assert_eq!((last.arrival_ns, last.end_ns), (15 * S, 25 * S));
+    // Queue delays 0 and 15 s; end to end 10 and 25 s (histograms keep 3 significant
+    // digits).
+    let close = |v: Option<f64>, want: f64| (v.unwrap() - want).abs() <= want * 1e-3;
+    assert!(
+        close(e.queue_delay_ms.max, 15_000.0),
+        "{:?}",
+        e.queue_delay_ms
+    );
+    assert!(
+        close(e.end_to_end_ms.max, 25_000.0),
+        "{:?}",
+        e.end_to_end_ms
+    );
+    assert_eq!(e.queue_delay_ms.count, 2);
+    assert_eq!(r.total.invocations, 6);
+}
+
+/// An event whose next retry would be older than the maximum event age is dead-lettered
+/// as expired: with a 100 s limit, an always-failing 1 s function retries once (at 61 s)
+/// and the second retry (due at 182 s) is past the limit.
+#[test]
+fn async_events_expire_at_the_maximum_age() {
+    let dir = crate::common::temp_dir("async-age");
+    let file = arrivals(&dir, "a.csv", [0]);
+    let extra = r#", "invocation": "async", "failure_probability": 1,
+        "async": {"max_event_age_s": 100}"#;
+    let s = one_function(&dir, &file, 1_000.0, 0.0, "{}", extra);
+    let r = run(&s).total;
+    let e = r.events.unwrap();
+    assert_eq!((e.error_retries, e.expired, e.dead_lettered), (1, 1, 0));
+    assert_eq!(r.invocations, 2);
+}
+
+/// Errors occur with the configured probability: a binomial count within 4 standard
+/// errors (a false alarm about once in 16,000 runs; a rate off by 0.02 is outside the
+/// band with probability > 0.99 at this n).
+#[test]
+fn failure_probability_sets_the_error_rate() {
+    let json = r#"{"name": "t", "duration_s": 2000, "seed": 5,
+        "functions": [{"name": "f", "runtime": "nodejs", "failure_probability": 0.3,
+          "exec_ms": {"dist": "const", "value": 10},
+          "workload": {"kind": "poisson", "rate_per_s": 20}}]}"#;
+    let r = run(&crate::common::scenario(json)).total;
+    let n = r.invocations as f64;
+    let p = 0.3;
+    let se = (p * (1.0 - p) / n).sqrt();
+    let rate = r.errors as f64 / n;
+    assert!((rate - p).abs() < 4.0 * se, "{rate} vs {p} ± {}", 4.0 * se);
+    assert!(
+        4.0 * se < 0.01,
+        "the band must be narrow enough to catch a rate off by 0.02"
+    );
+}
+
+/// M/G/1 processor sharing: one instance (reserved concurrency 1) taking every request
+/// on one shared vCPU has mean response time E[S] / (1 − ρ) whatever the service-time
+/// distribution (insensitivity). E[S] = 100 ms, λ = 5/s, ρ = 0.5 ⇒ 200 ms, for exponential
+/// and for lognormal service. Tolerance: 4 standard errors of the mean over independent
+/// replications; a check that the band would reject the FIFO M/M/1 answer's neighbour
+/// (E[T] for ρ = 0.55: 222 ms) keeps the test honest about its power.
+#[test]
+fn single_instance_with_cpu_sharing_is_mg1_processor_sharing() {
+    let service = [
+        r#"{"dist": "exponential", "mean": 100}"#,
+        // Lognormal with mean 100 ms: median 100·e^(−σ²/2), σ = 1.
+        r#"{"dist": "lognormal", "median": 60.653065971, "sigma": 1.0}"#,
+    ];
+    for exec in service {
+        let means: Vec<f64> = (0..10)
+            .map(|seed| {
+                let json = format!(
+                    r#"{{"name": "t", "duration_s": 4000, "warmup_s": 200, "seed": {seed},
+                        "platform_overrides": {{"per_instance_concurrency": 1000}},
+                        "functions": [{{"name": "f", "runtime": "nodejs",
+                          "max_concurrency": 1, "cpu_sharing": true, "vcpus": 1,
+                          "per_instance_concurrency": 1000,
+                          "keep_alive": {{"policy": "fixed", "idle_s": 1e9}},
+                          "cold_start_ms": {{"dist": "const", "value": 0}},
+                          "exec_ms": {exec},
+                          "workload": {{"kind": "poisson", "rate_per_s": 5}}}}]}}"#
+                );
+                let r = run(&crate::common::scenario(&json)).total;
+                assert_eq!(r.throttled, 0);
+                r.latency_ms.mean.unwrap()
+            })
+            .collect();
+        let (m, se) = crate::common::mean_se(&means);
+        assert!((m - 200.0).abs() < 4.0 * se, "{exec}: {m} ± {se} vs 200");
+        assert!(
+            222.0 - 200.0 > 4.0 * se,
+            "{exec}: the band ({se}) is too wide"
+        );
+    }
+}
