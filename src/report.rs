@@ -470,6 +470,16 @@ impl RunResult {
             "evictions_expiry",
             "evictions_pressure",
             "evictions_lifetime",
+            "evictions_reset",
+            "throttled_concurrency",
+            "throttled_scale_out",
+            "throttled_memory",
+            "errors",
+            "timeouts",
+            "events",
+            "events_succeeded",
+            "events_dead_lettered",
+            "events_expired",
             "provisioned_utilisation",
             "provisioned_served",
             "provisioned_spillover",
@@ -528,6 +538,19 @@ impl RunResult {
                 s.evictions_by_cause.expiry.to_string(),
                 s.evictions_by_cause.pressure.to_string(),
                 s.evictions_by_cause.lifetime.to_string(),
+                s.evictions_by_cause.reset.to_string(),
+                s.throttle_causes.concurrency.to_string(),
+                s.throttle_causes.scale_out.to_string(),
+                s.throttle_causes.memory.to_string(),
+                s.errors.to_string(),
+                s.timeouts.to_string(),
+            ]);
+            let e = s.events.as_ref();
+            cells.extend([
+                e.map(|e| e.events.to_string()).unwrap_or_default(),
+                e.map(|e| e.succeeded.to_string()).unwrap_or_default(),
+                e.map(|e| e.dead_lettered.to_string()).unwrap_or_default(),
+                e.map(|e| e.expired.to_string()).unwrap_or_default(),
             ]);
             let pc = s.provisioned.as_ref();
             cells.extend([

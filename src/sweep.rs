@@ -48,12 +48,16 @@ use crate::sim;
 /// The headline metrics: (column, path in the run's JSON result). A path missing from the
 /// result (a field a later version adds) gives an empty cell, so adding a column is adding
 /// a line here.
-pub const METRICS: [(&str, &str); 18] = [
+pub const METRICS: [(&str, &str); 22] = [
     ("invocations", "total.invocations"),
     ("cold_starts", "total.cold_starts"),
     ("cold_start_ratio", "total.cold_start_ratio"),
     ("throttled", "total.throttled"),
     ("throttle_ratio", "total.throttle_ratio"),
+    ("throttled_scale_out", "total.throttle_causes.scale_out"),
+    ("errors", "total.errors"),
+    ("timeouts", "total.timeouts"),
+    ("dead_lettered", "total.events.dead_lettered"),
     ("latency_mean_ms", "total.latency_ms.mean"),
     ("latency_p50_ms", "total.latency_ms.p50"),
     ("latency_p90_ms", "total.latency_ms.p90"),

@@ -65,6 +65,64 @@ pub fn render_table(r: &RunResult) -> String {
         );
     }
 
+    if rows
+        .iter()
+        .any(|(_, s)| s.throttled > 0 || s.errors > 0 || s.timeouts > 0)
+    {
+        let _ = writeln!(out, "\nfailures");
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>13} {:>13} {:>10} {:>10} {:>10}",
+            "function", "429 by limit", "429 by rate", "429 by mem", "errors", "timeouts"
+        );
+        for (name, s) in &rows {
+            let c = &s.throttle_causes;
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>13} {:>13} {:>10} {:>10} {:>10}",
+                name,
+                count(c.concurrency),
+                count(c.scale_out),
+                count(c.memory),
+                count(s.errors),
+                count(s.timeouts)
+            );
+        }
+    }
+
+    if rows.iter().any(|(_, s)| s.events.is_some()) {
+        let _ = writeln!(out, "\nasynchronous events");
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>12} {:>12}",
+            "function",
+            "events",
+            "succeeded",
+            "retries",
+            "backoffs",
+            "dead",
+            "expired",
+            "queue p99 ms",
+            "e2e p99 ms"
+        );
+        for (name, s) in &rows {
+            let Some(e) = &s.events else { continue };
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>12} {:>12}",
+                name,
+                count(e.events),
+                count(e.succeeded),
+                count(e.error_retries),
+                count(e.throttle_retries),
+                count(e.dead_lettered),
+                count(e.expired),
+                ms(e.queue_delay_ms.p99),
+                ms(e.end_to_end_ms.p99)
+            );
+        }
+    }
+
     let _ = writeln!(out, "\nresponse time, ms (cold start + execution)");
     let _ = writeln!(
         out,
