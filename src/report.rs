@@ -15,7 +15,7 @@ pub use table::render_table;
 
 use crate::cost::{self, CostBreakdown, Usage};
 use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts, ThrottleCauses};
-use crate::scenario::{Invocation, Scenario};
+use crate::scenario::Scenario;
 use crate::sim::RunOutput;
 use crate::time::SimTime;
 
@@ -359,7 +359,7 @@ impl RunResult {
                     pc,
                     Optional {
                         warmers: f.warmers.is_some(),
-                        events: f.invocation == Invocation::Async,
+                        events: scenario.receives_events(i),
                     },
                     cost,
                 ),
@@ -390,10 +390,7 @@ impl RunResult {
             total_pc,
             Optional {
                 warmers: scenario.functions.iter().any(|f| f.warmers.is_some()),
-                events: scenario
-                    .functions
-                    .iter()
-                    .any(|f| f.invocation == Invocation::Async),
+                events: (0..scenario.functions.len()).any(|i| scenario.receives_events(i)),
             },
             total_cost,
         );

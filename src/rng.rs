@@ -32,6 +32,8 @@ pub enum Stream {
     Routing = 4,
     /// Function errors (`failure_probability`).
     Failure = 5,
+    /// Whether calls to other functions are made (`calls[].probability`).
+    Calls = 6,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

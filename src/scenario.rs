@@ -229,6 +229,55 @@ impl AsyncSpec {
     }
 }
 
+/// How a function calls another.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallMode {
+    /// Request/response: the caller stays busy (and billed) until the callee answers.
+    #[default]
+    Sync,
+    /// Fire and forget: the callee gets an asynchronous event.
+    Async,
+}
+
+/// A call to another function, made when the caller's own work is done, as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    /// The callee's name.
+    pub function: String,
+    /// `sync` (default) or `async`.
+    #[serde(default)]
+    pub mode: CallMode,
+    /// Probability that each of the `count` calls is made (default 1).
+    #[serde(default = "d_one")]
+    pub probability: f64,
+    /// Calls made at once (fan-out), default 1; synchronous ones run in parallel and the
+    /// caller waits for the last.
+    #[serde(default = "d_count")]
+    pub count: u32,
+}
+
+fn d_one() -> f64 {
+    1.0
+}
+fn d_count() -> u32 {
+    1
+}
+
+/// A validated call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Call {
+    /// Index of the callee in the scenario's functions.
+    pub target: usize,
+    /// Sync or async.
+    pub mode: CallMode,
+    /// Probability of each call.
+    pub probability: f64,
+    /// Fan-out.
+    pub count: u32,
+}
+
 /// One function, as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -305,6 +354,9 @@ pub struct FunctionSpec {
     /// Attached to a VPC: cold starts add the platform's `vpc_setup_ms`.
     #[serde(default)]
     pub vpc: bool,
+    /// Calls to other functions when the function's own work is done (default none).
+    #[serde(default)]
+    pub calls: Vec<CallSpec>,
 }
 
 /// How a function's cold starts are drawn.
@@ -399,6 +451,8 @@ pub struct Function {
     pub vcpus: f64,
     /// Requests on one instance share its vCPUs.
     pub cpu_sharing: bool,
+    /// Calls to other functions.
+    pub calls: Vec<Call>,
 }
 
 /// A validated scenario.
@@ -423,6 +477,17 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether function `i` gets asynchronous events: it is `async`, or another function
+    /// calls it asynchronously.
+    pub fn receives_events(&self, i: usize) -> bool {
+        self.functions[i].invocation == Invocation::Async
+            || self.functions.iter().any(|f| {
+                f.calls
+                    .iter()
+                    .any(|c| c.target == i && c.mode == CallMode::Async)
+            })
+    }
+
     /// Reads and validates a scenario file.
     pub fn load(path: &Path) -> Result<Scenario> {
         let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
@@ -507,6 +572,7 @@ impl ScenarioSpec {
             }
             functions.push(f.validate(&field, &platform, origin, base_dir)?);
         }
+        resolve_calls(&self.functions, &mut functions).map_err(inv)?;
         let reserved: u64 = functions
             .iter()
             .filter_map(|f| f.max_concurrency)
@@ -556,6 +622,87 @@ impl ScenarioSpec {
             origin: origin.to_owned(),
         })
     }
+}
+
+/// Resolves callee names and rejects call cycles (a cycle of calls could never end).
+fn resolve_calls(specs: &[FunctionSpec], functions: &mut [Function]) -> Result<(), FieldError> {
+    for (i, spec) in specs.iter().enumerate() {
+        for (j, c) in spec.calls.iter().enumerate() {
+            let at = |f: &str| format!("functions[{i}].calls[{j}].{f}");
+            let target = specs
+                .iter()
+                .position(|g| g.name == c.function)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        at("function"),
+                        format!(
+                            "expected the name of a function in this scenario, got `{}`",
+                            c.function
+                        ),
+                    )
+                })?;
+            if !(0.0..=1.0).contains(&c.probability) {
+                return Err(FieldError::new(
+                    at("probability"),
+                    format!("expected a probability in [0, 1], got {}", c.probability),
+                ));
+            }
+            if c.count == 0 {
+                return Err(FieldError::new(at("count"), "expected at least 1 call"));
+            }
+            functions[i].calls.push(Call {
+                target,
+                mode: c.mode,
+                probability: c.probability,
+                count: c.count,
+            });
+        }
+    }
+    // Depth-first search for a cycle: 0 unvisited, 1 on the path, 2 done.
+    fn visit(
+        i: usize,
+        functions: &[Function],
+        mark: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        mark[i] = 1;
+        path.push(i);
+        for c in &functions[i].calls {
+            match mark[c.target] {
+                1 => {
+                    let start = path.iter().position(|&p| p == c.target).unwrap_or(0);
+                    let mut cycle = path[start..].to_vec();
+                    cycle.push(c.target);
+                    return Some(cycle);
+                }
+                0 => {
+                    if let Some(cycle) = visit(c.target, functions, mark, path) {
+                        return Some(cycle);
+                    }
+                }
+                _ => {}
+            }
+        }
+        path.pop();
+        mark[i] = 2;
+        None
+    }
+    let mut mark = vec![0u8; functions.len()];
+    for i in 0..functions.len() {
+        if mark[i] == 0
+            && let Some(cycle) = visit(i, functions, &mut mark, &mut Vec::new())
+        {
+            let names: Vec<&str> = cycle.iter().map(|&k| functions[k].name.as_str()).collect();
+            return Err(FieldError::new(
+                format!("functions[{}].calls", cycle[0]),
+                format!(
+                    "calls form a cycle ({}); a request would never end",
+                    names.join(" → ")
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl FunctionSpec {
@@ -751,6 +898,7 @@ impl FunctionSpec {
             routing: self.routing,
             vcpus,
             cpu_sharing: self.cpu_sharing.unwrap_or(platform.cpu_sharing),
+            calls: Vec::new(),
             provisioned,
             warmers,
             arch: self.arch,

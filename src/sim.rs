@@ -71,7 +71,7 @@ use crate::policy::keep_alive::{Decision, IdleHistogram, KeepAlive};
 use crate::policy::provisioned::{Provisioned, Tracker};
 use crate::profile::StartPhase;
 use crate::rng::{self, SimRng, Stream};
-use crate::scenario::{ColdStart, Invocation, Reuse, Routing, Scenario};
+use crate::scenario::{CallMode, ColdStart, Invocation, Reuse, Routing, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use idle::IdleSet;
@@ -255,9 +255,41 @@ struct Req {
     event: u32,
     /// CPU sharing: the service mark at which it finishes.
     finish_mark: f64,
+    /// CPU sharing: counted in the instance's executing requests.
+    running: bool,
+    /// Who waits for this request.
+    parent: Parent,
+    /// Synchronous calls still outstanding.
+    pending: u32,
+    /// Its own work is done; it waits for its calls.
+    waiting: bool,
+    /// Issuing calls right now (a callee's answer must not end it yet).
+    issuing: bool,
+    /// A callee failed or was throttled: the request ends in an error.
+    child_failed: bool,
     /// Links in the instance's request list.
     prev: u32,
     next: u32,
+}
+
+/// Who waits for a request's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Parent {
+    /// Nobody inside the simulation (a client, or an event source).
+    None,
+    /// A synchronous caller: request `req` of generation `generation`.
+    Caller { req: u32, generation: u32 },
+}
+
+/// A request about to be served: who it is and who waits for it.
+#[derive(Debug, Clone, Copy)]
+struct Incoming {
+    id: u64,
+    ping: bool,
+    measured: bool,
+    /// Asynchronous event, or NIL.
+    event: u32,
+    parent: Parent,
 }
 
 /// An asynchronous event between attempts.
@@ -372,6 +404,7 @@ struct FunctionState {
     cold_rng: SimRng,
     route_rng: SimRng,
     fail_rng: SimRng,
+    call_rng: SimRng,
     metrics: FunctionMetrics,
     /// On-demand instances starting or executing.
     od_in_flight: u32,
@@ -445,7 +478,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
             Event::ExecDone { req, generation } => {
                 if sim.reqs[req as usize].generation == generation {
                     let ending = sim.reqs[req as usize].ending;
-                    sim.end_request(now, req, ending)?;
+                    sim.work_done(now, req, ending)?;
                 }
             }
             Event::SharedDone {
@@ -536,6 +569,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 cold_rng: rng::stream(seed, idx, Stream::ColdStart),
                 route_rng: rng::stream(seed, idx, Stream::Routing),
                 fail_rng: rng::stream(seed, idx, Stream::Failure),
+                call_rng: rng::stream(seed, idx, Stream::Calls),
                 metrics: if scenario.functions.len() >= BATCH_FROM_FUNCTIONS {
                     FunctionMetrics::batched()
                 } else {
@@ -1100,15 +1134,14 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     /// Serves a request (user, ping or an attempt of asynchronous event `event`) arriving
     /// at `now`.
-    fn serve(
-        &mut self,
-        now: SimTime,
-        f: usize,
-        id: u64,
-        ping: bool,
-        measured: bool,
-        event: u32,
-    ) -> Result<()> {
+    fn serve(&mut self, now: SimTime, f: usize, inc: Incoming) -> Result<()> {
+        let Incoming {
+            id,
+            ping,
+            measured,
+            event,
+            parent,
+        } = inc;
         let has_pc = self.scenario.functions[f].provisioned.is_some();
         let routed = self.route(f);
         let (slot, started_instance) = match routed {
@@ -1133,7 +1166,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                         (slot, true)
                     }
                     Err(refusal) => {
-                        return self.throttle(now, f, id, ping, measured, event, refusal);
+                        return self.throttle(now, f, inc, refusal);
                     }
                 }
             }
@@ -1195,6 +1228,12 @@ impl<'s, 'o> Sim<'s, 'o> {
             ending: Ending::Ok,
             event,
             finish_mark: 0.0,
+            running: false,
+            parent,
+            pending: 0,
+            waiting: false,
+            issuing: false,
+            child_failed: false,
             prev: NIL,
             next: NIL,
         });
@@ -1207,17 +1246,14 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     /// Records a refused request; an asynchronous one is scheduled for a retry.
-    #[allow(clippy::too_many_arguments)]
-    fn throttle(
-        &mut self,
-        now: SimTime,
-        f: usize,
-        id: u64,
-        ping: bool,
-        measured: bool,
-        event: u32,
-        refusal: Refusal,
-    ) -> Result<()> {
+    fn throttle(&mut self, now: SimTime, f: usize, inc: Incoming, refusal: Refusal) -> Result<()> {
+        let Incoming {
+            id,
+            ping,
+            measured,
+            event,
+            parent,
+        } = inc;
         if measured {
             let m = &mut self.funcs[f].metrics;
             if ping {
@@ -1259,6 +1295,10 @@ impl<'s, 'o> Sim<'s, 'o> {
             if self.retry_or_expire(now, event, delay) && measured {
                 self.funcs[f].metrics.events.throttle_retries += 1;
             }
+        }
+        if let Parent::Caller { req, generation } = parent {
+            // The caller gets the 429 at once.
+            self.answer_caller(now, req, generation, false)?;
         }
         Ok(())
     }
@@ -1309,7 +1349,9 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.shared_advance(now, slot);
             let inst = &mut self.instances[slot as usize];
             inst.executing += 1;
-            self.reqs[r as usize].finish_mark = inst.shared_clock + work.0 as f64;
+            let q = &mut self.reqs[r as usize];
+            q.finish_mark = inst.shared_clock + work.0 as f64;
+            q.running = true;
             self.shared_reschedule(now, slot);
             return;
         }
@@ -1345,7 +1387,9 @@ impl<'s, 'o> Sim<'s, 'o> {
         let mut next = f64::INFINITY;
         while r != NIL {
             let q = &self.reqs[r as usize];
-            next = next.min(q.finish_mark);
+            if q.running {
+                next = next.min(q.finish_mark);
+            }
             r = q.next;
         }
         let inst = &mut self.instances[slot as usize];
@@ -1379,11 +1423,13 @@ impl<'s, 'o> Sim<'s, 'o> {
         let mut smallest = (f64::INFINITY, NIL);
         while r != NIL {
             let q = &self.reqs[r as usize];
-            if q.finish_mark <= clock + 0.5 {
-                done.push(r);
-            }
-            if q.finish_mark < smallest.0 {
-                smallest = (q.finish_mark, r);
+            if q.running {
+                if q.finish_mark <= clock + 0.5 {
+                    done.push(r);
+                }
+                if q.finish_mark < smallest.0 {
+                    smallest = (q.finish_mark, r);
+                }
             }
             r = q.next;
         }
@@ -1392,7 +1438,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         for r in done {
             let ending = self.reqs[r as usize].ending;
-            self.end_request(now, r, ending)?;
+            self.work_done(now, r, ending)?;
         }
         Ok(())
     }
@@ -1412,30 +1458,42 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         self.note_invocation(now, f);
         let event = if self.scenario.functions[f].invocation == Invocation::Async {
-            if measured {
-                self.funcs[f].metrics.events.events += 1;
-            }
-            let e = AsyncEvent {
-                func: f as u32,
-                born: now,
-                retries: 0,
-                throttles: 0,
-                measured,
-            };
-            match self.free_events.pop() {
-                Some(i) => {
-                    self.events[i as usize] = e;
-                    i
-                }
-                None => {
-                    self.events.push(e);
-                    (self.events.len() - 1) as u32
-                }
-            }
+            self.new_event(now, f, measured)
         } else {
             NIL
         };
-        self.serve(now, f, id, false, measured, event)
+        let inc = Incoming {
+            id,
+            ping: false,
+            measured,
+            event,
+            parent: Parent::None,
+        };
+        self.serve(now, f, inc)
+    }
+
+    /// Accepts an asynchronous event for function `f`.
+    fn new_event(&mut self, now: SimTime, f: usize, measured: bool) -> u32 {
+        if measured {
+            self.funcs[f].metrics.events.events += 1;
+        }
+        let e = AsyncEvent {
+            func: f as u32,
+            born: now,
+            retries: 0,
+            throttles: 0,
+            measured,
+        };
+        match self.free_events.pop() {
+            Some(i) => {
+                self.events[i as usize] = e;
+                i
+            }
+            None => {
+                self.events.push(e);
+                (self.events.len() - 1) as u32
+            }
+        }
     }
 
     fn on_retry(&mut self, now: SimTime, event: u32) -> Result<()> {
@@ -1449,7 +1507,14 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.funcs[f].metrics.invocations += 1;
         }
         self.note_invocation(now, f);
-        self.serve(now, f, id, false, e.measured, event)
+        let inc = Incoming {
+            id,
+            ping: false,
+            measured: e.measured,
+            event,
+            parent: Parent::None,
+        };
+        self.serve(now, f, inc)
     }
 
     /// Feeds the hybrid keep-alive histogram and the greedy-dual frequency.
@@ -1588,8 +1653,11 @@ impl<'s, 'o> Sim<'s, 'o> {
 
         let sharing = func.cpu_sharing;
         if sharing {
+            // Bring the clock up to now before the number of requests changes.
             self.shared_advance(now, slot);
-            self.instances[slot as usize].executing -= 1;
+            if q.running {
+                self.instances[slot as usize].executing -= 1;
+            }
         }
         self.detach(r);
         if ending == Ending::Timeout {
@@ -1601,9 +1669,107 @@ impl<'s, 'o> Sim<'s, 'o> {
                 self.shared_reschedule(now, slot);
             }
             self.open_update(slot);
-            return Ok(());
+        } else {
+            self.instance_emptied(now, slot);
         }
-        self.instance_emptied(now, slot);
+        if let Parent::Caller { req, generation } = q.parent {
+            self.answer_caller(now, req, generation, ending == Ending::Ok)?;
+        }
+        Ok(())
+    }
+
+    /// Request `r`'s own work is done: it makes its calls, and ends unless it must wait
+    /// for synchronous ones.
+    fn work_done(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
+        let q = &self.reqs[r as usize];
+        let f = self.instances[q.slot as usize].func as usize;
+        if ending != Ending::Ok || q.ping || self.scenario.functions[f].calls.is_empty() {
+            return self.end_request(now, r, ending);
+        }
+        let (measured, generation, slot) = (q.measured, q.generation, q.slot);
+        self.reqs[r as usize].issuing = true;
+        for c in 0..self.scenario.functions[f].calls.len() {
+            let call = self.scenario.functions[f].calls[c];
+            for _ in 0..call.count {
+                if call.probability < 1.0
+                    && self.funcs[f].call_rng.random::<f64>() >= call.probability
+                {
+                    continue;
+                }
+                let id = self.next_request;
+                self.next_request += 1;
+                let g = call.target;
+                if measured {
+                    self.funcs[g].metrics.invocations += 1;
+                }
+                self.note_invocation(now, g);
+                let (event, parent) = match call.mode {
+                    CallMode::Sync => {
+                        self.reqs[r as usize].pending += 1;
+                        (NIL, Parent::Caller { req: r, generation })
+                    }
+                    CallMode::Async => (self.new_event(now, g, measured), Parent::None),
+                };
+                let inc = Incoming {
+                    id,
+                    ping: false,
+                    measured,
+                    event,
+                    parent,
+                };
+                self.serve(now, g, inc)?;
+            }
+        }
+        let q = &mut self.reqs[r as usize];
+        q.issuing = false;
+        if q.pending == 0 {
+            let ending = if q.child_failed {
+                Ending::Error
+            } else {
+                Ending::Ok
+            };
+            return self.end_request(now, r, ending);
+        }
+        // Waiting for callees: busy and billed, but not using the CPU.
+        q.waiting = true;
+        let exec_start = q.exec_start;
+        let func = &self.scenario.functions[f];
+        if func.cpu_sharing {
+            if self.reqs[r as usize].running {
+                self.shared_advance(now, slot);
+                self.instances[slot as usize].executing -= 1;
+                self.reqs[r as usize].running = false;
+                self.shared_reschedule(now, slot);
+            }
+        } else if let Some(t) = func.timeout {
+            // The timeout covers the wait too (with CPU sharing its event is pending).
+            let at = exec_start.saturating_add(t);
+            if at > now {
+                self.queue
+                    .schedule(at, Event::Timeout { req: r, generation });
+            } else {
+                return self.end_request(now, r, Ending::Timeout);
+            }
+        }
+        Ok(())
+    }
+
+    /// A synchronous callee of request `r` answered (`ok`: successfully).
+    fn answer_caller(&mut self, now: SimTime, r: u32, generation: u32, ok: bool) -> Result<()> {
+        let q = &mut self.reqs[r as usize];
+        if q.generation != generation {
+            return Ok(()); // The caller already ended (timeout).
+        }
+        q.pending -= 1;
+        q.child_failed |= !ok;
+        if q.pending == 0 && q.waiting && !q.issuing {
+            let ending = if q.child_failed {
+                Ending::Error
+            } else {
+                Ending::Ok
+            };
+            return self.end_request(now, r, ending);
+        }
         Ok(())
     }
 
@@ -1848,7 +2014,14 @@ impl<'s, 'o> Sim<'s, 'o> {
             let id = self.next_request;
             self.next_request += 1;
             self.note_invocation(now, f);
-            self.serve(now, f, id, true, measured, NIL)?;
+            let inc = Incoming {
+                id,
+                ping: true,
+                measured,
+                event: NIL,
+                parent: Parent::None,
+            };
+            self.serve(now, f, inc)?;
         }
         Ok(())
     }

@@ -435,3 +435,160 @@ fn single_instance_with_cpu_sharing_is_mg1_processor_sharing() {
         );
     }
 }
+
+/// Scenario with functions `a` (the entry, driven by `file`) and others given as JSON.
+fn chain(dir: &Path, file: &str, a_extra: &str, others: &str) -> faassim::Scenario {
+    scenario_in(
+        &format!(
+            r#"{{"name": "t", "duration_s": 100000, "platform": "aws-lambda",
+                "functions": [
+                  {{"name": "a", "runtime": "nodejs",
+                    "exec_ms": {{"dist": "const", "value": 100}},
+                    "cold_start_ms": {{"dist": "const", "value": 10}},
+                    "workload": {{"kind": "timestamps", "path": "{file}"}} {a_extra}}}
+                  {others}]}}"#
+        ),
+        dir,
+    )
+}
+
+/// A callee that gets no traffic of its own.
+fn callee(name: &str, exec_ms: u64, extra: &str) -> String {
+    format!(
+        r#", {{"name": "{name}", "runtime": "nodejs",
+             "exec_ms": {{"dist": "const", "value": {exec_ms}}},
+             "cold_start_ms": {{"dist": "const", "value": 10}},
+             "workload": {{"kind": "timestamps", "path": "empty.csv"}} {extra}}}"#
+    )
+}
+
+/// A → B synchronously. A: 10 ms cold start + 100 ms work; then B: 10 ms cold start + 50
+/// ms. A's response time is the sum, 170 ms, and A is billed from its start to B's answer
+/// (160 ms) plus its init; warm, 150 ms and 150 ms billed. B's response times are 60 and
+/// 50 ms.
+#[test]
+fn sync_call_latency_and_billing_stack() {
+    let dir = crate::common::temp_dir("chain");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", [0, 10_000]);
+    let calls = r#", "calls": [{"function": "b"}]"#;
+    let s = chain(&dir, &file, calls, &callee("b", 50, ""));
+    let (r, recs) = run_logged(&s);
+    let lat = |f: &str| -> Vec<u64> {
+        recs.iter()
+            .filter(|x| x.function == f)
+            .map(|x| (x.end_ns - x.arrival_ns) / MS)
+            .collect()
+    };
+    assert_eq!(lat("a"), vec![170, 150]);
+    assert_eq!(lat("b"), vec![60, 50]);
+    // Billed compute at 128 MB, $0.0000166667 per GB-s: a bills (160 + 10 init) + 150 ms,
+    // b bills (50 + 10) + 50 ms.
+    let gb_s = |ms: f64| ms / 1000.0 * 0.125 * 1.66667e-5;
+    let a = r.functions[0].1.cost_usd.compute;
+    let b = r.functions[1].1.cost_usd.compute;
+    assert!((a - gb_s(320.0)).abs() < 1e-12, "{a}");
+    assert!((b - gb_s(110.0)).abs() < 1e-12, "{b}");
+    assert_eq!(r.functions[1].1.invocations, 2);
+}
+
+/// Fan-out: A calls B three times in parallel and answers when the last is done; an
+/// asynchronous call to C does not delay A. B's three calls start three instances.
+#[test]
+fn fan_out_waits_for_the_slowest_and_async_calls_do_not_wait() {
+    let dir = crate::common::temp_dir("fan-out");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", [0]);
+    let calls = r#", "calls": [{"function": "b", "count": 3},
+                              {"function": "c", "mode": "async"}]"#;
+    let others = callee("b", 50, "") + &callee("c", 5_000, "");
+    let s = chain(&dir, &file, calls, &others);
+    let (r, recs) = run_logged(&s);
+    let a = recs.iter().find(|x| x.function == "a").unwrap();
+    assert_eq!(a.end_ns, 170 * MS);
+    assert_eq!(r.functions[1].1.cold_starts, 3);
+    let c = &r.functions[2].1;
+    assert_eq!(c.events.as_ref().unwrap().succeeded, 1);
+    let c_end = recs.iter().find(|x| x.function == "c").unwrap().end_ns;
+    assert_eq!(c_end, (110 + 10 + 5_000) * MS);
+}
+
+/// A callee that is throttled (reserved concurrency 1, two calls at once) or fails makes
+/// the caller end in an error.
+#[test]
+fn a_failed_or_throttled_callee_fails_the_caller() {
+    let dir = crate::common::temp_dir("chain-fail");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", [0, 10_000]);
+    let calls = r#", "calls": [{"function": "b", "count": 2}]"#;
+    let s = chain(
+        &dir,
+        &file,
+        calls,
+        &callee("b", 50, r#", "max_concurrency": 1"#),
+    );
+    let (r, recs) = run_logged(&s);
+    assert_eq!(r.functions[0].1.errors, 2);
+    assert_eq!(r.functions[1].1.throttled, 2);
+    assert!(
+        recs.iter()
+            .filter(|x| x.function == "a")
+            .all(|x| x.status == Status::Error)
+    );
+    let s = chain(
+        &dir,
+        &file,
+        r#", "calls": [{"function": "b"}]"#,
+        &callee("b", 50, r#", "failure_probability": 1"#),
+    );
+    let r = run(&s);
+    assert_eq!(r.functions[0].1.errors, 2);
+}
+
+/// Each call is made with its probability: a binomial count within 4 standard errors.
+#[test]
+fn call_probability_sets_the_call_rate() {
+    let dir = crate::common::temp_dir("chain-p");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", (0..20_000).map(|i| i * 1_000));
+    let calls = r#", "calls": [{"function": "b", "probability": 0.25}]"#;
+    let r = run(&chain(&dir, &file, calls, &callee("b", 1, "")));
+    let n = r.functions[0].1.invocations as f64;
+    let calls = r.functions[1].1.invocations as f64;
+    let se = (0.25 * 0.75 / n).sqrt();
+    assert!(
+        (calls / n - 0.25).abs() < 4.0 * se,
+        "{} vs 0.25 ± {}",
+        calls / n,
+        4.0 * se
+    );
+}
+
+/// A call cycle is an input error naming it.
+#[test]
+fn call_cycles_are_rejected() {
+    let dir = crate::common::temp_dir("chain-cycle");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", [0]);
+    let json = format!(
+        r#"{{"name": "t", "duration_s": 10, "functions": [
+            {{"name": "a", "runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}},
+              "workload": {{"kind": "timestamps", "path": "{file}"}},
+              "calls": [{{"function": "b"}}]}},
+            {{"name": "b", "runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}},
+              "workload": {{"kind": "timestamps", "path": "empty.csv"}},
+              "calls": [{{"function": "a", "mode": "async"}}]}}]}}"#
+    );
+    let err = faassim::Scenario::from_str(&json, "t.json", &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("functions[0].calls: calls form a cycle (a → b → a)"),
+        "{err}"
+    );
+    let bad = json.replace(r#""function": "a""#, r#""function": "z""#);
+    let err = faassim::Scenario::from_str(&bad, "t.json", &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("functions[1].calls[0].function"), "{err}");
+}
