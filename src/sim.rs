@@ -1296,11 +1296,8 @@ impl<'s, 'o> Sim<'s, 'o> {
                 self.funcs[f].metrics.events.throttle_retries += 1;
             }
         }
-        if let Parent::Caller { req, generation } = parent {
-            // The caller gets the 429 at once.
-            self.answer_caller(now, req, generation, false)?;
-        }
-        Ok(())
+        // A waiting caller gets the 429 at once.
+        self.answer(now, parent, false)
     }
 
     /// Schedules a retry of `event` after `delay` (true), unless the event would be older
@@ -1672,10 +1669,15 @@ impl<'s, 'o> Sim<'s, 'o> {
         } else {
             self.instance_emptied(now, slot);
         }
-        if let Parent::Caller { req, generation } = q.parent {
-            self.answer_caller(now, req, generation, ending == Ending::Ok)?;
+        self.answer(now, q.parent, ending == Ending::Ok)
+    }
+
+    /// Tells whoever waits for a request how it ended (`ok`: successfully).
+    fn answer(&mut self, now: SimTime, parent: Parent, ok: bool) -> Result<()> {
+        match parent {
+            Parent::None => Ok(()),
+            Parent::Caller { req, generation } => self.answer_caller(now, req, generation, ok),
         }
-        Ok(())
     }
 
     /// Request `r`'s own work is done: it makes its calls, and ends unless it must wait
