@@ -14,9 +14,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use platform::{
-    BucketSpec, ScaleOut,
-    Arch, ArchPrices, BilledWhile, Billing, FreeTier, MemoryRange, Platform, PlatformSpec,
-    PricingSpec,
+    Arch, ArchPrices, BilledWhile, Billing, BucketSpec, FreeTier, MemoryRange, Platform,
+    PlatformSpec, PricingSpec, ScaleOut,
 };
 pub use runtime::{RuntimeProfile, RuntimeSpec, StartPhase};
 

@@ -167,7 +167,9 @@ pub struct AsyncRetry {
 impl AsyncRetry {
     /// The wait before retry number `retry` (1-based) after an error.
     pub fn error_delay(&self, retry: u32) -> SimTime {
-        let i = (retry as usize).saturating_sub(1).min(self.error_delays.len() - 1);
+        let i = (retry as usize)
+            .saturating_sub(1)
+            .min(self.error_delays.len() - 1);
         self.error_delays[i]
     }
 
