@@ -10,13 +10,26 @@
 //!   served by provisioned instances at the lower provisioned duration rate;
 //! - warmers: the pings' request fees and GB-seconds, billed like any request.
 //!
+//! Further per-request compute prices, each over the same billed duration:
+//! - GHz-seconds (`ghz_second`, Cloud Functions 1st gen): the CPU clock of the function's
+//!   memory tier (`cpu_ghz_by_memory`) × billed seconds;
+//! - CPU-milliseconds (`cpu_ms_per_million`, Cloudflare Workers): billed milliseconds ×
+//!   the scenario's `cost.cpu_time_fraction`, because faassim knows a request's wall time,
+//!   not how much of it the CPU was busy.
+//!
+//! Billed memory is the function's memory, rounded up to `memory_rounding_mb` when the
+//! platform bills in steps (Azure Consumption: 128 MB).
+//!
 //! Per-instance (`billing: per_instance`, Cloud Run-like): compute is vCPU-seconds and
 //! GB-seconds of instance time, while instances are alive or only while they start and
-//! execute (`billed_while`); vCPUs = memory / `mb_per_vcpu`.
+//! execute (`billed_while`), with the function's `vcpus` (default memory / `mb_per_vcpu`).
 //!
 //! The free tier (scenario `cost.free_tier: true`) is per account and month: the monthly
-//! allowance, prorated to the measured period, is credited once, in the total (requests and
-//! on-demand GB-seconds; it does not apply to provisioned concurrency).
+//! allowance, prorated to the measured period, is credited once, in the total (requests,
+//! GB-seconds, GHz-seconds, CPU-milliseconds and vCPU-seconds of on-demand use; it does not
+//! apply to provisioned concurrency). A plan that sells its allowance for a monthly fee
+//! (`free_tier.monthly_fee`, Cloudflare Workers Paid) has the prorated fee charged against
+//! the credit, which can then be positive.
 //!
 //! The always-on fleet is a comparison, not part of the total: servers of
 //! `fleet.usd_per_hour` with `fleet.vcpus` each, enough to carry the function's peak (or
@@ -33,7 +46,7 @@ use crate::time::SimTime;
 const MONTH_S: f64 = 30.0 * 86_400.0;
 
 /// The scenario's `cost` object.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CostSettings {
     /// Credit the platform's monthly free tier, prorated (default false).
@@ -42,6 +55,24 @@ pub struct CostSettings {
     /// The always-on fleet used for comparison.
     #[serde(default)]
     pub fleet: FleetSpec,
+    /// Share of a request's billed duration that is CPU time, for platforms that bill CPU
+    /// time (`cpu_ms_per_million`), 0..=1 (default 1: the whole duration, an upper bound).
+    #[serde(default = "d_cpu_time_fraction")]
+    pub cpu_time_fraction: f64,
+}
+
+impl Default for CostSettings {
+    fn default() -> Self {
+        CostSettings {
+            free_tier: false,
+            fleet: FleetSpec::default(),
+            cpu_time_fraction: d_cpu_time_fraction(),
+        }
+    }
+}
+
+fn d_cpu_time_fraction() -> f64 {
+    1.0
 }
 
 fn d_fleet_price() -> f64 {
@@ -114,6 +145,15 @@ impl CostSettings {
                 "expected a utilisation in (0, 1]",
             ));
         }
+        if !(self.cpu_time_fraction >= 0.0 && self.cpu_time_fraction <= 1.0) {
+            return Err(FieldError::new(
+                "cost.cpu_time_fraction",
+                format!(
+                    "expected a share of the billed duration in [0, 1], got {}",
+                    self.cpu_time_fraction
+                ),
+            ));
+        }
         Ok(self.clone())
     }
 }
@@ -167,7 +207,8 @@ pub struct CostBreakdown {
     pub provisioned: f64,
     /// Warm-up pings: their request fees and compute.
     pub warmers: f64,
-    /// Free-tier credit (zero or negative; only in the total).
+    /// Free-tier credit: negative, or positive when a plan's monthly fee exceeds the
+    /// allowance it buys (only in the total).
     pub free_tier_credit: f64,
     /// The always-on fleet that would carry the same load (comparison, not in `total`).
     pub always_on_fleet: FleetCost,
@@ -185,9 +226,37 @@ impl CostBreakdown {
     }
 }
 
-/// vCPUs an instance of `memory_mb` gets.
+/// vCPUs an instance of `memory_mb` gets by default (memory / `mb_per_vcpu`).
 pub fn vcpus(platform: &Platform, memory_mb: u32) -> f64 {
     f64::from(memory_mb) / platform.mb_per_vcpu
+}
+
+/// Billed memory, GB: `memory_mb` rounded up to the pricing's memory step, if any.
+pub fn billed_gb(p: &PricingSpec, memory_mb: u32) -> f64 {
+    let mb = match p.memory_rounding_mb {
+        Some(step) if step > 1 => memory_mb.div_ceil(step) * step,
+        _ => memory_mb,
+    };
+    f64::from(mb) / 1024.0
+}
+
+/// CPU clock billed for a function of `memory_mb`, GHz: the smallest tier of
+/// `cpu_ghz_by_memory` with at least that memory (0 without tiers; validation ensures the
+/// tiers cover every allowed memory size).
+pub fn cpu_ghz(p: &PricingSpec, memory_mb: u32) -> f64 {
+    p.cpu_ghz_by_memory
+        .iter()
+        .find(|(mb, _)| *mb >= memory_mb)
+        .or(p.cpu_ghz_by_memory.last())
+        .map_or(0.0, |&(_, ghz)| ghz)
+}
+
+/// Price of one second of billed duration of one on-demand request of `f`: its GB-seconds,
+/// GHz-seconds and CPU-milliseconds.
+fn per_billed_second(settings: &CostSettings, p: &PricingSpec, f: &Function) -> f64 {
+    billed_gb(p, f.memory_mb) * p.gb_second.get(f.arch)
+        + cpu_ghz(p, f.memory_mb) * p.ghz_second.unwrap_or(0.0)
+        + 1000.0 * settings.cpu_time_fraction * p.cpu_ms_per_million.unwrap_or(0.0) / 1e6
 }
 
 /// Servers of the fleet for a load of `vcpu_load` vCPUs, and their cost over `window`.
@@ -207,12 +276,12 @@ pub fn fleet(settings: &CostSettings, vcpu_load: f64, window: SimTime) -> FleetC
 }
 
 /// The load (vCPUs) the fleet must carry for one function.
-pub fn fleet_load(settings: &CostSettings, platform: &Platform, f: &Function, u: &Usage) -> f64 {
+pub fn fleet_load(settings: &CostSettings, f: &Function, u: &Usage) -> f64 {
     let executions = match settings.fleet.size_for {
         SizeFor::Peak => f64::from(u.peak_executions),
         SizeFor::Mean => u.mean_executions,
     };
-    executions * vcpus(platform, f.memory_mb)
+    executions * f.vcpus
 }
 
 /// The cost of one function (no free tier: that is credited once, in the total).
@@ -224,28 +293,25 @@ pub fn function_cost(
     window: SimTime,
 ) -> CostBreakdown {
     let mut c = CostBreakdown {
-        always_on_fleet: fleet(settings, fleet_load(settings, platform, f, u), window),
+        always_on_fleet: fleet(settings, fleet_load(settings, f, u), window),
         ..CostBreakdown::default()
     };
     let Some(p) = &platform.pricing else {
         return c;
     };
-    let gb = f64::from(f.memory_mb) / 1024.0;
+    let gb = billed_gb(p, f.memory_mb);
     let rate = p.gb_second.get(f.arch);
     let fee = p.request_per_million / 1e6;
     c.requests = (u.on_demand_requests + u.provisioned_requests) as f64 * fee;
     match p.billing {
         Billing::PerRequest => {
-            c.compute = gb * u.on_demand_billed.as_secs() * rate;
-            c.warmers = u.pings as f64 * fee + gb * u.pings_billed.as_secs() * rate;
+            let per_s = per_billed_second(settings, p, f);
+            c.compute = u.on_demand_billed.as_secs() * per_s;
+            c.warmers = u.pings as f64 * fee + u.pings_billed.as_secs() * per_s;
         }
         Billing::PerInstance => {
-            let seconds = match p.billed_while {
-                BilledWhile::Alive => u.instance_alive_s,
-                BilledWhile::Busy => u.instance_busy_s,
-            };
-            let cpu = vcpus(platform, f.memory_mb) * p.vcpu_second.unwrap_or(0.0);
-            c.compute = seconds * (gb * rate + cpu);
+            let cpu = f.vcpus * p.vcpu_second.unwrap_or(0.0);
+            c.compute = instance_seconds(p, u) * (gb * rate + cpu);
             // Pings cost their request fees; their instance time is already in compute.
             c.warmers = u.pings as f64 * fee;
         }
@@ -261,9 +327,18 @@ pub fn function_cost(
     c
 }
 
-/// The free-tier credit (negative) for an account whose functions used `usages`, over
-/// `window`.
+/// Instance-seconds billed under per-instance billing.
+fn instance_seconds(p: &PricingSpec, u: &Usage) -> f64 {
+    match p.billed_while {
+        BilledWhile::Alive => u.instance_alive_s,
+        BilledWhile::Busy => u.instance_busy_s,
+    }
+}
+
+/// The free-tier credit for an account whose functions used `usages`, over `window`:
+/// negative, less the prorated `monthly_fee` of the plan that includes the allowance.
 pub fn free_tier_credit(
+    settings: &CostSettings,
     pricing: &PricingSpec,
     functions: &[Function],
     usages: &[Usage],
@@ -272,26 +347,39 @@ pub fn free_tier_credit(
     let Some(ft) = pricing.free_tier else {
         return 0.0;
     };
-    if pricing.billing != Billing::PerRequest {
-        return 0.0;
-    }
     let share = window.as_secs() / MONTH_S;
     let fee = pricing.request_per_million / 1e6;
     let mut requests = 0.0;
-    let mut gb_s_value = 0.0;
-    let mut gb_s = 0.0;
+    let (mut gb_s, mut gb_s_value) = (0.0, 0.0);
+    let (mut ghz_s, mut cpu_ms, mut vcpu_s) = (0.0, 0.0, 0.0);
     for (f, u) in functions.iter().zip(usages) {
-        let gb = f64::from(f.memory_mb) / 1024.0;
+        let gb = billed_gb(pricing, f.memory_mb);
         requests += (u.on_demand_requests + u.pings) as f64;
-        let used = gb * (u.on_demand_billed + u.pings_billed).as_secs();
+        let used = match pricing.billing {
+            Billing::PerRequest => {
+                let billed_s = (u.on_demand_billed + u.pings_billed).as_secs();
+                ghz_s += cpu_ghz(pricing, f.memory_mb) * billed_s;
+                cpu_ms += 1000.0 * settings.cpu_time_fraction * billed_s;
+                gb * billed_s
+            }
+            Billing::PerInstance => {
+                let seconds = instance_seconds(pricing, u);
+                vcpu_s += f.vcpus * seconds;
+                gb * seconds
+            }
+        };
         gb_s += used;
         gb_s_value += used * pricing.gb_second.get(f.arch);
     }
-    let free_requests = requests.min(ft.requests_per_month * share);
-    let free_gb_s = gb_s.min(ft.gb_seconds_per_month * share);
     // Credit GB-seconds at the average rate actually paid.
     let avg_rate = if gb_s > 0.0 { gb_s_value / gb_s } else { 0.0 };
-    -(free_requests * fee + free_gb_s * avg_rate)
+    let free = |used: f64, per_month: f64| used.min(per_month * share);
+    -(free(requests, ft.requests_per_month) * fee
+        + free(gb_s, ft.gb_seconds_per_month) * avg_rate
+        + free(ghz_s, ft.ghz_seconds_per_month) * pricing.ghz_second.unwrap_or(0.0)
+        + free(cpu_ms, ft.cpu_ms_per_month) * pricing.cpu_ms_per_million.unwrap_or(0.0) / 1e6
+        + free(vcpu_s, ft.vcpu_seconds_per_month) * pricing.vcpu_second.unwrap_or(0.0))
+        + ft.monthly_fee * share
 }
 
 /// Rounds a duration up to the billing granularity.

@@ -54,6 +54,12 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// List the platform profiles shipped with faassim, with their key rules.
+    Platforms {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -131,6 +137,7 @@ fn main() -> ExitCode {
         Command::Sweep(args) => run_sweep(args),
         Command::Merge { out, shards } => merge(&out, &shards),
         Command::Profiles { format } => profiles(format),
+        Command::Platforms { format } => platforms(format),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -380,6 +387,90 @@ fn profiles(format: Format) -> Result<(), Failure> {
                 "\nMilliseconds, from {PROFILE_SAMPLES} samples each. \"cold\" adds the {} sandbox phase (or the\nruntime's own) to the start phase; package code load and the function's init come on top\n(models/README.md). `--format json` adds each profile's description.\n",
                 platform.name
             ));
+            s
+        }
+    };
+    write_output(None, &text)
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+fn csv_quote(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn platforms(format: Format) -> Result<(), Failure> {
+    let rows = profile::summarise_platforms()?;
+    let secs = |t: Option<f64>| t.map_or_else(String::new, |t| t.to_string());
+    let text = match format {
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rows).expect("serialises")
+        ),
+        Format::Csv => {
+            let mut s = String::from(
+                "name,account_concurrency,scale_out,per_instance_concurrency,max_per_instance_concurrency,keep_alive,default_timeout_s,max_timeout_s,billing,data_as_of\n",
+            );
+            for r in &rows {
+                s.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{},{}\n",
+                    csv_quote(&r.name),
+                    r.account_concurrency,
+                    csv_quote(&r.scale_out),
+                    r.per_instance_concurrency,
+                    r.max_per_instance_concurrency,
+                    csv_quote(&r.keep_alive),
+                    secs(r.default_timeout_s),
+                    secs(r.max_timeout_s),
+                    csv_quote(&r.billing),
+                    r.data_as_of.as_deref().unwrap_or("")
+                ));
+            }
+            s
+        }
+        Format::Table => {
+            let timeout =
+                |r: &profile::PlatformSummary| match (r.default_timeout_s, r.max_timeout_s) {
+                    (None, None) => "none".to_owned(),
+                    (d, m) => format!(
+                        "{} / {}",
+                        d.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+                        m.map_or_else(|| "-".to_owned(), |t| t.to_string())
+                    ),
+                };
+            let mut s = format!(
+                "{:<24} {:>8}  {:<40} {:>10}  {:<13} {:<11}  {:<34} {}\n",
+                "platform",
+                "account",
+                "scale-out",
+                "per inst.",
+                "keep-alive",
+                "timeout s",
+                "billing",
+                "data as of"
+            );
+            for r in &rows {
+                s.push_str(&format!(
+                    "{:<24} {:>8}  {:<40} {:>10}  {:<13} {:<11}  {:<34} {}\n",
+                    r.name,
+                    r.account_concurrency,
+                    r.scale_out,
+                    format!(
+                        "{}/{}",
+                        r.per_instance_concurrency, r.max_per_instance_concurrency
+                    ),
+                    r.keep_alive,
+                    timeout(r),
+                    r.billing,
+                    r.data_as_of.as_deref().unwrap_or("-"),
+                ));
+            }
+            s.push_str(
+                "\n\"account\": concurrent instances starting or executing across the account. \"per inst.\":\ndefault/largest requests per instance. \"timeout s\": default / maximum. Sources, estimates\nand what is modelled: models/README.md and each profile's sources and notes\n(`--format json` adds each profile's description).\n",
+            );
             s
         }
     };

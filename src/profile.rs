@@ -222,3 +222,119 @@ pub fn embedded_runtimes() -> Result<Vec<RuntimeProfile>> {
         })
         .collect()
 }
+
+/// The key rules of one platform profile (for `faassim platforms`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PlatformSummary {
+    /// Profile name.
+    pub name: String,
+    /// Account-wide concurrency limit (instances starting or executing).
+    pub account_concurrency: u32,
+    /// Scale-out rule in words, e.g. `1000 per 10 s per function`, or `unlimited`.
+    pub scale_out: String,
+    /// Default requests per instance.
+    pub per_instance_concurrency: u32,
+    /// Largest per-instance concurrency a function may set.
+    pub max_per_instance_concurrency: u32,
+    /// Default keep-alive in words, e.g. `fixed 360 s`.
+    pub keep_alive: String,
+    /// Default execution timeout, seconds (none: no limit).
+    pub default_timeout_s: Option<f64>,
+    /// Longest allowed execution, seconds.
+    pub max_timeout_s: Option<f64>,
+    /// Billing model in words, e.g. `per request, GB-s`.
+    pub billing: String,
+    /// Date of the newest data behind the defaults.
+    pub data_as_of: Option<String>,
+    /// What the profile models.
+    pub description: String,
+}
+
+/// Summarises every embedded platform profile, sorted by name.
+pub fn summarise_platforms() -> Result<Vec<PlatformSummary>> {
+    use crate::policy::keep_alive::KeepAlive;
+    Kind::Platform
+        .embedded()
+        .iter()
+        .map(|(name, _)| {
+            let p = embedded_platform(name)?;
+            // `description` and `data_as_of` are not kept by the validated platform.
+            let doc = ProfileRef::Name((*name).to_owned()).locate(
+                Kind::Platform,
+                Path::new("."),
+                "faassim",
+                "platform",
+            )?;
+            let text = |key: &str| {
+                doc.value
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            let mut rules = Vec::new();
+            if let Some(b) = p.scale_out.per_function {
+                rules.push(format!(
+                    "{} per {} s per function (burst {})",
+                    b.refill,
+                    b.every.as_secs(),
+                    b.capacity
+                ));
+            }
+            if let Some(b) = p.scale_out.account {
+                rules.push(format!(
+                    "account burst {}, +{} at each {} s",
+                    b.capacity,
+                    b.refill,
+                    b.every.as_secs()
+                ));
+            }
+            let keep_alive = match &p.keep_alive {
+                KeepAlive::Fixed(idle) => format!("fixed {} s", idle.as_secs()),
+                KeepAlive::None => "none".to_owned(),
+                KeepAlive::Hybrid(_) => "hybrid histogram".to_owned(),
+            };
+            let billing = match &p.pricing {
+                None => "none".to_owned(),
+                Some(pr) => {
+                    let mut parts = vec![match pr.billing {
+                        Billing::PerRequest => "per request".to_owned(),
+                        Billing::PerInstance => match pr.billed_while {
+                            BilledWhile::Alive => "per instance (alive)".to_owned(),
+                            BilledWhile::Busy => "per instance (busy)".to_owned(),
+                        },
+                    }];
+                    if pr.gb_second.x86_64 > 0.0 {
+                        parts.push("GB-s".to_owned());
+                    }
+                    if pr.vcpu_second.is_some_and(|v| v > 0.0) {
+                        parts.push("vCPU-s".to_owned());
+                    }
+                    if pr.ghz_second.is_some() {
+                        parts.push("GHz-s".to_owned());
+                    }
+                    if pr.cpu_ms_per_million.is_some() {
+                        parts.push("CPU-ms".to_owned());
+                    }
+                    parts.join(", ")
+                }
+            };
+            Ok(PlatformSummary {
+                name: p.name.clone(),
+                account_concurrency: p.account_concurrency,
+                scale_out: if rules.is_empty() {
+                    "unlimited".to_owned()
+                } else {
+                    rules.join("; ")
+                },
+                per_instance_concurrency: p.per_instance_concurrency,
+                max_per_instance_concurrency: p.max_per_instance_concurrency,
+                keep_alive,
+                default_timeout_s: p.default_timeout.map(|t| t.as_secs()),
+                max_timeout_s: p.max_timeout_s,
+                billing,
+                data_as_of: text("data_as_of"),
+                description: text("description").unwrap_or_default(),
+            })
+        })
+        .collect()
+}

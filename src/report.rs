@@ -337,7 +337,7 @@ impl RunResult {
             let m = &out.functions[i];
             let cost = cost::function_cost(settings, platform, f, &usages[i], window);
             total_cost.add(&cost);
-            fleet_load += cost::fleet_load(settings, platform, f, &usages[i]);
+            fleet_load += cost::fleet_load(settings, f, &usages[i]);
             let pc = f
                 .provisioned
                 .as_ref()
@@ -370,7 +370,7 @@ impl RunResult {
             && let Some(p) = &platform.pricing
         {
             total_cost.free_tier_credit =
-                cost::free_tier_credit(p, &scenario.functions, &usages, window);
+                cost::free_tier_credit(settings, p, &scenario.functions, &usages, window);
             total_cost.total += total_cost.free_tier_credit;
         }
         total_cost.always_on_fleet = cost::fleet(settings, fleet_load, window);

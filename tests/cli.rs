@@ -156,6 +156,70 @@ fn validate_and_profiles_work() {
     }
 }
 
+/// `faassim platforms` lists every file of `models/platforms/` in all three formats, with
+/// the rules the profiles publish (checked for two of them against their sources).
+#[test]
+fn platforms_lists_every_platform_profile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/platforms");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let p = e.unwrap().path();
+            (p.extension()? == "json").then(|| p.file_stem().unwrap().to_str().unwrap().to_owned())
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "{files:?}");
+
+    let o = faassim(&["platforms"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8(o.stdout).unwrap();
+    for name in &files {
+        assert!(
+            table
+                .lines()
+                .any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} missing from:\n{table}"
+        );
+    }
+
+    let o = faassim(&["platforms", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, files.iter().map(String::as_str).collect::<Vec<_>>());
+    let row = |n: &str| rows.iter().find(|r| r["name"] == n).unwrap();
+    // Legacy Lambda: 3,000 environments at once, then +500 per minute, account-wide.
+    let legacy = row("aws-lambda-legacy-burst");
+    assert_eq!(legacy["account_concurrency"], 1000);
+    assert_eq!(legacy["scale_out"], "account burst 3000, +500 at each 60 s");
+    // Azure Consumption: +1 instance per second, 100 concurrent HTTP requests per host.
+    let azure = row("azure-functions");
+    assert_eq!(azure["scale_out"], "10 per 10 s per function (burst 1)");
+    assert_eq!(azure["per_instance_concurrency"], 100);
+    assert_eq!(azure["default_timeout_s"], 300.0);
+    assert_eq!(azure["max_timeout_s"], 600.0);
+    for r in &rows {
+        assert!(r["data_as_of"].is_string(), "{r}");
+        assert!(!r["description"].as_str().unwrap().is_empty(), "{r}");
+    }
+
+    let o = faassim(&["platforms", "--format", "csv"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = String::from_utf8(o.stdout).unwrap();
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("name,account_concurrency,scale_out,")
+    );
+    let first: Vec<&str> = lines.map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(first, files.iter().map(String::as_str).collect::<Vec<_>>());
+    // A billing description with a comma is quoted.
+    assert!(csv.contains(",\"per request, GB-s, GHz-s\","), "{csv}");
+}
+
 #[test]
 fn works_from_any_folder() {
     // Profiles are embedded: a scenario elsewhere resolves "nodejs" and "aws-lambda".

@@ -177,3 +177,172 @@ fn always_on_fleet_is_sized_for_the_load() {
     assert_eq!(fleet.instances, 9);
     assert!((fleet.usd - 9.0 * 0.0416).abs() < 1e-12);
 }
+
+/// `n` measured requests, one per second after a 10 s warm-up, on `platform`, with
+/// function fields `fields` (the instance stays warm: every platform keeps it ≥ 300 s).
+fn warm_on(platform: &str, runtime: &str, fields: &str, extra: &str, n: u64) -> faassim::RunResult {
+    run(&scenario(&format!(
+        r#"{{"name": "c", "duration_s": {}, "warmup_s": 10, "platform": "{platform}", {extra}
+          "functions": [{{"name": "f", "runtime": "{runtime}", {fields}
+            "workload": {{"kind": "constant", "interval_s": 1}}}}]}}"#,
+        10 + n
+    )))
+}
+
+/// Cloudflare Workers bill CPU time, which faassim takes as the billed duration times
+/// `cost.cpu_time_fraction`. By hand: 1,000 requests of 20 ms at a CPU share of 0.25 are
+/// 1,000 × 5 = 5,000 CPU-ms × $0.02 / 1M = $0.0001, plus 1,000 × $0.30 / 1M = $0.0003 of
+/// requests; memory is free.
+#[test]
+fn cloudflare_bills_cpu_milliseconds() {
+    let fields = r#""exec_ms": {"dist": "const", "value": 20},"#;
+    let r = warm_on(
+        "cloudflare-workers",
+        "v8-isolate",
+        fields,
+        r#""cost": {"cpu_time_fraction": 0.25},"#,
+        1000,
+    );
+    let c = &r.total.cost_usd;
+    assert_eq!(r.total.warm_starts + r.total.cold_starts, 1000);
+    assert_close(c.compute, 0.0001);
+    assert_close(c.requests, 0.0003);
+    assert_close(c.total, 0.0004);
+
+    // With the plan's allowance: over 1,000 s it is 10M × 1,000 / 2,592,000 = 3,858
+    // requests and 11,574 CPU-ms, both above the use, so everything is credited, and the
+    // $5 monthly fee prorated to 5 × 1,000 / 2,592,000 = $0.00192901 is charged instead.
+    let r = warm_on(
+        "cloudflare-workers",
+        "v8-isolate",
+        fields,
+        r#""cost": {"cpu_time_fraction": 0.25, "free_tier": true},"#,
+        1000,
+    );
+    let c = &r.total.cost_usd;
+    let fee = 5.0 * 1000.0 / 2_592_000.0;
+    assert_close(c.free_tier_credit, -0.0004 + fee);
+    assert_close(c.total, fee);
+}
+
+/// Azure Consumption rounds billed memory up to 128 MB steps. By hand, 1,000 requests of
+/// 100 ms at $0.000016 per GB-s: 200 MB bills as 256 MB = 0.25 GB → 1,000 × 0.1 × 0.25 ×
+/// 0.000016 = $0.0004; 257 MB bills as 384 MB = 0.375 GB → $0.0006; requests 1,000 ×
+/// $0.20 / 1M = $0.0002.
+#[test]
+fn azure_rounds_memory_up_to_128_mb() {
+    for (memory, compute) in [(200, 0.0004), (256, 0.0004), (257, 0.0006)] {
+        let r = warm_on(
+            "azure-functions",
+            "nodejs",
+            &format!(
+                r#""memory_mb": {memory}, "vcpus": 1,
+                  "exec_ms": {{"dist": "const", "value": 100}},"#
+            ),
+            "",
+            1000,
+        );
+        let c = &r.total.cost_usd;
+        assert_close(c.compute, compute);
+        assert_close(c.requests, 0.0002);
+    }
+}
+
+/// Cloud Functions 1st gen bills GB-s and GHz-s of the duration rounded up to 100 ms. By
+/// hand, 1,000 requests of 260 ms (billed 300 ms) at 512 MB, whose tier runs at 800 MHz:
+/// 0.5 GB × 0.3 s × $0.0000025 + 0.8 GHz × 0.3 s × $0.00001 = $0.000002775 each, so
+/// $0.002775; requests 1,000 × $0.40 / 1M = $0.0004.
+#[test]
+fn cloud_functions_bill_ghz_seconds() {
+    let fields = r#""memory_mb": 512, "exec_ms": {"dist": "const", "value": 260},"#;
+    let r = warm_on("google-cloud-functions", "nodejs", fields, "", 1000);
+    let c = &r.total.cost_usd;
+    assert_close(c.compute, 0.002775);
+    assert_close(c.requests, 0.0004);
+
+    // The free tier over 1,000 s (share 1,000 / 2,592,000): 771.6 of the 1,000 requests
+    // (2M a month) = $0.00030864; all 150 GB-s used (allowance 154.3) = $0.000375; 77.16 of
+    // the 240 GHz-s used (200,000 a month) = $0.0007716.
+    let r = warm_on(
+        "google-cloud-functions",
+        "nodejs",
+        fields,
+        r#""cost": {"free_tier": true},"#,
+        1000,
+    );
+    let share = 1000.0 / 2_592_000.0;
+    let expected = -(2e6 * share * 0.4e-6 + 150.0 * 0.0000025 + 200_000.0 * share * 0.00001);
+    assert_close(r.total.cost_usd.free_tier_credit, expected);
+    assert!((expected + 0.00145525).abs() < 1e-8);
+}
+
+/// A memory size between tiers gets the next tier's clock: 600 MB runs (and bills) at the
+/// 1 GB tier's 1.4 GHz; the tiers end at 8 GB, 4.8 GHz.
+#[test]
+fn cpu_clock_comes_from_the_next_memory_tier() {
+    let p = faassim::profile::embedded_platform("google-cloud-functions").unwrap();
+    let pricing = p.pricing.unwrap();
+    for (mb, ghz) in [(128, 0.2), (129, 0.4), (600, 1.4), (2048, 2.4), (8192, 4.8)] {
+        assert_eq!(faassim::cost::cpu_ghz(&pricing, mb), ghz, "{mb} MB");
+    }
+    assert_eq!(faassim::cost::billed_gb(&pricing, 600), 600.0 / 1024.0);
+}
+
+/// Per-instance billing uses the function's vCPUs, set apart from memory on Cloud Run. By
+/// hand: one request, cold start 0.5 s + 1 s execution = 1.5 s of busy instance time at 2
+/// GiB and 1 vCPU: 1.5 × (2 × $0.0000025 + 1 × $0.000024) = $0.0000435. Without `vcpus`
+/// the default of 2,048 / 512 = 4 vCPUs would cost 1.5 × (0.000005 + 0.000096).
+#[test]
+fn cloud_run_bills_the_functions_vcpus() {
+    for (vcpus, expected) in [(r#""vcpus": 1,"#, 0.0000435), ("", 1.5 * 0.000101)] {
+        let r = run(&scenario(&format!(
+            r#"{{"name": "c", "duration_s": 100, "platform": "google-cloud-run",
+              "functions": [{{"name": "f", "runtime": "nodejs", "memory_mb": 2048, {vcpus}
+                "cold_start_ms": {{"dist": "const", "value": 500}},
+                "exec_ms": {{"dist": "const", "value": 1000}},
+                "workload": {{"kind": "constant", "interval_s": 1000}}}}]}}"#
+        )));
+        assert_close(r.total.cost_usd.compute, expected);
+    }
+}
+
+/// Bad pricing and cost settings are refused with the field named.
+#[test]
+fn bad_pricing_fields_are_named() {
+    let err = |json: &str| {
+        faassim::Scenario::from_str(json, "s.json", std::path::Path::new("."))
+            .unwrap_err()
+            .to_string()
+    };
+    let f = r#""functions": [{"name": "f", "runtime": "nodejs",
+        "exec_ms": {"dist": "const", "value": 1},
+        "workload": {"kind": "poisson", "rate_per_s": 1}}]"#;
+    let e = err(&format!(
+        r#"{{"name": "x", "duration_s": 1, "platform": "google-cloud-functions",
+           "platform_overrides": {{"pricing": {{"cpu_ghz_by_memory": [[128, 0.2], [128, 0.4]]}}}}, {f}}}"#
+    ));
+    assert!(
+        e.contains("platform_overrides.pricing.cpu_ghz_by_memory[1]") && e.contains("increasing"),
+        "{e}"
+    );
+    let e = err(&format!(
+        r#"{{"name": "x", "duration_s": 1, "platform": "google-cloud-functions",
+           "platform_overrides": {{"pricing": {{"cpu_ghz_by_memory": [[128, 0.2], [1024, 1.4]]}}}}, {f}}}"#
+    ));
+    assert!(
+        e.contains("pricing.cpu_ghz_by_memory") && e.contains("8192"),
+        "{e}"
+    );
+    let e = err(&format!(
+        r#"{{"name": "x", "duration_s": 1, "platform": "azure-functions",
+           "platform_overrides": {{"pricing": {{"memory_rounding_mb": 0}}}}, {f}}}"#
+    ));
+    assert!(e.contains("pricing.memory_rounding_mb"), "{e}");
+    let e = err(&format!(
+        r#"{{"name": "x", "duration_s": 1, "cost": {{"cpu_time_fraction": 1.5}}, {f}}}"#
+    ));
+    assert!(
+        e.contains("cost.cpu_time_fraction") && e.contains("1.5"),
+        "{e}"
+    );
+}

@@ -170,14 +170,29 @@ pub enum BilledWhile {
     Busy,
 }
 
-/// A monthly free tier.
+/// A monthly free tier, or the allowance a monthly plan includes (credited only with the
+/// scenario's `cost.free_tier: true`).
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FreeTier {
     /// Free requests per month.
     pub requests_per_month: f64,
-    /// Free GB-seconds per month.
+    /// Free GB-seconds per month (of billed duration, or of instance time).
+    #[serde(default)]
     pub gb_seconds_per_month: f64,
+    /// Free GHz-seconds per month (`ghz_second` pricing).
+    #[serde(default)]
+    pub ghz_seconds_per_month: f64,
+    /// Free CPU-milliseconds per month (`cpu_ms_per_million` pricing).
+    #[serde(default)]
+    pub cpu_ms_per_month: f64,
+    /// Free vCPU-seconds per month (per-instance billing).
+    #[serde(default)]
+    pub vcpu_seconds_per_month: f64,
+    /// Monthly fee of the plan that includes the allowance (Cloudflare Workers Paid: $5),
+    /// charged with it, prorated.
+    #[serde(default)]
+    pub monthly_fee: f64,
 }
 
 /// List prices, as published; see `models/README.md` for each field.
@@ -213,6 +228,112 @@ pub struct PricingSpec {
     /// Monthly free tier.
     #[serde(default)]
     pub free_tier: Option<FreeTier>,
+    /// Billed memory is rounded up to a multiple of this, MB (Azure Consumption: 128).
+    #[serde(default)]
+    pub memory_rounding_mb: Option<u32>,
+    /// Price of one GHz-second of CPU clock over the billed duration (Cloud Functions 1st
+    /// gen); the clock comes from `cpu_ghz_by_memory`.
+    #[serde(default)]
+    pub ghz_second: Option<f64>,
+    /// CPU clock by memory tier, `[[memory_mb, ghz], ...]` in increasing memory: a
+    /// function gets the clock of the smallest tier with at least its memory.
+    #[serde(default)]
+    pub cpu_ghz_by_memory: Vec<(u32, f64)>,
+    /// Price of one million CPU-milliseconds (Cloudflare Workers). CPU time is the billed
+    /// duration times the scenario's `cost.cpu_time_fraction`.
+    #[serde(default)]
+    pub cpu_ms_per_million: Option<f64>,
+}
+
+impl PricingSpec {
+    /// Validates the fields beyond the basic prices; `prefix` is the profile's path and
+    /// `max_memory_mb` the largest memory a function may configure.
+    pub(crate) fn validate_extras(
+        &self,
+        prefix: &str,
+        max_memory_mb: u32,
+    ) -> Result<(), FieldError> {
+        let at = |f: &str| json::join_path(prefix, &format!("pricing.{f}"));
+        let nonneg = |v: f64, f: &str| -> Result<(), FieldError> {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(FieldError::new(
+                    at(f),
+                    format!("expected a number >= 0, got {v}"),
+                ))
+            }
+        };
+        if let Some(arm) = self.gb_second.arm64 {
+            nonneg(arm, "gb_second.arm64")?;
+        }
+        if let Some(v) = self.vcpu_second {
+            nonneg(v, "vcpu_second")?;
+        }
+        if let Some(v) = self.cpu_ms_per_million {
+            nonneg(v, "cpu_ms_per_million")?;
+        }
+        if self.memory_rounding_mb == Some(0) {
+            return Err(FieldError::new(
+                at("memory_rounding_mb"),
+                "expected a step of at least 1 MB",
+            ));
+        }
+        if let Some(v) = self.ghz_second {
+            nonneg(v, "ghz_second")?;
+            if self.cpu_ghz_by_memory.is_empty() {
+                return Err(FieldError::new(
+                    at("cpu_ghz_by_memory"),
+                    "expected [[memory_mb, ghz], ...] tiers alongside ghz_second",
+                ));
+            }
+        }
+        let tiers = &self.cpu_ghz_by_memory;
+        for (i, &(mb, ghz)) in tiers.iter().enumerate() {
+            let here = format!("cpu_ghz_by_memory[{i}]");
+            if i > 0 && mb <= tiers[i - 1].0 {
+                return Err(FieldError::new(
+                    at(&here),
+                    format!(
+                        "expected memory tiers in increasing order, got {mb} MB after {} MB",
+                        tiers[i - 1].0
+                    ),
+                ));
+            }
+            if !(ghz.is_finite() && ghz > 0.0) {
+                return Err(FieldError::new(
+                    at(&here),
+                    format!("expected a clock > 0 GHz, got {ghz}"),
+                ));
+            }
+        }
+        if let Some(&(top, _)) = tiers.last()
+            && top < max_memory_mb
+        {
+            return Err(FieldError::new(
+                at("cpu_ghz_by_memory"),
+                format!(
+                    "expected a tier for every allowed memory size; the largest tier is {top} MB but memory_mb.max is {max_memory_mb}"
+                ),
+            ));
+        }
+        if let Some(ft) = &self.free_tier {
+            for (v, f) in [
+                (ft.requests_per_month, "free_tier.requests_per_month"),
+                (ft.gb_seconds_per_month, "free_tier.gb_seconds_per_month"),
+                (ft.ghz_seconds_per_month, "free_tier.ghz_seconds_per_month"),
+                (ft.cpu_ms_per_month, "free_tier.cpu_ms_per_month"),
+                (
+                    ft.vcpu_seconds_per_month,
+                    "free_tier.vcpu_seconds_per_month",
+                ),
+                (ft.monthly_fee, "free_tier.monthly_fee"),
+            ] {
+                nonneg(v, f)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn d_pc_delay() -> f64 {
@@ -365,6 +486,7 @@ impl PlatformSpec {
                     "expected a price per vCPU-second with per_instance billing",
                 ));
             }
+            p.validate_extras(prefix, m.max)?;
         }
         let per_function = match self.scale_out_per_10s {
             Some(rate) => {
