@@ -16,7 +16,7 @@ use faassim::profile;
 use faassim::report::{JsonLinesLog, render_table};
 use faassim::sim::{self, RunOptions};
 use faassim::sweep::{self, Experiment, SweepOptions};
-use faassim::workload::{TimestampReader, Workload};
+use faassim::workload::TimestampReader;
 use faassim::{Error, RunResult, Scenario};
 
 /// A discrete-event simulator of FaaS / serverless platforms.
@@ -308,7 +308,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
     let scenario = Scenario::load(path)?;
     // Trace files are read lazily during a run; read them through now.
     for f in &scenario.functions {
-        if let Workload::Timestamps { path } = &f.workload {
+        for path in f.workload.timestamp_files() {
             let mut reader = TimestampReader::open(path)?;
             while reader.next_time()?.is_some() {}
         }
