@@ -27,3 +27,8 @@ mod cli;
 /// Parameter sweeps: grid expansion, errors, thread-count determinism, shards + merge,
 /// resume, and confidence intervals against hand computation.
 mod sweep;
+
+/// Synthetic workloads against their defining properties (Poisson and MMPP rates, diurnal
+/// and flash-sale integrals, Hawkes dispersion, exact cron times), and the `--windows`
+/// time series against a hand-worked trace.
+mod workloads;
