@@ -756,3 +756,22 @@ fn cli_windows_compose_with_events() {
     let lines = std::fs::read_to_string(&events).unwrap().lines().count() as u64;
     assert_eq!(lines, invocations);
 }
+
+/// The flash-sale experiments load, and their sale needs more than the account's
+/// concurrency (about 8,000 req/s × 0.3 s), which is what they are meant to show.
+#[test]
+fn flash_sale_experiments_load() {
+    for file in ["flash-sale.json", "flash-sale-pc.json"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("experiments")
+            .join(file);
+        let s = faassim::Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let f = &s.functions[0];
+        assert!(matches!(f.workload, Workload::FlashSale(_)), "{file}");
+        let peak_rate = 200.0 * 40.0;
+        assert!(
+            peak_rate * 0.25 > f64::from(s.platform.account_concurrency),
+            "{file}"
+        );
+    }
+}
