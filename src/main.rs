@@ -13,11 +13,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use faassim::profile;
-use faassim::report::{JsonLinesLog, render_table};
+use faassim::report::{FanOut, JsonLinesLog, WindowLog, render_table};
 use faassim::sim::{self, RunOptions};
 use faassim::sweep::{self, Experiment, SweepOptions};
-use faassim::workload::{TimestampReader, Workload};
-use faassim::{Error, RunResult, Scenario};
+use faassim::workload::TimestampReader;
+use faassim::{Error, RunResult, Scenario, SimTime};
 
 /// A discrete-event simulator of FaaS / serverless platforms.
 #[derive(Debug, Parser)]
@@ -78,6 +78,13 @@ struct RunArgs {
     /// Write every request as a JSON Lines record to this file (for small runs).
     #[arg(long)]
     events: Option<PathBuf>,
+    /// Write a per-window time series (CSV: one row per window and function with counts and
+    /// latency percentiles) to this file.
+    #[arg(long, value_name = "FILE.csv")]
+    windows: Option<PathBuf>,
+    /// Window width for `--windows`, seconds [default: 60].
+    #[arg(long, value_name = "SECONDS", requires = "windows", value_parser = parse_window_s)]
+    window_s: Option<f64>,
     /// No progress bar.
     #[arg(long, short)]
     quiet: bool,
@@ -189,6 +196,20 @@ fn progress_bar(quiet: bool) -> ProgressBar {
     bar
 }
 
+/// `--window-s`: a positive number of seconds, at least 1 µs.
+fn parse_window_s(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 1e-6 => Ok(v),
+        _ => Err(format!("expected seconds >= 0.000001, got `{text}`")),
+    }
+}
+
+fn create(path: &Path) -> Result<BufWriter<File>, Failure> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| Failure::Output(path.display().to_string(), e))
+}
+
 fn run(args: RunArgs) -> Result<(), Failure> {
     let mut scenario = Scenario::load(&args.scenario)?;
     if let Some(seed) = args.seed {
@@ -196,29 +217,49 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
     let bar = progress_bar(args.quiet);
     let mut on_progress = |fraction: f64| bar.set_position((fraction * 1000.0) as u64);
-    let output = match &args.events {
-        Some(path) => {
-            let file =
-                File::create(path).map_err(|e| Failure::Output(path.display().to_string(), e))?;
-            let mut log = JsonLinesLog::new(BufWriter::new(file), path.display().to_string());
-            let out = sim::run(
-                &scenario,
-                RunOptions {
-                    log: Some(&mut log),
-                    progress: Some(&mut on_progress),
-                },
-            )?;
-            log.finish()?;
-            out
-        }
-        None => sim::run(
-            &scenario,
-            RunOptions {
-                log: None,
-                progress: Some(&mut on_progress),
-            },
-        )?,
+    let mut events = match &args.events {
+        Some(path) => Some(JsonLinesLog::new(create(path)?, path.display().to_string())),
+        None => None,
     };
+    let mut windows = match &args.windows {
+        Some(path) => {
+            let names: Vec<&str> = scenario.functions.iter().map(|f| f.name.as_str()).collect();
+            Some(WindowLog::new(
+                create(path)?,
+                path.display().to_string(),
+                SimTime::from_secs(args.window_s.unwrap_or(60.0)),
+                scenario.duration,
+                &names,
+            )?)
+        }
+        None => None,
+    };
+    let mut logs = FanOut::new();
+    if let Some(log) = events.as_mut() {
+        logs.push(log);
+    }
+    if let Some(log) = windows.as_mut() {
+        logs.push(log);
+    }
+    let log: Option<&mut dyn sim::RequestLog> = if logs.is_empty() {
+        None
+    } else {
+        Some(&mut logs)
+    };
+    let output = sim::run(
+        &scenario,
+        RunOptions {
+            log,
+            progress: Some(&mut on_progress),
+        },
+    )?;
+    drop(logs);
+    if let Some(log) = events {
+        log.finish()?;
+    }
+    if let Some(log) = windows {
+        log.finish()?;
+    }
     bar.finish_and_clear();
     let result = RunResult::new(&scenario, &output);
     let text = match args.format {
@@ -315,7 +356,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
     let scenario = Scenario::load(path)?;
     // Trace files are read lazily during a run; read them through now.
     for f in &scenario.functions {
-        if let Workload::Timestamps { path } = &f.workload {
+        for path in f.workload.timestamp_files() {
             let mut reader = TimestampReader::open(path)?;
             while reader.next_time()?.is_some() {}
         }

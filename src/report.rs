@@ -1,17 +1,19 @@
 //! Turning a run's raw metrics into results: a JSON document, a CSV table and a terminal
-//! table, plus the JSON Lines request log.
+//! table, plus the JSON Lines request log and the per-window time series (`windows`).
 //!
 //! The JSON shape is the contract that scripts rely on; it is documented field by field in
 //! `docs/results.md`. Every field is deterministic for a given scenario and seed.
 
 mod events;
 mod table;
+mod windows;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
 pub use events::JsonLinesLog;
 pub use table::render_table;
+pub use windows::{FanOut, WindowLog};
 
 use crate::cost::{self, CostBreakdown, Usage};
 use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts, ThrottleCauses};

@@ -52,6 +52,14 @@ pub fn stream(seed: u64, index: u64, stream: Stream) -> SimRng {
     SimRng::seed_from_u64(a ^ b.rotate_left(17))
 }
 
+/// Child `index` of a composite source (a `sum` of workloads): `key` is one draw from the
+/// parent's stream, so each child's stream depends only on the parent stream and its own
+/// position in the list, not on how many arrivals its siblings produce.
+pub fn child(key: u64, index: u64) -> SimRng {
+    let a = mix(key ^ mix(index ^ 0xA076_1D64_78BD_642F));
+    SimRng::seed_from_u64(mix(a ^ 0xE703_7ED1_A0B4_28DB))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,6 +75,13 @@ mod tests {
             first(1, 1, Stream::Arrivals),
             first(2, 0, Stream::Arrivals),
         ];
+        let children = [
+            child(7, 0).next_u64(),
+            child(7, 1).next_u64(),
+            child(8, 0).next_u64(),
+        ];
+        assert_eq!(children[0], child(7, 0).next_u64());
+        let all = [all.as_slice(), children.as_slice()].concat();
         for i in 0..all.len() {
             for j in i + 1..all.len() {
                 assert_ne!(all[i], all[j]);

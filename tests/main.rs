@@ -31,3 +31,8 @@ mod sweep;
 /// Platform rules: scale-out buckets (AWS's published burst examples), requests per
 /// instance, routing, CPU sharing, VPC, timeouts, errors and asynchronous retries.
 mod platform_rules;
+
+/// Synthetic workloads against their defining properties (Poisson and MMPP rates, diurnal
+/// and flash-sale integrals, Hawkes dispersion, exact cron times), and the `--windows`
+/// time series against a hand-worked trace.
+mod workloads;
