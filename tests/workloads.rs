@@ -15,7 +15,7 @@ use std::path::Path;
 use faassim::SimTime;
 use faassim::report::{FanOut, WindowLog};
 use faassim::rng::{self, Stream};
-use faassim::sim::{Outcome, RequestLog, RequestRecord};
+use faassim::sim::{Outcome, RequestLog, RequestRecord, Status};
 use faassim::workload::{Workload, WorkloadSpec};
 
 use crate::common::*;
@@ -648,6 +648,11 @@ fn record(function: &str, arrival_ns: u64, end_ns: u64, outcome: Outcome) -> Req
         start: None,
         end: SimTime(end_ns),
         outcome,
+        status: if outcome == Outcome::Throttled {
+            Status::Throttled
+        } else {
+            Status::Ok
+        },
         cold_start: None,
         measured: true,
     }
