@@ -35,6 +35,7 @@
 #![warn(missing_docs)]
 
 pub mod cost;
+pub mod database;
 pub mod dist;
 pub mod engine;
 pub mod error;

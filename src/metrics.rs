@@ -592,3 +592,18 @@ impl FunctionMetrics {
         }
     }
 }
+
+/// A database's connections over the run (see [`crate::database`]).
+#[derive(Debug, Clone, Default)]
+pub struct DatabaseMetrics {
+    /// Connections in use (held by instances, or by executing requests behind a proxy).
+    pub in_use: Gauge,
+    /// Connections handed out in the measured period.
+    pub acquisitions: u64,
+    /// Requests that had to wait for a connection.
+    pub waits: u64,
+    /// How long those waited.
+    pub wait: Latency,
+    /// Requests that failed for want of a connection (refused, or waited too long).
+    pub failures: u64,
+}

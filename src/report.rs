@@ -52,9 +52,33 @@ pub struct RunResult {
     /// Per function, in scenario order (a JSON object keyed by name).
     #[serde(serialize_with = "as_map")]
     pub functions: Vec<(String, Summary)>,
+    /// Per database, keyed by name (absent without databases).
+    #[serde(serialize_with = "as_map", skip_serializing_if = "Vec::is_empty")]
+    pub databases: Vec<(String, DatabaseSummary)>,
 }
 
-fn as_map<S: serde::Serializer>(v: &[(String, Summary)], s: S) -> Result<S::Ok, S::Error> {
+/// A database's connections over the measured period.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseSummary {
+    /// Connections functions may hold: `max_connections`, or the proxy's pool.
+    pub connections: u32,
+    /// Behind a proxy.
+    pub proxied: bool,
+    /// Most connections in use at once.
+    pub max_in_use: u32,
+    /// Time-averaged connections in use.
+    pub mean_in_use: f64,
+    /// Connections handed out.
+    pub acquisitions: u64,
+    /// Requests that waited for a connection.
+    pub waits: u64,
+    /// How long they waited (until they got one).
+    pub wait_ms: LatencySummary,
+    /// Requests that failed for want of a connection.
+    pub failures: u64,
+}
+
+fn as_map<S: serde::Serializer, T: Serialize>(v: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {
     let mut map = s.serialize_map(Some(v.len()))?;
     for (k, val) in v {
         map.serialize_entry(k, val)?;
@@ -422,6 +446,26 @@ impl RunResult {
             events: out.events,
             total,
             functions,
+            databases: scenario
+                .databases
+                .iter()
+                .zip(&out.databases)
+                .map(|(d, m)| {
+                    (
+                        d.name.clone(),
+                        DatabaseSummary {
+                            connections: d.connections,
+                            proxied: d.proxied,
+                            max_in_use: m.in_use.max(),
+                            mean_in_use: m.in_use.mean(window),
+                            acquisitions: m.acquisitions,
+                            waits: m.waits,
+                            wait_ms: LatencySummary::from(&m.wait),
+                            failures: m.failures,
+                        },
+                    )
+                })
+                .collect(),
         }
     }
 

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::cost::CostSettings;
+use crate::database::{Database, DatabaseSpec};
 use crate::dist::{Dist, DistSpec};
 use crate::error::{Error, FieldError, Result};
 use crate::json;
@@ -58,6 +59,9 @@ pub struct ScenarioSpec {
     /// Cost-model settings (free tier, always-on fleet comparison).
     #[serde(default)]
     pub cost: CostSettings,
+    /// Downstream databases with a connection limit (default none).
+    #[serde(default)]
+    pub databases: Vec<DatabaseSpec>,
 }
 
 /// Which idle instance an arriving request takes.
@@ -357,6 +361,10 @@ pub struct FunctionSpec {
     /// Calls to other functions when the function's own work is done (default none).
     #[serde(default)]
     pub calls: Vec<CallSpec>,
+    /// The database (by name, from the scenario's `databases`) each execution needs a
+    /// connection to (default none).
+    #[serde(default)]
+    pub database: Option<String>,
 }
 
 /// How a function's cold starts are drawn.
@@ -453,6 +461,8 @@ pub struct Function {
     pub cpu_sharing: bool,
     /// Calls to other functions.
     pub calls: Vec<Call>,
+    /// Index of the database it connects to.
+    pub database: Option<usize>,
 }
 
 /// A validated scenario.
@@ -472,6 +482,8 @@ pub struct Scenario {
     pub functions: Vec<Function>,
     /// Cost-model settings.
     pub cost: CostSettings,
+    /// Databases.
+    pub databases: Vec<Database>,
     /// Where the scenario came from (for messages).
     pub origin: String,
 }
@@ -573,6 +585,28 @@ impl ScenarioSpec {
             functions.push(f.validate(&field, &platform, origin, base_dir)?);
         }
         resolve_calls(&self.functions, &mut functions).map_err(inv)?;
+        let mut databases: Vec<Database> = Vec::with_capacity(self.databases.len());
+        for (i, d) in self.databases.iter().enumerate() {
+            let db = d.validate(&format!("databases[{i}]")).map_err(inv)?;
+            if databases.iter().any(|o| o.name == db.name) {
+                return Err(inv(FieldError::new(
+                    format!("databases[{i}].name"),
+                    format!("database names must be unique; `{}` appears twice", db.name),
+                )));
+            }
+            databases.push(db);
+        }
+        for (i, f) in self.functions.iter().enumerate() {
+            if let Some(name) = &f.database {
+                let index = databases.iter().position(|d| &d.name == name).ok_or_else(|| {
+                    inv(FieldError::new(
+                        format!("functions[{i}].database"),
+                        format!("expected the name of a database in the scenario's `databases`, got `{name}`"),
+                    ))
+                })?;
+                functions[i].database = Some(index);
+            }
+        }
         let reserved: u64 = functions
             .iter()
             .filter_map(|f| f.max_concurrency)
@@ -613,6 +647,7 @@ impl ScenarioSpec {
         let cost = self.cost.validate().map_err(inv)?;
         Ok(Scenario {
             cost,
+            databases,
             name: self.name.clone(),
             seed: self.seed,
             duration,
@@ -899,6 +934,7 @@ impl FunctionSpec {
             vcpus,
             cpu_sharing: self.cpu_sharing.unwrap_or(platform.cpu_sharing),
             calls: Vec::new(),
+            database: None,
             provisioned,
             warmers,
             arch: self.arch,

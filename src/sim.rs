@@ -54,6 +54,7 @@
 //! After the last arrival, requests in flight (and asynchronous retries) run to
 //! completion.
 
+mod connections;
 mod idle;
 mod scale_out;
 
@@ -65,7 +66,7 @@ use crate::cost::billed;
 use crate::dist::Dist;
 use crate::engine::EventQueue;
 use crate::error::Result;
-use crate::metrics::{FunctionMetrics, Gauge, Occupancy};
+use crate::metrics::{DatabaseMetrics, FunctionMetrics, Gauge, Occupancy};
 use crate::policy::eviction::Eviction;
 use crate::policy::keep_alive::{Decision, IdleHistogram, KeepAlive};
 use crate::policy::provisioned::{Provisioned, Tracker};
@@ -74,6 +75,7 @@ use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{CallMode, ColdStart, Invocation, Reuse, Routing, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
+use connections::DbState;
 use idle::IdleSet;
 use scale_out::Bucket;
 
@@ -105,6 +107,8 @@ enum Event {
     },
     /// CPU sharing: request `req` reached its timeout.
     Timeout { req: u32, generation: u32 },
+    /// Request `req` has waited for a database connection as long as it may.
+    ConnectionTimeout { req: u32, generation: u32 },
     /// The timer of the instance in `slot` (keep-alive deadline or lifetime end).
     Timer { slot: u32, generation: u32 },
     /// Start a pre-warmed instance of `func` (hybrid keep-alive).
@@ -227,6 +231,8 @@ struct Instance {
     executing: u32,
     /// CPU sharing: stamp of the latest pending finish event.
     epoch: u32,
+    /// Holds a database connection (without a proxy: per instance, for its lifetime).
+    conn: bool,
 }
 
 /// How an execution ends.
@@ -267,6 +273,10 @@ struct Req {
     issuing: bool,
     /// A callee failed or was throttled: the request ends in an error.
     child_failed: bool,
+    /// Holds a database connection (behind a proxy: per request).
+    conn: bool,
+    /// Waiting for a database connection (its execution has begun).
+    conn_wait: bool,
     /// Links in the instance's request list.
     prev: u32,
     next: u32,
@@ -384,6 +394,8 @@ pub struct RunOutput {
     pub total_occupancy: Occupancy,
     /// Provisioned instances allocated at the end of the run, per function.
     pub provisioned_final: Vec<u32>,
+    /// Per database, in scenario order.
+    pub databases: Vec<DatabaseMetrics>,
     /// Events processed.
     pub events: u64,
 }
@@ -451,6 +463,8 @@ struct Sim<'s, 'o> {
     unreserved_limit: u32,
     /// Account-wide scale-out bucket.
     account_scale_out: Option<Bucket>,
+    /// Databases' connections.
+    dbs: Vec<DbState>,
     next_request: u64,
     next_serial: u64,
     /// Memory held by instances, MB.
@@ -493,6 +507,11 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
             Event::Timeout { req, generation } => {
                 if sim.reqs[req as usize].generation == generation {
                     sim.end_request(now, req, Ending::Timeout)?;
+                }
+            }
+            Event::ConnectionTimeout { req, generation } => {
+                if sim.reqs[req as usize].generation == generation {
+                    sim.on_connection_timeout(now, req)?;
                 }
             }
             Event::Timer { slot, generation } => sim.on_timer(now, slot, generation),
@@ -540,6 +559,11 @@ impl<'s, 'o> Sim<'s, 'o> {
             unreserved_in_flight: 0,
             unreserved_limit: scenario.platform.account_concurrency - reserved,
             account_scale_out: scenario.platform.scale_out.account.map(Bucket::new),
+            dbs: scenario
+                .databases
+                .iter()
+                .map(|_| DbState::default())
+                .collect(),
             next_request: 0,
             next_serial: 0,
             memory_used_mb: 0.0,
@@ -845,6 +869,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             shared_at: ready,
             executing: 0,
             epoch: 0,
+            conn: false,
         };
         let slot = match self.free_slots.pop() {
             Some(slot) => {
@@ -911,6 +936,11 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         self.shift(now, f, Some(state), None);
         self.memory_used_mb -= f64::from(memory_mb);
+        if std::mem::take(&mut self.instances[slot as usize].conn)
+            && let Some(d) = self.scenario.functions[f].database
+        {
+            self.release_connection(now, d);
+        }
         let inst = &mut self.instances[slot as usize];
         inst.state = State::Free;
         inst.generation = inst.generation.wrapping_add(1);
@@ -1234,13 +1264,15 @@ impl<'s, 'o> Sim<'s, 'o> {
             waiting: false,
             issuing: false,
             child_failed: false,
+            conn: false,
+            conn_wait: false,
             prev: NIL,
             next: NIL,
         });
         self.attach(slot, r);
         self.open_update(slot);
         if !cold {
-            self.start_exec(now, r);
+            self.start_exec(now, r)?;
         }
         Ok(())
     }
@@ -1318,30 +1350,56 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
     }
 
-    /// Begins executing request `r` on its (ready) instance.
-    fn start_exec(&mut self, now: SimTime, r: u32) {
+    /// Begins executing request `r` on its (ready) instance: gets it a database
+    /// connection if it needs one, then starts its work.
+    fn start_exec(&mut self, now: SimTime, r: u32) -> Result<()> {
+        let slot = self.reqs[r as usize].slot;
+        self.reqs[r as usize].exec_start = now;
+        let f = self.instances[slot as usize].func as usize;
+        if let Some(d) = self.scenario.functions[f].database
+            && !self.connect(now, r, d)?
+        {
+            return Ok(()); // Waiting for a connection, or already failed.
+        }
+        self.begin_work(now, r);
+        Ok(())
+    }
+
+    /// Resumes request `r`, which was handed the connection it waited for.
+    fn start_exec_after_wait(&mut self, now: SimTime, r: u32) {
+        self.reqs[r as usize].conn_wait = false;
+        self.begin_work(now, r);
+    }
+
+    /// Samples request `r`'s work and schedules its end.
+    fn begin_work(&mut self, now: SimTime, r: u32) {
         let (slot, ping) = {
             let q = &self.reqs[r as usize];
             (q.slot, q.ping)
         };
         let f = self.instances[slot as usize].func as usize;
-        let work = self.sample_exec(f, ping);
+        let mut work = self.sample_exec(f, ping);
+        if let Some(d) = self.scenario.functions[f].database {
+            work = work + self.scenario.databases[d].proxy_overhead;
+        }
         let func = &self.scenario.functions[f];
         let failed = !ping
             && func.failure_probability > 0.0
             && self.funcs[f].fail_rng.random::<f64>() < func.failure_probability;
         let timeout = if ping { None } else { func.timeout };
         let sharing = func.cpu_sharing;
-        let generation = {
+        let (generation, exec_start) = {
             let q = &mut self.reqs[r as usize];
-            q.exec_start = now;
             q.ending = if failed { Ending::Error } else { Ending::Ok };
-            q.generation
+            (q.generation, q.exec_start)
         };
+        // The timeout runs from the start of execution, including any wait for a
+        // connection.
+        let deadline = timeout.map(|t| exec_start.saturating_add(t).max(now));
         if sharing {
-            if let Some(t) = timeout {
+            if let Some(at) = deadline {
                 self.queue
-                    .schedule(now.saturating_add(t), Event::Timeout { req: r, generation });
+                    .schedule(at, Event::Timeout { req: r, generation });
             }
             self.shared_advance(now, slot);
             let inst = &mut self.instances[slot as usize];
@@ -1352,10 +1410,10 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.shared_reschedule(now, slot);
             return;
         }
-        let end = match timeout {
-            Some(t) if work > t => {
+        let end = match deadline {
+            Some(at) if now + work > at => {
                 self.reqs[r as usize].ending = Ending::Timeout;
-                now + t
+                at
             }
             _ => now + work,
         };
@@ -1561,7 +1619,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             r = self.reqs[r as usize].next;
         }
         for &r in waiting.iter().rev() {
-            self.start_exec(now, r);
+            self.start_exec(now, r)?;
         }
         Ok(())
     }
@@ -1657,6 +1715,11 @@ impl<'s, 'o> Sim<'s, 'o> {
             }
         }
         self.detach(r);
+        if q.conn
+            && let Some(d) = func.database
+        {
+            self.release_connection(now, d);
+        }
         if ending == Ending::Timeout {
             // Lambda discards an environment whose invocation timed out.
             self.instances[slot as usize].reset = true;
@@ -2049,6 +2112,14 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.total.advance(end, start, end);
         }
         let provisioned_final = self.funcs.iter().map(|f| f.pc_allocated).collect();
+        let databases = self
+            .dbs
+            .into_iter()
+            .map(|mut d| {
+                d.metrics.in_use.close(end, start, end);
+                d.metrics
+            })
+            .collect();
         let (functions, occupancy) = self
             .funcs
             .into_iter()
@@ -2059,6 +2130,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             occupancy,
             total_occupancy: self.total,
             provisioned_final,
+            databases,
             events,
         }
     }

@@ -592,3 +592,103 @@ fn call_cycles_are_rejected() {
         .to_string();
     assert!(err.contains("functions[1].calls[0].function"), "{err}");
 }
+
+/// A function `f` with a database `db` (fields `db_fields`), 100 ms executions, no
+/// cold-start delay, a 600 s keep-alive.
+fn with_database(dir: &Path, file: &str, db_fields: &str) -> faassim::Scenario {
+    scenario_in(
+        &format!(
+            r#"{{"name": "t", "duration_s": 100000,
+                "databases": [{{"name": "db", {db_fields}}}],
+                "functions": [{{"name": "f", "runtime": "nodejs", "database": "db",
+                  "keep_alive": {{"policy": "fixed", "idle_s": 600}},
+                  "exec_ms": {{"dist": "const", "value": 100}},
+                  "cold_start_ms": {{"dist": "const", "value": 0}},
+                  "workload": {{"kind": "timestamps", "path": "{file}"}}}}]}}"#
+        ),
+        dir,
+    )
+}
+
+/// Without a proxy each instance keeps its connection while it lives. Two connections,
+/// three requests at once: two instances take them; the third waits, while the other two
+/// sit idle holding theirs, until its 5 s limit and fails (billed for the wait). At 1,000 s
+/// the idle instances have been evicted (600 s keep-alive), so a new request connects.
+#[test]
+fn without_a_proxy_idle_instances_hold_connections() {
+    let dir = crate::common::temp_dir("db-direct");
+    let file = arrivals(&dir, "a.csv", [0, 0, 0, 1_000_000]);
+    let s = with_database(&dir, &file, r#""max_connections": 2, "max_wait_s": 5"#);
+    let (r, recs) = run_logged(&s);
+    let db = &r.databases[0].1;
+    assert_eq!(
+        (db.acquisitions, db.waits, db.failures, db.max_in_use),
+        (3, 1, 1, 2)
+    );
+    assert_eq!(recs[2].status, Status::Error);
+    assert_eq!(recs[2].end_ns, 5 * S);
+    assert_eq!(recs[3].status, Status::Ok);
+    assert_eq!(recs[3].end_ns - recs[3].arrival_ns, 100 * MS);
+    assert_eq!(r.total.errors, 1);
+    // `fail` instead of waiting: the third fails at once.
+    let s = with_database(&dir, &file, r#""max_connections": 2, "on_limit": "fail""#);
+    let (r, recs) = run_logged(&s);
+    assert_eq!(recs[2].status, Status::Error);
+    assert_eq!(recs[2].end_ns, 0);
+    assert_eq!(r.databases[0].1.failures, 1);
+}
+
+/// Behind a proxy a request holds a pooled connection only while it executes: the third
+/// request waits for the first to finish (100 ms), then runs to 200 ms. A pool of 50 % of
+/// 4 connections is the same 2.
+#[test]
+fn a_proxy_lends_connections_per_request() {
+    let dir = crate::common::temp_dir("db-proxy");
+    let file = arrivals(&dir, "a.csv", [0, 0, 0]);
+    for fields in [
+        r#""max_connections": 2, "proxy": {}"#,
+        r#""max_connections": 4, "proxy": {"max_connections_percent": 50}"#,
+    ] {
+        let s = with_database(&dir, &file, fields);
+        let (r, recs) = run_logged(&s);
+        let ends: Vec<_> = recs.iter().map(|r| r.end_ns / MS).collect();
+        assert_eq!(ends, vec![100, 100, 200], "{fields}");
+        let db = &r.databases[0].1;
+        assert_eq!(
+            (db.waits, db.failures, db.max_in_use),
+            (1, 0, 2),
+            "{fields}"
+        );
+        assert_eq!(db.wait_ms.count, 1);
+        // Billed for the wait: 200 ms of the third request's instance.
+        assert!(recs.iter().all(|r| r.status == Status::Ok));
+    }
+    // The proxy's overhead is added to each execution.
+    let s = with_database(
+        &dir,
+        &file,
+        r#""max_connections": 3, "proxy": {"overhead_ms": 5}"#,
+    );
+    let (_, recs) = run_logged(&s);
+    assert!(recs.iter().all(|r| r.end_ns == 105 * MS));
+}
+
+/// A database name that is not defined is an input error.
+#[test]
+fn unknown_database_is_rejected() {
+    let dir = crate::common::temp_dir("db-unknown");
+    let file = arrivals(&dir, "a.csv", [0]);
+    let json = format!(
+        r#"{{"name": "t", "duration_s": 10,
+            "functions": [{{"name": "f", "runtime": "nodejs", "database": "nope",
+              "exec_ms": {{"dist": "const", "value": 1}},
+              "workload": {{"kind": "timestamps", "path": "{file}"}}}}]}}"#
+    );
+    let err = faassim::Scenario::from_str(&json, "t.json", &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("functions[0].database: expected the name of a database"),
+        "{err}"
+    );
+}

@@ -123,6 +123,29 @@ pub fn render_table(r: &RunResult) -> String {
         }
     }
 
+    if !r.databases.is_empty() {
+        let _ = writeln!(out, "\ndatabase connections");
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>8} {:>8} {:>10} {:>10} {:>9} {:>12} {:>9}",
+            "database", "limit", "proxy", "max used", "mean used", "waits", "wait p99 ms", "failed"
+        );
+        for (name, d) in &r.databases {
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>8} {:>8} {:>10} {:>10.2} {:>9} {:>12} {:>9}",
+                name,
+                d.connections,
+                if d.proxied { "yes" } else { "no" },
+                d.max_in_use,
+                d.mean_in_use,
+                count(d.waits),
+                ms(d.wait_ms.p99),
+                count(d.failures)
+            );
+        }
+    }
+
     let _ = writeln!(out, "\nresponse time, ms (cold start + execution)");
     let _ = writeln!(
         out,
