@@ -77,6 +77,8 @@ pub enum Workload {
         /// The file.
         path: PathBuf,
     },
+    /// A function of a replayed public trace (made by a scenario's `traces` section).
+    Trace(crate::trace::TraceWorkload),
 }
 
 fn positive(v: f64, field: String, what: &str) -> Result<f64, FieldError> {
@@ -138,7 +140,7 @@ impl Workload {
         match self {
             Workload::Poisson { rate_per_s } => Some(*rate_per_s),
             Workload::Constant { interval, .. } => Some(1.0 / interval.as_secs()),
-            Workload::Timestamps { .. } => None,
+            Workload::Timestamps { .. } | Workload::Trace(_) => None,
         }
     }
 
@@ -157,6 +159,7 @@ impl Workload {
             Workload::Timestamps { path } => {
                 ArrivalSource::Timestamps(TimestampReader::open(path)?)
             }
+            Workload::Trace(t) => ArrivalSource::Trace(t.start(rng)),
         })
     }
 }
@@ -182,6 +185,8 @@ pub enum ArrivalSource {
     },
     /// A file read line by line.
     Timestamps(TimestampReader),
+    /// A replayed trace function.
+    Trace(crate::trace::TraceSource),
 }
 
 impl ArrivalSource {
@@ -204,6 +209,7 @@ impl ArrivalSource {
                 Ok(Some(t))
             }
             ArrivalSource::Timestamps(r) => r.next_time(),
+            ArrivalSource::Trace(t) => Ok(t.next_arrival()),
         }
     }
 }
