@@ -50,6 +50,9 @@ pub struct RunResult {
     /// Per function, in scenario order (a JSON object keyed by name).
     #[serde(serialize_with = "as_map")]
     pub functions: Vec<(String, Summary)>,
+    /// What the scenario's `traces` section read and generated (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<crate::trace::TraceReport>,
 }
 
 fn as_map<S: serde::Serializer>(v: &[(String, Summary)], s: S) -> Result<S::Ok, S::Error> {
@@ -355,6 +358,7 @@ impl RunResult {
             events: out.events,
             total,
             functions,
+            trace: scenario.trace.clone(),
         }
     }
 

@@ -27,3 +27,7 @@ mod cli;
 /// Parameter sweeps: grid expansion, errors, thread-count determinism, shards + merge,
 /// resume, and confidence intervals against hand computation.
 mod sweep;
+
+/// Public trace replay (Azure 2019/2021, Huawei 2023, CSV) on the samples in
+/// `workloads/traces/`: exact per-minute counts, selection, durations, memory, bad rows.
+mod traces;
