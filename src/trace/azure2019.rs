@@ -260,6 +260,7 @@ pub(crate) fn load(
                 total += c;
             }
         }
+        b.counts.compact();
         b.total += total;
         b.members[m].0 += total;
     })?;

@@ -3,8 +3,9 @@
 //!
 //! Per-minute traces ([`MinuteCounts`]) are mostly zeros (in Azure 2019 most functions run a
 //! few times a day), and the busy ones repeat patterns (a timer: one call every minute), so
-//! a function's minutes are stored as runs of `(gap in minutes, count, repeats)`, each a
-//! LEB128 varint: a timer firing every minute all day is 3 bytes, an idle function 0 bytes.
+//! a function's minutes are stored as runs of `(gap in minutes, count, repeats)` in LEB128
+//! varints: a timer firing every minute all day takes 4 bytes, a busy function about 2 bytes
+//! a minute, an idle one none.
 //! Memory grows with the number of distinct runs, never with the number of invocations.
 //! Per-invocation traces ([`TimeList`]) are stored as varint nanosecond gaps between
 //! sorted arrival times (about 5 bytes an arrival).
@@ -26,6 +27,29 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
         v >>= 7;
     }
     out.push(v as u8);
+}
+
+/// Writes a run: `reps` cells, each `gap` minutes after the previous, with `count` each.
+/// The low bit of the first varint says whether a repeat count follows, so the common
+/// non-repeating cell one minute after the last (a busy function) takes 2 bytes.
+fn put_run(out: &mut Vec<u8>, gap: u64, count: u64, reps: u64) {
+    put_varint(out, gap << 1 | u64::from(reps > 1));
+    put_varint(out, count);
+    if reps > 1 {
+        put_varint(out, reps - 2);
+    }
+}
+
+/// Reads a run written by [`put_run`]: `(gap, count, reps)`.
+fn get_run(bytes: &[u8], pos: &mut usize) -> (u64, u64, u64) {
+    let head = get_varint(bytes, pos);
+    let count = get_varint(bytes, pos);
+    let reps = if head & 1 == 1 {
+        get_varint(bytes, pos) + 2
+    } else {
+        1
+    };
+    (head >> 1, count, reps)
 }
 
 /// Reads a varint at `*pos`, advancing it. The bytes were written by [`put_varint`].
@@ -95,9 +119,7 @@ impl Iterator for MinuteIter<'_> {
             if self.pos >= self.bytes.len() {
                 return None;
             }
-            self.gap = get_varint(self.bytes, &mut self.pos);
-            self.count = get_varint(self.bytes, &mut self.pos);
-            self.left = get_varint(self.bytes, &mut self.pos) + 1;
+            (self.gap, self.count, self.left) = get_run(self.bytes, &mut self.pos);
         }
         self.left -= 1;
         self.minute += self.gap as i64;
@@ -119,9 +141,7 @@ pub(crate) struct MinuteBuilder {
 impl MinuteBuilder {
     fn flush(&mut self) {
         if let Some((gap, count, reps)) = self.run.take() {
-            put_varint(&mut self.bytes, gap);
-            put_varint(&mut self.bytes, count);
-            put_varint(&mut self.bytes, reps - 1);
+            put_run(&mut self.bytes, gap, count, reps);
         }
     }
 
@@ -166,6 +186,12 @@ impl MinuteBuilder {
         for (m, c) in merged {
             self.add(m, c);
         }
+    }
+
+    /// Releases spare capacity: called after each trace row, so that a full-size day
+    /// does not carry the up-to-2× slack of vector doubling until the end of loading.
+    pub(crate) fn compact(&mut self) {
+        self.bytes.shrink_to_fit();
     }
 
     /// The finished encoding.
@@ -354,9 +380,7 @@ impl TraceSource {
             if self.pos >= m.bytes.len() {
                 return false;
             }
-            c.gap = get_varint(&m.bytes, &mut self.pos);
-            c.count = get_varint(&m.bytes, &mut self.pos);
-            c.left = get_varint(&m.bytes, &mut self.pos) + 1;
+            (c.gap, c.count, c.left) = get_run(&m.bytes, &mut self.pos);
         }
         c.left -= 1;
         c.minute += c.gap as i64;
@@ -469,7 +493,7 @@ mod tests {
         assert_eq!(
             enc.encoded_len(),
             4,
-            "one run: gap 1, count 1, 1439 repeats"
+            "one run: gap 1 with the repeat flag, count 1, 1,440 repeats"
         );
         let odd = [(0, 3), (5, 1), (6, 1), (7, 1), (1439, 200)];
         assert_eq!(build(&odd).iter().collect::<Vec<_>>(), odd);
