@@ -657,3 +657,76 @@ fn bad_options_name_the_field() {
         assert!(e.starts_with(want), "{e}\nexpected: {want}");
     }
 }
+
+/// The same scenario and seed give byte-identical results; the shipped replay experiment
+/// serves exactly the sample's invocations.
+#[test]
+fn replay_runs_are_deterministic() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/azure2019-replay.json");
+    let s = Scenario::load(&path).unwrap();
+    let a = run(&s);
+    assert_eq!(a.to_json(), run(&s).to_json());
+    let total: u64 = rows19().iter().flat_map(|r| &r.counts).sum();
+    assert_eq!(a.total.invocations, total);
+    assert_eq!(a.trace.as_ref().unwrap().invocations, total);
+}
+
+/// The CLI stops at a bad row with the file, line and column (exit code 2), and in lenient
+/// mode warns on stderr with the exact count.
+#[test]
+fn cli_reports_bad_rows_and_lenient_skips() {
+    let dir = temp_dir("trace-cli");
+    let header = format!(
+        "HashOwner,HashApp,HashFunction,Trigger,{}",
+        (1..=1440)
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let row = |f: &str, c: &str| format!("o,a,{f},http,{}", vec![c; 1440].join(","));
+    let text = [header, row("f1", "1"), row("f2", "x"), row("f3", "-1")].join("\n");
+    std::fs::write(dir.join("inv.csv"), text + "\n").unwrap();
+    let scenario = |lenient: bool| {
+        let p = dir.join(format!("s-{lenient}.json"));
+        std::fs::write(
+            &p,
+            format!(
+                r#"{{"name": "t", "duration_s": 86400, "traces": {{"format": "azure2019",
+                    "invocations": "inv.csv", "lenient": {lenient},
+                    "template": {{"runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}}}}}}}}"#
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let bin = env!("CARGO_BIN_EXE_faassim");
+    let o = std::process::Command::new(bin)
+        .args(["validate", scenario(false).to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("inv.csv:3: column 5 (`1`): expected a count (an integer >= 0), got `x`"),
+        "{err}"
+    );
+    let o = std::process::Command::new(bin)
+        .args([
+            "run",
+            "-q",
+            "--format",
+            "json",
+            scenario(true).to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.starts_with("warning: traces: skipped 2 malformed row(s) of 3 (lenient mode)"),
+        "{err}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["trace"]["skipped_rows"], 2);
+    assert_eq!(json["total"]["invocations"], 1440);
+}
