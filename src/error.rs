@@ -50,6 +50,19 @@ pub enum Error {
         /// What was wrong and what was expected.
         message: String,
     },
+    /// A field of a data file (a row of a public trace, say) is malformed.
+    DataField {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// 1-based column number.
+        column: usize,
+        /// The column's name (from the header, or what it should hold).
+        name: String,
+        /// What was wrong and what was expected.
+        message: String,
+    },
     /// The output could not be written.
     Output {
         /// Where we were writing.
@@ -80,6 +93,17 @@ impl fmt::Display for Error {
                 line,
                 message,
             } => write!(f, "{}:{line}: {message}", path.display()),
+            Error::DataField {
+                path,
+                line,
+                column,
+                name,
+                message,
+            } => write!(
+                f,
+                "{}:{line}: column {column} (`{name}`): {message}",
+                path.display()
+            ),
             Error::Output { what, source } => write!(f, "cannot write {what}: {source}"),
         }
     }

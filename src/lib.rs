@@ -10,7 +10,8 @@
 //! ## A tour
 //! - [`scenario`]: the scenario file, loading and validation ([`Scenario::load`]).
 //! - [`profile`]: runtime and platform profiles (data under `models/`, embedded).
-//! - [`dist`]: duration distributions; [`workload`]: arrival processes.
+//! - [`dist`]: duration distributions; [`workload`]: arrival processes; [`trace`]: public
+//!   trace replay (Azure 2019/2021, Huawei 2023, CSV).
 //! - [`engine`]: the deterministic event queue; [`sim`]: the platform model and [`sim::run`].
 //! - [`metrics`] and [`report`]: what a run measures and how it is written out.
 //! - [`sweep`]: parameter sweeps over a grid of settings and replications, sharded.
@@ -49,6 +50,7 @@ pub mod scenario;
 pub mod sim;
 pub mod sweep;
 pub mod time;
+pub mod trace;
 pub mod workload;
 
 pub use error::{Error, Result};

@@ -210,8 +210,21 @@ fn create(path: &Path) -> Result<BufWriter<File>, Failure> {
         .map_err(|e| Failure::Output(path.display().to_string(), e))
 }
 
+/// Malformed trace rows skipped in lenient mode are worth a warning on every load.
+fn warn_trace_skips(scenario: &Scenario) {
+    if let Some(t) = scenario.trace.as_ref().filter(|t| t.skipped_rows > 0) {
+        eprintln!(
+            "warning: traces: skipped {} malformed row(s) of {} (lenient mode); first: {}",
+            t.skipped_rows,
+            t.rows,
+            t.skipped_examples.join("; ")
+        );
+    }
+}
+
 fn run(args: RunArgs) -> Result<(), Failure> {
     let mut scenario = Scenario::load(&args.scenario)?;
+    warn_trace_skips(&scenario);
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
@@ -354,6 +367,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
         return write_output(None, &text);
     }
     let scenario = Scenario::load(path)?;
+    warn_trace_skips(&scenario);
     // Trace files are read lazily during a run; read them through now.
     for f in &scenario.functions {
         for path in f.workload.timestamp_files() {
@@ -361,7 +375,7 @@ fn validate(path: &Path) -> Result<(), Failure> {
             while reader.next_time()?.is_some() {}
         }
     }
-    let text = format!(
+    let mut text = format!(
         "ok: {}: scenario `{}`, platform {}, {} function(s), {} s\n",
         path.display(),
         scenario.name,
@@ -369,6 +383,12 @@ fn validate(path: &Path) -> Result<(), Failure> {
         scenario.functions.len(),
         scenario.duration.as_secs()
     );
+    if let Some(t) = &scenario.trace {
+        text.push_str(&format!(
+            "traces: {} row(s) read ({} skipped), {} function(s) generated from {} candidate(s), {} invocation(s) in the window\n",
+            t.rows, t.skipped_rows, t.functions, t.candidates, t.invocations
+        ));
+    }
     write_output(None, &text)
 }
 

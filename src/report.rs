@@ -55,6 +55,9 @@ pub struct RunResult {
     /// Per database, keyed by name (absent without databases).
     #[serde(serialize_with = "as_map", skip_serializing_if = "Vec::is_empty")]
     pub databases: Vec<(String, DatabaseSummary)>,
+    /// What the scenario's `traces` section read and generated (absent without one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<crate::trace::TraceReport>,
 }
 
 /// A database's connections over the measured period.
@@ -466,6 +469,7 @@ impl RunResult {
                     )
                 })
                 .collect(),
+            trace: scenario.trace.clone(),
         }
     }
 

@@ -55,6 +55,7 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub platform_overrides: Option<Value>,
     /// The functions.
+    #[serde(default)]
     pub functions: Vec<FunctionSpec>,
     /// Cost-model settings (free tier, always-on fleet comparison).
     #[serde(default)]
@@ -62,6 +63,9 @@ pub struct ScenarioSpec {
     /// Downstream databases with a connection limit (default none).
     #[serde(default)]
     pub databases: Vec<DatabaseSpec>,
+    /// A public trace to replay: its functions are added after `functions`.
+    #[serde(default)]
+    pub traces: Option<crate::trace::TraceSpec>,
 }
 
 /// Which idle instance an arriving request takes.
@@ -486,6 +490,8 @@ pub struct Scenario {
     pub databases: Vec<Database>,
     /// Where the scenario came from (for messages).
     pub origin: String,
+    /// What loading the `traces` section read, generated and skipped.
+    pub trace: Option<crate::trace::TraceReport>,
 }
 
 impl Scenario {
@@ -567,10 +573,10 @@ impl ScenarioSpec {
             self.platform_overrides.as_ref(),
             origin,
         )?;
-        if self.functions.is_empty() {
+        if self.functions.is_empty() && self.traces.is_none() {
             return Err(inv(FieldError::new(
                 "functions",
-                "expected at least one function",
+                "expected at least one function (or a `traces` section)",
             )));
         }
         let mut functions = Vec::with_capacity(self.functions.len());
@@ -607,6 +613,16 @@ impl ScenarioSpec {
                 functions[i].database = Some(index);
             }
         }
+        let trace = match &self.traces {
+            Some(t) => {
+                let mut taken = functions.iter().map(|f| f.name.clone()).collect();
+                let (generated, report) =
+                    crate::trace::expand(t, origin, base_dir, &platform, &mut taken)?;
+                functions.extend(generated);
+                Some(report)
+            }
+            None => None,
+        };
         let reserved: u64 = functions
             .iter()
             .filter_map(|f| f.max_concurrency)
@@ -655,6 +671,7 @@ impl ScenarioSpec {
             platform,
             functions,
             origin: origin.to_owned(),
+            trace,
         })
     }
 }
@@ -741,7 +758,8 @@ fn resolve_calls(specs: &[FunctionSpec], functions: &mut [Function]) -> Result<(
 }
 
 impl FunctionSpec {
-    fn validate(
+    /// Validates against `platform`; `field` is this function's path in errors.
+    pub(crate) fn validate(
         &self,
         field: &str,
         platform: &Platform,

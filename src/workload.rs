@@ -137,6 +137,8 @@ pub enum Workload {
         /// What is shifted.
         workload: Box<Workload>,
     },
+    /// A function of a replayed public trace (made by a scenario's `traces` section).
+    Trace(crate::trace::TraceWorkload),
 }
 
 pub(crate) fn positive(v: f64, field: String, what: &str) -> Result<f64, FieldError> {
@@ -238,7 +240,7 @@ impl Workload {
         match self {
             Workload::Poisson { rate_per_s } => Some(*rate_per_s),
             Workload::Constant { interval, .. } => Some(1.0 / interval.as_secs()),
-            Workload::Timestamps { .. } => None,
+            Workload::Timestamps { .. } | Workload::Trace(_) => None,
             Workload::Mmpp(m) => Some(m.mean_rate_per_s()),
             Workload::Diurnal(d) => Some(d.mean_rate_per_s()),
             Workload::FlashSale(f) => Some(f.mean_rate_per_s()),
@@ -275,6 +277,7 @@ impl Workload {
             Workload::Cron(_) => "cron",
             Workload::Sum(_) => "sum",
             Workload::Shift { .. } => "transform",
+            Workload::Trace(_) => "trace",
         }
     }
 
@@ -307,6 +310,11 @@ impl Workload {
             Workload::Cron(_) => {
                 return Err(format!(
                     "`{path}` (cron) cannot be scaled: a schedule fires at fixed times; raise its `count` instead"
+                ));
+            }
+            Workload::Trace(_) => {
+                return Err(format!(
+                    "`{path}` (a replayed trace function) is scaled by the `traces` section's `amplify`, not here"
                 ));
             }
             Workload::Mmpp(m) => Workload::Mmpp(m.scaled(factor)),
@@ -371,6 +379,7 @@ impl Workload {
             Workload::Shift { shift_s, workload } => {
                 ArrivalSource::Shift(Box::new(ShiftSource::new(*shift_s, workload.start(rng)?)))
             }
+            Workload::Trace(t) => ArrivalSource::Trace(t.start(rng)),
         })
     }
 }
@@ -410,6 +419,8 @@ pub enum ArrivalSource {
     Sum(SumSource),
     /// A child source moved in time.
     Shift(Box<ShiftSource>),
+    /// A replayed trace function.
+    Trace(crate::trace::TraceSource),
 }
 
 impl ArrivalSource {
@@ -440,6 +451,7 @@ impl ArrivalSource {
             ArrivalSource::Cron(s) => Ok(s.next_arrival()),
             ArrivalSource::Sum(s) => s.next_arrival(),
             ArrivalSource::Shift(s) => s.next_arrival(),
+            ArrivalSource::Trace(t) => Ok(t.next_arrival()),
         }
     }
 }

@@ -32,6 +32,9 @@ mod sweep;
 /// instance, routing, CPU sharing, VPC, timeouts, errors and asynchronous retries.
 mod platform_rules;
 
+/// Public trace replay (Azure 2019/2021, Huawei 2023, CSV) on the samples in
+/// `workloads/traces/`: exact per-minute counts, selection, durations, memory, bad rows.
+mod traces;
 /// Synthetic workloads against their defining properties (Poisson and MMPP rates, diurnal
 /// and flash-sale integrals, Hawkes dispersion, exact cron times), and the `--windows`
 /// time series against a hand-worked trace.

@@ -1,0 +1,658 @@
+//! Replaying public FaaS traces: a scenario's `traces` section.
+//!
+//! This module owns the readers of the public trace formats and their expansion into
+//! ordinary functions at load time. A `traces` section names the files and the options;
+//! [`expand`] streams the files row by row and returns one [`Function`] per trace function
+//! (or per application with `group_by: app`), each with a [`Workload::Trace`] whose arrivals
+//! come from that function's counts, and with an execution-time distribution built from the
+//! trace. The simulator itself knows nothing of traces.
+//!
+//! | `format` | files | arrivals | execution time | memory |
+//! |---|---|---|---|---|
+//! | `azure2019` | `invocations_per_function_md.anon.dNN.csv` (one or more days), `function_durations_percentiles.anon.dNN.csv`, `app_memory_percentiles.anon.dNN.csv` | per-minute counts, spread in the minute | the function's percentile table | the app's, split evenly among its functions |
+//! | `azure2021` | `AzureFunctionsInvocationTraceForTwoWeeksJan2021` (`app,func,end_timestamp,duration`) | `end_timestamp − duration` | percentiles of the function's durations | template |
+//! | `huawei2023` | `requests_minute/day_NN.csv` (`day,time,<function ids>`) | per-minute counts | template | template |
+//! | `csv` | `timestamp[,function][,duration_ms]` | the timestamps | percentiles of `duration_ms`, else template | template |
+//!
+//! Memory: per-minute formats keep, per replayed function, a run-length encoding of its
+//! non-zero minutes (`counts.rs`), so memory grows with the number of functions and their
+//! distinct runs, not with the number of invocations; per-invocation formats keep about five
+//! bytes per arrival in the window (they must be sorted by arrival time, and the files are
+//! sorted by end time). The design notes are in `docs/design.md`, "Trace replay".
+
+mod azure2019;
+mod counts;
+mod csv;
+mod huawei;
+mod invocations;
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rand::SeedableRng;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use counts::{MinuteCounts, Spread, TimeList, TraceData, TraceSource, TraceWorkload};
+
+use crate::dist::Dist;
+use crate::error::{FieldError, Result};
+use crate::json;
+use crate::profile::Platform;
+use crate::rng::SimRng;
+use crate::scenario::{Function, FunctionSpec};
+use crate::workload::Workload;
+
+/// Minutes in a day, the length of an Azure 2019 / Huawei day file.
+const DAY_MIN: u64 = 1440;
+
+/// Which public trace format the files are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TraceFormat {
+    /// Azure Functions 2019: invocations per function per minute, duration percentiles,
+    /// app memory percentiles.
+    Azure2019,
+    /// Azure Functions 2021: one row per invocation (`app, func, end_timestamp, duration`).
+    Azure2021,
+    /// Huawei Cloud 2023 public: requests per minute, one column per function.
+    Huawei2023,
+    /// Generic CSV: `timestamp[,function][,duration_ms]`, with or without a header.
+    Csv,
+}
+
+impl TraceFormat {
+    fn name(self) -> &'static str {
+        match self {
+            TraceFormat::Azure2019 => "azure2019",
+            TraceFormat::Azure2021 => "azure2021",
+            TraceFormat::Huawei2023 => "huawei2023",
+            TraceFormat::Csv => "csv",
+        }
+    }
+}
+
+/// One path or several.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Paths {
+    /// A single file.
+    One(PathBuf),
+    /// Several files, in time order (consecutive days).
+    Many(Vec<PathBuf>),
+}
+
+/// Which functions to replay.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SelectSpec {
+    /// The N functions (or apps) with the most invocations in the window.
+    pub top: Option<usize>,
+    /// N functions (or apps) drawn uniformly without replacement.
+    pub sample: Option<usize>,
+    /// Seed of the `sample` draw (default 0; independent of the scenario seed, so
+    /// replications replay the same functions).
+    #[serde(default)]
+    pub seed: u64,
+    /// Keep only functions with these triggers (Azure 2019: http, timer, event, queue,
+    /// storage, orchestration, others).
+    pub trigger: Option<Vec<String>>,
+}
+
+/// The part of the trace to replay, in trace minutes from the start of the first file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    /// First minute (default 0).
+    pub start_min: Option<u64>,
+    /// First day (adds 1,440 minutes each; default 0).
+    pub start_day: Option<u64>,
+    /// Length in minutes (default: to the end of the files).
+    pub minutes: Option<u64>,
+    /// Length in days.
+    pub days: Option<u64>,
+}
+
+/// How trace functions become simulated functions.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    /// One simulated function per trace function (instances are per function, as on AWS
+    /// Lambda).
+    #[default]
+    Function,
+    /// One per application: its functions share instances, as Azure Functions allocates
+    /// per app. Execution time is the mixture of the functions' tables weighted by their
+    /// invocations.
+    App,
+}
+
+/// Which column of the Azure 2019 app memory file becomes memory.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum MemoryStat {
+    /// `AverageAllocatedMb` (the default).
+    #[default]
+    Average,
+    /// `AverageAllocatedMb_pct1`.
+    P1,
+    /// `AverageAllocatedMb_pct5`.
+    P5,
+    /// `AverageAllocatedMb_pct25`.
+    P25,
+    /// `AverageAllocatedMb_pct50`.
+    P50,
+    /// `AverageAllocatedMb_pct75`.
+    P75,
+    /// `AverageAllocatedMb_pct95`.
+    P95,
+    /// `AverageAllocatedMb_pct99`.
+    P99,
+    /// `AverageAllocatedMb_pct100`.
+    P100,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A scenario's `traces` section, as written.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSpec {
+    /// The file format.
+    pub format: TraceFormat,
+    /// The invocation (request) file or files, in time order. Relative paths start from
+    /// the scenario file's folder.
+    pub invocations: Paths,
+    /// Azure 2019: the duration percentiles file.
+    #[serde(default)]
+    pub durations: Option<PathBuf>,
+    /// Azure 2019: the app memory percentiles file.
+    #[serde(default)]
+    pub memory: Option<PathBuf>,
+    /// Which functions to replay (default: all with an invocation in the window).
+    #[serde(default)]
+    pub select: SelectSpec,
+    /// The part of the trace to replay (default: all of it).
+    #[serde(default)]
+    pub window: WindowSpec,
+    /// Placement of a minute's invocations inside it (per-minute formats).
+    #[serde(default)]
+    pub spread: Spread,
+    /// Time compression: 24 replays a day in an hour (default 1).
+    #[serde(default = "one")]
+    pub compress: f64,
+    /// Rate amplification: counts × this (default 1).
+    #[serde(default = "one")]
+    pub amplify: f64,
+    /// One simulated function per trace function or per application.
+    #[serde(default)]
+    pub group_by: GroupBy,
+    /// Skip and count malformed rows instead of stopping at the first.
+    #[serde(default)]
+    pub lenient: bool,
+    /// Azure 2019: which memory column to use.
+    #[serde(default)]
+    pub memory_stat: MemoryStat,
+    /// Function fields applied to every generated function (`runtime` is required;
+    /// `exec_ms` is the fallback for functions without durations; `memory_mb` the fallback
+    /// without memory data). `name` and `workload` come from the trace.
+    pub template: Value,
+}
+
+/// What loading a trace did: reported by the CLI and in run results.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TraceReport {
+    /// The format.
+    pub format: &'static str,
+    /// Data rows read (all files, all passes counted once).
+    pub rows: u64,
+    /// Malformed rows skipped (lenient mode).
+    pub skipped_rows: u64,
+    /// The first few skipped rows' errors.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_examples: Vec<String>,
+    /// Functions (or apps) with at least one invocation in the window, after the trigger
+    /// filter.
+    pub candidates: u64,
+    /// Simulated functions generated.
+    pub functions: u64,
+    /// Selected functions without execution-time data: they use the template's `exec_ms`,
+    /// or are left out when it has none.
+    pub without_durations: u64,
+    /// Of those, left out.
+    pub dropped: u64,
+    /// Functions whose trace memory was outside the platform's range and was clamped.
+    pub memory_clamped: u64,
+    /// Invocations of the generated functions in the window, before amplification.
+    pub invocations: u64,
+}
+
+/// Validated options, shared by the readers.
+#[derive(Debug)]
+pub(crate) struct Plan {
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) durations: Option<PathBuf>,
+    pub(crate) memory: Option<PathBuf>,
+    /// Window start, trace minutes.
+    pub(crate) start_min: u64,
+    /// Window end (exclusive), trace minutes.
+    pub(crate) end_min: u64,
+    pub(crate) select: SelectSpec,
+    pub(crate) by_app: bool,
+    pub(crate) memory_stat: MemoryStat,
+}
+
+impl Plan {
+    /// The window-relative minute of trace minute `m`, if inside the window.
+    #[inline]
+    pub(crate) fn window_minute(&self, m: u64) -> Option<u64> {
+        (m >= self.start_min && m < self.end_min).then(|| m - self.start_min)
+    }
+
+    /// Whether top-N or sampling needs a first pass to rank functions.
+    pub(crate) fn ranks(&self) -> bool {
+        self.select.top.is_some() || self.select.sample.is_some()
+    }
+
+    /// Whether `trigger` passes the trigger filter.
+    pub(crate) fn trigger_ok(&self, trigger: &str) -> bool {
+        self.select
+            .trigger
+            .as_ref()
+            .is_none_or(|ts| ts.iter().any(|t| t == trigger))
+    }
+}
+
+/// One trace function (or app) as read, before it becomes a [`Function`].
+#[derive(Debug)]
+pub(crate) struct Unit {
+    /// Name in results (unique).
+    pub(crate) name: String,
+    /// Arrivals in the window.
+    pub(crate) data: TraceData,
+    /// Execution time from the trace, if any.
+    pub(crate) exec: Option<Dist>,
+    /// Memory from the trace, MB, if any.
+    pub(crate) memory_mb: Option<f64>,
+}
+
+impl Unit {
+    fn invocations(&self) -> u64 {
+        match &self.data {
+            TraceData::Minutes(m) => m.total(),
+            TraceData::Times(t) => t.len(),
+        }
+    }
+}
+
+/// Picks among candidates (by index, with their invocation totals, in file order): all of
+/// them, the top N (most invocations first, ties in file order), or a seeded uniform sample
+/// of N (in file order). Candidates with no invocation are never picked.
+pub(crate) fn choose(select: &SelectSpec, totals: &[u64]) -> Vec<usize> {
+    let live: Vec<usize> = (0..totals.len()).filter(|&i| totals[i] > 0).collect();
+    if let Some(n) = select.top {
+        let mut order = live;
+        order.sort_by_key(|&i| (std::cmp::Reverse(totals[i]), i));
+        order.truncate(n);
+        order
+    } else if let Some(n) = select.sample {
+        let mut pool = live;
+        let n = n.min(pool.len());
+        let mut rng = SimRng::seed_from_u64(select.seed);
+        // Partial Fisher–Yates: the first n places hold a uniform sample.
+        for i in 0..n {
+            let j = rand::RngExt::random_range(&mut rng, i..pool.len());
+            pool.swap(i, j);
+        }
+        pool.truncate(n);
+        pool.sort_unstable();
+        pool
+    } else {
+        live
+    }
+}
+
+/// A short, readable name: the first 8 characters of each hash.
+pub(crate) fn short(hash: &str) -> &str {
+    let end = hash.char_indices().nth(8).map_or(hash.len(), |(i, _)| i);
+    &hash[..end]
+}
+
+/// Makes `name` unique among `taken` by appending `#2`, `#3`, ...
+pub(crate) fn unique_name(name: String, taken: &mut HashSet<String>) -> String {
+    if taken.insert(name.clone()) {
+        return name;
+    }
+    let mut k = 2;
+    loop {
+        let candidate = format!("{name}#{k}");
+        if taken.insert(candidate.clone()) {
+            return candidate;
+        }
+        k += 1;
+    }
+}
+
+/// A percentile table from sorted samples (ms): the value at every whole percent, by
+/// linear interpolation between order statistics.
+pub(crate) fn percentile_table(sorted: &[f64]) -> Dist {
+    let n = sorted.len();
+    let points = (0..=100)
+        .map(|p| {
+            let pos = p as f64 / 100.0 * (n - 1) as f64;
+            let lo = pos.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            let v = sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64);
+            (p as f64 / 100.0, v)
+        })
+        .collect();
+    Dist::Percentiles(points)
+}
+
+fn field_err(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError::new(format!("traces.{field}"), message)
+}
+
+impl TraceSpec {
+    fn plan(&self, base_dir: &Path) -> Result<Plan, FieldError> {
+        let files: Vec<PathBuf> = match &self.invocations {
+            Paths::One(p) => vec![base_dir.join(p)],
+            Paths::Many(ps) => ps.iter().map(|p| base_dir.join(p)).collect(),
+        };
+        if files.is_empty() {
+            return Err(field_err("invocations", "expected at least one file"));
+        }
+        let per_minute = matches!(
+            self.format,
+            TraceFormat::Azure2019 | TraceFormat::Huawei2023
+        );
+        if files.len() > 1 && !per_minute {
+            return Err(field_err(
+                "invocations",
+                format!(
+                    "expected one file for format {} (several day files are for azure2019 and huawei2023)",
+                    self.format.name()
+                ),
+            ));
+        }
+        if self.format != TraceFormat::Azure2019 {
+            for (field, given) in [
+                ("durations", self.durations.is_some()),
+                ("memory", self.memory.is_some()),
+            ] {
+                if given {
+                    return Err(field_err(
+                        field,
+                        format!("only azure2019 has a separate {field} file"),
+                    ));
+                }
+            }
+            if self.select.trigger.is_some() {
+                return Err(field_err(
+                    "select.trigger",
+                    format!("format {} has no trigger column", self.format.name()),
+                ));
+            }
+        }
+        if self.group_by == GroupBy::App
+            && matches!(self.format, TraceFormat::Huawei2023 | TraceFormat::Csv)
+        {
+            return Err(field_err(
+                "group_by",
+                format!(
+                    "format {} has no applications; use `function`",
+                    self.format.name()
+                ),
+            ));
+        }
+        if !per_minute && self.spread != Spread::Uniform {
+            return Err(field_err(
+                "spread",
+                format!(
+                    "format {} has arrival times, not counts per minute: there is nothing to spread",
+                    self.format.name()
+                ),
+            ));
+        }
+        let s = &self.select;
+        if s.top.is_some() && s.sample.is_some() {
+            return Err(field_err(
+                "select",
+                "expected at most one of `top` and `sample`",
+            ));
+        }
+        if s.top == Some(0) || s.sample == Some(0) {
+            return Err(field_err("select", "expected at least 1 function"));
+        }
+        if s.trigger.as_ref().is_some_and(Vec::is_empty) {
+            return Err(field_err("select.trigger", "expected at least one trigger"));
+        }
+        let w = &self.window;
+        if w.minutes.is_some() && w.days.is_some() {
+            return Err(field_err(
+                "window",
+                "expected at most one of `minutes` and `days`",
+            ));
+        }
+        let start_min = w.start_min.unwrap_or(0) + w.start_day.unwrap_or(0) * DAY_MIN;
+        let length = w.minutes.or(w.days.map(|d| d * DAY_MIN));
+        if length == Some(0) {
+            return Err(field_err(
+                "window",
+                "expected a window of at least 1 minute",
+            ));
+        }
+        let end_min = length.map_or(u64::MAX, |l| start_min.saturating_add(l));
+        for (field, v) in [("compress", self.compress), ("amplify", self.amplify)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(field_err(field, format!("expected a factor > 0, got {v}")));
+            }
+        }
+        Ok(Plan {
+            files,
+            durations: self.durations.as_ref().map(|p| base_dir.join(p)),
+            memory: self.memory.as_ref().map(|p| base_dir.join(p)),
+            start_min,
+            end_min,
+            select: self.select.clone(),
+            by_app: self.group_by == GroupBy::App,
+            memory_stat: self.memory_stat,
+        })
+    }
+
+    /// The template as a validated function (with a placeholder name, workload and, when
+    /// it has none, execution time), and whether it gave `exec_ms`.
+    fn template(
+        &self,
+        platform: &Platform,
+        origin: &str,
+        base_dir: &Path,
+    ) -> Result<(Function, bool)> {
+        let inv = |e: FieldError| e.in_origin(origin);
+        let Value::Object(map) = &self.template else {
+            return Err(inv(field_err(
+                "template",
+                "expected an object of function fields, with at least `runtime`",
+            )));
+        };
+        let mut map = map.clone();
+        for key in ["name", "workload"] {
+            if map.contains_key(key) {
+                return Err(inv(field_err(
+                    &format!("template.{key}"),
+                    "comes from the trace; remove it",
+                )));
+            }
+        }
+        if map
+            .get("cpu_fraction")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0)
+            != 0.0
+        {
+            return Err(inv(field_err(
+                "template.cpu_fraction",
+                "trace durations were measured at each function's own memory; cpu_fraction must stay 0",
+            )));
+        }
+        let has_exec = map.contains_key("exec_ms");
+        map.insert("name".into(), Value::from("template"));
+        map.insert(
+            "workload".into(),
+            serde_json::json!({"kind": "constant", "interval_s": 1}),
+        );
+        if !has_exec {
+            map.insert(
+                "exec_ms".into(),
+                serde_json::json!({"dist": "const", "value": 0}),
+            );
+        }
+        let spec: FunctionSpec = json::from_value(Value::Object(map), origin, "traces.template")?;
+        let f = spec.validate("traces.template", platform, origin, base_dir)?;
+        Ok((f, has_exec))
+    }
+}
+
+/// Reads the trace of `spec` and returns the functions it describes, with a report.
+/// `taken` holds the names of the scenario's other functions (generated names avoid them).
+pub(crate) fn expand(
+    spec: &TraceSpec,
+    origin: &str,
+    base_dir: &Path,
+    platform: &Platform,
+    taken: &mut HashSet<String>,
+) -> Result<(Vec<Function>, TraceReport)> {
+    let inv = |e: FieldError| e.in_origin(origin);
+    let plan = spec.plan(base_dir).map_err(inv)?;
+    let (template, has_exec) = spec.template(platform, origin, base_dir)?;
+    let needs_exec = matches!(spec.format, TraceFormat::Huawei2023);
+    if needs_exec && !has_exec {
+        return Err(inv(field_err(
+            "template.exec_ms",
+            format!(
+                "format {} carries no execution times; give exec_ms in the template",
+                spec.format.name()
+            ),
+        )));
+    }
+    let mut skips = csv::Skips {
+        lenient: spec.lenient,
+        ..csv::Skips::default()
+    };
+    let mut report = TraceReport {
+        format: spec.format.name(),
+        ..TraceReport::default()
+    };
+    let units = match spec.format {
+        TraceFormat::Azure2019 => azure2019::load(&plan, &mut skips, &mut report, taken)?,
+        TraceFormat::Huawei2023 => huawei::load(&plan, &mut skips, &mut report, taken)?,
+        TraceFormat::Azure2021 => invocations::load(
+            invocations::Kind::Azure2021,
+            &plan,
+            &mut skips,
+            &mut report,
+            taken,
+        )?,
+        TraceFormat::Csv => invocations::load(
+            invocations::Kind::Generic,
+            &plan,
+            &mut skips,
+            &mut report,
+            taken,
+        )?,
+    };
+    report.skipped_rows = skips.count;
+    report.skipped_examples = skips.examples;
+    let range = platform.memory_mb;
+    let mut functions = Vec::with_capacity(units.len());
+    for u in units {
+        let invocations = u.invocations();
+        let exec = match u.exec {
+            Some(d) => d,
+            None => {
+                report.without_durations += 1;
+                if has_exec {
+                    template.exec.clone()
+                } else {
+                    report.dropped += 1;
+                    continue;
+                }
+            }
+        };
+        let memory_mb = match u.memory_mb {
+            Some(mb) => {
+                let want = mb.ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
+                let got = want.clamp(range.min, range.max);
+                if got != want {
+                    report.memory_clamped += 1;
+                }
+                got
+            }
+            None => template.memory_mb,
+        };
+        report.invocations += invocations;
+        functions.push(Function {
+            name: u.name,
+            exec,
+            memory_mb,
+            workload: Workload::Trace(TraceWorkload {
+                data: std::sync::Arc::new(u.data),
+                spread: spec.spread,
+                compress: spec.compress,
+                amplify: spec.amplify,
+            }),
+            ..template.clone()
+        });
+    }
+    report.functions = functions.len() as u64;
+    if functions.is_empty() {
+        return Err(inv(field_err(
+            "invocations",
+            format!(
+                "no function of the trace has an invocation in the window after selection ({} rows read, {} skipped, {} without durations and no template exec_ms)",
+                report.rows, report.skipped_rows, report.dropped
+            ),
+        )));
+    }
+    Ok((functions, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choose_top_and_sample() {
+        let totals = [5, 0, 9, 5, 1];
+        let all = SelectSpec::default();
+        assert_eq!(choose(&all, &totals), [0, 2, 3, 4]);
+        let top = SelectSpec {
+            top: Some(3),
+            ..SelectSpec::default()
+        };
+        assert_eq!(choose(&top, &totals), [2, 0, 3]);
+        let sample = SelectSpec {
+            sample: Some(2),
+            seed: 7,
+            ..SelectSpec::default()
+        };
+        let a = choose(&sample, &totals);
+        assert_eq!(a, choose(&sample, &totals), "same seed, same sample");
+        assert_eq!(a.len(), 2);
+        assert!(a.iter().all(|&i| totals[i] > 0));
+    }
+
+    #[test]
+    fn percentile_table_interpolates() {
+        let Dist::Percentiles(p) = percentile_table(&[10.0, 20.0, 30.0]) else {
+            panic!()
+        };
+        assert_eq!(p.len(), 101);
+        assert_eq!(p[0], (0.0, 10.0));
+        assert_eq!(p[50], (0.5, 20.0));
+        assert_eq!(p[100], (1.0, 30.0));
+        assert!((p[25].1 - 15.0).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,448 @@
+//! The Azure Functions 2019 public trace (`Azure/AzurePublicDataset`,
+//! `AzureFunctionsDataset2019.md`).
+//!
+//! - `invocations_per_function_md.anon.dNN.csv`: `HashOwner,HashApp,HashFunction,Trigger`
+//!   then 1,440 columns `1`..`1440`, invocations per minute of day NN. Several day files
+//!   given in order form one timeline (day k starts at minute 1,440·k).
+//! - `function_durations_percentiles.anon.dNN.csv`: `HashOwner,HashApp,HashFunction,
+//!   Average,Count,Minimum,Maximum,percentile_Average_{0,1,25,50,75,99,100}` (ms).
+//! - `app_memory_percentiles.anon.dNN.csv`: `HashOwner,HashApp,SampleCount,
+//!   AverageAllocatedMb,AverageAllocatedMb_pct{1,5,25,50,75,95,99,100}`.
+//!
+//! Every file is streamed row by row. With `top` or `sample` the invocation files are read
+//! twice: once to rank functions by invocations (keeping one total per function), once to
+//! encode the chosen ones. Only the chosen functions' duration and memory rows are parsed
+//! beyond their keys.
+
+use std::collections::{HashMap, HashSet};
+
+use super::counts::{MinuteBuilder, TraceData};
+use super::csv::{self, CsvReader, Skips};
+use super::{DAY_MIN, MemoryStat, Plan, TraceReport, Unit, choose, short, unique_name};
+use crate::dist::Dist;
+use crate::error::Result;
+
+const ID_COLUMNS: [&str; 4] = ["HashOwner", "HashApp", "HashFunction", "Trigger"];
+const DURATION_COLUMNS: [&str; 14] = [
+    "HashOwner",
+    "HashApp",
+    "HashFunction",
+    "Average",
+    "Count",
+    "Minimum",
+    "Maximum",
+    "percentile_Average_0",
+    "percentile_Average_1",
+    "percentile_Average_25",
+    "percentile_Average_50",
+    "percentile_Average_75",
+    "percentile_Average_99",
+    "percentile_Average_100",
+];
+/// The probabilities of the duration file's percentile columns.
+const DURATION_QUANTILES: [f64; 7] = [0.0, 0.01, 0.25, 0.50, 0.75, 0.99, 1.0];
+const MEMORY_COLUMNS: [&str; 12] = [
+    "HashOwner",
+    "HashApp",
+    "SampleCount",
+    "AverageAllocatedMb",
+    "AverageAllocatedMb_pct1",
+    "AverageAllocatedMb_pct5",
+    "AverageAllocatedMb_pct25",
+    "AverageAllocatedMb_pct50",
+    "AverageAllocatedMb_pct75",
+    "AverageAllocatedMb_pct95",
+    "AverageAllocatedMb_pct99",
+    "AverageAllocatedMb_pct100",
+];
+
+/// One parsed invocation row; the counts are in the caller's buffer.
+struct Row<'a> {
+    app: &'a str,
+    func: &'a str,
+    trigger: &'a str,
+}
+
+fn parse_row<'a>(r: &'a CsvReader, header: &[String], counts: &mut [u64]) -> Result<Row<'a>> {
+    let mut ids = [""; 4];
+    let mut n = 0;
+    for (i, f) in r.fields().enumerate() {
+        n = i + 1;
+        if i < 4 {
+            if f.is_empty() {
+                return Err(r.error(i + 1, ID_COLUMNS[i], "expected a value, got an empty field"));
+            }
+            ids[i] = f;
+        } else if i < header.len() {
+            counts[i - 4] = csv::count(f, false).map_err(|m| r.error(i + 1, &header[i], m))?;
+        }
+    }
+    csv::check_width(r, n, header)?;
+    Ok(Row {
+        app: ids[1],
+        func: ids[2],
+        trigger: ids[3],
+    })
+}
+
+/// Streams every invocation row of the day files that overlap the window.
+fn scan(
+    plan: &Plan,
+    skips: &mut Skips,
+    rows: &mut u64,
+    mut each: impl FnMut(u64, Row<'_>, &[u64]),
+) -> Result<()> {
+    let mut counts = vec![0u64; DAY_MIN as usize];
+    for (day, path) in plan.files.iter().enumerate() {
+        let day = day as u64;
+        let (first, end) = (day * DAY_MIN, (day + 1) * DAY_MIN);
+        if end <= plan.start_min || first >= plan.end_min {
+            continue;
+        }
+        let mut r = CsvReader::open(path)?;
+        let header = csv::header(&mut r)?;
+        csv::expect_columns(&r, &header, &ID_COLUMNS)?;
+        let minutes: Vec<String> = (1..=DAY_MIN).map(|m| m.to_string()).collect();
+        let names: Vec<&str> = minutes.iter().map(String::as_str).collect();
+        let mut want: Vec<&str> = ID_COLUMNS.to_vec();
+        want.extend(names);
+        csv::expect_columns(&r, &header, &want)?;
+        if header.len() > want.len() {
+            return Err(r.error(
+                want.len() + 1,
+                &header[want.len()],
+                "expected the header to end after column `1440`",
+            ));
+        }
+        while r.next_line()? {
+            *rows += 1;
+            match parse_row(&r, &header, &mut counts) {
+                Ok(row) => each(day, row, &counts),
+                Err(e) => skips.skip(e)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn window_total(plan: &Plan, day: u64, counts: &[u64]) -> u64 {
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| plan.window_minute(day * DAY_MIN + *i as u64).is_some())
+        .map(|(_, c)| c)
+        .sum()
+}
+
+/// A unit being built.
+struct Build {
+    app: String,
+    name: String,
+    rank: usize,
+    counts: MinuteBuilder,
+    total: u64,
+    /// Per member function: invocations in the window, and its duration table.
+    members: Vec<(u64, Option<Dist>)>,
+    memory_mb: Option<f64>,
+}
+
+/// Reads the files of `plan` (format `azure2019`).
+pub(crate) fn load(
+    plan: &Plan,
+    skips: &mut Skips,
+    report: &mut TraceReport,
+    taken: &mut HashSet<String>,
+) -> Result<Vec<Unit>> {
+    let unit_key = |row: &Row<'_>| -> String {
+        if plan.by_app {
+            row.app.to_owned()
+        } else {
+            format!("{},{}", row.app, row.func)
+        }
+    };
+    // Pass 1 (top / sample): total invocations per unit in the window.
+    let mut selected: Option<HashMap<String, usize>> = None;
+    if plan.ranks() {
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut totals: Vec<u64> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
+        let mut first_pass_skips = Skips {
+            lenient: skips.lenient,
+            ..Skips::default()
+        };
+        let mut rows = 0;
+        scan(
+            plan,
+            &mut first_pass_skips,
+            &mut rows,
+            |day, row, counts| {
+                if !plan.trigger_ok(row.trigger) {
+                    return;
+                }
+                let key = unit_key(&row);
+                let i = *index.entry(key.clone()).or_insert_with(|| {
+                    keys.push(key);
+                    totals.push(0);
+                    totals.len() - 1
+                });
+                totals[i] += window_total(plan, day, counts);
+            },
+        )?;
+        report.candidates = totals.iter().filter(|&&t| t > 0).count() as u64;
+        let chosen = choose(&plan.select, &totals);
+        selected = Some(
+            chosen
+                .iter()
+                .enumerate()
+                .map(|(rank, &i)| (std::mem::take(&mut keys[i]), rank))
+                .collect(),
+        );
+    }
+
+    // Pass 2: encode the chosen units.
+    let first_day = plan.start_min / DAY_MIN;
+    let mut units: Vec<Build> = Vec::new();
+    let mut unit_of: HashMap<String, usize> = HashMap::new();
+    let mut member_of: HashMap<String, (usize, usize)> = HashMap::new();
+    // Functions per app in the first day of the window: app memory is split among them.
+    let mut app_functions: HashMap<String, u32> = HashMap::new();
+    let mut rows = 0;
+    scan(plan, skips, &mut rows, |day, row, counts| {
+        if day == first_day {
+            match app_functions.get_mut(row.app) {
+                Some(n) => *n += 1,
+                None => {
+                    app_functions.insert(row.app.to_owned(), 1);
+                }
+            }
+        }
+        if !plan.trigger_ok(row.trigger) {
+            return;
+        }
+        let key = unit_key(&row);
+        let rank = match &selected {
+            Some(sel) => match sel.get(&key) {
+                Some(&rank) => rank,
+                None => return,
+            },
+            None => units.len(),
+        };
+        let u = *unit_of.entry(key).or_insert_with(|| {
+            let name = if plan.by_app {
+                short(row.app).to_owned()
+            } else {
+                format!("{}/{}", short(row.app), short(row.func))
+            };
+            units.push(Build {
+                app: row.app.to_owned(),
+                name: unique_name(name, taken),
+                rank,
+                counts: MinuteBuilder::default(),
+                total: 0,
+                members: Vec::new(),
+                memory_mb: None,
+            });
+            units.len() - 1
+        });
+        let b = &mut units[u];
+        let (_, m) = *member_of
+            .entry(format!("{},{}", row.app, row.func))
+            .or_insert_with(|| {
+                b.members.push((0, None));
+                (u, b.members.len() - 1)
+            });
+        let mut total = 0;
+        for (i, &c) in counts.iter().enumerate() {
+            if c > 0
+                && let Some(w) = plan.window_minute(day * DAY_MIN + i as u64)
+            {
+                b.counts.add(w, c);
+                total += c;
+            }
+        }
+        b.counts.compact();
+        b.total += total;
+        b.members[m].0 += total;
+    })?;
+    report.rows += rows;
+    if selected.is_none() {
+        report.candidates = units.iter().filter(|u| u.total > 0).count() as u64;
+    }
+
+    if let Some(path) = &plan.durations {
+        read_durations(path, skips, report, &member_of, &mut units)?;
+    }
+    if let Some(path) = &plan.memory {
+        read_memory(path, plan, skips, report, &app_functions, &mut units)?;
+    }
+
+    // Selection without ranking keeps every unit with an invocation, in file order.
+    let totals: Vec<u64> = units.iter().map(|u| u.total).collect();
+    let keep: HashSet<usize> = choose(&plan.select, &totals).into_iter().collect();
+    let mut kept: Vec<Build> = units
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, b)| b)
+        .collect();
+    kept.sort_by_key(|b| b.rank);
+    Ok(kept
+        .into_iter()
+        .map(|b| Unit {
+            name: b.name,
+            data: TraceData::Minutes(b.counts.finish()),
+            exec: mixture(b.members),
+            memory_mb: b.memory_mb,
+        })
+        .collect())
+}
+
+/// The execution time of a unit: its one function's table, or for an app the mixture of
+/// its functions' tables weighted by their invocations in the window (functions without a
+/// table are left out).
+fn mixture(members: Vec<(u64, Option<Dist>)>) -> Option<Dist> {
+    let mut parts: Vec<(u64, Dist)> = members
+        .into_iter()
+        .filter_map(|(w, d)| d.map(|d| (w, d)))
+        .collect();
+    match parts.len() {
+        0 => None,
+        1 => parts.pop().map(|(_, d)| d),
+        _ => {
+            let sum: u64 = parts.iter().map(|p| p.0).sum();
+            // All weights zero (only functions idle in the window have tables): equal parts.
+            let weight = |w: u64| {
+                if sum == 0 { 1.0 } else { w as f64 / sum as f64 }
+            };
+            let total: f64 = parts.iter().map(|p| weight(p.0)).sum();
+            let mut acc = 0.0;
+            let mut cumulative = Vec::with_capacity(parts.len());
+            let mut dists = Vec::with_capacity(parts.len());
+            for (w, d) in parts {
+                acc += weight(w) / total;
+                cumulative.push(acc);
+                dists.push(d);
+            }
+            *cumulative.last_mut().expect("non-empty") = 1.0;
+            Some(Dist::Mixture {
+                cumulative,
+                parts: dists,
+            })
+        }
+    }
+}
+
+fn read_durations(
+    path: &std::path::Path,
+    skips: &mut Skips,
+    report: &mut TraceReport,
+    member_of: &HashMap<String, (usize, usize)>,
+    units: &mut [Build],
+) -> Result<()> {
+    let mut r = CsvReader::open(path)?;
+    let header = csv::header(&mut r)?;
+    csv::expect_columns(&r, &header, &DURATION_COLUMNS)?;
+    let mut key = String::new();
+    while r.next_line()? {
+        report.rows += 1;
+        let parsed = (|| -> Result<Option<(usize, usize, Dist)>> {
+            let fields: Vec<&str> = r.fields().collect();
+            csv::check_width(&r, fields.len(), &header)?;
+            key.clear();
+            key.push_str(fields[1]);
+            key.push(',');
+            key.push_str(fields[2]);
+            let Some(&(u, m)) = member_of.get(&key) else {
+                return Ok(None);
+            };
+            if units[u].members[m].1.is_some() {
+                return Ok(None);
+            }
+            let mut points = Vec::with_capacity(7);
+            for (j, q) in DURATION_QUANTILES.iter().enumerate() {
+                let col = 7 + j;
+                let v = csv::non_negative(fields[col], "a duration in ms")
+                    .map_err(|msg| r.error(col + 1, DURATION_COLUMNS[col], msg))?;
+                if let Some(&(_, prev)) = points.last()
+                    && v < prev
+                {
+                    return Err(r.error(
+                        col + 1,
+                        DURATION_COLUMNS[col],
+                        format!(
+                            "expected percentiles not to decrease: {v} after {prev} in `{}`",
+                            DURATION_COLUMNS[col - 1]
+                        ),
+                    ));
+                }
+                points.push((*q, v));
+            }
+            Ok(Some((u, m, Dist::Percentiles(points))))
+        })();
+        match parsed {
+            Ok(Some((u, m, d))) => units[u].members[m].1 = Some(d),
+            Ok(None) => {}
+            Err(e) => skips.skip(e)?,
+        }
+    }
+    Ok(())
+}
+
+fn read_memory(
+    path: &std::path::Path,
+    plan: &Plan,
+    skips: &mut Skips,
+    report: &mut TraceReport,
+    app_functions: &HashMap<String, u32>,
+    units: &mut [Build],
+) -> Result<()> {
+    let col = match plan.memory_stat {
+        MemoryStat::Average => 3,
+        MemoryStat::P1 => 4,
+        MemoryStat::P5 => 5,
+        MemoryStat::P25 => 6,
+        MemoryStat::P50 => 7,
+        MemoryStat::P75 => 8,
+        MemoryStat::P95 => 9,
+        MemoryStat::P99 => 10,
+        MemoryStat::P100 => 11,
+    };
+    let mut by_app: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, u) in units.iter().enumerate() {
+        by_app.entry(u.app.as_str()).or_default().push(i);
+    }
+    let mut r = CsvReader::open(path)?;
+    let header = csv::header(&mut r)?;
+    csv::expect_columns(&r, &header, &MEMORY_COLUMNS)?;
+    let mut found: Vec<(usize, f64)> = Vec::new();
+    while r.next_line()? {
+        report.rows += 1;
+        let parsed = (|| -> Result<Option<(&[usize], f64)>> {
+            let fields: Vec<&str> = r.fields().collect();
+            csv::check_width(&r, fields.len(), &header)?;
+            let Some((app, members)) = by_app.get_key_value(fields[1]) else {
+                return Ok(None);
+            };
+            let mb = csv::non_negative(fields[col], "memory in MB")
+                .map_err(|msg| r.error(col + 1, MEMORY_COLUMNS[col], msg))?;
+            // Memory is the app's: split evenly among its functions (as invitro does),
+            // whole when the app is the unit.
+            let share = if plan.by_app {
+                1.0
+            } else {
+                f64::from(app_functions.get(*app).copied().unwrap_or(1).max(1))
+            };
+            Ok(Some((members.as_slice(), mb / share)))
+        })();
+        match parsed {
+            Ok(Some((members, mb))) => found.extend(members.iter().map(|&i| (i, mb))),
+            Ok(None) => {}
+            Err(e) => skips.skip(e)?,
+        }
+    }
+    drop(by_app);
+    for (i, mb) in found {
+        units[i].memory_mb.get_or_insert(mb);
+    }
+    Ok(())
+}
