@@ -688,15 +688,15 @@ fn windows_of_a_hand_worked_trace() {
     let csv = String::from_utf8(log.finish().unwrap()).unwrap();
     assert_eq!(
         csv,
-        "window_start_s,function,finished,warm,cold,throttled,p50_ms,p99_ms,max_ms,mean_ms\n\
-         0,a,3,1,1,1,1.000,2.000,2.000,1.500\n\
-         0,b,1,1,0,0,1.500,1.500,1.500,1.500\n\
-         10,a,1,0,1,0,100.000,100.000,100.000,100.000\n\
-         10,b,0,0,0,0,,,,\n\
-         20,a,0,0,0,0,,,,\n\
-         20,b,0,0,0,0,,,,\n\
-         30,a,0,0,0,0,,,,\n\
-         30,b,1,1,0,0,0.500,0.500,0.500,0.500\n"
+        "window_start_s,function,finished,warm,cold,throttled,p50_ms,p99_ms,p999_ms,max_ms,mean_ms\n\
+         0,a,3,1,1,1,1.000,2.000,2.000,2.000,1.500\n\
+         0,b,1,1,0,0,1.500,1.500,1.500,1.500,1.500\n\
+         10,a,1,0,1,0,100.000,100.000,100.000,100.000,100.000\n\
+         10,b,0,0,0,0,,,,,\n\
+         20,a,0,0,0,0,,,,,\n\
+         20,b,0,0,0,0,,,,,\n\
+         30,a,0,0,0,0,,,,,\n\
+         30,b,1,1,0,0,0.500,0.500,0.500,0.500,0.500\n"
     );
 
     // With nothing at all, the rows still cover the horizon.

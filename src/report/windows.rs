@@ -2,7 +2,7 @@
 //!
 //! Columns: `window_start_s`, `function`, `finished` (requests that ended in the window:
 //! `warm + cold + throttled`), `warm`, `cold`, `throttled`, then `p50_ms`, `p99_ms`,
-//! `max_ms` and `mean_ms` of the response times of the served (warm or cold) requests that
+//! `p999_ms`, `max_ms` and `mean_ms` of the response times of the served (warm or cold) requests that
 //! ended in the window. A request belongs to the window that contains its end (a throttled
 //! one ends when it arrives). Latency columns are empty when nothing was served; counts are
 //! 0. Every window from 0 to the end of the arrival horizon (and beyond, while requests are
@@ -27,7 +27,7 @@ use crate::time::SimTime;
 
 /// The header line of the CSV.
 pub const HEADER: &str =
-    "window_start_s,function,finished,warm,cold,throttled,p50_ms,p99_ms,max_ms,mean_ms";
+    "window_start_s,function,finished,warm,cold,throttled,p50_ms,p99_ms,p999_ms,max_ms,mean_ms";
 
 #[derive(Default)]
 struct Window {
@@ -99,13 +99,14 @@ impl<W: Write> WindowLog<W> {
             let l = &w.latency;
             let ms = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.3}"));
             let line = format!(
-                "{start},{name},{},{},{},{},{},{},{},{}\n",
+                "{start},{name},{},{},{},{},{},{},{},{},{}\n",
                 w.warm + w.cold + w.throttled,
                 w.warm,
                 w.cold,
                 w.throttled,
                 ms(l.quantile_ms(0.5)),
                 ms(l.quantile_ms(0.99)),
+                ms(l.quantile_ms(0.999)),
                 ms(l.max_ms()),
                 ms(l.mean_ms()),
             );
