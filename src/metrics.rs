@@ -496,6 +496,10 @@ pub struct FunctionMetrics {
     pub timeouts: u64,
     /// Asynchronous events: retries and dead letters.
     pub events: AsyncCounts,
+    /// Requests that waited in the pending queue for capacity.
+    pub queued: u64,
+    /// How long they waited before being placed on an instance.
+    pub pending_wait: Latency,
 }
 
 /// Throttled requests by cause.
@@ -507,6 +511,8 @@ pub struct ThrottleCauses {
     pub scale_out: u64,
     /// No memory for a new instance and nothing to evict.
     pub memory: u64,
+    /// Waited in the pending queue as long as the platform allows.
+    pub pending_timeout: u64,
 }
 
 impl ThrottleCauses {
@@ -514,6 +520,7 @@ impl ThrottleCauses {
         self.concurrency += o.concurrency;
         self.scale_out += o.scale_out;
         self.memory += o.memory;
+        self.pending_timeout += o.pending_timeout;
     }
 }
 
@@ -578,6 +585,8 @@ impl FunctionMetrics {
         self.errors += other.errors;
         self.timeouts += other.timeouts;
         self.events.add(&other.events);
+        self.queued += other.queued;
+        self.pending_wait.merge(&other.pending_wait);
     }
 
     /// Empty metrics whose latency histograms record in sorted batches (for runs with many

@@ -135,6 +135,10 @@ pub struct Summary {
     pub timeouts: u64,
     /// Asynchronous events (null unless a function is `async`).
     pub events: Option<EventSummary>,
+    /// Requests that waited in the pending queue for capacity (platforms with one).
+    pub queued: u64,
+    /// How long they waited before being placed on an instance.
+    pub pending_wait_ms: LatencySummary,
     /// What it cost, in the platform's currency (USD for the shipped profiles).
     pub cost_usd: CostBreakdown,
 }
@@ -325,6 +329,8 @@ fn summarise(
         }),
         warmers: has_warmers.then_some(m.pings),
         throttle_causes: m.throttle_causes,
+        queued: m.queued,
+        pending_wait_ms: LatencySummary::from(&m.pending_wait),
         errors: m.errors,
         timeouts: m.timeouts,
         events: has_async.then(|| {

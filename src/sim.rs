@@ -56,6 +56,7 @@
 
 mod connections;
 mod idle;
+mod pending;
 mod scale_out;
 
 use std::collections::BTreeSet;
@@ -121,6 +122,10 @@ enum Event {
     Warmers { func: u32 },
     /// Retry of asynchronous event `event`.
     Retry { event: u32 },
+    /// Pending-queue entry `entry` of `func` waited as long as it may.
+    PendingExpire { func: u32, entry: u32 },
+    /// Try again to place `func`'s pending requests.
+    PendingPoll { func: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -295,6 +300,8 @@ enum Parent {
 #[derive(Debug, Clone, Copy)]
 struct Incoming {
     id: u64,
+    /// When it arrived (earlier than now after a wait in the pending queue).
+    arrival: SimTime,
     ping: bool,
     measured: bool,
     /// Asynchronous event, or NIL.
@@ -437,6 +444,8 @@ struct FunctionState {
     arrivals: u64,
     /// Per-function scale-out bucket.
     scale_out: Option<Bucket>,
+    /// Requests waiting for capacity.
+    pending: pending::PendingQueue,
 }
 
 /// Why a request was refused.
@@ -445,6 +454,7 @@ enum Refusal {
     Concurrency,
     ScaleOut,
     Memory,
+    PendingTimeout,
 }
 
 struct Sim<'s, 'o> {
@@ -522,6 +532,10 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
             Event::TrackingTick { func } => sim.on_tracking_tick(now, func as usize),
             Event::Warmers { func } => sim.on_warmers(now, func as usize)?,
             Event::Retry { event } => sim.on_retry(now, event)?,
+            Event::PendingExpire { func, entry } => {
+                sim.on_pending_expire(now, func as usize, entry)?
+            }
+            Event::PendingPoll { func } => sim.on_pending_poll(now, func as usize)?,
         }
         events += 1;
         if events.is_multiple_of(PROGRESS_EVERY)
@@ -610,6 +624,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 tracked_ready: 0,
                 arrivals: 0,
                 scale_out: scenario.platform.scale_out.per_function.map(Bucket::new),
+                pending: pending::PendingQueue::default(),
             });
         }
         for (i, f) in scenario.functions.iter().enumerate() {
@@ -1165,42 +1180,60 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// Serves a request (user, ping or an attempt of asynchronous event `event`) arriving
     /// at `now`.
     fn serve(&mut self, now: SimTime, f: usize, inc: Incoming) -> Result<()> {
+        // Requests already waiting for capacity go first.
+        if !inc.ping && self.has_pending(f) {
+            self.enqueue(now, f, inc);
+            return self.drain_pending(now, f);
+        }
+        match self.place(now, f) {
+            Ok((slot, started)) => self.admit(now, f, inc, slot, started),
+            Err(refusal) => {
+                if !inc.ping && self.scenario.platform.pending_timeout.is_some() {
+                    self.enqueue(now, f, inc);
+                    Ok(())
+                } else {
+                    self.throttle(now, f, inc, refusal)
+                }
+            }
+        }
+    }
+
+    /// Finds the instance for a request of `f`: one with a free slot, or a new one.
+    fn place(&mut self, now: SimTime, f: usize) -> std::result::Result<(u32, bool), Refusal> {
+        if let Some(slot) = self.route(f) {
+            return Ok((slot, false));
+        }
+        if !self.has_headroom(f) {
+            return Err(Refusal::Concurrency);
+        }
+        if !self.scale_out_ready(now, f) {
+            return Err(Refusal::ScaleOut);
+        }
+        let slot = self
+            .spawn(now, f, false, SimTime::ZERO, false)
+            .ok_or(Refusal::Memory)?;
+        self.take_scale_out_token(f);
+        Ok((slot, true))
+    }
+
+    /// Puts request `inc` on instance `slot` (`started_instance`: it just started it).
+    fn admit(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        inc: Incoming,
+        slot: u32,
+        started_instance: bool,
+    ) -> Result<()> {
         let Incoming {
             id,
+            arrival,
             ping,
             measured,
             event,
             parent,
         } = inc;
         let has_pc = self.scenario.functions[f].provisioned.is_some();
-        let routed = self.route(f);
-        let (slot, started_instance) = match routed {
-            Some(slot) => (slot, false),
-            None => {
-                let refusal = if !self.has_headroom(f) {
-                    Some(Refusal::Concurrency)
-                } else if !self.scale_out_ready(now, f) {
-                    Some(Refusal::ScaleOut)
-                } else {
-                    None
-                };
-                let spawned = match refusal {
-                    Some(r) => Err(r),
-                    None => self
-                        .spawn(now, f, false, SimTime::ZERO, false)
-                        .ok_or(Refusal::Memory),
-                };
-                match spawned {
-                    Ok(slot) => {
-                        self.take_scale_out_token(f);
-                        (slot, true)
-                    }
-                    Err(refusal) => {
-                        return self.throttle(now, f, inc, refusal);
-                    }
-                }
-            }
-        };
         let (state, provisioned) = {
             let i = &self.instances[slot as usize];
             (i.state, i.provisioned)
@@ -1249,7 +1282,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             generation: 0,
             slot,
             id,
-            arrival: now,
+            arrival,
             exec_start: now,
             cold,
             ping,
@@ -1281,6 +1314,7 @@ impl<'s, 'o> Sim<'s, 'o> {
     fn throttle(&mut self, now: SimTime, f: usize, inc: Incoming, refusal: Refusal) -> Result<()> {
         let Incoming {
             id,
+            arrival,
             ping,
             measured,
             event,
@@ -1298,6 +1332,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                     Refusal::Concurrency => c.concurrency += 1,
                     Refusal::ScaleOut => c.scale_out += 1,
                     Refusal::Memory => c.memory += 1,
+                    Refusal::PendingTimeout => c.pending_timeout += 1,
                 }
             }
         }
@@ -1308,7 +1343,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 instance: None,
                 provisioned: false,
                 ping,
-                arrival: now,
+                arrival,
                 start: None,
                 end: now,
                 outcome: Outcome::Throttled,
@@ -1519,6 +1554,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         };
         let inc = Incoming {
             id,
+            arrival: now,
             ping: false,
             measured,
             event,
@@ -1564,6 +1600,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         self.note_invocation(now, f);
         let inc = Incoming {
             id,
+            arrival: now,
             ping: false,
             measured: e.measured,
             event,
@@ -1732,6 +1769,9 @@ impl<'s, 'o> Sim<'s, 'o> {
         } else {
             self.instance_emptied(now, slot);
         }
+        if self.has_pending(f) {
+            self.drain_pending(now, f)?;
+        }
         self.answer(now, q.parent, ending == Ending::Ok)
     }
 
@@ -1777,6 +1817,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 };
                 let inc = Incoming {
                     id,
+                    arrival: now,
                     ping: false,
                     measured,
                     event,
@@ -2081,6 +2122,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.note_invocation(now, f);
             let inc = Incoming {
                 id,
+                arrival: now,
                 ping: true,
                 measured,
                 event: NIL,

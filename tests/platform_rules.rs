@@ -692,3 +692,49 @@ fn unknown_database_is_rejected() {
         "{err}"
     );
 }
+
+/// A pending queue (Cloud Run / Azure style): one instance at most, 1 s executions,
+/// requests at 0, 0.1 and 0.2 s. The second waits for the first to end (1 s) and runs to
+/// 2 s; the third waits until 2 s and runs to 3 s. With a 1.5 s limit on the wait the third
+/// is throttled at 1.7 s instead.
+#[test]
+fn pending_queue_waits_for_capacity_then_throttles() {
+    let dir = crate::common::temp_dir("pending");
+    let file = arrivals(&dir, "a.csv", [0, 100, 200]);
+    let run_with = |limit: &str| {
+        let overrides = format!(
+            r#"{{"account_concurrency": 1, "min_unreserved_concurrency": 0,
+                "pending_timeout_s": {limit}}}"#
+        );
+        run_logged(&one_function(&dir, &file, 1_000.0, 0.0, &overrides, ""))
+    };
+    let (r, recs) = run_with("10");
+    let ends: Vec<_> = recs.iter().map(|r| r.end_ns / MS).collect();
+    assert_eq!(ends, vec![1_000, 2_000, 3_000]);
+    assert_eq!(r.total.throttled, 0);
+    assert_eq!(r.functions[0].1.queued, 2);
+    let (r, recs) = run_with("1.5");
+    assert_eq!(recs[2].outcome, Outcome::Throttled);
+    assert_eq!(recs[2].end_ns, 1_700 * MS);
+    assert_eq!(r.total.throttle_causes.pending_timeout, 1);
+    assert_eq!(recs[1].end_ns, 2_000 * MS);
+    // Every request ends in exactly one outcome.
+    assert_eq!(
+        r.total.warm_starts + r.total.cold_starts + r.total.throttled,
+        r.total.invocations
+    );
+}
+
+/// A request waiting for a scale-out token is placed by the queue's poll when the bucket
+/// refills: burst 1 and one new instance per second, two requests at 0 with 10 s
+/// executions: the second waits one second (placed by the 50 ms poll at exactly 1 s).
+#[test]
+fn pending_queue_waits_for_scale_out_tokens() {
+    let dir = crate::common::temp_dir("pending-tokens");
+    let file = arrivals(&dir, "a.csv", [0, 0]);
+    let overrides = r#"{"scale_out_per_10s": 10, "scale_out_burst": 1, "pending_timeout_s": 60}"#;
+    let (r, recs) = run_logged(&one_function(&dir, &file, 10_000.0, 0.0, overrides, ""));
+    assert_eq!(recs[1].end_ns, 11 * S);
+    assert_eq!(r.total.cold_starts, 2);
+    assert_eq!(r.functions[0].1.queued, 1);
+}

@@ -95,6 +95,11 @@ pub struct PlatformSpec {
     /// `max_timeout_s`).
     #[serde(default)]
     pub default_timeout_s: Option<f64>,
+    /// Requests that find no free slot and no room for a new instance wait this long, in
+    /// arrival order, before a 429 (Cloud Run's and Azure's pending queue); default: a
+    /// 429 at once (Lambda).
+    #[serde(default)]
+    pub pending_timeout_s: Option<f64>,
     /// Citations.
     #[serde(default)]
     pub sources: Vec<String>,
@@ -387,6 +392,8 @@ pub struct Platform {
     pub vpc_setup: Option<Dist>,
     /// Default execution timeout.
     pub default_timeout: Option<SimTime>,
+    /// How long a request may wait for capacity (none: throttled at once).
+    pub pending_timeout: Option<SimTime>,
 }
 
 /// A token bucket of new execution environments.
@@ -583,6 +590,10 @@ impl PlatformSpec {
                 .map(|d| d.validate(&at("vpc_setup_ms")))
                 .transpose()?,
             default_timeout,
+            pending_timeout: self
+                .pending_timeout_s
+                .map(|t| positive(t, "pending_timeout_s").map(SimTime::from_secs))
+                .transpose()?,
             memory_capacity_mb: self
                 .memory_capacity_gb
                 .map(|g| positive(g, "memory_capacity_gb").map(|g| g * 1024.0))

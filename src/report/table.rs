@@ -72,18 +72,25 @@ pub fn render_table(r: &RunResult) -> String {
         let _ = writeln!(out, "\nfailures");
         let _ = writeln!(
             out,
-            "  {:<width$} {:>13} {:>13} {:>10} {:>10} {:>10}",
-            "function", "429 by limit", "429 by rate", "429 by mem", "errors", "timeouts"
+            "  {:<width$} {:>13} {:>13} {:>10} {:>12} {:>10} {:>10}",
+            "function",
+            "429 by limit",
+            "429 by rate",
+            "429 by mem",
+            "429 queued",
+            "errors",
+            "timeouts"
         );
         for (name, s) in &rows {
             let c = &s.throttle_causes;
             let _ = writeln!(
                 out,
-                "  {:<width$} {:>13} {:>13} {:>10} {:>10} {:>10}",
+                "  {:<width$} {:>13} {:>13} {:>10} {:>12} {:>10} {:>10}",
                 name,
                 count(c.concurrency),
                 count(c.scale_out),
                 count(c.memory),
+                count(c.pending_timeout),
                 count(s.errors),
                 count(s.timeouts)
             );
