@@ -309,6 +309,43 @@ struct Incoming {
     parent: Parent,
 }
 
+/// What [`Sim::end_request`] reads of a request (a copy, so the slab can change).
+#[derive(Debug, Clone, Copy)]
+struct Ended {
+    slot: u32,
+    id: u64,
+    arrival: SimTime,
+    exec_start: SimTime,
+    cold: bool,
+    ping: bool,
+    started_instance: bool,
+    measured: bool,
+    event: u32,
+    running: bool,
+    parent: Parent,
+    conn: bool,
+}
+
+impl Req {
+    #[inline]
+    fn ended(&self) -> Ended {
+        Ended {
+            slot: self.slot,
+            id: self.id,
+            arrival: self.arrival,
+            exec_start: self.exec_start,
+            cold: self.cold,
+            ping: self.ping,
+            started_instance: self.started_instance,
+            measured: self.measured,
+            event: self.event,
+            running: self.running,
+            parent: self.parent,
+            conn: self.conn,
+        }
+    }
+}
+
 /// An asynchronous event between attempts.
 #[derive(Debug, Clone, Copy)]
 struct AsyncEvent {
@@ -446,6 +483,28 @@ struct FunctionState {
     scale_out: Option<Bucket>,
     /// Requests waiting for capacity.
     pending: pending::PendingQueue,
+    /// The function's settings the per-request path reads, kept beside its state.
+    hot: Hot,
+}
+
+/// A function's settings read on every request, copied from the scenario so the hot path
+/// touches one cache-resident struct.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    /// Requests per instance.
+    cap: u32,
+    /// Processor sharing.
+    sharing: bool,
+    /// Database index.
+    database: Option<usize>,
+    /// Has calls to make.
+    calls: bool,
+    /// Function-error probability.
+    failure_probability: f64,
+    /// Execution timeout.
+    timeout: Option<SimTime>,
+    /// Has provisioned concurrency.
+    has_pc: bool,
 }
 
 /// Why a request was refused.
@@ -625,6 +684,15 @@ impl<'s, 'o> Sim<'s, 'o> {
                 arrivals: 0,
                 scale_out: scenario.platform.scale_out.per_function.map(Bucket::new),
                 pending: pending::PendingQueue::default(),
+                hot: Hot {
+                    cap: f.per_instance_concurrency,
+                    sharing: f.cpu_sharing,
+                    database: f.database,
+                    calls: !f.calls.is_empty(),
+                    failure_probability: f.failure_probability,
+                    timeout: f.timeout,
+                    has_pc: f.provisioned.is_some(),
+                },
             });
         }
         for (i, f) in scenario.functions.iter().enumerate() {
@@ -1233,7 +1301,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             event,
             parent,
         } = inc;
-        let has_pc = self.scenario.functions[f].provisioned.is_some();
+        let hot = self.funcs[f].hot;
+        let has_pc = hot.has_pc;
         let (state, provisioned) = {
             let i = &self.instances[slot as usize];
             (i.state, i.provisioned)
@@ -1303,7 +1372,9 @@ impl<'s, 'o> Sim<'s, 'o> {
             next: NIL,
         });
         self.attach(slot, r);
-        self.open_update(slot);
+        if hot.cap > 1 {
+            self.open_update(slot);
+        }
         if !cold {
             self.start_exec(now, r)?;
         }
@@ -1388,10 +1459,10 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// Begins executing request `r` on its (ready) instance: gets it a database
     /// connection if it needs one, then starts its work.
     fn start_exec(&mut self, now: SimTime, r: u32) -> Result<()> {
-        let slot = self.reqs[r as usize].slot;
-        self.reqs[r as usize].exec_start = now;
-        let f = self.instances[slot as usize].func as usize;
-        if let Some(d) = self.scenario.functions[f].database
+        let q = &mut self.reqs[r as usize];
+        q.exec_start = now;
+        let f = self.instances[q.slot as usize].func as usize;
+        if let Some(d) = self.funcs[f].hot.database
             && !self.connect(now, r, d)?
         {
             return Ok(()); // Waiting for a connection, or already failed.
@@ -1408,38 +1479,33 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     /// Samples request `r`'s work and schedules its end.
     fn begin_work(&mut self, now: SimTime, r: u32) {
-        let (slot, ping) = {
+        let (slot, ping, exec_start, generation) = {
             let q = &self.reqs[r as usize];
-            (q.slot, q.ping)
+            (q.slot, q.ping, q.exec_start, q.generation)
         };
         let f = self.instances[slot as usize].func as usize;
+        let hot = self.funcs[f].hot;
         let mut work = self.sample_exec(f, ping);
-        if let Some(d) = self.scenario.functions[f].database {
+        if let Some(d) = hot.database {
             work = work + self.scenario.databases[d].proxy_overhead;
         }
-        let func = &self.scenario.functions[f];
         let failed = !ping
-            && func.failure_probability > 0.0
-            && self.funcs[f].fail_rng.random::<f64>() < func.failure_probability;
-        let timeout = if ping { None } else { func.timeout };
-        let sharing = func.cpu_sharing;
-        let (generation, exec_start) = {
-            let q = &mut self.reqs[r as usize];
-            q.ending = if failed { Ending::Error } else { Ending::Ok };
-            (q.generation, q.exec_start)
-        };
+            && hot.failure_probability > 0.0
+            && self.funcs[f].fail_rng.random::<f64>() < hot.failure_probability;
+        let timeout = if ping { None } else { hot.timeout };
         // The timeout runs from the start of execution, including any wait for a
         // connection.
         let deadline = timeout.map(|t| exec_start.saturating_add(t).max(now));
-        if sharing {
+        let mut ending = if failed { Ending::Error } else { Ending::Ok };
+        if hot.sharing {
             if let Some(at) = deadline {
-                self.queue
-                    .schedule(at, Event::Timeout { req: r, generation });
+                self.queue.schedule(at, Event::Timeout { req: r, generation });
             }
             self.shared_advance(now, slot);
             let inst = &mut self.instances[slot as usize];
             inst.executing += 1;
             let q = &mut self.reqs[r as usize];
+            q.ending = ending;
             q.finish_mark = inst.shared_clock + work.0 as f64;
             q.running = true;
             self.shared_reschedule(now, slot);
@@ -1447,11 +1513,12 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         let end = match deadline {
             Some(at) if now + work > at => {
-                self.reqs[r as usize].ending = Ending::Timeout;
+                ending = Ending::Timeout;
                 at
             }
             _ => now + work,
         };
+        self.reqs[r as usize].ending = ending;
         self.queue
             .schedule(end, Event::ExecDone { req: r, generation });
     }
@@ -1663,7 +1730,7 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     /// Ends request `r` at `now` with `ending`.
     fn end_request(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
-        let q = self.reqs[r as usize].clone();
+        let q = self.reqs[r as usize].ended();
         let slot = q.slot;
         let (f, provisioned, phases, serial) = {
             let i = &self.instances[slot as usize];
@@ -1743,7 +1810,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.settle_event(now, q.event, q.arrival, ending);
         }
 
-        let sharing = func.cpu_sharing;
+        let hot = self.funcs[f].hot;
+        let sharing = hot.sharing;
         if sharing {
             // Bring the clock up to now before the number of requests changes.
             self.shared_advance(now, slot);
@@ -1753,7 +1821,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         self.detach(r);
         if q.conn
-            && let Some(d) = func.database
+            && let Some(d) = hot.database
         {
             self.release_connection(now, d);
         }
@@ -1765,12 +1833,17 @@ impl<'s, 'o> Sim<'s, 'o> {
             if sharing {
                 self.shared_reschedule(now, slot);
             }
-            self.open_update(slot);
+            if hot.cap > 1 {
+                self.open_update(slot);
+            }
         } else {
             self.instance_emptied(now, slot);
         }
         if self.has_pending(f) {
             self.drain_pending(now, f)?;
+        }
+        if q.parent == Parent::None {
+            return Ok(());
         }
         self.answer(now, q.parent, ending == Ending::Ok)
     }
@@ -1788,7 +1861,7 @@ impl<'s, 'o> Sim<'s, 'o> {
     fn work_done(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
         let q = &self.reqs[r as usize];
         let f = self.instances[q.slot as usize].func as usize;
-        if ending != Ending::Ok || q.ping || self.scenario.functions[f].calls.is_empty() {
+        if ending != Ending::Ok || q.ping || !self.funcs[f].hot.calls {
             return self.end_request(now, r, ending);
         }
         let (measured, generation, slot) = (q.measured, q.generation, q.slot);
