@@ -307,8 +307,12 @@ fn validate(path: &Path) -> Result<(), Failure> {
     }
     let scenario = Scenario::load(path)?;
     // Trace files are read lazily during a run; read them through now.
-    for f in &scenario.functions {
-        if let Workload::Timestamps { path } = &f.workload {
+    let own = scenario
+        .functions
+        .iter()
+        .filter_map(|f| f.workload.as_ref());
+    for w in own.chain(scenario.sources.workloads()) {
+        if let Workload::Timestamps { path } = w {
             let mut reader = TimestampReader::open(path)?;
             while reader.next_time()?.is_some() {}
         }

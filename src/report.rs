@@ -5,12 +5,14 @@
 //! `docs/results.md`. Every field is deterministic for a given scenario and seed.
 
 mod events;
+mod sources;
 mod table;
 
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
 pub use events::JsonLinesLog;
+pub use sources::{QueueSummary, StreamSummary, WorkflowSummary};
 pub use table::render_table;
 
 use crate::cost::{self, CostBreakdown, Usage};
@@ -50,6 +52,24 @@ pub struct RunResult {
     /// Per function, in scenario order (a JSON object keyed by name).
     #[serde(serialize_with = "as_map")]
     pub functions: Vec<(String, Summary)>,
+    /// Per queue, keyed by name (left out when the scenario has none).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "sources::as_map"
+    )]
+    pub queues: Vec<(String, QueueSummary)>,
+    /// Per stream, keyed by name (left out when the scenario has none).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "sources::as_map"
+    )]
+    pub streams: Vec<(String, StreamSummary)>,
+    /// Per workflow, keyed by name (left out when the scenario has none).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "sources::as_map"
+    )]
+    pub workflows: Vec<(String, WorkflowSummary)>,
 }
 
 fn as_map<S: serde::Serializer>(v: &[(String, Summary)], s: S) -> Result<S::Ok, S::Error> {
@@ -410,7 +430,11 @@ impl RunResult {
                 .map(|m| m.provisioned.allocated.max())
                 .sum();
         }
+        let (queues, streams, workflows) = sources::summarise(scenario, &out.sources);
         RunResult {
+            queues,
+            streams,
+            workflows,
             faassim_version: env!("CARGO_PKG_VERSION"),
             scenario: scenario.name.clone(),
             seed: scenario.seed,

@@ -56,6 +56,8 @@
 
 mod idle;
 mod scale_out;
+mod sources;
+mod workflow;
 
 use std::collections::BTreeSet;
 
@@ -76,6 +78,8 @@ use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use idle::IdleSet;
 use scale_out::Bucket;
+pub use sources::{BatchRecord, SourceKind};
+use sources::{SourceEvent, SourceParent, SourceState};
 
 /// "No instance / request / event" in links and indices.
 const NIL: u32 = u32::MAX;
@@ -117,6 +121,8 @@ enum Event {
     Warmers { func: u32 },
     /// Retry of asynchronous event `event`.
     Retry { event: u32 },
+    /// A queue, stream or workflow event (`sim/sources.rs`).
+    Source(SourceEvent),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,6 +285,8 @@ enum Parent {
     None,
     /// A synchronous caller: request `req` of generation `generation`.
     Caller { req: u32, generation: u32 },
+    /// A queue or stream batch, or a workflow task (`sim/sources.rs`).
+    Source(SourceParent),
 }
 
 /// A request about to be served: who it is and who waits for it.
@@ -362,6 +370,12 @@ pub struct RequestRecord<'a> {
 pub trait RequestLog {
     /// Called once per request, in the order requests finish.
     fn record(&mut self, record: &RequestRecord<'_>) -> Result<()>;
+
+    /// Called once per queue or stream batch attempt, when its request has ended (after
+    /// [`RequestLog::record`] for it). Ignored unless implemented.
+    fn batch(&mut self, _batch: &BatchRecord<'_>) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Optional hooks for a run.
@@ -384,6 +398,8 @@ pub struct RunOutput {
     pub total_occupancy: Occupancy,
     /// Provisioned instances allocated at the end of the run, per function.
     pub provisioned_final: Vec<u32>,
+    /// Queues, streams and workflows.
+    pub sources: crate::metrics::SourceMetrics,
     /// Events processed.
     pub events: u64,
 }
@@ -460,6 +476,8 @@ struct Sim<'s, 'o> {
     gd_clock: f64,
     granularity: SimTime,
     log: Option<&'o mut dyn RequestLog>,
+    /// Queues, streams and workflows.
+    sources: SourceState,
 }
 
 /// Runs a scenario to completion.
@@ -503,6 +521,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
             Event::TrackingTick { func } => sim.on_tracking_tick(now, func as usize),
             Event::Warmers { func } => sim.on_warmers(now, func as usize)?,
             Event::Retry { event } => sim.on_retry(now, event)?,
+            Event::Source(e) => sim.on_source_event(now, e)?,
         }
         events += 1;
         if events.is_multiple_of(PROGRESS_EVERY)
@@ -547,11 +566,15 @@ impl<'s, 'o> Sim<'s, 'o> {
             gd_clock: 0.0,
             granularity,
             log,
+            sources: SourceState::default(),
         };
         for (i, f) in scenario.functions.iter().enumerate() {
             let seed = scenario.seed;
             let idx = i as u64;
-            let mut source = f.workload.start(rng::stream(seed, idx, Stream::Arrivals))?;
+            let mut source = match &f.workload {
+                Some(w) => w.start(rng::stream(seed, idx, Stream::Arrivals))?,
+                None => ArrivalSource::Empty,
+            };
             if let Some(t) = source.next_arrival()?
                 && t < scenario.duration
             {
@@ -613,6 +636,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 sim.queue.schedule(w.start, Event::Warmers { func });
             }
         }
+        sim.start_sources()?;
         Ok(sim)
     }
 
@@ -1677,6 +1701,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         match parent {
             Parent::None => Ok(()),
             Parent::Caller { req, generation } => self.answer_caller(now, req, generation, ok),
+            Parent::Source(p) => self.answer_source(now, p, ok),
         }
     }
 
@@ -2059,6 +2084,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             occupancy,
             total_occupancy: self.total,
             provisioned_final,
+            sources: self.sources.finish(),
             events,
         }
     }

@@ -182,6 +182,8 @@ pub enum ArrivalSource {
     },
     /// A file read line by line.
     Timestamps(TimestampReader),
+    /// No arrivals (a function invoked only by event sources, workflows or calls).
+    Empty,
 }
 
 impl ArrivalSource {
@@ -204,6 +206,7 @@ impl ArrivalSource {
                 Ok(Some(t))
             }
             ArrivalSource::Timestamps(r) => r.next_time(),
+            ArrivalSource::Empty => Ok(None),
         }
     }
 }
