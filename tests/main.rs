@@ -31,3 +31,7 @@ mod sweep;
 /// Platform rules: scale-out buckets (AWS's published burst examples), requests per
 /// instance, routing, CPU sharing, VPC, timeouts, errors and asynchronous retries.
 mod platform_rules;
+
+/// Event sources and workflows: queue batching and poller scaling, visibility timeouts and
+/// dead letters, stream order per shard, iterator age, workflow latency and retries.
+mod sources;
