@@ -13,10 +13,10 @@
 //! messages wait, when there is no batching window, or when the oldest waiting message
 //! has waited the window; messages arriving at the same instant are visible together.
 //! The number of concurrent batches (pollers) starts at 5 and is re-evaluated every
-//! second while the queue is active: +5 (300 a minute) while messages wait and every
-//! poller is busy, −5 after a second in which a batch failed or was throttled (Lambda
-//! "backs off" by lowering concurrency) or in which nothing waited; never below 5 or
-//! above `max_concurrency`. A poller whose batch failed or was throttled pauses for one
+//! second while the queue is active: −5 if a batch failed or was throttled since the
+//! last evaluation (Lambda "backs off" by lowering concurrency), else +5 (300 a minute)
+//! if messages wait and every poller is busy, else −5 if no message waits; never below 5
+//! or above `max_concurrency`. A poller whose batch failed or was throttled pauses for one
 //! second before polling again. A failed or throttled batch's messages become visible
 //! again when their visibility timeout (counted from the receive) runs out, go to the
 //! dead-letter queue instead once received `max_receive_count` times, and are deleted
