@@ -369,8 +369,12 @@ fn validate(path: &Path) -> Result<(), Failure> {
     let scenario = Scenario::load(path)?;
     warn_trace_skips(&scenario);
     // Trace files are read lazily during a run; read them through now.
-    for f in &scenario.functions {
-        for path in f.workload.timestamp_files() {
+    let own = scenario
+        .functions
+        .iter()
+        .filter_map(|f| f.workload.as_ref());
+    for w in own.chain(scenario.sources.workloads()) {
+        for path in w.timestamp_files() {
             let mut reader = TimestampReader::open(path)?;
             while reader.next_time()?.is_some() {}
         }

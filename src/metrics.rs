@@ -1,7 +1,11 @@
 //! What a run measures: latency histograms, outcome counters and time-weighted instance
 //! counts. Everything streams: memory does not depend on the number of requests.
 
+mod sources;
+
 use hdrhistogram::Histogram;
+
+pub use sources::{QueueMetrics, SourceMetrics, StreamMetrics, WorkflowMetrics};
 
 use crate::time::SimTime;
 

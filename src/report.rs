@@ -5,6 +5,7 @@
 //! `docs/results.md`. Every field is deterministic for a given scenario and seed.
 
 mod events;
+mod sources;
 mod table;
 mod windows;
 
@@ -12,6 +13,7 @@ use serde::Serialize;
 use serde::ser::SerializeMap;
 
 pub use events::JsonLinesLog;
+pub use sources::{QueueSummary, StreamSummary, WorkflowSummary};
 pub use table::render_table;
 pub use windows::{FanOut, WindowLog};
 
@@ -58,6 +60,24 @@ pub struct RunResult {
     /// What the scenario's `traces` section read and generated (absent without one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub trace: Option<crate::trace::TraceReport>,
+    /// Per queue, keyed by name (left out when the scenario has none).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "sources::as_map"
+    )]
+    pub queues: Vec<(String, QueueSummary)>,
+    /// Per stream, keyed by name (left out when the scenario has none).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "sources::as_map"
+    )]
+    pub streams: Vec<(String, StreamSummary)>,
+    /// Per workflow, keyed by name (left out when the scenario has none).
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "sources::as_map"
+    )]
+    pub workflows: Vec<(String, WorkflowSummary)>,
 }
 
 /// A database's connections over the measured period.
@@ -445,7 +465,11 @@ impl RunResult {
                 .map(|m| m.provisioned.allocated.max())
                 .sum();
         }
+        let (queues, streams, workflows) = sources::summarise(scenario, &out.sources);
         RunResult {
+            queues,
+            streams,
+            workflows,
             faassim_version: env!("CARGO_PKG_VERSION"),
             scenario: scenario.name.clone(),
             seed: scenario.seed,

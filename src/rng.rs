@@ -34,6 +34,12 @@ pub enum Stream {
     Failure = 5,
     /// Whether calls to other functions are made (`calls[].probability`).
     Calls = 6,
+    /// Message arrivals of a queue (index: the queue's).
+    QueueArrivals = 7,
+    /// Record arrivals of a stream (index: the stream's).
+    StreamArrivals = 8,
+    /// Execution starts of a workflow (index: the workflow's).
+    WorkflowArrivals = 9,
 }
 
 /// SplitMix64's finaliser: a bijective mix with good avalanche.

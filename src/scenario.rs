@@ -20,6 +20,7 @@ use crate::policy::keep_alive::{KeepAlive, KeepAliveSpec};
 use crate::policy::provisioned::{Provisioned, ProvisionedSpec};
 use crate::policy::warmers::{Warmers, WarmersSpec};
 use crate::profile::{Arch, Kind, Platform, ProfileRef, RuntimeProfile, StartPhase};
+use crate::source::{self, QueueSpec, Sources, StreamSpec, WorkflowSpec};
 use crate::time::SimTime;
 use crate::workload::{Workload, WorkloadSpec};
 
@@ -66,6 +67,15 @@ pub struct ScenarioSpec {
     /// A public trace to replay: its functions are added after `functions`.
     #[serde(default)]
     pub traces: Option<crate::trace::TraceSpec>,
+    /// Queues whose messages invoke functions in batches (default none).
+    #[serde(default)]
+    pub queues: Vec<QueueSpec>,
+    /// Streams whose records invoke functions in batches, in order per shard.
+    #[serde(default)]
+    pub streams: Vec<StreamSpec>,
+    /// Workflows: sequences and parallel branches of function tasks.
+    #[serde(default)]
+    pub workflows: Vec<WorkflowSpec>,
 }
 
 /// Which idle instance an arriving request takes.
@@ -311,8 +321,10 @@ pub struct FunctionSpec {
     /// Keep-alive (default: the platform's).
     #[serde(default)]
     pub keep_alive: Option<KeepAliveSpec>,
-    /// Arrivals.
-    pub workload: WorkloadSpec,
+    /// Arrivals (default none: the function is invoked only by sources, workflows or
+    /// other functions' calls).
+    #[serde(default)]
+    pub workload: Option<WorkloadSpec>,
     /// Reserved concurrency: at most this many executions of this function at once.
     #[serde(default)]
     pub max_concurrency: Option<u32>,
@@ -430,8 +442,8 @@ pub struct Function {
     pub cold_start: ColdStart,
     /// Keep-alive policy.
     pub keep_alive: KeepAlive,
-    /// Arrivals.
-    pub workload: Workload,
+    /// Arrivals of its own (None: invoked only by sources, workflows or calls).
+    pub workload: Option<Workload>,
     /// Reserved concurrency, if any.
     pub max_concurrency: Option<u32>,
     /// Idle-instance choice.
@@ -488,6 +500,8 @@ pub struct Scenario {
     pub cost: CostSettings,
     /// Databases.
     pub databases: Vec<Database>,
+    /// Queues, streams and workflows.
+    pub sources: Sources,
     /// Where the scenario came from (for messages).
     pub origin: String,
     /// What loading the `traces` section read, generated and skipped.
@@ -623,6 +637,15 @@ impl ScenarioSpec {
             }
             None => None,
         };
+        let sources = source::validate(
+            &self.queues,
+            &self.streams,
+            &self.workflows,
+            &functions,
+            base_dir,
+        )
+        .and_then(|s| source::check_driven(&functions, &s).map(|()| s))
+        .map_err(inv)?;
         let reserved: u64 = functions
             .iter()
             .filter_map(|f| f.max_concurrency)
@@ -670,6 +693,7 @@ impl ScenarioSpec {
             warmup,
             platform,
             functions,
+            sources,
             origin: origin.to_owned(),
             trace,
         })
@@ -842,7 +866,9 @@ impl FunctionSpec {
         }
         let workload = self
             .workload
-            .validate(&at("workload"), base_dir)
+            .as_ref()
+            .map(|w| w.validate(&at("workload"), base_dir))
+            .transpose()
             .map_err(inv)?;
         if !(0.0..=1.0).contains(&self.cpu_fraction) {
             return Err(inv(FieldError::new(

@@ -58,6 +58,8 @@ mod connections;
 mod idle;
 mod pending;
 mod scale_out;
+mod sources;
+mod workflow;
 
 use std::collections::BTreeSet;
 
@@ -79,6 +81,8 @@ use crate::workload::ArrivalSource;
 use connections::DbState;
 use idle::IdleSet;
 use scale_out::Bucket;
+pub use sources::{BatchRecord, SourceKind};
+use sources::{SourceEvent, SourceParent, SourceState};
 
 /// "No instance / request / event" in links and indices.
 const NIL: u32 = u32::MAX;
@@ -126,6 +130,8 @@ enum Event {
     PendingExpire { func: u32, entry: u32 },
     /// Try again to place `func`'s pending requests.
     PendingPoll { func: u32 },
+    /// A queue, stream or workflow event (`sim/sources.rs`).
+    Source(SourceEvent),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +300,8 @@ enum Parent {
     None,
     /// A synchronous caller: request `req` of generation `generation`.
     Caller { req: u32, generation: u32 },
+    /// A queue or stream batch, or a workflow task (`sim/sources.rs`).
+    Source(SourceParent),
 }
 
 /// A request about to be served: who it is and who waits for it.
@@ -416,6 +424,12 @@ pub struct RequestRecord<'a> {
 pub trait RequestLog {
     /// Called once per request, in the order requests finish.
     fn record(&mut self, record: &RequestRecord<'_>) -> Result<()>;
+
+    /// Called once per queue or stream batch attempt, when its request has ended (after
+    /// [`RequestLog::record`] for it). Ignored unless implemented.
+    fn batch(&mut self, _batch: &BatchRecord<'_>) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Optional hooks for a run.
@@ -440,6 +454,8 @@ pub struct RunOutput {
     pub provisioned_final: Vec<u32>,
     /// Per database, in scenario order.
     pub databases: Vec<DatabaseMetrics>,
+    /// Queues, streams and workflows.
+    pub sources: crate::metrics::SourceMetrics,
     /// Events processed.
     pub events: u64,
 }
@@ -543,6 +559,8 @@ struct Sim<'s, 'o> {
     gd_clock: f64,
     granularity: SimTime,
     log: Option<&'o mut dyn RequestLog>,
+    /// Queues, streams and workflows.
+    sources: SourceState,
 }
 
 /// Runs a scenario to completion.
@@ -595,6 +613,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
                 sim.on_pending_expire(now, func as usize, entry)?
             }
             Event::PendingPoll { func } => sim.on_pending_poll(now, func as usize)?,
+            Event::Source(e) => sim.on_source_event(now, e)?,
         }
         events += 1;
         if events.is_multiple_of(PROGRESS_EVERY)
@@ -644,11 +663,15 @@ impl<'s, 'o> Sim<'s, 'o> {
             gd_clock: 0.0,
             granularity,
             log,
+            sources: SourceState::default(),
         };
         for (i, f) in scenario.functions.iter().enumerate() {
             let seed = scenario.seed;
             let idx = i as u64;
-            let mut source = f.workload.start(rng::stream(seed, idx, Stream::Arrivals))?;
+            let mut source = match &f.workload {
+                Some(w) => w.start(rng::stream(seed, idx, Stream::Arrivals))?,
+                None => ArrivalSource::Empty,
+            };
             if let Some(t) = source.next_arrival()?
                 && t < scenario.duration
             {
@@ -720,6 +743,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 sim.queue.schedule(w.start, Event::Warmers { func });
             }
         }
+        sim.start_sources()?;
         Ok(sim)
     }
 
@@ -1499,7 +1523,8 @@ impl<'s, 'o> Sim<'s, 'o> {
         let mut ending = if failed { Ending::Error } else { Ending::Ok };
         if hot.sharing {
             if let Some(at) = deadline {
-                self.queue.schedule(at, Event::Timeout { req: r, generation });
+                self.queue
+                    .schedule(at, Event::Timeout { req: r, generation });
             }
             self.shared_advance(now, slot);
             let inst = &mut self.instances[slot as usize];
@@ -1853,6 +1878,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         match parent {
             Parent::None => Ok(()),
             Parent::Caller { req, generation } => self.answer_caller(now, req, generation, ok),
+            Parent::Source(p) => self.answer_source(now, p, ok),
         }
     }
 
@@ -2246,6 +2272,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             total_occupancy: self.total,
             provisioned_final,
             databases,
+            sources: self.sources.finish(),
             events,
         }
     }

@@ -597,12 +597,12 @@ pub(crate) fn expand(
             name: u.name,
             exec,
             memory_mb,
-            workload: Workload::Trace(TraceWorkload {
+            workload: Some(Workload::Trace(TraceWorkload {
                 data: std::sync::Arc::new(u.data),
                 spread: spec.spread,
                 compress: spec.compress,
                 amplify: spec.amplify,
-            }),
+            })),
             ..template.clone()
         });
     }

@@ -421,6 +421,8 @@ pub enum ArrivalSource {
     Shift(Box<ShiftSource>),
     /// A replayed trace function.
     Trace(crate::trace::TraceSource),
+    /// No arrivals (a function invoked only by event sources, workflows or calls).
+    Empty,
 }
 
 impl ArrivalSource {
@@ -452,6 +454,7 @@ impl ArrivalSource {
             ArrivalSource::Sum(s) => s.next_arrival(),
             ArrivalSource::Shift(s) => s.next_arrival(),
             ArrivalSource::Trace(t) => Ok(t.next_arrival()),
+            ArrivalSource::Empty => Ok(None),
         }
     }
 }

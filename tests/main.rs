@@ -32,6 +32,9 @@ mod sweep;
 /// instance, routing, CPU sharing, VPC, timeouts, errors and asynchronous retries.
 mod platform_rules;
 
+/// Event sources and workflows: queue batching and poller scaling, visibility timeouts and
+/// dead letters, stream order per shard, iterator age, workflow latency and retries.
+mod sources;
 /// Public trace replay (Azure 2019/2021, Huawei 2023, CSV) on the samples in
 /// `workloads/traces/`: exact per-minute counts, selection, durations, memory, bad rows.
 mod traces;

@@ -45,13 +45,10 @@ fn arrivals(s: &Scenario, seed: u64) -> BTreeMap<String, Vec<u64>> {
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let Workload::Trace(_) = &f.workload else {
+            let Some(w @ Workload::Trace(_)) = &f.workload else {
                 panic!("{} is not a trace function", f.name)
             };
-            let mut src = f
-                .workload
-                .start(stream(seed, i as u64, Stream::Arrivals))
-                .unwrap();
+            let mut src = w.start(stream(seed, i as u64, Stream::Arrivals)).unwrap();
             let mut v = Vec::new();
             while let Some(t) = src.next_arrival().unwrap() {
                 v.push(t.0);

@@ -774,7 +774,7 @@ fn flash_sale_experiments_load() {
             .join(file);
         let s = faassim::Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         let f = &s.functions[0];
-        assert!(matches!(f.workload, Workload::FlashSale(_)), "{file}");
+        assert!(matches!(f.workload, Some(Workload::FlashSale(_))), "{file}");
         let peak = 200.0 * 40.0 * 0.3;
         let burst = s.platform.scale_out.per_function.unwrap().capacity;
         assert!(peak > burst, "{file}");

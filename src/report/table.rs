@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use super::{LatencySummary, RunResult, Summary};
 
-fn ms(v: Option<f64>) -> String {
+pub(super) fn ms(v: Option<f64>) -> String {
     match v {
         None => "-".to_owned(),
         Some(x) if x >= 1000.0 => format!("{x:.0}"),
@@ -18,7 +18,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 /// Groups thousands: 1234567 → "1,234,567".
-fn count(n: u64) -> String {
+pub(super) fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -152,6 +152,7 @@ pub fn render_table(r: &RunResult) -> String {
             );
         }
     }
+    super::sources::render(&mut out, r);
 
     let _ = writeln!(out, "\nresponse time, ms (cold start + execution)");
     let _ = writeln!(
