@@ -475,6 +475,8 @@ pub struct Function {
     pub vcpus: f64,
     /// Requests on one instance share its vCPUs.
     pub cpu_sharing: bool,
+    /// Share of the execution that is CPU-bound (and shared under `cpu_sharing`).
+    pub cpu_fraction: f64,
     /// Calls to other functions.
     pub calls: Vec<Call>,
     /// Index of the database it connects to.
@@ -977,6 +979,7 @@ impl FunctionSpec {
             routing: self.routing,
             vcpus,
             cpu_sharing: self.cpu_sharing.unwrap_or(platform.cpu_sharing),
+            cpu_fraction: self.cpu_fraction,
             calls: Vec::new(),
             database: None,
             provisioned,

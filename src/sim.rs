@@ -274,6 +274,8 @@ struct Req {
     finish_mark: f64,
     /// CPU sharing: counted in the instance's executing requests.
     running: bool,
+    /// CPU sharing: the I/O-bound rest of the execution, run after the CPU part.
+    io: SimTime,
     /// Who waits for this request.
     parent: Parent,
     /// Synchronous calls still outstanding.
@@ -519,6 +521,8 @@ struct Hot {
     failure_probability: f64,
     /// Execution timeout.
     timeout: Option<SimTime>,
+    /// CPU-bound share of an execution (the part processor sharing slows down).
+    cpu_fraction: f64,
     /// Has provisioned concurrency.
     has_pc: bool,
 }
@@ -714,6 +718,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                     calls: !f.calls.is_empty(),
                     failure_probability: f.failure_probability,
                     timeout: f.timeout,
+                    cpu_fraction: f.cpu_fraction,
                     has_pc: f.provisioned.is_some(),
                 },
             });
@@ -1385,6 +1390,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             event,
             finish_mark: 0.0,
             running: false,
+            io: SimTime::ZERO,
             parent,
             pending: 0,
             waiting: false,
@@ -1521,7 +1527,10 @@ impl<'s, 'o> Sim<'s, 'o> {
         // connection.
         let deadline = timeout.map(|t| exec_start.saturating_add(t).max(now));
         let mut ending = if failed { Ending::Error } else { Ending::Ok };
-        if hot.sharing {
+        if hot.sharing && hot.cpu_fraction > 0.0 {
+            // The CPU-bound part runs first, sharing the vCPUs; the rest (waiting on I/O)
+            // then runs in real time.
+            let cpu = SimTime((work.0 as f64 * hot.cpu_fraction).round() as u64);
             if let Some(at) = deadline {
                 self.queue
                     .schedule(at, Event::Timeout { req: r, generation });
@@ -1531,7 +1540,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             inst.executing += 1;
             let q = &mut self.reqs[r as usize];
             q.ending = ending;
-            q.finish_mark = inst.shared_clock + work.0 as f64;
+            q.finish_mark = inst.shared_clock + cpu.0 as f64;
+            q.io = work - cpu;
             q.running = true;
             self.shared_reschedule(now, slot);
             return;
@@ -1619,8 +1629,21 @@ impl<'s, 'o> Sim<'s, 'o> {
             done.push(smallest.1);
         }
         for r in done {
-            let ending = self.reqs[r as usize].ending;
+            let q = &mut self.reqs[r as usize];
+            if q.io > SimTime::ZERO {
+                // CPU part done: off the CPU for the I/O-bound rest.
+                q.running = false;
+                let (io, generation) = (q.io, q.generation);
+                self.instances[slot as usize].executing -= 1;
+                self.queue
+                    .schedule(now + io, Event::ExecDone { req: r, generation });
+                continue;
+            }
+            let ending = q.ending;
             self.work_done(now, r, ending)?;
+        }
+        if self.instances[slot as usize].state == State::Busy {
+            self.shared_reschedule(now, slot);
         }
         Ok(())
     }

@@ -208,7 +208,7 @@ fn cpu_sharing_is_processor_sharing() {
     let dir = crate::common::temp_dir("sharing");
     let file = arrivals(&dir, "a.csv", [0, 0, 50]);
     let overrides = r#"{"per_instance_concurrency": 4}"#;
-    let extra = r#", "cpu_sharing": true, "vcpus": 1"#;
+    let extra = r#", "cpu_sharing": true, "vcpus": 1, "cpu_fraction": 1"#;
     let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
     let (_, recs) = run_logged(&s);
     assert!(recs.iter().all(|r| r.instance == Some(0)));
@@ -218,11 +218,28 @@ fn cpu_sharing_is_processor_sharing() {
     // at 50 ms each of the first two has 50 ms done; with three at rate 2/3 the first two
     // need 75 ms (50 ms of service) → 125 ms; the third then has 100 − 50 = 50 ms left at
     // full speed → 175 ms.
-    let extra = r#", "cpu_sharing": true, "vcpus": 2"#;
+    let extra = r#", "cpu_sharing": true, "vcpus": 2, "cpu_fraction": 1"#;
     let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
     let (_, recs) = run_logged(&s);
     let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
     assert_eq!(ends, vec![125 * MS, 125 * MS, 175 * MS]);
+    // Half CPU-bound (50 ms of CPU, then 50 ms waiting on I/O): the two requests at 0
+    // share one vCPU; the third, at 50 ms, finds both still on the CPU (25 ms done each)
+    // and all three share it: the first two need
+    // 25 ms more of CPU at a third of the speed (75 ms, to 125 ms, then 50 ms of I/O to
+    // 175 ms); the third has 50 − 25 = 25 ms of CPU left alone from 125 ms (to 150 ms),
+    // then 50 ms of I/O: 200 ms.
+    let extra = r#", "cpu_sharing": true, "vcpus": 1, "cpu_fraction": 0.5"#;
+    let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
+    let (_, recs) = run_logged(&s);
+    let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
+    assert_eq!(ends, vec![175 * MS, 175 * MS, 200 * MS]);
+    // No CPU-bound part: sharing changes nothing.
+    let extra = r#", "cpu_sharing": true, "vcpus": 1"#;
+    let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
+    let (_, recs) = run_logged(&s);
+    let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
+    assert_eq!(ends, vec![100 * MS, 100 * MS, 150 * MS]);
 }
 
 /// A VPC function's cold start adds the platform's network set-up exactly.
@@ -416,6 +433,7 @@ fn single_instance_with_cpu_sharing_is_mg1_processor_sharing() {
                         "platform_overrides": {{"per_instance_concurrency": 1000}},
                         "functions": [{{"name": "f", "runtime": "nodejs",
                           "max_concurrency": 1, "cpu_sharing": true, "vcpus": 1,
+                          "cpu_fraction": 1,
                           "per_instance_concurrency": 1000,
                           "keep_alive": {{"policy": "fixed", "idle_s": 1e9}},
                           "cold_start_ms": {{"dist": "const", "value": 0}},
