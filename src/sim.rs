@@ -562,6 +562,8 @@ struct Sim<'s, 'o> {
     evictable: BTreeSet<(u64, u32)>,
     gd_clock: f64,
     granularity: SimTime,
+    /// The platform bills init (of the request that started an instance).
+    init_billed: bool,
     log: Option<&'o mut dyn RequestLog>,
     /// Queues, streams and workflows.
     sources: SourceState,
@@ -666,6 +668,11 @@ impl<'s, 'o> Sim<'s, 'o> {
             evictable: BTreeSet::new(),
             gd_clock: 0.0,
             granularity,
+            init_billed: scenario
+                .platform
+                .pricing
+                .as_ref()
+                .is_some_and(|p| p.init_billed),
             log,
             sources: SourceState::default(),
         };
@@ -1195,8 +1202,15 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// Picks the instance for a request of `f`, taking it out of the idle set if it was
     /// idle: provisioned before on-demand, ready before starting.
     fn route(&mut self, f: usize) -> Option<u32> {
-        if self.scenario.functions[f].per_instance_concurrency == 1 {
-            return self.take_idle(f, true).or_else(|| self.take_idle(f, false));
+        let hot = self.funcs[f].hot;
+        if hot.cap == 1 {
+            // Provisioned instances exist only under a provisioned policy.
+            if hot.has_pc
+                && let Some(slot) = self.take_idle(f, true)
+            {
+                return Some(slot);
+            }
+            return self.take_idle(f, false);
         }
         let busiest_first = self.scenario.functions[f].routing == Routing::Pack;
         for provisioned in [true, false] {
@@ -1787,13 +1801,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         };
         let func = &self.scenario.functions[f];
         if q.measured {
-            let init_billed = q.started_instance
-                && self
-                    .scenario
-                    .platform
-                    .pricing
-                    .as_ref()
-                    .is_some_and(|p| p.init_billed);
+            let init_billed = q.started_instance && self.init_billed;
             let exec = now - q.exec_start;
             let charged = if init_billed {
                 exec + phases.billed_init()
