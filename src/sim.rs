@@ -54,6 +54,7 @@
 //! After the last arrival, requests in flight (and asynchronous retries) run to
 //! completion.
 
+mod autoscale;
 mod connections;
 mod idle;
 mod pending;
@@ -130,6 +131,8 @@ enum Event {
     PendingExpire { func: u32, entry: u32 },
     /// Try again to place `func`'s pending requests.
     PendingPoll { func: u32 },
+    /// Autoscaler evaluation of `func`.
+    Autoscale { func: u32 },
     /// A queue, stream or workflow event (`sim/sources.rs`).
     Source(SourceEvent),
 }
@@ -503,6 +506,8 @@ struct FunctionState {
     pending: pending::PendingQueue,
     /// The function's settings the per-request path reads, kept beside its state.
     hot: Hot,
+    /// Autoscaler history (platforms with an autoscaler).
+    autoscale: autoscale::AutoscaleState,
 }
 
 /// A function's settings read on every request, copied from the scenario so the hot path
@@ -619,6 +624,7 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
                 sim.on_pending_expire(now, func as usize, entry)?
             }
             Event::PendingPoll { func } => sim.on_pending_poll(now, func as usize)?,
+            Event::Autoscale { func } => sim.on_autoscale(now, func as usize),
             Event::Source(e) => sim.on_source_event(now, e)?,
         }
         events += 1;
@@ -718,6 +724,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 arrivals: 0,
                 scale_out: scenario.platform.scale_out.per_function.map(Bucket::new),
                 pending: pending::PendingQueue::default(),
+                autoscale: autoscale::AutoscaleState::default(),
                 hot: Hot {
                     cap: f.per_instance_concurrency,
                     sharing: f.cpu_sharing,
@@ -756,6 +763,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             }
         }
         sim.start_sources()?;
+        sim.start_autoscaler();
         Ok(sim)
     }
 
@@ -1761,10 +1769,21 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.gauge(now, f, |m| &mut m.provisioned.ready, 1);
         }
         if active == 0 {
-            // A provisioned or pre-warmed instance, ready and waiting.
+            // A provisioned, pre-warmed or autoscaled instance, ready and waiting.
             self.shift(now, f, Some(State::Provisioning), Some(State::Idle));
             if !provisioned {
                 self.in_flight(f, false, -1);
+                if self.instances[slot as usize].expires_at == SimTime::MAX {
+                    // Started by the autoscaler: idle under the keep-alive policy.
+                    let until = match self.scenario.functions[f]
+                        .keep_alive
+                        .decide(now, &self.funcs[f].hist)
+                    {
+                        Decision::KeepUntil(until) => until,
+                        _ => now,
+                    };
+                    self.instances[slot as usize].expires_at = until;
+                }
             }
             self.make_idle(now, slot);
             return Ok(());

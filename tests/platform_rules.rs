@@ -756,3 +756,36 @@ fn pending_queue_waits_for_scale_out_tokens() {
     assert_eq!(r.total.cold_starts, 2);
     assert_eq!(r.functions[0].1.queued, 1);
 }
+
+/// A target-concurrency autoscaler (Cloud Run-like): 10 requests per instance, target 50 %,
+/// evaluated every second over the last second. A request every 10 ms holding 1 s keeps
+/// exactly 100 in flight, so the autoscaler wants 100 / (0.5 × 10) = 20 instances, where
+/// starting instances only for requests that find every slot taken needs 10.
+#[test]
+fn target_concurrency_autoscaler_keeps_spare_instances() {
+    let dir = crate::common::temp_dir("autoscaler");
+    let file = arrivals(&dir, "a.csv", (0..10_000).map(|i| i * 10));
+    let run_with = |autoscaler: &str| {
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 100, "warmup_s": 10,
+                "platform_overrides": {{"per_instance_concurrency": 10 {autoscaler}}},
+                "functions": [{{"name": "f", "runtime": "nodejs", "routing": "spread",
+                  "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
+                  "exec_ms": {{"dist": "const", "value": 1000}},
+                  "cold_start_ms": {{"dist": "const", "value": 0}},
+                  "workload": {{"kind": "timestamps", "path": "{file}"}}}}]}}"#
+        );
+        run(&scenario_in(&json, &dir)).total
+    };
+    let scaled = run_with(r#", "autoscaler": {"target": 0.5, "interval_s": 1, "window_s": 1}"#);
+    assert_eq!(scaled.instances.max_total, 20);
+    assert!(
+        (scaled.instances.mean_total - 20.0).abs() < 1e-9,
+        "{:?}",
+        scaled.instances
+    );
+    let plain = run_with("");
+    assert_eq!(plain.instances.max_total, 10);
+    // Spread over twice the instances, each holds about 5 requests instead of 10.
+    assert!((plain.instances.mean_busy - 10.0).abs() < 0.01);
+}

@@ -100,6 +100,10 @@ pub struct PlatformSpec {
     /// 429 at once (Lambda).
     #[serde(default)]
     pub pending_timeout_s: Option<f64>,
+    /// A metric-based autoscaler that starts instances ahead of demand (Cloud Run-like);
+    /// default none: instances start only for requests that find no free slot.
+    #[serde(default)]
+    pub autoscaler: Option<AutoscalerSpec>,
     /// Citations.
     #[serde(default)]
     pub sources: Vec<String>,
@@ -394,6 +398,44 @@ pub struct Platform {
     pub default_timeout: Option<SimTime>,
     /// How long a request may wait for capacity (none: throttled at once).
     pub pending_timeout: Option<SimTime>,
+    /// Metric-based autoscaler.
+    pub autoscaler: Option<Autoscaler>,
+}
+
+/// A target-concurrency autoscaler, as written.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AutoscalerSpec {
+    /// Target share of each instance's request slots in use, 0 < target ≤ 1 (Cloud Run:
+    /// 0.6).
+    pub target: f64,
+    /// Seconds between evaluations (Cloud Run: 5, older doc wording).
+    #[serde(default = "d_autoscale_interval")]
+    pub interval_s: f64,
+    /// Seconds of history averaged (Cloud Run: 60).
+    #[serde(default = "d_autoscale_window")]
+    pub window_s: f64,
+}
+
+fn d_autoscale_interval() -> f64 {
+    5.0
+}
+
+fn d_autoscale_window() -> f64 {
+    60.0
+}
+
+/// A validated target-concurrency autoscaler: every `interval`, the function gets at least
+/// ceil(mean requests in flight over `window` / (target × requests per instance))
+/// instances.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Autoscaler {
+    /// Target utilisation of request slots.
+    pub target: f64,
+    /// Evaluation period.
+    pub interval: SimTime,
+    /// Evaluations averaged (window / interval, at least 1).
+    pub periods: usize,
 }
 
 /// A token bucket of new execution environments.
@@ -590,6 +632,30 @@ impl PlatformSpec {
                 .map(|d| d.validate(&at("vpc_setup_ms")))
                 .transpose()?,
             default_timeout,
+            autoscaler: match &self.autoscaler {
+                None => None,
+                Some(a) => {
+                    if !(a.target > 0.0 && a.target <= 1.0) {
+                        return Err(FieldError::new(
+                            at("autoscaler.target"),
+                            format!("expected a share in (0, 1], got {}", a.target),
+                        ));
+                    }
+                    let interval = positive(a.interval_s, "autoscaler.interval_s")?;
+                    let window = positive(a.window_s, "autoscaler.window_s")?;
+                    if window < interval {
+                        return Err(FieldError::new(
+                            at("autoscaler.window_s"),
+                            format!("expected at least interval_s ({interval}), got {window}"),
+                        ));
+                    }
+                    Some(Autoscaler {
+                        target: a.target,
+                        interval: SimTime::from_secs(interval),
+                        periods: (window / interval).round().max(1.0) as usize,
+                    })
+                }
+            },
             pending_timeout: self
                 .pending_timeout_s
                 .map(|t| positive(t, "pending_timeout_s").map(SimTime::from_secs))
