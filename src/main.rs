@@ -477,14 +477,15 @@ fn platforms(format: Format) -> Result<(), Failure> {
         ),
         Format::Csv => {
             let mut s = String::from(
-                "name,account_concurrency,scale_out,per_instance_concurrency,max_per_instance_concurrency,keep_alive,default_timeout_s,max_timeout_s,billing,data_as_of\n",
+                "name,account_concurrency,scale_out,when_full,per_instance_concurrency,max_per_instance_concurrency,keep_alive,default_timeout_s,max_timeout_s,billing,data_as_of\n",
             );
             for r in &rows {
                 s.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{}\n",
+                    "{},{},{},{},{},{},{},{},{},{},{}\n",
                     csv_quote(&r.name),
                     r.account_concurrency,
                     csv_quote(&r.scale_out),
+                    csv_quote(&r.when_full),
                     r.per_instance_concurrency,
                     r.max_per_instance_concurrency,
                     csv_quote(&r.keep_alive),
@@ -507,10 +508,11 @@ fn platforms(format: Format) -> Result<(), Failure> {
                     ),
                 };
             let mut s = format!(
-                "{:<24} {:>8}  {:<40} {:>10}  {:<13} {:<11}  {:<34} {}\n",
+                "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}\n",
                 "platform",
                 "account",
                 "scale-out",
+                "when every instance is full",
                 "per inst.",
                 "keep-alive",
                 "timeout s",
@@ -519,10 +521,11 @@ fn platforms(format: Format) -> Result<(), Failure> {
             );
             for r in &rows {
                 s.push_str(&format!(
-                    "{:<24} {:>8}  {:<40} {:>10}  {:<13} {:<11}  {:<34} {}\n",
+                    "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}\n",
                     r.name,
                     r.account_concurrency,
                     r.scale_out,
+                    r.when_full,
                     format!(
                         "{}/{}",
                         r.per_instance_concurrency, r.max_per_instance_concurrency

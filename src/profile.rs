@@ -232,6 +232,9 @@ pub struct PlatformSummary {
     pub account_concurrency: u32,
     /// Scale-out rule in words, e.g. `1000 per 10 s per function`, or `unlimited`.
     pub scale_out: String,
+    /// What happens when every instance is full: an autoscaler ahead of demand, then a
+    /// pending queue or an immediate 429.
+    pub when_full: String,
     /// Default requests per instance.
     pub per_instance_concurrency: u32,
     /// Largest per-instance concurrency a function may set.
@@ -288,6 +291,14 @@ pub fn summarise_platforms() -> Result<Vec<PlatformSummary>> {
                     b.every.as_secs()
                 ));
             }
+            let mut ahead = Vec::new();
+            if let Some(a) = p.autoscaler {
+                ahead.push(format!("autoscaler to {:.0} % of slots", a.target * 100.0));
+            }
+            ahead.push(match p.pending_timeout {
+                Some(t) => format!("queue up to {} s, then 429", t.as_secs()),
+                None => "429 at once".to_owned(),
+            });
             let keep_alive = match &p.keep_alive {
                 KeepAlive::Fixed(idle) => format!("fixed {} s", idle.as_secs()),
                 KeepAlive::None => "none".to_owned(),
@@ -326,6 +337,7 @@ pub fn summarise_platforms() -> Result<Vec<PlatformSummary>> {
                 } else {
                     rules.join("; ")
                 },
+                when_full: ahead.join("; "),
                 per_instance_concurrency: p.per_instance_concurrency,
                 max_per_instance_concurrency: p.max_per_instance_concurrency,
                 keep_alive,

@@ -199,6 +199,13 @@ fn platforms_lists_every_platform_profile() {
     assert_eq!(azure["per_instance_concurrency"], 100);
     assert_eq!(azure["default_timeout_s"], 300.0);
     assert_eq!(azure["max_timeout_s"], 600.0);
+    assert_eq!(azure["when_full"], "queue up to 230 s, then 429");
+    let run = row("google-cloud-run");
+    assert_eq!(
+        run["when_full"],
+        "autoscaler to 60 % of slots; queue up to 30 s, then 429"
+    );
+    assert_eq!(legacy["when_full"], "429 at once");
     for r in &rows {
         assert!(r["data_as_of"].is_string(), "{r}");
         assert!(!r["description"].as_str().unwrap().is_empty(), "{r}");
