@@ -486,6 +486,14 @@ impl TraceSpec {
                 )));
             }
         }
+        for key in ["calls", "database"] {
+            if map.contains_key(key) {
+                return Err(inv(field_err(
+                    &format!("template.{key}"),
+                    "names other parts of the scenario, which generated trace functions cannot refer to; remove it",
+                )));
+            }
+        }
         if map
             .get("cpu_fraction")
             .and_then(Value::as_f64)

@@ -641,6 +641,10 @@ fn bad_options_name_the_field() {
             "t.json: traces.template.name: comes from the trace",
         ),
         (
+            r#"{"format": "azure2019", "invocations": "x.csv", "template": {"runtime": "go", "database": "db"}}"#,
+            "t.json: traces.template.database: names other parts of the scenario",
+        ),
+        (
             r#"{"format": "huawei2023", "invocations": "x.csv", "template": {"runtime": "go"}}"#,
             "t.json: traces.template.exec_ms: format huawei2023 carries no execution times",
         ),
