@@ -9,8 +9,9 @@
 //!    (the request waits for its cold start). Otherwise, if the function is under its
 //!    concurrency limit, a scale-out token is left and the new instance fits in memory
 //!    (evicting idle instances if needed), a new on-demand instance starts and the request
-//!    waits for its cold start. Otherwise the request is throttled: a synchronous one fails
-//!    (HTTP 429), an asynchronous one is retried with back-off. Every request ends in
+//!    waits for its cold start. Otherwise, on a platform with a pending queue, it waits for
+//!    capacity (`pending.rs`); else it is throttled: a synchronous one fails (HTTP 429), an
+//!    asynchronous one is retried with back-off. Every request ends in
 //!    exactly one of warm, cold, throttled; requests served on demand while the function
 //!    has provisioned concurrency are spill-over.
 //! 2. **Cold start done.** The instance starts executing the requests waiting for it (or,
@@ -28,6 +29,13 @@
 //! 5. **Asynchronous events** are attempted at once; a throttled attempt is retried after a
 //!    doubling back-off, a failed one after the function's error delays, up to
 //!    `max_retries` and the maximum event age; then the event is dead-lettered.
+//! 6. **Whoever waits** for a request (a synchronous caller, a queue, stream or workflow)
+//!    is told how it ended through `Sim::answer`.
+//!
+//! Beside this file: `scale_out.rs` (token buckets), `pending.rs` (the pending queue),
+//! `autoscale.rs` (the target-concurrency autoscaler), `connections.rs` (database
+//! connections), `sources.rs` and `workflow.rs` (queues, streams, workflows), `idle.rs`
+//! (idle sets).
 //!
 //! Concurrency counts on-demand instances that are starting or executing, plus every
 //! allocated provisioned instance (Lambda's definition, where an instance serves one

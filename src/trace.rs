@@ -2,7 +2,7 @@
 //!
 //! This module owns the readers of the public trace formats and their expansion into
 //! ordinary functions at load time. A `traces` section names the files and the options;
-//! [`expand`] streams the files row by row and returns one [`Function`] per trace function
+//! `expand` streams the files row by row and returns one [`Function`] per trace function
 //! (or per application with `group_by: app`), each with a [`Workload::Trace`] whose arrivals
 //! come from that function's counts, and with an execution-time distribution built from the
 //! trace. The simulator itself knows nothing of traces.
