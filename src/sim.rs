@@ -287,6 +287,8 @@ struct Req {
     running: bool,
     /// CPU sharing: the I/O-bound rest of the execution, run after the CPU part.
     io: SimTime,
+    /// Execution time recorded by a trace (MAX: sample one).
+    exec: SimTime,
     /// Who waits for this request.
     parent: Parent,
     /// Synchronous calls still outstanding.
@@ -323,6 +325,8 @@ struct Incoming {
     id: u64,
     /// When it arrived (earlier than now after a wait in the pending queue).
     arrival: SimTime,
+    /// Its execution time when a trace recorded it (MAX: sample one).
+    exec: SimTime,
     ping: bool,
     measured: bool,
     /// Asynchronous event, or NIL.
@@ -516,6 +520,8 @@ struct FunctionState {
     hot: Hot,
     /// Autoscaler history (platforms with an autoscaler).
     autoscale: autoscale::AutoscaleState,
+    /// Execution time a trace recorded for the pending arrival (MAX: none).
+    next_exec: SimTime,
 }
 
 /// A function's settings read on every request, copied from the scenario so the hot path
@@ -697,10 +703,12 @@ impl<'s, 'o> Sim<'s, 'o> {
                 Some(w) => w.start(rng::stream(seed, idx, Stream::Arrivals))?,
                 None => ArrivalSource::Empty,
             };
+            let mut next_exec = SimTime::MAX;
             if let Some(t) = source.next_arrival()?
                 && t < scenario.duration
             {
                 sim.queue.schedule(t, Event::Arrival { func: i as u32 });
+                next_exec = source.last_duration().unwrap_or(SimTime::MAX);
             }
             sim.funcs.push(FunctionState {
                 idle: IdleSet::new(f.reuse),
@@ -733,6 +741,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 scale_out: scenario.platform.scale_out.per_function.map(Bucket::new),
                 pending: pending::PendingQueue::default(),
                 autoscale: autoscale::AutoscaleState::default(),
+                next_exec,
                 hot: Hot {
                     cap: f.per_instance_concurrency,
                     sharing: f.cpu_sharing,
@@ -1355,6 +1364,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let Incoming {
             id,
             arrival,
+            exec,
             ping,
             measured,
             event,
@@ -1421,6 +1431,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             finish_mark: 0.0,
             running: false,
             io: SimTime::ZERO,
+            exec,
             parent,
             pending: 0,
             waiting: false,
@@ -1446,6 +1457,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let Incoming {
             id,
             arrival,
+            exec: _,
             ping,
             measured,
             event,
@@ -1539,13 +1551,17 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     /// Samples request `r`'s work and schedules its end.
     fn begin_work(&mut self, now: SimTime, r: u32) {
-        let (slot, ping, exec_start, generation) = {
+        let (slot, ping, exec_start, generation, recorded) = {
             let q = &self.reqs[r as usize];
-            (q.slot, q.ping, q.exec_start, q.generation)
+            (q.slot, q.ping, q.exec_start, q.generation, q.exec)
         };
         let f = self.instances[slot as usize].func as usize;
         let hot = self.funcs[f].hot;
-        let mut work = self.sample_exec(f, ping);
+        let mut work = if recorded == SimTime::MAX {
+            self.sample_exec(f, ping)
+        } else {
+            recorded
+        };
         if let Some(d) = hot.database {
             work = work + self.scenario.databases[d].proxy_overhead;
         }
@@ -1679,11 +1695,15 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     fn on_arrival(&mut self, now: SimTime, f: usize) -> Result<()> {
+        // This arrival's recorded execution time, read before the source moves on.
+        let exec = std::mem::replace(&mut self.funcs[f].next_exec, SimTime::MAX);
         // Keep exactly one pending arrival per source.
         if let Some(t) = self.funcs[f].source.next_arrival()?
             && t < self.scenario.duration
         {
             self.queue.schedule(t, Event::Arrival { func: f as u32 });
+            let fs = &mut self.funcs[f];
+            fs.next_exec = fs.source.last_duration().unwrap_or(SimTime::MAX);
         }
         let id = self.next_request;
         self.next_request += 1;
@@ -1700,6 +1720,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let inc = Incoming {
             id,
             arrival: now,
+            exec,
             ping: false,
             measured,
             event,
@@ -1746,6 +1767,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let inc = Incoming {
             id,
             arrival: now,
+            exec: SimTime::MAX,
             ping: false,
             measured: e.measured,
             event,
@@ -1975,6 +1997,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 let inc = Incoming {
                     id,
                     arrival: now,
+                    exec: SimTime::MAX,
                     ping: false,
                     measured,
                     event,
@@ -2280,6 +2303,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             let inc = Incoming {
                 id,
                 arrival: now,
+                exec: SimTime::MAX,
                 ping: true,
                 measured,
                 event: NIL,

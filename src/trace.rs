@@ -152,6 +152,10 @@ pub enum MemoryStat {
     P100,
 }
 
+fn yes() -> bool {
+    true
+}
+
 fn one() -> f64 {
     1.0
 }
@@ -195,6 +199,11 @@ pub struct TraceSpec {
     /// Azure 2019: which memory column to use.
     #[serde(default)]
     pub memory_stat: MemoryStat,
+    /// Per-invocation traces with durations (Azure 2021, CSV with `duration_ms`): each
+    /// request executes for its own recorded duration (default true); false samples from
+    /// the function's duration table instead.
+    #[serde(default = "yes")]
+    pub replay_durations: bool,
     /// Function fields applied to every generated function (`runtime` is required;
     /// `exec_ms` is the fallback for functions without durations; `memory_mb` the fallback
     /// without memory data). `name` and `workload` come from the trace.
@@ -242,6 +251,8 @@ pub(crate) struct Plan {
     pub(crate) select: SelectSpec,
     pub(crate) by_app: bool,
     pub(crate) memory_stat: MemoryStat,
+    /// Replay each invocation's own duration (per-invocation formats).
+    pub(crate) replay_durations: bool,
 }
 
 impl Plan {
@@ -459,6 +470,7 @@ impl TraceSpec {
             select: self.select.clone(),
             by_app: self.group_by == GroupBy::App,
             memory_stat: self.memory_stat,
+            replay_durations: self.replay_durations,
         })
     }
 

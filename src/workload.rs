@@ -426,6 +426,16 @@ pub enum ArrivalSource {
 }
 
 impl ArrivalSource {
+    /// The execution time recorded for the arrival returned last, when the source replays
+    /// one (per-invocation traces with durations); `None` otherwise.
+    #[inline]
+    pub fn last_duration(&self) -> Option<SimTime> {
+        match self {
+            ArrivalSource::Trace(t) => t.last_duration(),
+            _ => None,
+        }
+    }
+
     /// The next arrival time, or `None` when the source is exhausted. Times never
     /// decrease.
     #[inline]

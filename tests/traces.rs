@@ -731,3 +731,66 @@ fn cli_reports_bad_rows_and_lenient_skips() {
     assert_eq!(json["trace"]["skipped_rows"], 2);
     assert_eq!(json["total"]["invocations"], 1440);
 }
+
+/// Azure 2021 (per-invocation, with durations): each request executes for exactly the
+/// duration its trace row records (replayed per request, in arrival order, ties in file
+/// order); with `replay_durations: false` they are sampled from the function's table.
+#[test]
+fn azure2021_durations_are_replayed_per_request() {
+    let text = std::fs::read_to_string(Path::new(DIR).join(AZ21)).unwrap();
+    // Per function: (arrival ns, duration ns) in file order, then stably sorted by arrival.
+    let mut want: BTreeMap<String, Vec<(u64, u64)>> = BTreeMap::new();
+    for l in text.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        let (end, d): (f64, f64) = (f[2].parse().unwrap(), f[3].parse().unwrap());
+        let name = format!("{}/{}", short(f[0]), short(f[1]));
+        want.entry(name)
+            .or_default()
+            .push((((end - d) * 1e9).round() as u64, (d * 1e9).round() as u64));
+    }
+    for v in want.values_mut() {
+        v.sort_by_key(|p| p.0);
+    }
+    let spec = |replay: bool| {
+        format!(
+            r#"{{"format": "azure2021", "invocations": "{AZ21}", "replay_durations": {replay},
+                "template": {{"runtime": "python"}}}}"#
+        )
+    };
+    let execs = |s: &Scenario| -> BTreeMap<String, Vec<u64>> {
+        let (_, recs) = crate::common::run_logged(s);
+        let mut got: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for r in recs {
+            got.entry(r.function)
+                .or_default()
+                .push(r.end_ns - r.start_ns.expect("nothing is throttled"));
+        }
+        got
+    };
+    let got = execs(&load(&spec(true), 3_600.0));
+    let mut compared = 0;
+    for (name, rows) in &want {
+        let g = &got[name];
+        assert_eq!(g.len(), rows.len(), "{name}");
+        for (i, (&e, &(_, d))) in g.iter().zip(rows).enumerate() {
+            // The reader converts seconds to ms, then to ns: at most 1 ns of rounding.
+            assert!(
+                e.abs_diff(d) <= 1,
+                "{name} #{i}: executed {e} ns, trace says {d} ns"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 100, "only {compared} requests compared");
+    // Sampled instead: almost none matches its own row.
+    let sampled = execs(&load(&spec(false), 3_600.0));
+    let same = want
+        .iter()
+        .flat_map(|(n, rows)| sampled[n].iter().zip(rows))
+        .filter(|(e, (_, d))| e.abs_diff(*d) <= 1)
+        .count();
+    assert!(
+        same * 10 < compared,
+        "{same} of {compared} sampled times equal the trace's"
+    );
+}

@@ -330,6 +330,7 @@ impl Sim<'_, '_> {
         let inc = Incoming {
             id,
             arrival: now,
+            exec: crate::time::SimTime::MAX,
             ping: false,
             measured,
             event: NIL,

@@ -206,27 +206,53 @@ impl MinuteBuilder {
 }
 
 /// One function's arrival times, sorted, as varint gaps in nanoseconds from the start of
-/// the replay window.
+/// the replay window; optionally each arrival's execution time (varint nanoseconds, in
+/// the same order), to replay per request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeList {
     bytes: Vec<u8>,
     len: u64,
+    durations: Option<Vec<u8>>,
 }
 
 impl TimeList {
-    /// Encodes `times` (nanoseconds), sorting them first.
-    pub(crate) fn from_unsorted(mut times: Vec<u64>) -> TimeList {
-        times.sort_unstable();
+    /// Encodes `times` (nanoseconds) and, when given, each one's execution time
+    /// (nanoseconds, same length), sorting them together by time.
+    pub(crate) fn from_unsorted_with(times: Vec<u64>, durations: Option<Vec<u64>>) -> TimeList {
+        let len = times.len() as u64;
         let mut bytes = Vec::with_capacity(times.len() * 4);
+        let mut encoded = durations.as_ref().map(|d| Vec::with_capacity(d.len() * 3));
         let mut prev = 0;
-        for &t in &times {
-            put_varint(&mut bytes, t - prev);
-            prev = t;
+        match durations {
+            None => {
+                let mut times = times;
+                times.sort_unstable();
+                for &t in &times {
+                    put_varint(&mut bytes, t - prev);
+                    prev = t;
+                }
+            }
+            Some(durations) => {
+                debug_assert_eq!(durations.len(), times.len());
+                // A stable sort keeps equal arrival times in file order.
+                let mut pairs: Vec<(u64, u64)> = times.into_iter().zip(durations).collect();
+                pairs.sort_by_key(|p| p.0);
+                let out = encoded.as_mut().expect("durations given");
+                for &(t, d) in &pairs {
+                    put_varint(&mut bytes, t - prev);
+                    put_varint(out, d);
+                    prev = t;
+                }
+            }
         }
         bytes.shrink_to_fit();
+        if let Some(e) = encoded.as_mut() {
+            e.shrink_to_fit();
+        }
         TimeList {
             bytes,
-            len: times.len() as u64,
+            len,
+            durations: encoded,
         }
     }
 
@@ -304,6 +330,8 @@ impl TraceWorkload {
             time_prev: 0,
             copies_left: 0,
             copy_time: SimTime::ZERO,
+            dur_pos: 0,
+            last_duration: None,
         }
     }
 }
@@ -346,9 +374,19 @@ pub struct TraceSource {
     /// Per-invocation amplification: copies of the current arrival still to emit.
     copies_left: u64,
     copy_time: SimTime,
+    /// Byte position in the durations' encoding.
+    dur_pos: usize,
+    /// Execution time of the arrival returned last, when the trace has them.
+    last_duration: Option<SimTime>,
 }
 
 impl TraceSource {
+    /// The execution time recorded for the arrival [`TraceSource::next_arrival`] returned
+    /// last (per-invocation traces with durations; amplified copies share it).
+    pub fn last_duration(&self) -> Option<SimTime> {
+        self.last_duration
+    }
+
     /// The next arrival, or `None` when the trace is exhausted.
     pub fn next_arrival(&mut self) -> Option<SimTime> {
         match &*self.data {
@@ -457,6 +495,10 @@ impl TraceSource {
                 return None;
             }
             self.time_prev += get_varint(&list.bytes, &mut self.pos);
+            self.last_duration = list
+                .durations
+                .as_ref()
+                .map(|d| SimTime(get_varint(d, &mut self.dur_pos)));
             let t = if self.scale == 1.0 {
                 SimTime(self.time_prev)
             } else {

@@ -230,13 +230,20 @@ pub(crate) fn load(
         .into_iter()
         .map(|i| {
             let mut a = slots[i].take().expect("chosen once");
+            // Each invocation's own duration, in arrival order, before the table's sort.
+            let replay = (plan.replay_durations && a.durations.len() == a.times.len()).then(|| {
+                a.durations
+                    .iter()
+                    .map(|ms| (ms * 1e6).round() as u64)
+                    .collect()
+            });
             let exec = (!a.durations.is_empty()).then(|| {
                 a.durations.sort_unstable_by(f64::total_cmp);
                 percentile_table(&a.durations)
             });
             Unit {
                 name: unique_name(a.name, taken),
-                data: TraceData::Times(TimeList::from_unsorted(a.times)),
+                data: TraceData::Times(TimeList::from_unsorted_with(a.times, replay)),
                 exec,
                 memory_mb: None,
             }
