@@ -22,7 +22,7 @@
 
 mod azure2019;
 mod counts;
-mod csv;
+pub(crate) mod csv;
 mod huawei;
 mod invocations;
 

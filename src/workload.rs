@@ -18,17 +18,16 @@ pub mod cron;
 pub mod mmpp;
 pub mod rate;
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
-use crate::error::{Error, FieldError, Result};
+use crate::error::{FieldError, Result};
 use crate::rng::{self, SimRng};
 use crate::time::SimTime;
+use crate::trace::csv::CsvReader;
 
 use burst::{Hawkes, HawkesSource, HawkesSpec, Spike, SpikeSource, SpikeSpec};
 use combine::{ShiftSource, SumSource, SumSpec, TransformSpec};
@@ -479,73 +478,45 @@ pub(crate) fn at_secs(t: f64) -> SimTime {
 /// Streams arrival times from a text file, checking order as it goes.
 #[derive(Debug)]
 pub struct TimestampReader {
-    path: PathBuf,
-    reader: BufReader<File>,
-    line_no: u64,
+    lines: CsvReader,
     last: SimTime,
-    buf: String,
 }
 
 impl TimestampReader {
     /// Opens `path`.
     pub fn open(path: &Path) -> Result<TimestampReader> {
-        let file = File::open(path).map_err(|source| Error::Io {
-            path: path.to_owned(),
-            source,
-        })?;
         Ok(TimestampReader {
-            path: path.to_owned(),
-            reader: BufReader::with_capacity(1 << 16, file),
-            line_no: 0,
+            lines: CsvReader::open(path)?,
             last: SimTime::ZERO,
-            buf: String::new(),
         })
     }
 
     /// The next time in the file, or `None` at its end.
     pub fn next_time(&mut self) -> Result<Option<SimTime>> {
-        loop {
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_line(&mut self.buf)
-                .map_err(|source| Error::Io {
-                    path: self.path.clone(),
-                    source,
-                })?;
-            if n == 0 {
-                return Ok(None);
-            }
-            self.line_no += 1;
-            let text = self.buf.trim();
-            if text.is_empty() || text.starts_with('#') {
-                continue;
-            }
-            let bad = |message: String| Error::Data {
-                path: self.path.clone(),
-                line: self.line_no,
-                message,
-            };
-            let secs: f64 = text.parse().map_err(|_| {
-                bad(format!(
-                    "expected an arrival time in seconds (a number), got `{text}`"
-                ))
-            })?;
-            if !(secs.is_finite() && secs >= 0.0) {
-                return Err(bad(format!(
-                    "expected an arrival time in seconds >= 0, got {secs}"
-                )));
-            }
-            let t = SimTime::from_secs(secs);
-            if t < self.last {
-                return Err(bad(format!(
-                    "arrival times must not decrease: {secs} s comes after {} s",
-                    self.last.as_secs()
-                )));
-            }
-            self.last = t;
-            return Ok(Some(t));
+        if !self.lines.next_line()? {
+            return Ok(None);
         }
+        let text = self.lines.line().trim();
+        let bad = |message: String| self.lines.line_error(message);
+        let secs: f64 = text.parse().map_err(|_| {
+            bad(format!(
+                "expected an arrival time in seconds (a number), got `{text}`"
+            ))
+        })?;
+        if !(secs.is_finite() && secs >= 0.0) {
+            return Err(bad(format!(
+                "expected an arrival time in seconds >= 0, got {secs}"
+            )));
+        }
+        let t = SimTime::from_secs(secs);
+        if t < self.last {
+            return Err(bad(format!(
+                "arrival times must not decrease: {secs} s comes after {} s",
+                self.last.as_secs()
+            )));
+        }
+        self.last = t;
+        Ok(Some(t))
     }
 }
 

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 const EXAMPLES: usize = 5;
 
 /// A CSV file read one line at a time.
+#[derive(Debug)]
 pub(crate) struct CsvReader {
     path: PathBuf,
     reader: BufReader<File>,
