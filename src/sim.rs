@@ -266,7 +266,7 @@ enum Ending {
 }
 
 /// A request being served. Slots are reused; `generation` tells occupants apart.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 struct Req {
     generation: u32,
     slot: u32,
@@ -332,43 +332,6 @@ struct Incoming {
     /// Asynchronous event, or NIL.
     event: u32,
     parent: Parent,
-}
-
-/// What [`Sim::end_request`] reads of a request (a copy, so the slab can change).
-#[derive(Debug, Clone, Copy)]
-struct Ended {
-    slot: u32,
-    id: u64,
-    arrival: SimTime,
-    exec_start: SimTime,
-    cold: bool,
-    ping: bool,
-    started_instance: bool,
-    measured: bool,
-    event: u32,
-    running: bool,
-    parent: Parent,
-    conn: bool,
-}
-
-impl Req {
-    #[inline]
-    fn ended(&self) -> Ended {
-        Ended {
-            slot: self.slot,
-            id: self.id,
-            arrival: self.arrival,
-            exec_start: self.exec_start,
-            cold: self.cold,
-            ping: self.ping,
-            started_instance: self.started_instance,
-            measured: self.measured,
-            event: self.event,
-            running: self.running,
-            parent: self.parent,
-            conn: self.conn,
-        }
-    }
 }
 
 /// An asynchronous event between attempts.
@@ -573,6 +536,9 @@ struct Sim<'s, 'o> {
     account_scale_out: Option<Bucket>,
     /// Databases' connections.
     dbs: Vec<DbState>,
+    /// Scratch list of requests finishing together (CPU sharing), kept to reuse its
+    /// allocation.
+    finished: Vec<u32>,
     next_request: u64,
     next_serial: u64,
     /// Memory held by instances, MB.
@@ -682,6 +648,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 .iter()
                 .map(|_| DbState::default())
                 .collect(),
+            finished: Vec::new(),
             next_request: 0,
             next_serial: 0,
             memory_used_mb: 0.0,
@@ -1656,7 +1623,8 @@ impl<'s, 'o> Sim<'s, 'o> {
         let clock = self.instances[slot as usize].shared_clock;
         // The event was computed for the smallest mark; rounding to whole nanoseconds may
         // leave the clock a hair short of it, so allow half a nanosecond.
-        let mut done = Vec::new();
+        let mut done = std::mem::take(&mut self.finished);
+        done.clear();
         let mut r = self.instances[slot as usize].head;
         let mut smallest = (f64::INFINITY, NIL);
         while r != NIL {
@@ -1674,7 +1642,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         if done.is_empty() && smallest.1 != NIL {
             done.push(smallest.1);
         }
-        for r in done {
+        for &r in &done {
             let q = &mut self.reqs[r as usize];
             if q.io > SimTime::ZERO {
                 // CPU part done: off the CPU for the I/O-bound rest.
@@ -1688,6 +1656,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             let ending = q.ending;
             self.work_done(now, r, ending)?;
         }
+        self.finished = done;
         if self.instances[slot as usize].state == State::Busy {
             self.shared_reschedule(now, slot);
         }
@@ -1827,21 +1796,23 @@ impl<'s, 'o> Sim<'s, 'o> {
         inst.shared_at = now;
         self.open_update(slot);
         // Start the waiting requests, oldest first (the list is newest first).
-        let mut waiting = Vec::with_capacity(active as usize);
         let mut r = self.instances[slot as usize].head;
-        while r != NIL {
-            waiting.push(r);
+        while self.reqs[r as usize].next != NIL {
             r = self.reqs[r as usize].next;
         }
-        for &r in waiting.iter().rev() {
+        // Walk back from the oldest. Starting a request may end it at once (no database
+        // connection), which unlinks only that request, so its `prev` is read first.
+        while r != NIL {
+            let prev = self.reqs[r as usize].prev;
             self.start_exec(now, r)?;
+            r = prev;
         }
         Ok(())
     }
 
     /// Ends request `r` at `now` with `ending`.
     fn end_request(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
-        let q = self.reqs[r as usize].ended();
+        let q = self.reqs[r as usize];
         let slot = q.slot;
         let (f, provisioned, phases, serial) = {
             let i = &self.instances[slot as usize];
