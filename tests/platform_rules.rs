@@ -678,8 +678,15 @@ fn a_proxy_lends_connections_per_request() {
             "{fields}"
         );
         assert_eq!(db.wait_ms.count, 1);
-        // Billed for the wait: 200 ms of the third request's instance.
         assert!(recs.iter().all(|r| r.status == Status::Ok));
+        // The third request is billed for its wait: 100 + 100 + 200 ms at 128 MB and
+        // $0.0000166667 per GB-s (the zero-length cold starts add no init).
+        let compute = r.total.cost_usd.compute;
+        let expected = 0.4 * 0.125 * 1.66667e-5;
+        assert!(
+            (compute - expected).abs() < 1e-12,
+            "{fields}: {compute} vs {expected}"
+        );
     }
     // The proxy's overhead is added to each execution.
     let s = with_database(
