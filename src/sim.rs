@@ -509,6 +509,15 @@ struct Hot {
     has_pc: bool,
 }
 
+impl Hot {
+    /// A request's CPU-bound part runs on the instance's shared vCPUs: processor sharing
+    /// is on and the function has a CPU-bound part. The one test of "is this request on
+    /// the shared CPU" (its timeout event is then already pending while it waits).
+    fn shares_cpu(&self) -> bool {
+        self.sharing && self.cpu_fraction > 0.0
+    }
+}
+
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Refusal {
@@ -1540,7 +1549,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         // connection.
         let deadline = timeout.map(|t| exec_start.saturating_add(t).max(now));
         let mut ending = if failed { Ending::Error } else { Ending::Ok };
-        if hot.sharing && hot.cpu_fraction > 0.0 {
+        if hot.shares_cpu() {
             // The CPU-bound part runs first, sharing the vCPUs; the rest (waiting on I/O)
             // then runs in real time.
             let cpu = SimTime((work.0 as f64 * hot.cpu_fraction).round() as u64);
@@ -1990,16 +1999,17 @@ impl<'s, 'o> Sim<'s, 'o> {
         // Waiting for callees: busy and billed, but not using the CPU.
         q.waiting = true;
         let exec_start = q.exec_start;
-        let func = &self.scenario.functions[f];
-        if func.cpu_sharing {
+        let hot = self.funcs[f].hot;
+        if hot.shares_cpu() {
             if self.reqs[r as usize].running {
                 self.shared_advance(now, slot);
                 self.instances[slot as usize].executing -= 1;
                 self.reqs[r as usize].running = false;
                 self.shared_reschedule(now, slot);
             }
-        } else if let Some(t) = func.timeout {
-            // The timeout covers the wait too (with CPU sharing its event is pending).
+        } else if let Some(t) = hot.timeout {
+            // The timeout covers the wait too (on the shared CPU its event is already
+            // pending: `begin_work`).
             let at = exec_start.saturating_add(t);
             if at > now {
                 self.queue

@@ -796,3 +796,48 @@ fn target_concurrency_autoscaler_keeps_spare_instances() {
     // Spread over twice the instances, each holds about 5 requests instead of 10.
     assert!((plain.instances.mean_busy - 10.0).abs() < 0.01);
 }
+
+/// A caller's timeout covers its wait for a synchronous callee on every platform, with or
+/// without CPU sharing. Caller: 10 ms of work, `timeout_s: 1`, one call to a 5,000 ms
+/// callee; no cold starts. The caller must end in a timeout at exactly 1,000 ms. Cloud Run
+/// shares the CPU with `cpu_fraction: 0` (the work is all I/O), which once let the caller
+/// end `ok` at 5,010 ms; with `cpu_fraction: 1` the timeout was already pending.
+#[test]
+fn caller_timeout_covers_the_wait_for_a_callee_with_and_without_cpu_sharing() {
+    for (platform, cpu_fraction) in [
+        ("aws-lambda", 0.0),
+        ("google-cloud-run", 0.0),
+        ("google-cloud-run", 1.0),
+    ] {
+        let dir = crate::common::temp_dir(&format!("caller-timeout-{platform}-{cpu_fraction}"));
+        std::fs::write(dir.join("empty.csv"), "").unwrap();
+        let file = arrivals(&dir, "a.csv", [0]);
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 100, "platform": "{platform}",
+                "functions": [
+                  {{"name": "a", "runtime": "nodejs", "timeout_s": 1,
+                    "cpu_fraction": {cpu_fraction},
+                    "exec_ms": {{"dist": "const", "value": 10}},
+                    "cold_start_ms": {{"dist": "const", "value": 0}},
+                    "workload": {{"kind": "timestamps", "path": "{file}"}},
+                    "calls": [{{"function": "b"}}]}},
+                  {{"name": "b", "runtime": "nodejs",
+                    "exec_ms": {{"dist": "const", "value": 5000}},
+                    "cold_start_ms": {{"dist": "const", "value": 0}},
+                    "workload": {{"kind": "timestamps", "path": "empty.csv"}}}}]}}"#
+        );
+        let (_, recs) = run_logged(&scenario_in(&json, &dir));
+        let a: Vec<_> = recs.iter().filter(|r| r.function == "a").collect();
+        assert_eq!(a.len(), 1, "{platform}");
+        assert_eq!(
+            a[0].status,
+            faassim::sim::Status::Timeout,
+            "{platform} {cpu_fraction}"
+        );
+        assert_eq!(
+            a[0].end_ns - a[0].arrival_ns,
+            1_000 * MS,
+            "{platform} {cpu_fraction}"
+        );
+    }
+}
