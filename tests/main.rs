@@ -32,6 +32,9 @@ mod sweep;
 /// instance, routing, CPU sharing, VPC, timeouts, errors and asynchronous retries.
 mod platform_rules;
 
+/// Golden results: every shipped experiment's output, pinned byte for byte
+/// (`FAASSIM_BLESS=1 cargo test golden` re-blesses).
+mod golden;
 /// Event sources and workflows: queue batching and poller scaling, visibility timeouts and
 /// dead letters, stream order per shard, iterator age, workflow latency and retries.
 mod sources;
