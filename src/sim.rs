@@ -76,7 +76,7 @@ use rand::RngExt;
 
 use crate::cost::billed;
 use crate::dist::Dist;
-use crate::engine::EventQueue;
+use crate::engine::{Engine, EventQueue, Model};
 use crate::error::Result;
 use crate::metrics::{DatabaseMetrics, FunctionMetrics, Gauge, Occupancy};
 use crate::policy::eviction::Eviction;
@@ -566,20 +566,38 @@ struct Sim<'s, 'o> {
 /// Runs a scenario to completion.
 pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
     let RunOptions { log, mut progress } = options;
-    let mut sim = Sim::new(scenario, log)?;
-    let mut events: u64 = 0;
-    while let Some((now, event)) = sim.queue.pop() {
+    let mut engine = Engine::new(Sim::new(scenario, log)?);
+    let horizon = scenario.duration.as_secs();
+    engine.run(PROGRESS_EVERY, |now| {
+        if let Some(p) = progress.as_mut() {
+            p((now.as_secs() / horizon).min(1.0));
+        }
+    })?;
+    let events = engine.events();
+    Ok(engine.into_model().finish(events))
+}
+
+impl Model for Sim<'_, '_> {
+    type Event = Event;
+    type Error = crate::Error;
+
+    #[inline]
+    fn queue(&mut self) -> &mut EventQueue<Event> {
+        &mut self.queue
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) -> Result<()> {
         match event {
-            Event::Arrival { func } => sim.on_arrival(now, func as usize)?,
+            Event::Arrival { func } => self.on_arrival(now, func as usize)?,
             Event::ColdStartDone { slot, generation } => {
-                if sim.current(slot, generation) {
-                    sim.on_cold_start_done(now, slot)?;
+                if self.current(slot, generation) {
+                    self.on_cold_start_done(now, slot)?;
                 }
             }
             Event::ExecDone { req, generation } => {
-                if sim.reqs[req as usize].generation == generation {
-                    let ending = sim.reqs[req as usize].ending;
-                    sim.work_done(now, req, ending)?;
+                if self.reqs[req as usize].generation == generation {
+                    let ending = self.reqs[req as usize].ending;
+                    self.work_done(now, req, ending)?;
                 }
             }
             Event::SharedDone {
@@ -587,43 +605,37 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
                 generation,
                 epoch,
             } => {
-                if sim.current(slot, generation) && sim.instances[slot as usize].epoch == epoch {
-                    sim.on_shared_done(now, slot)?;
+                if self.current(slot, generation) && self.instances[slot as usize].epoch == epoch {
+                    self.on_shared_done(now, slot)?;
                 }
             }
             Event::Timeout { req, generation } => {
-                if sim.reqs[req as usize].generation == generation {
-                    sim.end_request(now, req, Ending::Timeout)?;
+                if self.reqs[req as usize].generation == generation {
+                    self.end_request(now, req, Ending::Timeout)?;
                 }
             }
             Event::ConnectionTimeout { req, generation } => {
-                if sim.reqs[req as usize].generation == generation {
-                    sim.on_connection_timeout(now, req)?;
+                if self.reqs[req as usize].generation == generation {
+                    self.on_connection_timeout(now, req)?;
                 }
             }
-            Event::Timer { slot, generation } => sim.on_timer(now, slot, generation),
-            Event::Prewarm { func } => sim.on_prewarm(now, func as usize),
+            Event::Timer { slot, generation } => self.on_timer(now, slot, generation),
+            Event::Prewarm { func } => self.on_prewarm(now, func as usize),
             Event::ScheduleStep { func, step, period } => {
-                sim.on_schedule_step(now, func as usize, step as usize, period)
+                self.on_schedule_step(now, func as usize, step as usize, period)
             }
-            Event::TrackingTick { func } => sim.on_tracking_tick(now, func as usize),
-            Event::Warmers { func } => sim.on_warmers(now, func as usize)?,
-            Event::Retry { event } => sim.on_retry(now, event)?,
+            Event::TrackingTick { func } => self.on_tracking_tick(now, func as usize),
+            Event::Warmers { func } => self.on_warmers(now, func as usize)?,
+            Event::Retry { event } => self.on_retry(now, event)?,
             Event::PendingExpire { func, entry } => {
-                sim.on_pending_expire(now, func as usize, entry)?
+                self.on_pending_expire(now, func as usize, entry)?
             }
-            Event::PendingPoll { func } => sim.on_pending_poll(now, func as usize)?,
-            Event::Autoscale { func } => sim.on_autoscale(now, func as usize),
-            Event::Source(e) => sim.on_source_event(now, e)?,
+            Event::PendingPoll { func } => self.on_pending_poll(now, func as usize)?,
+            Event::Autoscale { func } => self.on_autoscale(now, func as usize),
+            Event::Source(e) => self.on_source_event(now, e)?,
         }
-        events += 1;
-        if events.is_multiple_of(PROGRESS_EVERY)
-            && let Some(p) = progress.as_mut()
-        {
-            p((now.as_secs() / scenario.duration.as_secs()).min(1.0));
-        }
+        Ok(())
     }
-    Ok(sim.finish(events))
 }
 
 impl<'s, 'o> Sim<'s, 'o> {

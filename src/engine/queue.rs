@@ -20,6 +20,8 @@ use crate::time::SimTime;
 pub struct EventQueue<E> {
     heap: BinaryHeap<Entry<E>>,
     next_seq: u64,
+    /// The time of the last event popped: nothing may be scheduled before it.
+    now: SimTime,
 }
 
 #[derive(Debug)]
@@ -59,12 +61,19 @@ impl<E> EventQueue<E> {
         EventQueue {
             heap: BinaryHeap::new(),
             next_seq: 0,
+            now: SimTime::ZERO,
         }
     }
 
-    /// Schedules `event` at `time`.
+    /// Schedules `event` at `time`, which must not be before the last event popped (a
+    /// model that schedules into the past has a bug; debug builds stop on it).
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
+        debug_assert!(
+            time >= self.now,
+            "event scheduled at {time:?}, before the current time {:?}",
+            self.now
+        );
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
@@ -76,9 +85,14 @@ impl<E> EventQueue<E> {
     /// Removes and returns the earliest event, or `None` when the queue is empty.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        self.heap
-            .pop()
-            .map(|e| (SimTime((e.key >> 64) as u64), e.event))
+        let e = self.heap.pop()?;
+        self.now = SimTime((e.key >> 64) as u64);
+        Some((self.now, e.event))
+    }
+
+    /// The time of the last event popped (zero before the first).
+    pub fn now(&self) -> SimTime {
+        self.now
     }
 
     /// The time of the earliest event, if any.
@@ -100,6 +114,16 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "before the current time")]
+    fn scheduling_into_the_past_is_caught_in_debug_builds() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(10), ());
+        q.pop();
+        q.schedule(SimTime(9), ());
+    }
 
     #[test]
     fn pops_in_time_order() {
