@@ -65,7 +65,11 @@
 mod autoscale;
 mod connections;
 mod idle;
+mod instance;
+mod meter;
 mod pending;
+mod record;
+mod request;
 mod scale_out;
 mod sources;
 mod workflow;
@@ -78,7 +82,6 @@ use crate::cost::billed;
 use crate::dist::Dist;
 use crate::engine::{Engine, EventQueue, Model};
 use crate::error::Result;
-use crate::metrics::{DatabaseMetrics, FunctionMetrics, Gauge, Occupancy};
 use crate::policy::eviction::Eviction;
 use crate::policy::keep_alive::{Decision, IdleHistogram, KeepAlive};
 use crate::policy::provisioned::{Provisioned, Tracker};
@@ -89,16 +92,17 @@ use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use connections::DbState;
 use idle::IdleSet;
+pub use instance::ColdStartPhases;
+use instance::{Cause, Instance, Open, State};
+use meter::Meter;
+pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
+use request::{AsyncEvent, Ending, Incoming, Parent, Req};
 use scale_out::Bucket;
 pub use sources::{BatchRecord, SourceKind};
-use sources::{SourceEvent, SourceParent, SourceState};
+use sources::{SourceEvent, SourceState};
 
 /// "No instance / request / event" in links and indices.
 const NIL: u32 = u32::MAX;
-
-/// From this many functions on, latency histograms record in sorted batches: 1,000
-/// functions ran 1.6× faster, one function 12 % slower (`docs/performance.md`).
-const BATCH_FROM_FUNCTIONS: usize = 16;
 
 /// How often (in events) the progress callback is called.
 const PROGRESS_EVERY: u64 = 1 << 16;
@@ -145,301 +149,6 @@ enum Event {
     Source(SourceEvent),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Free,
-    Provisioning,
-    Busy,
-    Idle,
-}
-
-/// Why an instance went away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cause {
-    /// Keep-alive policy.
-    Expiry,
-    /// Memory pressure.
-    Pressure,
-    /// Maximum lifetime.
-    Lifetime,
-    /// Discarded after a timeout.
-    Reset,
-    /// Provisioned concurrency lowered (not an eviction).
-    Released,
-}
-
-/// Which routing set an instance with free slots is in (several requests per instance).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Open {
-    None,
-    /// Starting (provisioning) instance.
-    Starting,
-    /// Ready provisioned instance.
-    Provisioned,
-    /// Ready on-demand instance.
-    OnDemand,
-}
-
-/// The durations of one cold start's phases.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ColdStartPhases {
-    /// Sandbox / placement.
-    pub sandbox: SimTime,
-    /// VPC network set-up (zero outside a VPC).
-    pub network: SimTime,
-    /// Code load.
-    pub code_load: SimTime,
-    /// Runtime start (or snapshot restore when `restored`).
-    pub start: SimTime,
-    /// The function's init.
-    pub init: SimTime,
-    /// The start phase was a snapshot restore.
-    pub restored: bool,
-    /// The function overrode the whole cold start (`cold_start_ms`): only `start` is set.
-    pub overridden: bool,
-}
-
-impl ColdStartPhases {
-    /// The whole cold start.
-    pub fn total(&self) -> SimTime {
-        self.sandbox + self.network + self.code_load + self.start + self.init
-    }
-
-    /// The part a platform that bills init charges: runtime start (or restore) and the
-    /// function's init, like Lambda's `Init Duration`; all of an overridden cold start.
-    pub fn billed_init(&self) -> SimTime {
-        self.start + self.init
-    }
-}
-
-/// An execution environment. Slots are reused; `generation` tells occupants apart.
-#[derive(Debug, Clone)]
-struct Instance {
-    func: u32,
-    generation: u32,
-    state: State,
-    /// Unique, in creation order.
-    serial: u64,
-    provisioned: bool,
-    memory_mb: u32,
-    idle_since: SimTime,
-    /// Keep-alive deadline while idle (MAX: none).
-    expires_at: SimTime,
-    /// End of the instance's maximum lifetime (MAX: none).
-    retire_at: SimTime,
-    timer_armed: bool,
-    timer_at: SimTime,
-    /// Key in the memory-pressure eviction set while idle and evictable.
-    evict_key: Option<u64>,
-    /// Idle-set links (see [`IdleSet`]).
-    prev: u32,
-    next: u32,
-    /// Requests assigned (waiting for the cold start or executing).
-    active: u32,
-    /// The assigned requests, linked through [`Req::prev`] / [`Req::next`].
-    head: u32,
-    /// Routing set membership and the `active` it was filed under.
-    open: Open,
-    open_active: u32,
-    /// Past its lifetime: takes no new requests.
-    draining: bool,
-    /// A request timed out: discard the instance once it is empty.
-    reset: bool,
-    phases: ColdStartPhases,
-    /// CPU sharing: service each request has received, ns, as of `shared_at`.
-    shared_clock: f64,
-    shared_at: SimTime,
-    /// CPU sharing: requests executing (not waiting for the cold start).
-    executing: u32,
-    /// CPU sharing: stamp of the latest pending finish event.
-    epoch: u32,
-    /// Holds a database connection (without a proxy: per instance, for its lifetime).
-    conn: bool,
-}
-
-/// How an execution ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ending {
-    Ok,
-    Error,
-    Timeout,
-}
-
-/// A request being served. Slots are reused; `generation` tells occupants apart.
-#[derive(Debug, Clone, Copy)]
-struct Req {
-    generation: u32,
-    slot: u32,
-    id: u64,
-    arrival: SimTime,
-    exec_start: SimTime,
-    cold: bool,
-    ping: bool,
-    /// The cold start it waited for was its own instance's start (not joined).
-    started_instance: bool,
-    measured: bool,
-    ending: Ending,
-    /// Asynchronous event, or NIL.
-    event: u32,
-    /// CPU sharing: the service mark at which it finishes.
-    finish_mark: f64,
-    /// CPU sharing: counted in the instance's executing requests.
-    running: bool,
-    /// CPU sharing: the I/O-bound rest of the execution, run after the CPU part.
-    io: SimTime,
-    /// Execution time recorded by a trace (MAX: sample one).
-    exec: SimTime,
-    /// Who waits for this request.
-    parent: Parent,
-    /// Synchronous calls still outstanding.
-    pending: u32,
-    /// Its own work is done; it waits for its calls.
-    waiting: bool,
-    /// Issuing calls right now (a callee's answer must not end it yet).
-    issuing: bool,
-    /// A callee failed or was throttled: the request ends in an error.
-    child_failed: bool,
-    /// Holds a database connection (behind a proxy: per request).
-    conn: bool,
-    /// Waiting for a database connection (its execution has begun).
-    conn_wait: bool,
-    /// Links in the instance's request list.
-    prev: u32,
-    next: u32,
-}
-
-/// Who waits for a request's result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Parent {
-    /// Nobody inside the simulation (a client, or an event source).
-    None,
-    /// A synchronous caller: request `req` of generation `generation`.
-    Caller { req: u32, generation: u32 },
-    /// A queue or stream batch, or a workflow task (`sim/sources.rs`).
-    Source(SourceParent),
-}
-
-/// A request about to be served: who it is and who waits for it.
-#[derive(Debug, Clone, Copy)]
-struct Incoming {
-    id: u64,
-    /// When it arrived (earlier than now after a wait in the pending queue).
-    arrival: SimTime,
-    /// Its execution time when a trace recorded it (MAX: sample one).
-    exec: SimTime,
-    ping: bool,
-    measured: bool,
-    /// Asynchronous event, or NIL.
-    event: u32,
-    parent: Parent,
-}
-
-/// An asynchronous event between attempts.
-#[derive(Debug, Clone, Copy)]
-struct AsyncEvent {
-    func: u32,
-    born: SimTime,
-    retries: u32,
-    throttles: u32,
-    measured: bool,
-}
-
-/// How a request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Served by an instance that was already running.
-    Warm,
-    /// Waited for a new instance's cold start.
-    Cold,
-    /// Rejected by a concurrency, scale-out or memory limit.
-    Throttled,
-}
-
-/// The result of an execution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Completed.
-    Ok,
-    /// Ended in a function error.
-    Error,
-    /// Stopped by the execution timeout.
-    Timeout,
-    /// Not executed: throttled.
-    Throttled,
-}
-
-/// One finished request, as given to a [`RequestLog`].
-#[derive(Debug, Clone, Copy)]
-pub struct RequestRecord<'a> {
-    /// Request id, in arrival order across the scenario (each attempt of an asynchronous
-    /// event is a request).
-    pub request: u64,
-    /// The function.
-    pub function: &'a str,
-    /// The serving instance's serial number (none when throttled).
-    pub instance: Option<u64>,
-    /// Whether the serving instance is provisioned.
-    pub provisioned: bool,
-    /// A warm-up ping rather than a user request.
-    pub ping: bool,
-    /// Arrival time.
-    pub arrival: SimTime,
-    /// Start of execution (none when throttled).
-    pub start: Option<SimTime>,
-    /// End (the arrival itself when throttled).
-    pub end: SimTime,
-    /// How it started.
-    pub outcome: Outcome,
-    /// How it ended.
-    pub status: Status,
-    /// The cold start it waited for.
-    pub cold_start: Option<ColdStartPhases>,
-    /// Whether it arrived after the warm-up and counts in the results.
-    pub measured: bool,
-}
-
-/// Receives every finished request (the `--events` log).
-pub trait RequestLog {
-    /// Called once per request, in the order requests finish.
-    fn record(&mut self, record: &RequestRecord<'_>) -> Result<()>;
-
-    /// Called once per queue or stream batch attempt, when its request has ended (after
-    /// [`RequestLog::record`] for it). Ignored unless implemented.
-    fn batch(&mut self, _batch: &BatchRecord<'_>) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// Optional hooks for a run.
-#[derive(Default)]
-pub struct RunOptions<'a> {
-    /// Receives every finished request.
-    pub log: Option<&'a mut dyn RequestLog>,
-    /// Called now and then with the fraction of the arrival horizon simulated so far.
-    pub progress: Option<&'a mut dyn FnMut(f64)>,
-}
-
-/// What a run produced: raw metrics per function (see [`crate::report`] for the summaries).
-#[derive(Debug, Clone)]
-pub struct RunOutput {
-    /// Per function, in scenario order.
-    pub functions: Vec<FunctionMetrics>,
-    /// Per function instance counts over the window.
-    pub occupancy: Vec<Occupancy>,
-    /// All functions together.
-    pub total_occupancy: Occupancy,
-    /// Provisioned instances allocated at the end of the run, per function.
-    pub provisioned_final: Vec<u32>,
-    /// Per database, in scenario order.
-    pub databases: Vec<DatabaseMetrics>,
-    /// Queues, streams and workflows.
-    pub sources: crate::metrics::SourceMetrics,
-    /// Events processed.
-    pub events: u64,
-}
-
 /// Key of an instance in a routing set: (requests assigned, creation serial, slot).
 type OpenKey = (u32, u64, u32);
 
@@ -450,14 +159,12 @@ struct FunctionState {
     open_pc: BTreeSet<OpenKey>,
     open_od: BTreeSet<OpenKey>,
     open_starting: BTreeSet<OpenKey>,
-    occupancy: Occupancy,
     source: ArrivalSource,
     exec_rng: SimRng,
     cold_rng: SimRng,
     route_rng: SimRng,
     fail_rng: SimRng,
     call_rng: SimRng,
-    metrics: FunctionMetrics,
     /// On-demand instances starting or executing.
     od_in_flight: u32,
     /// Provisioned instances allocated (initialising or ready).
@@ -537,7 +244,7 @@ struct Sim<'s, 'o> {
     events: Vec<AsyncEvent>,
     free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
-    total: Occupancy,
+    meter: Meter,
     /// In-flight concurrency of functions without reserved concurrency.
     unreserved_in_flight: u32,
     unreserved_limit: u32,
@@ -660,7 +367,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             events: Vec::new(),
             free_events: Vec::new(),
             funcs: Vec::with_capacity(scenario.functions.len()),
-            total: Occupancy::default(),
+            meter: Meter::new(scenario.functions.len(), scenario.warmup, scenario.duration),
             unreserved_in_flight: 0,
             unreserved_limit: scenario.platform.account_concurrency - reserved,
             account_scale_out: scenario.platform.scale_out.account.map(Bucket::new),
@@ -704,18 +411,12 @@ impl<'s, 'o> Sim<'s, 'o> {
                 open_pc: BTreeSet::new(),
                 open_od: BTreeSet::new(),
                 open_starting: BTreeSet::new(),
-                occupancy: Occupancy::default(),
                 source,
                 exec_rng: rng::stream(seed, idx, Stream::Execution),
                 cold_rng: rng::stream(seed, idx, Stream::ColdStart),
                 route_rng: rng::stream(seed, idx, Stream::Routing),
                 fail_rng: rng::stream(seed, idx, Stream::Failure),
                 call_rng: rng::stream(seed, idx, Stream::Calls),
-                metrics: if scenario.functions.len() >= BATCH_FROM_FUNCTIONS {
-                    FunctionMetrics::batched()
-                } else {
-                    FunctionMetrics::default()
-                },
                 od_in_flight: 0,
                 pc_allocated: 0,
                 requests_in_flight: 0,
@@ -773,61 +474,9 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     #[inline]
-    fn window(&self) -> (SimTime, SimTime) {
-        (self.scenario.warmup, self.scenario.duration)
-    }
-
-    #[inline]
     fn current(&self, slot: u32, generation: u32) -> bool {
         let i = &self.instances[slot as usize];
         i.generation == generation && i.state != State::Free
-    }
-
-    /// Moves one of function `f`'s instances between states, integrating counts first.
-    #[inline]
-    fn shift(&mut self, now: SimTime, f: usize, from: Option<State>, to: Option<State>) {
-        let (start, end) = self.window();
-        // With one function the total is that function's occupancy (copied at the end).
-        let single = self.funcs.len() == 1;
-        let occ = &mut self.funcs[f].occupancy;
-        occ.advance(now, start, end);
-        if !single {
-            self.total.advance(now, start, end);
-        }
-        fn count(o: &mut Occupancy, state: State) -> &mut u32 {
-            match state {
-                State::Provisioning => &mut o.provisioning,
-                State::Busy => &mut o.busy,
-                State::Idle => &mut o.idle,
-                State::Free => unreachable!("free instances are not counted"),
-            }
-        }
-        if let Some(s) = from {
-            *count(occ, s) -= 1;
-            if !single {
-                *count(&mut self.total, s) -= 1;
-            }
-        }
-        if let Some(s) = to {
-            *count(occ, s) += 1;
-            occ.observe(now, start, end);
-            if !single {
-                *count(&mut self.total, s) += 1;
-                self.total.observe(now, start, end);
-            }
-        }
-    }
-
-    #[inline]
-    fn gauge(
-        &mut self,
-        now: SimTime,
-        f: usize,
-        which: fn(&mut FunctionMetrics) -> &mut Gauge,
-        d: i32,
-    ) {
-        let (start, end) = self.window();
-        which(&mut self.funcs[f].metrics).add(d, now, start, end);
     }
 
     /// Changes the function's in-flight concurrency (on-demand or provisioned).
@@ -1022,10 +671,11 @@ impl<'s, 'o> Sim<'s, 'o> {
                 slot
             }
         };
-        self.shift(now, f, None, Some(State::Provisioning));
+        self.meter.shift(now, f, None, Some(State::Provisioning));
         self.in_flight(f, provisioned, 1);
         if provisioned {
-            self.gauge(now, f, |m| &mut m.provisioned.allocated, 1);
+            self.meter
+                .gauge(now, f, |m| &mut m.provisioned.allocated, 1);
         }
         let generation = self.instances[slot as usize].generation;
         self.queue
@@ -1056,17 +706,18 @@ impl<'s, 'o> Sim<'s, 'o> {
         // starting or executing.
         if provisioned {
             self.in_flight(f, true, -1);
-            self.gauge(now, f, |m| &mut m.provisioned.allocated, -1);
+            self.meter
+                .gauge(now, f, |m| &mut m.provisioned.allocated, -1);
             if state != State::Provisioning {
-                self.gauge(now, f, |m| &mut m.provisioned.ready, -1);
+                self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
             }
             if state == State::Busy {
-                self.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+                self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
             }
         } else if state != State::Idle {
             self.in_flight(f, false, -1);
         }
-        self.shift(now, f, Some(state), None);
+        self.meter.shift(now, f, Some(state), None);
         self.memory_used_mb -= f64::from(memory_mb);
         if std::mem::take(&mut self.instances[slot as usize].conn)
             && let Some(d) = self.scenario.functions[f].database
@@ -1077,9 +728,8 @@ impl<'s, 'o> Sim<'s, 'o> {
         inst.state = State::Free;
         inst.generation = inst.generation.wrapping_add(1);
         self.free_slots.push(slot);
-        let (start, end) = self.window();
-        if now >= start && now <= end {
-            let e = &mut self.funcs[f].metrics.evictions;
+        if self.meter.in_window(now) {
+            let e = &mut self.meter.metrics(f).evictions;
             match cause {
                 Cause::Expiry => e.expiry += 1,
                 Cause::Pressure => e.pressure += 1,
@@ -1366,9 +1016,10 @@ impl<'s, 'o> Sim<'s, 'o> {
         };
         let cold = state == State::Provisioning;
         if state == State::Idle {
-            self.shift(now, f, Some(State::Idle), Some(State::Busy));
+            self.meter
+                .shift(now, f, Some(State::Idle), Some(State::Busy));
             if provisioned {
-                self.gauge(now, f, |m| &mut m.provisioned.busy, 1);
+                self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
             } else {
                 self.in_flight(f, false, 1);
             }
@@ -1378,12 +1029,12 @@ impl<'s, 'o> Sim<'s, 'o> {
             inst.shared_at = now;
         }
         if !ping {
-            self.gauge(now, f, |m| &mut m.executions, 1);
+            self.meter.gauge(now, f, |m| &mut m.executions, 1);
         }
         self.funcs[f].requests_in_flight += 1;
         if measured {
             let total = self.instances[slot as usize].phases.total();
-            let m = &mut self.funcs[f].metrics;
+            let m = self.meter.metrics(f);
             if ping {
                 m.pings.pings += 1;
                 m.pings.cold += u64::from(cold);
@@ -1452,7 +1103,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             parent,
         } = inc;
         if measured {
-            let m = &mut self.funcs[f].metrics;
+            let m = self.meter.metrics(f);
             if ping {
                 m.pings.pings += 1;
                 m.pings.throttled += 1;
@@ -1491,7 +1142,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 .async_retry
                 .throttle_delay(throttles);
             if self.retry_or_expire(now, event, delay) && measured {
-                self.funcs[f].metrics.events.throttle_retries += 1;
+                self.meter.metrics(f).events.throttle_retries += 1;
             }
         }
         // A waiting caller gets the 429 at once.
@@ -1506,7 +1157,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let at = now.saturating_add(delay);
         if at - e.born > self.scenario.functions[f].async_retry.max_age {
             if e.measured {
-                self.funcs[f].metrics.events.expired += 1;
+                self.meter.metrics(f).events.expired += 1;
             }
             self.free_events.push(event);
             false
@@ -1699,7 +1350,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         self.next_request += 1;
         let measured = now >= self.scenario.warmup;
         if measured {
-            self.funcs[f].metrics.invocations += 1;
+            self.meter.metrics(f).invocations += 1;
         }
         self.note_invocation(now, f);
         let event = if self.scenario.functions[f].invocation == Invocation::Async {
@@ -1722,7 +1373,7 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// Accepts an asynchronous event for function `f`.
     fn new_event(&mut self, now: SimTime, f: usize, measured: bool) -> u32 {
         if measured {
-            self.funcs[f].metrics.events.events += 1;
+            self.meter.metrics(f).events.events += 1;
         }
         let e = AsyncEvent {
             func: f as u32,
@@ -1751,7 +1402,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         // An event's attempts count where the event does (by its arrival), so its
         // counters stay together.
         if e.measured {
-            self.funcs[f].metrics.invocations += 1;
+            self.meter.metrics(f).invocations += 1;
         }
         self.note_invocation(now, f);
         let inc = Incoming {
@@ -1786,11 +1437,12 @@ impl<'s, 'o> Sim<'s, 'o> {
             (i.func as usize, i.active, i.provisioned)
         };
         if provisioned {
-            self.gauge(now, f, |m| &mut m.provisioned.ready, 1);
+            self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
         }
         if active == 0 {
             // A provisioned, pre-warmed or autoscaled instance, ready and waiting.
-            self.shift(now, f, Some(State::Provisioning), Some(State::Idle));
+            self.meter
+                .shift(now, f, Some(State::Provisioning), Some(State::Idle));
             if !provisioned {
                 self.in_flight(f, false, -1);
                 if self.instances[slot as usize].expires_at == SimTime::MAX {
@@ -1808,9 +1460,10 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.make_idle(now, slot);
             return Ok(());
         }
-        self.shift(now, f, Some(State::Provisioning), Some(State::Busy));
+        self.meter
+            .shift(now, f, Some(State::Provisioning), Some(State::Busy));
         if provisioned {
-            self.gauge(now, f, |m| &mut m.provisioned.busy, 1);
+            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
         }
         let inst = &mut self.instances[slot as usize];
         inst.state = State::Busy;
@@ -1850,7 +1503,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 exec
             };
             let charged = billed(charged, self.granularity);
-            let m = &mut self.funcs[f].metrics;
+            let m = self.meter.metrics(f);
             if q.ping {
                 m.usage.pings += 1;
                 m.usage.pings_billed = m.usage.pings_billed + charged;
@@ -1896,7 +1549,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             })?;
         }
         if !q.ping {
-            self.gauge(now, f, |m| &mut m.executions, -1);
+            self.meter.gauge(now, f, |m| &mut m.executions, -1);
         }
         let fs = &mut self.funcs[f];
         fs.requests_in_flight -= 1;
@@ -1976,7 +1629,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 self.next_request += 1;
                 let g = call.target;
                 if measured {
-                    self.funcs[g].metrics.invocations += 1;
+                    self.meter.metrics(g).invocations += 1;
                 }
                 self.note_invocation(now, g);
                 let (event, parent) = match call.mode {
@@ -2058,7 +1711,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let f = e.func as usize;
         if ending == Ending::Ok {
             if e.measured {
-                let m = &mut self.funcs[f].metrics.events;
+                let m = &mut self.meter.metrics(f).events;
                 m.succeeded += 1;
                 m.queue_delay.record(attempt - e.born);
                 m.end_to_end.record(now - e.born);
@@ -2069,7 +1722,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let rules = &self.scenario.functions[f].async_retry;
         if e.retries >= rules.max_retries {
             if e.measured {
-                self.funcs[f].metrics.events.dead_lettered += 1;
+                self.meter.metrics(f).events.dead_lettered += 1;
             }
             self.free_events.push(event);
             return;
@@ -2078,7 +1731,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let delay = rules.error_delay(retry);
         self.events[event as usize].retries = retry;
         if self.retry_or_expire(now, event, delay) && e.measured {
-            self.funcs[f].metrics.events.error_retries += 1;
+            self.meter.metrics(f).events.error_retries += 1;
         }
     }
 
@@ -2099,8 +1752,9 @@ impl<'s, 'o> Sim<'s, 'o> {
             return;
         }
         if provisioned {
-            self.gauge(now, f, |m| &mut m.provisioned.busy, -1);
-            self.shift(now, f, Some(State::Busy), Some(State::Idle));
+            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+            self.meter
+                .shift(now, f, Some(State::Busy), Some(State::Idle));
             self.make_idle(now, slot);
             return;
         }
@@ -2109,7 +1763,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             .decide(now, &self.funcs[f].hist);
         match decision {
             Decision::KeepUntil(until) => {
-                self.shift(now, f, Some(State::Busy), Some(State::Idle));
+                self.meter
+                    .shift(now, f, Some(State::Busy), Some(State::Idle));
                 self.in_flight(f, false, -1);
                 self.instances[slot as usize].expires_at = until;
                 self.make_idle(now, slot);
@@ -2172,14 +1827,14 @@ impl<'s, 'o> Sim<'s, 'o> {
         let instant = now == SimTime::ZERO;
         let delay = delay.unwrap_or(self.scenario.platform.pc_allocation_delay);
         if n > current {
-            self.funcs[f].metrics.provisioned.scale_outs += u64::from(!instant);
+            self.meter.metrics(f).provisioned.scale_outs += u64::from(!instant);
             for _ in current..n {
                 if !self.has_headroom(f) || self.spawn(now, f, true, delay, instant).is_none() {
                     break; // Limits or memory: allocate what fits.
                 }
             }
         } else if n < current {
-            self.funcs[f].metrics.provisioned.scale_ins += 1;
+            self.meter.metrics(f).provisioned.scale_ins += 1;
             let mut excess = current - n;
             // Release initialising instances first, then idle ones, then busy ones (which
             // finish their requests as on-demand instances).
@@ -2201,10 +1856,11 @@ impl<'s, 'o> Sim<'s, 'o> {
                         self.instances[slot as usize].provisioned = false;
                         self.in_flight(f, true, -1);
                         self.in_flight(f, false, 1);
-                        self.gauge(now, f, |m| &mut m.provisioned.allocated, -1);
+                        self.meter
+                            .gauge(now, f, |m| &mut m.provisioned.allocated, -1);
                         if busy {
-                            self.gauge(now, f, |m| &mut m.provisioned.ready, -1);
-                            self.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+                            self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
+                            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
                         }
                         self.open_update(slot);
                     } else {
@@ -2257,12 +1913,9 @@ impl<'s, 'o> Sim<'s, 'o> {
         let Some(Provisioned::Tracking(p)) = &self.scenario.functions[f].provisioned else {
             return;
         };
-        let (start, end) = self.window();
+        let busy_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.busy);
+        let ready_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.ready);
         let fs = &mut self.funcs[f];
-        fs.metrics.provisioned.busy.close(now, start, end);
-        fs.metrics.provisioned.ready.close(now, start, end);
-        let busy_area = fs.metrics.provisioned.busy.area_all();
-        let ready_area = fs.metrics.provisioned.ready.area_all();
         let span = p.interval.0 as f64;
         let busy = (busy_area - fs.tracked_busy) as f64 / span;
         let ready = (ready_area - fs.tracked_ready) as f64 / span;
@@ -2307,26 +1960,8 @@ impl<'s, 'o> Sim<'s, 'o> {
         Ok(())
     }
 
-    fn finish(mut self, events: u64) -> RunOutput {
-        // Close the window: integrate whatever is left up to the end of the horizon.
-        let (start, end) = self.window();
-        for f in &mut self.funcs {
-            f.occupancy.advance(end, start, end);
-            let m = &mut f.metrics;
-            for g in [
-                &mut m.executions,
-                &mut m.provisioned.allocated,
-                &mut m.provisioned.ready,
-                &mut m.provisioned.busy,
-            ] {
-                g.close(end, start, end);
-            }
-        }
-        if self.funcs.len() == 1 {
-            self.total = self.funcs[0].occupancy.clone();
-        } else {
-            self.total.advance(end, start, end);
-        }
+    fn finish(self, events: u64) -> RunOutput {
+        let (start, end) = self.meter.window();
         let provisioned_final = self.funcs.iter().map(|f| f.pc_allocated).collect();
         let databases = self
             .dbs
@@ -2336,15 +1971,11 @@ impl<'s, 'o> Sim<'s, 'o> {
                 d.metrics
             })
             .collect();
-        let (functions, occupancy) = self
-            .funcs
-            .into_iter()
-            .map(|f| (f.metrics, f.occupancy))
-            .unzip();
+        let measured = self.meter.finish();
         RunOutput {
-            functions,
-            occupancy,
-            total_occupancy: self.total,
+            functions: measured.metrics,
+            occupancy: measured.occupancy,
+            total_occupancy: measured.total,
             provisioned_final,
             databases,
             sources: self.sources.finish(),

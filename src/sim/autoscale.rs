@@ -39,10 +39,8 @@ impl Sim<'_, '_> {
         let Some(a) = self.scenario.platform.autoscaler else {
             return;
         };
-        let (start, end) = self.window();
+        let area = self.meter.gauge_area(now, f, |m| &mut m.executions);
         let fs = &mut self.funcs[f];
-        fs.metrics.executions.close(now, start, end);
-        let area = fs.metrics.executions.area_all();
         let mean = (area - fs.autoscale.last_area) as f64 / a.interval.0 as f64;
         fs.autoscale.last_area = area;
         fs.autoscale.means.push_back(mean);
@@ -53,7 +51,7 @@ impl Sim<'_, '_> {
         let per_instance = a.target * f64::from(fs.hot.cap);
         // A hair below an integer is that integer: float noise must not start an instance.
         let desired = (in_flight / per_instance - 1e-9).ceil().max(0.0) as u32;
-        let o = &fs.occupancy;
+        let o = self.meter.occupancy(f);
         let current = o.provisioning + o.busy + o.idle;
         for _ in current..desired {
             if !self.has_headroom(f) || self.spawn(now, f, false, SimTime::ZERO, false).is_none() {

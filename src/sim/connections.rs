@@ -75,7 +75,7 @@ impl Sim<'_, '_> {
 
     /// Gives request `r` (or, without a proxy, its instance) a connection to `d`.
     fn hand_over(&mut self, now: SimTime, r: u32, d: usize) {
-        let (start, end) = self.window();
+        let (start, end) = self.meter.window();
         let q = &mut self.reqs[r as usize];
         let state = &mut self.dbs[d];
         state.in_use += 1;
@@ -92,7 +92,7 @@ impl Sim<'_, '_> {
 
     /// A connection to `d` was closed or returned: the oldest waiter gets it.
     pub(super) fn release_connection(&mut self, now: SimTime, d: usize) {
-        let (start, end) = self.window();
+        let (start, end) = self.meter.window();
         let state = &mut self.dbs[d];
         state.in_use -= 1;
         state.metrics.in_use.add(-1, now, start, end);

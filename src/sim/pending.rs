@@ -42,7 +42,7 @@ impl Sim<'_, '_> {
             .pending_timeout
             .expect("only platforms with a pending queue queue requests");
         if inc.measured {
-            self.funcs[f].metrics.queued += 1;
+            self.meter.metrics(f).queued += 1;
         }
         let q = &mut self.funcs[f].pending;
         let index = q.first + q.entries.len() as u64;
@@ -89,7 +89,7 @@ impl Sim<'_, '_> {
             q.first += 1;
             q.waiting -= 1;
             if inc.measured {
-                self.funcs[f].metrics.pending_wait.record(now - inc.arrival);
+                self.meter.metrics(f).pending_wait.record(now - inc.arrival);
             }
             self.admit(now, f, inc, slot, started)?;
         }

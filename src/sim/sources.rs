@@ -324,7 +324,7 @@ impl Sim<'_, '_> {
         let id = self.next_request;
         self.next_request += 1;
         if measured {
-            self.funcs[f].metrics.invocations += 1;
+            self.meter.metrics(f).invocations += 1;
         }
         self.note_invocation(now, f);
         let inc = Incoming {

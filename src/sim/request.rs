@@ -1,0 +1,93 @@
+//! A request's record while it is being served, who waits for it, a request about to be
+//! served, and an asynchronous event between attempts. Plain data for the orchestrator and
+//! the components.
+
+use super::sources::SourceParent;
+use crate::time::SimTime;
+
+/// How an execution ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ending {
+    Ok,
+    Error,
+    Timeout,
+}
+
+/// A request being served. Slots are reused; `generation` tells occupants apart.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Req {
+    pub(super) generation: u32,
+    pub(super) slot: u32,
+    pub(super) id: u64,
+    pub(super) arrival: SimTime,
+    pub(super) exec_start: SimTime,
+    pub(super) cold: bool,
+    pub(super) ping: bool,
+    /// The cold start it waited for was its own instance's start (not joined).
+    pub(super) started_instance: bool,
+    pub(super) measured: bool,
+    pub(super) ending: Ending,
+    /// Asynchronous event, or NIL.
+    pub(super) event: u32,
+    /// CPU sharing: the service mark at which it finishes.
+    pub(super) finish_mark: f64,
+    /// CPU sharing: counted in the instance's executing requests.
+    pub(super) running: bool,
+    /// CPU sharing: the I/O-bound rest of the execution, run after the CPU part.
+    pub(super) io: SimTime,
+    /// Execution time recorded by a trace (MAX: sample one).
+    pub(super) exec: SimTime,
+    /// Who waits for this request.
+    pub(super) parent: Parent,
+    /// Synchronous calls still outstanding.
+    pub(super) pending: u32,
+    /// Its own work is done; it waits for its calls.
+    pub(super) waiting: bool,
+    /// Issuing calls right now (a callee's answer must not end it yet).
+    pub(super) issuing: bool,
+    /// A callee failed or was throttled: the request ends in an error.
+    pub(super) child_failed: bool,
+    /// Holds a database connection (behind a proxy: per request).
+    pub(super) conn: bool,
+    /// Waiting for a database connection (its execution has begun).
+    pub(super) conn_wait: bool,
+    /// Links in the instance's request list.
+    pub(super) prev: u32,
+    pub(super) next: u32,
+}
+
+/// Who waits for a request's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Parent {
+    /// Nobody inside the simulation (a client, or an event source).
+    None,
+    /// A synchronous caller: request `req` of generation `generation`.
+    Caller { req: u32, generation: u32 },
+    /// A queue or stream batch, or a workflow task (`sim/sources.rs`).
+    Source(SourceParent),
+}
+
+/// A request about to be served: who it is and who waits for it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Incoming {
+    pub(super) id: u64,
+    /// When it arrived (earlier than now after a wait in the pending queue).
+    pub(super) arrival: SimTime,
+    /// Its execution time when a trace recorded it (MAX: sample one).
+    pub(super) exec: SimTime,
+    pub(super) ping: bool,
+    pub(super) measured: bool,
+    /// Asynchronous event, or NIL.
+    pub(super) event: u32,
+    pub(super) parent: Parent,
+}
+
+/// An asynchronous event between attempts.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct AsyncEvent {
+    pub(super) func: u32,
+    pub(super) born: SimTime,
+    pub(super) retries: u32,
+    pub(super) throttles: u32,
+    pub(super) measured: bool,
+}
