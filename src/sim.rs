@@ -66,6 +66,7 @@ mod autoscale;
 mod connections;
 mod idle;
 mod instance;
+mod limits;
 mod meter;
 mod pending;
 mod record;
@@ -82,7 +83,7 @@ use crate::cost::billed;
 use crate::dist::Dist;
 use crate::engine::{Engine, EventQueue, Model};
 use crate::error::Result;
-use crate::policy::eviction::Eviction;
+use crate::policy::eviction::EvictionOrder;
 use crate::policy::keep_alive::{Decision, IdleHistogram, KeepAlive};
 use crate::policy::provisioned::{Provisioned, Tracker};
 use crate::profile::StartPhase;
@@ -94,10 +95,10 @@ use connections::DbState;
 use idle::IdleSet;
 pub use instance::ColdStartPhases;
 use instance::{Cause, Instance, Open, State};
+use limits::{Limits, Memory, Refusal, Room};
 use meter::Meter;
 pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
 use request::{AsyncEvent, Ending, Incoming, Parent, Req};
-use scale_out::Bucket;
 pub use sources::{BatchRecord, SourceKind};
 use sources::{SourceEvent, SourceState};
 
@@ -165,10 +166,6 @@ struct FunctionState {
     route_rng: SimRng,
     fail_rng: SimRng,
     call_rng: SimRng,
-    /// On-demand instances starting or executing.
-    od_in_flight: u32,
-    /// Provisioned instances allocated (initialising or ready).
-    pc_allocated: u32,
     /// Requests (user and pings) in flight, for idle-time tracking.
     requests_in_flight: u32,
     /// When the function last had no request in flight.
@@ -180,10 +177,6 @@ struct FunctionState {
     /// Busy and ready provisioned areas at the last tracking evaluation.
     tracked_busy: u128,
     tracked_ready: u128,
-    /// Arrivals so far (greedy-dual frequency).
-    arrivals: u64,
-    /// Per-function scale-out bucket.
-    scale_out: Option<Bucket>,
     /// Requests waiting for capacity.
     pending: pending::PendingQueue,
     /// The function's settings the per-request path reads, kept beside its state.
@@ -225,15 +218,6 @@ impl Hot {
     }
 }
 
-/// Why a request was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
-    Concurrency,
-    ScaleOut,
-    Memory,
-    PendingTimeout,
-}
-
 struct Sim<'s, 'o> {
     scenario: &'s Scenario,
     queue: EventQueue<Event>,
@@ -245,11 +229,10 @@ struct Sim<'s, 'o> {
     free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
     meter: Meter,
-    /// In-flight concurrency of functions without reserved concurrency.
-    unreserved_in_flight: u32,
-    unreserved_limit: u32,
-    /// Account-wide scale-out bucket.
-    account_scale_out: Option<Bucket>,
+    /// Concurrency and scale-out limits.
+    limits: Limits,
+    /// Memory held by instances, and the eviction order.
+    memory: Memory,
     /// Databases' connections.
     dbs: Vec<DbState>,
     /// Scratch list of requests finishing together (CPU sharing), kept to reuse its
@@ -257,11 +240,6 @@ struct Sim<'s, 'o> {
     finished: Vec<u32>,
     next_request: u64,
     next_serial: u64,
-    /// Memory held by instances, MB.
-    memory_used_mb: f64,
-    /// Idle on-demand instances by eviction key (only with a memory capacity).
-    evictable: BTreeSet<(u64, u32)>,
-    gd_clock: f64,
     granularity: SimTime,
     /// The platform bills init (of the request that started an instance).
     init_billed: bool,
@@ -347,11 +325,6 @@ impl Model for Sim<'_, '_> {
 
 impl<'s, 'o> Sim<'s, 'o> {
     fn new(scenario: &'s Scenario, log: Option<&'o mut dyn RequestLog>) -> Result<Self> {
-        let reserved: u32 = scenario
-            .functions
-            .iter()
-            .filter_map(|f| f.max_concurrency)
-            .sum();
         let granularity = scenario
             .platform
             .pricing
@@ -368,9 +341,20 @@ impl<'s, 'o> Sim<'s, 'o> {
             free_events: Vec::new(),
             funcs: Vec::with_capacity(scenario.functions.len()),
             meter: Meter::new(scenario.functions.len(), scenario.warmup, scenario.duration),
-            unreserved_in_flight: 0,
-            unreserved_limit: scenario.platform.account_concurrency - reserved,
-            account_scale_out: scenario.platform.scale_out.account.map(Bucket::new),
+            limits: Limits::new(
+                scenario.functions.iter().map(|f| f.max_concurrency),
+                scenario.platform.account_concurrency,
+                &scenario.platform.scale_out,
+            ),
+            memory: Memory::new(
+                scenario.platform.memory_capacity_mb,
+                EvictionOrder::new(scenario.platform.eviction, scenario.functions.len()),
+                scenario
+                    .functions
+                    .iter()
+                    .map(|f| (f.mean_cold_start_ms, f64::from(f.memory_mb)))
+                    .collect(),
+            ),
             dbs: scenario
                 .databases
                 .iter()
@@ -379,9 +363,6 @@ impl<'s, 'o> Sim<'s, 'o> {
             finished: Vec::new(),
             next_request: 0,
             next_serial: 0,
-            memory_used_mb: 0.0,
-            evictable: BTreeSet::new(),
-            gd_clock: 0.0,
             granularity,
             init_billed: scenario
                 .platform
@@ -417,8 +398,6 @@ impl<'s, 'o> Sim<'s, 'o> {
                 route_rng: rng::stream(seed, idx, Stream::Routing),
                 fail_rng: rng::stream(seed, idx, Stream::Failure),
                 call_rng: rng::stream(seed, idx, Stream::Calls),
-                od_in_flight: 0,
-                pc_allocated: 0,
                 requests_in_flight: 0,
                 last_idle_start: None,
                 hist: IdleHistogram::default(),
@@ -426,8 +405,6 @@ impl<'s, 'o> Sim<'s, 'o> {
                 tracker: Tracker::default(),
                 tracked_busy: 0,
                 tracked_ready: 0,
-                arrivals: 0,
-                scale_out: scenario.platform.scale_out.per_function.map(Bucket::new),
                 pending: pending::PendingQueue::default(),
                 autoscale: autoscale::AutoscaleState::default(),
                 next_exec,
@@ -477,50 +454,6 @@ impl<'s, 'o> Sim<'s, 'o> {
     fn current(&self, slot: u32, generation: u32) -> bool {
         let i = &self.instances[slot as usize];
         i.generation == generation && i.state != State::Free
-    }
-
-    /// Changes the function's in-flight concurrency (on-demand or provisioned).
-    #[inline]
-    fn in_flight(&mut self, f: usize, provisioned: bool, delta: i32) {
-        let fs = &mut self.funcs[f];
-        let c = if provisioned {
-            &mut fs.pc_allocated
-        } else {
-            &mut fs.od_in_flight
-        };
-        *c = c.wrapping_add_signed(delta);
-        if self.scenario.functions[f].max_concurrency.is_none() {
-            self.unreserved_in_flight = self.unreserved_in_flight.wrapping_add_signed(delta);
-        }
-    }
-
-    /// Whether function `f` may start one more instance now.
-    #[inline]
-    fn has_headroom(&self, f: usize) -> bool {
-        let fs = &self.funcs[f];
-        match self.scenario.functions[f].max_concurrency {
-            Some(reserved) => fs.od_in_flight + fs.pc_allocated < reserved,
-            None => self.unreserved_in_flight < self.unreserved_limit,
-        }
-    }
-
-    /// Whether the scale-out buckets have a token for a new instance of `f` at `now`.
-    #[inline]
-    fn scale_out_ready(&mut self, now: SimTime, f: usize) -> bool {
-        self.funcs[f]
-            .scale_out
-            .as_mut()
-            .is_none_or(|b| b.ready(now))
-            && self.account_scale_out.as_mut().is_none_or(|b| b.ready(now))
-    }
-
-    fn take_scale_out_token(&mut self, f: usize) {
-        if let Some(b) = self.funcs[f].scale_out.as_mut() {
-            b.take();
-        }
-        if let Some(b) = self.account_scale_out.as_mut() {
-            b.take();
-        }
     }
 
     #[inline]
@@ -579,20 +512,16 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     /// Makes room for `memory_mb` by evicting idle on-demand instances; false if it cannot.
     fn make_room(&mut self, now: SimTime, memory_mb: u32) -> bool {
-        let Some(cap) = self.scenario.platform.memory_capacity_mb else {
-            return true;
-        };
-        while self.memory_used_mb + f64::from(memory_mb) > cap {
-            let Some((key, victim)) = self.evictable.pop_first() else {
-                return false;
-            };
-            if self.scenario.platform.eviction == Eviction::GreedyDual {
-                self.gd_clock = f64::from_bits(key);
+        loop {
+            match self.memory.room_for(memory_mb) {
+                Room::Fits => return true,
+                Room::Full => return false,
+                Room::Evict(victim) => {
+                    self.instances[victim as usize].evict_key = None;
+                    self.free(now, victim, Cause::Pressure);
+                }
             }
-            self.instances[victim as usize].evict_key = None;
-            self.free(now, victim, Cause::Pressure);
         }
-        true
     }
 
     /// Starts a new instance of `f`, with no request yet. `delay` postpones the start
@@ -610,7 +539,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         if !self.make_room(now, memory_mb) {
             return None;
         }
-        self.memory_used_mb += f64::from(memory_mb);
+        self.memory.hold(memory_mb, true);
         let phases = self.sample_cold_start(f);
         let ready = if instant {
             now
@@ -672,7 +601,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             }
         };
         self.meter.shift(now, f, None, Some(State::Provisioning));
-        self.in_flight(f, provisioned, 1);
+        self.limits.in_flight(f, provisioned, 1);
         if provisioned {
             self.meter
                 .gauge(now, f, |m| &mut m.provisioned.allocated, 1);
@@ -699,13 +628,13 @@ impl<'s, 'o> Sim<'s, 'o> {
                 self.funcs[f].idle.remove(slot, &mut self.instances);
             }
             if let Some(key) = self.instances[slot as usize].evict_key.take() {
-                self.evictable.remove(&(key, slot));
+                self.memory.unfile(key, slot);
             }
         }
         // Concurrency: provisioned instances count while allocated, on-demand ones while
         // starting or executing.
         if provisioned {
-            self.in_flight(f, true, -1);
+            self.limits.in_flight(f, true, -1);
             self.meter
                 .gauge(now, f, |m| &mut m.provisioned.allocated, -1);
             if state != State::Provisioning {
@@ -715,10 +644,10 @@ impl<'s, 'o> Sim<'s, 'o> {
                 self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
             }
         } else if state != State::Idle {
-            self.in_flight(f, false, -1);
+            self.limits.in_flight(f, false, -1);
         }
         self.meter.shift(now, f, Some(state), None);
-        self.memory_used_mb -= f64::from(memory_mb);
+        self.memory.hold(memory_mb, false);
         if std::mem::take(&mut self.instances[slot as usize].conn)
             && let Some(d) = self.scenario.functions[f].database
         {
@@ -765,18 +694,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.funcs[f].pc_idle.push(slot, &mut self.instances);
         } else {
             self.funcs[f].idle.push(slot, &mut self.instances);
-            if self.scenario.platform.memory_capacity_mb.is_some() {
-                let func = &self.scenario.functions[f];
-                let key = self.scenario.platform.eviction.key(
-                    now.0,
-                    self.gd_clock,
-                    self.funcs[f].arrivals,
-                    func.mean_cold_start_ms,
-                    f64::from(func.memory_mb),
-                );
-                self.instances[slot as usize].evict_key = Some(key);
-                self.evictable.insert((key, slot));
-            }
+            let key = self.memory.file_idle(slot, f, now);
+            self.instances[slot as usize].evict_key = key;
         }
         self.arm_timer(slot);
     }
@@ -793,7 +712,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         };
         let slot = set.take(&mut self.instances, &mut fs.route_rng)?;
         if let Some(key) = self.instances[slot as usize].evict_key.take() {
-            self.evictable.remove(&(key, slot));
+            self.memory.unfile(key, slot);
         }
         Some(slot)
     }
@@ -977,16 +896,11 @@ impl<'s, 'o> Sim<'s, 'o> {
         if let Some(slot) = self.route(f) {
             return Ok((slot, false));
         }
-        if !self.has_headroom(f) {
-            return Err(Refusal::Concurrency);
-        }
-        if !self.scale_out_ready(now, f) {
-            return Err(Refusal::ScaleOut);
-        }
+        self.limits.may_start(now, f)?;
         let slot = self
             .spawn(now, f, false, SimTime::ZERO, false)
             .ok_or(Refusal::Memory)?;
-        self.take_scale_out_token(f);
+        self.limits.take_scale_out_token(f);
         Ok((slot, true))
     }
 
@@ -1021,7 +935,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             if provisioned {
                 self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
             } else {
-                self.in_flight(f, false, 1);
+                self.limits.in_flight(f, false, 1);
             }
             let inst = &mut self.instances[slot as usize];
             inst.state = State::Busy;
@@ -1421,7 +1335,7 @@ impl<'s, 'o> Sim<'s, 'o> {
     #[inline]
     fn note_invocation(&mut self, now: SimTime, f: usize) {
         let fs = &mut self.funcs[f];
-        fs.arrivals += 1;
+        self.memory.note_invocation(f);
         if let KeepAlive::Hybrid(p) = &self.scenario.functions[f].keep_alive
             && fs.requests_in_flight == 0
             && let Some(since) = fs.last_idle_start
@@ -1444,7 +1358,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.meter
                 .shift(now, f, Some(State::Provisioning), Some(State::Idle));
             if !provisioned {
-                self.in_flight(f, false, -1);
+                self.limits.in_flight(f, false, -1);
                 if self.instances[slot as usize].expires_at == SimTime::MAX {
                     // Started by the autoscaler: idle under the keep-alive policy.
                     let until = match self.scenario.functions[f]
@@ -1765,7 +1679,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             Decision::KeepUntil(until) => {
                 self.meter
                     .shift(now, f, Some(State::Busy), Some(State::Idle));
-                self.in_flight(f, false, -1);
+                self.limits.in_flight(f, false, -1);
                 self.instances[slot as usize].expires_at = until;
                 self.make_idle(now, slot);
             }
@@ -1812,7 +1726,7 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     fn on_prewarm(&mut self, now: SimTime, f: usize) {
         let until = self.funcs[f].prewarm_until;
-        if now >= until || !self.funcs[f].idle.is_empty() || !self.has_headroom(f) {
+        if now >= until || !self.funcs[f].idle.is_empty() || !self.limits.has_headroom(f) {
             return; // Already warm, or no room: the next request will cold-start.
         }
         if let Some(slot) = self.spawn(now, f, false, SimTime::ZERO, false) {
@@ -1823,13 +1737,15 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// Sets function `f`'s provisioned count to `n`. New instances wait `delay` (None:
     /// the platform's allocation delay) plus a cold start; at time 0 they are ready at once.
     fn set_provisioned(&mut self, now: SimTime, f: usize, n: u32, delay: Option<SimTime>) {
-        let current = self.funcs[f].pc_allocated;
+        let current = self.limits.pc_allocated(f);
         let instant = now == SimTime::ZERO;
         let delay = delay.unwrap_or(self.scenario.platform.pc_allocation_delay);
         if n > current {
             self.meter.metrics(f).provisioned.scale_outs += u64::from(!instant);
             for _ in current..n {
-                if !self.has_headroom(f) || self.spawn(now, f, true, delay, instant).is_none() {
+                if !self.limits.has_headroom(f)
+                    || self.spawn(now, f, true, delay, instant).is_none()
+                {
                     break; // Limits or memory: allocate what fits.
                 }
             }
@@ -1854,8 +1770,8 @@ impl<'s, 'o> Sim<'s, 'o> {
                     if wanted == State::Busy || inst.active > 0 {
                         let busy = inst.state == State::Busy;
                         self.instances[slot as usize].provisioned = false;
-                        self.in_flight(f, true, -1);
-                        self.in_flight(f, false, 1);
+                        self.limits.in_flight(f, true, -1);
+                        self.limits.in_flight(f, false, 1);
                         self.meter
                             .gauge(now, f, |m| &mut m.provisioned.allocated, -1);
                         if busy {
@@ -1921,7 +1837,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let ready = (ready_area - fs.tracked_ready) as f64 / span;
         fs.tracked_busy = busy_area;
         fs.tracked_ready = ready_area;
-        let current = fs.pc_allocated;
+        let current = self.limits.pc_allocated(f);
         if let Some(n) = fs.tracker.evaluate(p, now, busy, ready, current) {
             self.set_provisioned(now, f, n, p.delay);
         }
@@ -1962,7 +1878,9 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     fn finish(self, events: u64) -> RunOutput {
         let (start, end) = self.meter.window();
-        let provisioned_final = self.funcs.iter().map(|f| f.pc_allocated).collect();
+        let provisioned_final = (0..self.funcs.len())
+            .map(|f| self.limits.pc_allocated(f))
+            .collect();
         let databases = self
             .dbs
             .into_iter()

@@ -54,7 +54,9 @@ impl Sim<'_, '_> {
         let o = self.meter.occupancy(f);
         let current = o.provisioning + o.busy + o.idle;
         for _ in current..desired {
-            if !self.has_headroom(f) || self.spawn(now, f, false, SimTime::ZERO, false).is_none() {
+            if !self.limits.has_headroom(f)
+                || self.spawn(now, f, false, SimTime::ZERO, false).is_none()
+            {
                 break;
             }
         }

@@ -10,7 +10,8 @@
 
 use std::collections::VecDeque;
 
-use super::{Event, Incoming, Refusal, Sim};
+use super::limits::Refusal;
+use super::{Event, Incoming, Sim};
 use crate::error::Result;
 use crate::time::SimTime;
 

@@ -1,0 +1,225 @@
+//! What may start: concurrency limits, scale-out rate limits and memory.
+//!
+//! Concurrency counts on-demand instances that are starting or executing, plus every
+//! allocated provisioned instance (Lambda's definition, where an instance serves one
+//! request); idle on-demand instances do not count. A function with `max_concurrency`
+//! (reserved concurrency) is capped by it and does not use the shared pool; the others
+//! share `account_concurrency − Σ reserved`. Scale-out buckets (`scale_out.rs`) give one
+//! token per new on-demand instance. With a memory capacity, a new instance must fit, and
+//! idle on-demand instances are evicted in the eviction policy's order to make room.
+
+use super::scale_out::Bucket;
+use crate::policy::eviction::EvictionOrder;
+use crate::profile::ScaleOut;
+use crate::time::SimTime;
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// A concurrency limit (reserved or the account's).
+    Concurrency,
+    /// No scale-out token.
+    ScaleOut,
+    /// The new instance does not fit in memory.
+    Memory,
+    /// Waited in the pending queue as long as it may.
+    PendingTimeout,
+}
+
+/// One function's concurrency.
+#[derive(Debug, Clone)]
+struct FunctionLimits {
+    /// Reserved concurrency.
+    reserved: Option<u32>,
+    /// On-demand instances starting or executing.
+    od_in_flight: u32,
+    /// Provisioned instances allocated (initialising or ready).
+    pc_allocated: u32,
+    /// Per-function scale-out bucket.
+    scale_out: Option<Bucket>,
+}
+
+/// Concurrency and scale-out limits of every function and of the account.
+pub(super) struct Limits {
+    funcs: Vec<FunctionLimits>,
+    /// In-flight concurrency of functions without reserved concurrency.
+    unreserved_in_flight: u32,
+    unreserved_limit: u32,
+    /// Account-wide scale-out bucket.
+    account_scale_out: Option<Bucket>,
+}
+
+impl Limits {
+    /// Limits for functions with these reserved concurrencies, under the account's
+    /// concurrency and the platform's scale-out buckets.
+    pub(super) fn new(
+        reserved: impl Iterator<Item = Option<u32>>,
+        account_concurrency: u32,
+        scale_out: &ScaleOut,
+    ) -> Self {
+        let funcs: Vec<FunctionLimits> = reserved
+            .map(|reserved| FunctionLimits {
+                reserved,
+                od_in_flight: 0,
+                pc_allocated: 0,
+                scale_out: scale_out.per_function.map(Bucket::new),
+            })
+            .collect();
+        let reserved_total: u32 = funcs.iter().filter_map(|f| f.reserved).sum();
+        Limits {
+            funcs,
+            unreserved_in_flight: 0,
+            unreserved_limit: account_concurrency - reserved_total,
+            account_scale_out: scale_out.account.map(Bucket::new),
+        }
+    }
+
+    /// Changes function `f`'s in-flight concurrency (on-demand or provisioned).
+    #[inline]
+    pub(super) fn in_flight(&mut self, f: usize, provisioned: bool, delta: i32) {
+        let fl = &mut self.funcs[f];
+        let c = if provisioned {
+            &mut fl.pc_allocated
+        } else {
+            &mut fl.od_in_flight
+        };
+        *c = c.wrapping_add_signed(delta);
+        if fl.reserved.is_none() {
+            self.unreserved_in_flight = self.unreserved_in_flight.wrapping_add_signed(delta);
+        }
+    }
+
+    /// Provisioned instances of `f` allocated now.
+    #[inline]
+    pub(super) fn pc_allocated(&self, f: usize) -> u32 {
+        self.funcs[f].pc_allocated
+    }
+
+    /// Whether function `f` may start one more instance now.
+    #[inline]
+    pub(super) fn has_headroom(&self, f: usize) -> bool {
+        let fl = &self.funcs[f];
+        match fl.reserved {
+            Some(reserved) => fl.od_in_flight + fl.pc_allocated < reserved,
+            None => self.unreserved_in_flight < self.unreserved_limit,
+        }
+    }
+
+    /// Whether a request of `f` may start a new on-demand instance at `now`: under its
+    /// concurrency limit, then with a scale-out token left (the token is taken by
+    /// [`take_scale_out_token`](Self::take_scale_out_token) once the instance exists).
+    #[inline]
+    pub(super) fn may_start(&mut self, now: SimTime, f: usize) -> Result<(), Refusal> {
+        if !self.has_headroom(f) {
+            return Err(Refusal::Concurrency);
+        }
+        let ready = self.funcs[f]
+            .scale_out
+            .as_mut()
+            .is_none_or(|b| b.ready(now))
+            && self.account_scale_out.as_mut().is_none_or(|b| b.ready(now));
+        if !ready {
+            return Err(Refusal::ScaleOut);
+        }
+        Ok(())
+    }
+
+    /// Takes a token from every scale-out bucket that applies to `f`.
+    pub(super) fn take_scale_out_token(&mut self, f: usize) {
+        if let Some(b) = self.funcs[f].scale_out.as_mut() {
+            b.take();
+        }
+        if let Some(b) = self.account_scale_out.as_mut() {
+            b.take();
+        }
+    }
+}
+
+/// Memory held by instances, against the platform's capacity.
+pub(super) struct Memory {
+    /// Capacity, MB (`None`: unlimited).
+    capacity_mb: Option<f64>,
+    used_mb: f64,
+    /// Idle on-demand instances in eviction order (only with a capacity).
+    order: EvictionOrder,
+    /// Per function: mean cold start (ms) and memory (MB), the greedy-dual cost and size.
+    cost_size: Vec<(f64, f64)>,
+}
+
+/// What making room for a new instance needs next.
+pub(super) enum Room {
+    /// It fits.
+    Fits,
+    /// Evict this idle instance, then ask again.
+    Evict(u32),
+    /// Nothing left to evict: it cannot fit.
+    Full,
+}
+
+impl Memory {
+    /// Memory of a platform with `capacity_mb`, evicting in `order`; `cost_size` gives
+    /// each function's mean cold start (ms) and memory (MB).
+    pub(super) fn new(
+        capacity_mb: Option<f64>,
+        order: EvictionOrder,
+        cost_size: Vec<(f64, f64)>,
+    ) -> Self {
+        Memory {
+            capacity_mb,
+            used_mb: 0.0,
+            order,
+            cost_size,
+        }
+    }
+
+    /// Whether instances are tracked for eviction (the platform has a capacity).
+    #[inline]
+    pub(super) fn limited(&self) -> bool {
+        self.capacity_mb.is_some()
+    }
+
+    /// Function `f` was invoked once more (greedy-dual frequency).
+    #[inline]
+    pub(super) fn note_invocation(&mut self, f: usize) {
+        self.order.note_invocation(f);
+    }
+
+    /// The next step to fit `memory_mb` more.
+    pub(super) fn room_for(&mut self, memory_mb: u32) -> Room {
+        let Some(cap) = self.capacity_mb else {
+            return Room::Fits;
+        };
+        if self.used_mb + f64::from(memory_mb) <= cap {
+            return Room::Fits;
+        }
+        match self.order.pop_victim() {
+            Some(victim) => Room::Evict(victim),
+            None => Room::Full,
+        }
+    }
+
+    /// An instance of `memory_mb` starts (`true`) or goes away (`false`).
+    #[inline]
+    pub(super) fn hold(&mut self, memory_mb: u32, held: bool) {
+        if held {
+            self.used_mb += f64::from(memory_mb);
+        } else {
+            self.used_mb -= f64::from(memory_mb);
+        }
+    }
+
+    /// Files idle on-demand instance `slot` of `f` for eviction; returns its key.
+    pub(super) fn file_idle(&mut self, slot: u32, f: usize, now: SimTime) -> Option<u64> {
+        if !self.limited() {
+            return None;
+        }
+        let (cost, size) = self.cost_size[f];
+        Some(self.order.insert(slot, f, now.0, cost, size))
+    }
+
+    /// Takes instance `slot` (filed under `key`) out of the eviction order.
+    #[inline]
+    pub(super) fn unfile(&mut self, key: u64, slot: u32) {
+        self.order.forget(key, slot);
+    }
+}
