@@ -303,6 +303,7 @@ pub fn summarise_platforms() -> Result<Vec<PlatformSummary>> {
                 KeepAlive::Fixed(idle) => format!("fixed {} s", idle.as_secs()),
                 KeepAlive::None => "none".to_owned(),
                 KeepAlive::Hybrid(_) => "hybrid histogram".to_owned(),
+                KeepAlive::Custom(c) => c.name().to_owned(),
             };
             let billing = match &p.pricing {
                 None => "none".to_owned(),

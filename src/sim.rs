@@ -84,8 +84,8 @@ use crate::dist::Dist;
 use crate::engine::{Engine, EventQueue, Model};
 use crate::error::Result;
 use crate::policy::eviction::EvictionOrder;
-use crate::policy::keep_alive::{Decision, IdleHistogram, KeepAlive};
-use crate::policy::provisioned::{Provisioned, Tracker};
+use crate::policy::keep_alive::{Decision, KeepAliveState};
+use crate::policy::provisioned::ProvisionedState;
 use crate::profile::StartPhase;
 use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{CallMode, ColdStart, Invocation, Reuse, Routing, Scenario};
@@ -134,8 +134,8 @@ enum Event {
     Prewarm { func: u32 },
     /// Step `step` of `func`'s provisioned schedule, in period `period`.
     ScheduleStep { func: u32, step: u32, period: u32 },
-    /// Target-tracking evaluation of `func`.
-    TrackingTick { func: u32 },
+    /// Periodic provisioned-concurrency evaluation of `func` (target tracking, custom).
+    ProvisionedTick { func: u32 },
     /// A round of warm-up pings for `func`.
     Warmers { func: u32 },
     /// Retry of asynchronous event `event`.
@@ -170,13 +170,12 @@ struct FunctionState {
     requests_in_flight: u32,
     /// When the function last had no request in flight.
     last_idle_start: Option<SimTime>,
-    hist: IdleHistogram,
+    /// The keep-alive policy and what it has learnt.
+    keep_alive: KeepAliveState,
     /// Keep-alive deadline of the next pre-warmed instance.
     prewarm_until: SimTime,
-    tracker: Tracker,
-    /// Busy and ready provisioned areas at the last tracking evaluation.
-    tracked_busy: u128,
-    tracked_ready: u128,
+    /// The provisioned-concurrency policy and its state.
+    provisioned: Option<ProvisionedState>,
     /// Requests waiting for capacity.
     pending: pending::PendingQueue,
     /// The function's settings the per-request path reads, kept beside its state.
@@ -309,7 +308,7 @@ impl Model for Sim<'_, '_> {
             Event::ScheduleStep { func, step, period } => {
                 self.on_schedule_step(now, func as usize, step as usize, period)
             }
-            Event::TrackingTick { func } => self.on_tracking_tick(now, func as usize),
+            Event::ProvisionedTick { func } => self.on_provisioned_tick(now, func as usize),
             Event::Warmers { func } => self.on_warmers(now, func as usize)?,
             Event::Retry { event } => self.on_retry(now, event)?,
             Event::PendingExpire { func, entry } => {
@@ -400,11 +399,9 @@ impl<'s, 'o> Sim<'s, 'o> {
                 call_rng: rng::stream(seed, idx, Stream::Calls),
                 requests_in_flight: 0,
                 last_idle_start: None,
-                hist: IdleHistogram::default(),
+                keep_alive: f.keep_alive.start(),
                 prewarm_until: SimTime::ZERO,
-                tracker: Tracker::default(),
-                tracked_busy: 0,
-                tracked_ready: 0,
+                provisioned: f.provisioned.as_ref().map(|p| p.start()),
                 pending: pending::PendingQueue::default(),
                 autoscale: autoscale::AutoscaleState::default(),
                 next_exec,
@@ -426,17 +423,16 @@ impl<'s, 'o> Sim<'s, 'o> {
                 // Allocated before the run: ready at time 0.
                 let n = p.initial();
                 sim.set_provisioned(SimTime::ZERO, i, n, None);
-                match p {
-                    Provisioned::Fixed(_) => {}
-                    Provisioned::Scheduled { steps, .. } => {
-                        let first = usize::from(steps[0].0 == SimTime::ZERO);
-                        sim.schedule_step(i, first, 0);
-                    }
-                    Provisioned::Tracking(t) => {
-                        if t.interval < scenario.duration {
-                            sim.queue.schedule(t.interval, Event::TrackingTick { func });
-                        }
-                    }
+                let state = sim.funcs[i].provisioned.as_ref().expect("started above");
+                let (first, interval) = (state.first_step(), state.interval());
+                if let Some((at, step, period)) = first {
+                    sim.schedule_step(i, at, step, period);
+                }
+                if let Some(interval) = interval
+                    && interval < scenario.duration
+                {
+                    sim.queue
+                        .schedule(interval, Event::ProvisionedTick { func });
                 }
             }
             if let Some(w) = &f.warmers
@@ -1336,11 +1332,11 @@ impl<'s, 'o> Sim<'s, 'o> {
     fn note_invocation(&mut self, now: SimTime, f: usize) {
         let fs = &mut self.funcs[f];
         self.memory.note_invocation(f);
-        if let KeepAlive::Hybrid(p) = &self.scenario.functions[f].keep_alive
+        if fs.keep_alive.learns()
             && fs.requests_in_flight == 0
             && let Some(since) = fs.last_idle_start
         {
-            fs.hist.record(p, now - since);
+            fs.keep_alive.on_idle_time(now, now - since);
         }
     }
 
@@ -1361,10 +1357,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 self.limits.in_flight(f, false, -1);
                 if self.instances[slot as usize].expires_at == SimTime::MAX {
                     // Started by the autoscaler: idle under the keep-alive policy.
-                    let until = match self.scenario.functions[f]
-                        .keep_alive
-                        .decide(now, &self.funcs[f].hist)
-                    {
+                    let until = match self.funcs[f].keep_alive.decide(now) {
                         Decision::KeepUntil(until) => until,
                         _ => now,
                     };
@@ -1672,9 +1665,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.make_idle(now, slot);
             return;
         }
-        let decision = self.scenario.functions[f]
-            .keep_alive
-            .decide(now, &self.funcs[f].hist);
+        let decision = self.funcs[f].keep_alive.decide(now);
         match decision {
             Decision::KeepUntil(until) => {
                 self.meter
@@ -1787,21 +1778,9 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
     }
 
-    fn schedule_step(&mut self, f: usize, step: usize, period: u32) {
-        let Some(Provisioned::Scheduled { steps, repeat, .. }) =
-            &self.scenario.functions[f].provisioned
-        else {
-            return;
-        };
-        let (step, period) = match (step < steps.len(), repeat) {
-            (true, _) => (step, period),
-            (false, Some(_)) => (0, period + 1),
-            (false, None) => return,
-        };
-        let offset = repeat.map_or(SimTime::ZERO, |r| {
-            SimTime(r.0.saturating_mul(u64::from(period)))
-        });
-        let at = offset + steps[step].0;
+    /// Wakes function `f`'s provisioned schedule at `at` for `step` of `period`, if that
+    /// is within the run.
+    fn schedule_step(&mut self, f: usize, at: SimTime, step: usize, period: u32) {
         if at < self.scenario.duration {
             self.queue.schedule(
                 at,
@@ -1815,36 +1794,36 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     fn on_schedule_step(&mut self, now: SimTime, f: usize, step: usize, period: u32) {
-        let Some(Provisioned::Scheduled { steps, delay, .. }) =
-            &self.scenario.functions[f].provisioned
-        else {
+        let Some(state) = &self.funcs[f].provisioned else {
             return;
         };
-        let (n, delay) = (steps[step].1, *delay);
-        self.set_provisioned(now, f, n, delay);
-        self.schedule_step(f, step + 1, period);
+        let (change, next) = (state.step_change(step), state.next_step(step + 1, period));
+        if let Some(c) = change {
+            self.set_provisioned(now, f, c.count, c.delay);
+        }
+        if let Some((at, step, period)) = next {
+            self.schedule_step(f, at, step, period);
+        }
     }
 
-    fn on_tracking_tick(&mut self, now: SimTime, f: usize) {
-        let Some(Provisioned::Tracking(p)) = &self.scenario.functions[f].provisioned else {
-            return;
-        };
+    /// A periodic provisioned-concurrency evaluation (target tracking, custom policies).
+    fn on_provisioned_tick(&mut self, now: SimTime, f: usize) {
         let busy_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.busy);
         let ready_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.ready);
-        let fs = &mut self.funcs[f];
-        let span = p.interval.0 as f64;
-        let busy = (busy_area - fs.tracked_busy) as f64 / span;
-        let ready = (ready_area - fs.tracked_ready) as f64 / span;
-        fs.tracked_busy = busy_area;
-        fs.tracked_ready = ready_area;
-        let current = self.limits.pc_allocated(f);
-        if let Some(n) = fs.tracker.evaluate(p, now, busy, ready, current) {
-            self.set_provisioned(now, f, n, p.delay);
+        let allocated = self.limits.pc_allocated(f);
+        let Some(state) = self.funcs[f].provisioned.as_mut() else {
+            return;
+        };
+        let Some(interval) = state.interval() else {
+            return;
+        };
+        if let Some(c) = state.evaluate(now, busy_area, ready_area, allocated) {
+            self.set_provisioned(now, f, c.count, c.delay);
         }
-        let next = now + p.interval;
+        let next = now + interval;
         if next < self.scenario.duration {
             self.queue
-                .schedule(next, Event::TrackingTick { func: f as u32 });
+                .schedule(next, Event::ProvisionedTick { func: f as u32 });
         }
     }
 

@@ -24,9 +24,17 @@
 //! - PW = 0: keep the instance until KA after it went idle; PW > 0: evict it now, start a
 //!   new instance in the background PW after it went idle, and keep that one until KA.
 //!
+//! # Policies of your own
+//! A library user adds a policy without forking: implement [`KeepAlivePolicy`] (a name and
+//! a fresh per-function [`KeepAliveRun`] state) and put it in a function's
+//! `keep_alive` as [`KeepAlive::Custom`]; `examples/custom_keep_alive.rs` runs one. The
+//! built-in policies stay enum variants, so they pay nothing for this.
+//!
 //! Simplifications (documented in `docs/design.md`): the paper's ARIMA forecast for
 //! functions whose idle times fall out of range is replaced by the fixed fallback; the
 //! policy is applied per function (the paper: per application).
+
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -117,7 +125,7 @@ pub struct HybridSpec {
 }
 
 /// A validated keep-alive policy.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum KeepAlive {
     /// Evict an instance once it has been idle this long.
     Fixed(SimTime),
@@ -125,6 +133,126 @@ pub enum KeepAlive {
     None,
     /// The hybrid histogram policy.
     Hybrid(HybridParams),
+    /// A policy of the library user's own (not in scenario files).
+    Custom(Arc<dyn KeepAlivePolicy>),
+}
+
+impl PartialEq for KeepAlive {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (KeepAlive::Fixed(a), KeepAlive::Fixed(b)) => a == b,
+            (KeepAlive::None, KeepAlive::None) => true,
+            (KeepAlive::Hybrid(a), KeepAlive::Hybrid(b)) => a == b,
+            // The same policy object.
+            (KeepAlive::Custom(a), KeepAlive::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// A keep-alive policy of one's own: what [`KeepAlive::Custom`] carries.
+///
+/// The policy object is shared by every run of a scenario (a sweep runs them on several
+/// threads); each function of each run gets its own state from [`start`](Self::start).
+pub trait KeepAlivePolicy: std::fmt::Debug + Send + Sync {
+    /// A short name, for listings.
+    fn name(&self) -> &'static str;
+    /// A fresh state for one function, at the start of a run.
+    fn start(&self) -> Box<dyn KeepAliveRun>;
+}
+
+/// One function's state under a custom keep-alive policy, over one run.
+pub trait KeepAliveRun {
+    /// A request of the function arrives at `now`, after the function had no request in
+    /// flight for `idle` (the idle times the hybrid policy learns from). Not called when
+    /// a request was in flight, nor before the function's first request ended.
+    fn on_idle_time(&mut self, now: SimTime, idle: SimTime) {
+        let _ = (now, idle);
+    }
+    /// What to do with an on-demand instance of the function that went idle at `now`.
+    fn decide(&mut self, now: SimTime) -> Decision;
+}
+
+/// A keep-alive policy's state for one function over a run: the policy and what it has
+/// learnt (the hybrid policy's idle-time histogram, a custom policy's own state).
+pub enum KeepAliveState {
+    /// Keep for a fixed time.
+    Fixed(SimTime),
+    /// Evict at once.
+    None,
+    /// The hybrid histogram policy and its histogram.
+    Hybrid {
+        /// The policy's parameters.
+        params: HybridParams,
+        /// Idle times seen so far.
+        hist: IdleHistogram,
+    },
+    /// A custom policy's state.
+    Custom(Box<dyn KeepAliveRun>),
+}
+
+impl KeepAlive {
+    /// A fresh state of this policy for one function.
+    pub fn start(&self) -> KeepAliveState {
+        match self {
+            KeepAlive::Fixed(t) => KeepAliveState::Fixed(*t),
+            KeepAlive::None => KeepAliveState::None,
+            KeepAlive::Hybrid(p) => KeepAliveState::Hybrid {
+                params: p.clone(),
+                hist: IdleHistogram::default(),
+            },
+            KeepAlive::Custom(p) => KeepAliveState::Custom(p.start()),
+        }
+    }
+
+    /// Short name for listings.
+    pub fn name(&self) -> &'static str {
+        match self {
+            KeepAlive::Fixed(_) => "fixed",
+            KeepAlive::None => "none",
+            KeepAlive::Hybrid(_) => "hybrid_histogram",
+            KeepAlive::Custom(p) => p.name(),
+        }
+    }
+}
+
+impl KeepAliveState {
+    /// Whether the policy learns from idle times (the caller can skip measuring them).
+    #[inline]
+    pub fn learns(&self) -> bool {
+        matches!(
+            self,
+            KeepAliveState::Hybrid { .. } | KeepAliveState::Custom(_)
+        )
+    }
+
+    /// The function was idle for `idle` before a request arrived at `now`.
+    #[inline]
+    pub fn on_idle_time(&mut self, now: SimTime, idle: SimTime) {
+        match self {
+            KeepAliveState::Hybrid { params, hist } => hist.record(params, idle),
+            KeepAliveState::Custom(run) => run.on_idle_time(now, idle),
+            KeepAliveState::Fixed(_) | KeepAliveState::None => {}
+        }
+    }
+
+    /// The decision for an instance of the function that went idle at `now`.
+    #[inline]
+    pub fn decide(&mut self, now: SimTime) -> Decision {
+        match self {
+            KeepAliveState::Fixed(ttl) => Decision::KeepUntil(now + *ttl),
+            KeepAliveState::None => Decision::EvictNow,
+            KeepAliveState::Hybrid { params, hist } => match hist.windows() {
+                None => Decision::KeepUntil(now + params.fallback),
+                Some((pw, ka)) if pw == SimTime::ZERO => Decision::KeepUntil(now + ka),
+                Some((pw, ka)) => Decision::EvictAndPrewarm {
+                    prewarm_at: now + pw,
+                    until: now + ka,
+                },
+            },
+            KeepAliveState::Custom(run) => run.decide(now),
+        }
+    }
 }
 
 /// Validated hybrid parameters.
@@ -314,27 +442,14 @@ impl IdleHistogram {
     }
 }
 
-impl KeepAlive {
-    /// The decision for an instance of a function with `hist` that went idle at `now`.
-    pub fn decide(&self, now: SimTime, hist: &IdleHistogram) -> Decision {
-        match self {
-            KeepAlive::Fixed(ttl) => Decision::KeepUntil(now + *ttl),
-            KeepAlive::None => Decision::EvictNow,
-            KeepAlive::Hybrid(p) => match hist.windows() {
-                None => Decision::KeepUntil(now + p.fallback),
-                Some((pw, ka)) if pw == SimTime::ZERO => Decision::KeepUntil(now + ka),
-                Some((pw, ka)) => Decision::EvictAndPrewarm {
-                    prewarm_at: now + pw,
-                    until: now + ka,
-                },
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hybrid policy's decision at time 0 with histogram `hist`.
+    fn decide_with(params: HybridParams, hist: IdleHistogram) -> Decision {
+        KeepAliveState::Hybrid { params, hist }.decide(SimTime::ZERO)
+    }
 
     fn hybrid() -> HybridParams {
         let spec: KeepAliveSpec =
@@ -363,7 +478,7 @@ mod tests {
                 SimTime::from_secs(33.0 * 60.0)
             ))
         );
-        let d = KeepAlive::Hybrid(p).decide(SimTime::ZERO, &h);
+        let d = decide_with(p, h);
         assert_eq!(
             d,
             Decision::EvictAndPrewarm {
@@ -383,7 +498,7 @@ mod tests {
         }
         // 99th percentile falls in bin 1 (60..120 s): KA = 120 × 1.1 = 132 s.
         assert_eq!(
-            KeepAlive::Hybrid(p).decide(SimTime::ZERO, &h),
+            decide_with(p, h),
             Decision::KeepUntil(SimTime::from_secs(132.0))
         );
     }
@@ -400,7 +515,7 @@ mod tests {
             h.record(&p, SimTime::from_secs(5.0 * 3600.0));
         }
         assert_eq!(
-            KeepAlive::Hybrid(p).decide(SimTime::ZERO, &h),
+            decide_with(p, h),
             Decision::KeepUntil(SimTime::from_secs(4.0 * 3600.0))
         );
     }

@@ -20,6 +20,15 @@
 //!   ceil(busy / target) (busy = utilisation × ready), clamped to [min, max], and no
 //!   scale-out (scale-in) happens within `scale_out_cooldown_s` (`scale_in_cooldown_s`)
 //!   of the previous one.
+//!
+//! # Policies of your own
+//! A library user adds a policy without forking: implement [`ProvisionedPolicy`] (a count
+//! at the start, an evaluation interval and a fresh per-function [`ProvisionedRun`]) and
+//! put it in a function's `provisioned` as [`Provisioned::Custom`]. Every interval its run
+//! sees the provisioned load of the last interval ([`ProvisionedLoad`]) and may ask for a
+//! new count. Built-in policies stay enum variants and pay nothing for this.
+
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -131,7 +140,7 @@ pub struct TrackingSpec {
 }
 
 /// A validated provisioned-concurrency policy.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Provisioned {
     /// A fixed count.
     Fixed(u32),
@@ -146,6 +155,193 @@ pub enum Provisioned {
     },
     /// Target tracking.
     Tracking(TrackingParams),
+    /// A policy of the library user's own (not in scenario files).
+    Custom(Arc<dyn ProvisionedPolicy>),
+}
+
+impl PartialEq for Provisioned {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Provisioned::Fixed(a), Provisioned::Fixed(b)) => a == b,
+            (
+                Provisioned::Scheduled {
+                    steps: a,
+                    repeat: ra,
+                    delay: da,
+                },
+                Provisioned::Scheduled {
+                    steps: b,
+                    repeat: rb,
+                    delay: db,
+                },
+            ) => a == b && ra == rb && da == db,
+            (Provisioned::Tracking(a), Provisioned::Tracking(b)) => a == b,
+            // The same policy object.
+            (Provisioned::Custom(a), Provisioned::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// A provisioned-concurrency policy of one's own: what [`Provisioned::Custom`] carries.
+///
+/// The policy object is shared by every run of a scenario; each function of each run gets
+/// its own state from [`start`](Self::start). The platform allocates what its limits
+/// allow (a count above the concurrency limit allocates up to the limit).
+pub trait ProvisionedPolicy: std::fmt::Debug + Send + Sync {
+    /// A short name, for results.
+    fn name(&self) -> &'static str;
+    /// Instances allocated before the run (ready at time 0).
+    fn initial(&self) -> u32;
+    /// How often the policy is consulted (the first time one interval after the start).
+    fn interval(&self) -> SimTime;
+    /// A fresh state for one function, at the start of a run.
+    fn start(&self) -> Box<dyn ProvisionedRun>;
+}
+
+/// What a provisioned-concurrency policy sees at an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProvisionedLoad {
+    /// Busy provisioned instances, time-averaged over the last interval.
+    pub busy: f64,
+    /// Ready (initialised) provisioned instances, time-averaged over the last interval.
+    pub ready: f64,
+    /// Provisioned instances allocated now.
+    pub allocated: u32,
+}
+
+/// One function's state under a custom provisioned-concurrency policy, over one run.
+pub trait ProvisionedRun {
+    /// An evaluation at `now`: the new count to allocate, or `None` to keep the current.
+    fn evaluate(&mut self, now: SimTime, load: ProvisionedLoad) -> Option<u32>;
+}
+
+/// A change of a function's provisioned count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// The count to allocate.
+    pub count: u32,
+    /// The allocation delay of new instances (`None`: the platform's).
+    pub delay: Option<SimTime>,
+}
+
+/// A provisioned-concurrency policy's state for one function over a run.
+pub enum ProvisionedState {
+    /// A fixed count: nothing to do after the start.
+    Fixed,
+    /// A schedule of counts.
+    Scheduled {
+        /// `(offset, count)`, offsets increasing.
+        steps: Vec<(SimTime, u32)>,
+        /// Repeat period.
+        repeat: Option<SimTime>,
+        /// Allocation delay (None: the platform's).
+        delay: Option<SimTime>,
+    },
+    /// Periodic evaluations: target tracking or a custom policy.
+    Periodic {
+        /// The evaluation interval.
+        interval: SimTime,
+        /// The policy that decides.
+        decider: Periodic,
+        /// Busy and ready provisioned areas (instance-ns) at the last evaluation.
+        busy_area: u128,
+        /// See `busy_area`.
+        ready_area: u128,
+    },
+}
+
+/// The deciding part of a periodic policy.
+pub enum Periodic {
+    /// Target tracking, with its parameters and state.
+    Tracking(TrackingParams, Tracker),
+    /// A custom policy's state.
+    Custom(Box<dyn ProvisionedRun>),
+}
+
+impl ProvisionedState {
+    /// The step to wake up for next, from step `step` of period `period` on: `(time,
+    /// step, period)`, or `None` when the schedule has no step left (or is no schedule).
+    pub fn next_step(&self, step: usize, period: u32) -> Option<(SimTime, usize, u32)> {
+        let ProvisionedState::Scheduled { steps, repeat, .. } = self else {
+            return None;
+        };
+        let (step, period) = match (step < steps.len(), repeat) {
+            (true, _) => (step, period),
+            (false, Some(_)) => (0, period + 1),
+            (false, None) => return None,
+        };
+        let offset = repeat.map_or(SimTime::ZERO, |r| {
+            SimTime(r.0.saturating_mul(u64::from(period)))
+        });
+        Some((offset + steps[step].0, step, period))
+    }
+
+    /// The first step to wake up for (a step at time 0 is already in place).
+    pub fn first_step(&self) -> Option<(SimTime, usize, u32)> {
+        let ProvisionedState::Scheduled { steps, .. } = self else {
+            return None;
+        };
+        self.next_step(usize::from(steps[0].0 == SimTime::ZERO), 0)
+    }
+
+    /// The change that step `step` of a schedule makes.
+    pub fn step_change(&self, step: usize) -> Option<Change> {
+        let ProvisionedState::Scheduled { steps, delay, .. } = self else {
+            return None;
+        };
+        Some(Change {
+            count: steps[step].1,
+            delay: *delay,
+        })
+    }
+
+    /// The evaluation interval of a periodic policy.
+    pub fn interval(&self) -> Option<SimTime> {
+        match self {
+            ProvisionedState::Periodic { interval, .. } => Some(*interval),
+            _ => None,
+        }
+    }
+
+    /// A periodic evaluation at `now`: `busy_area` and `ready_area` are the provisioned
+    /// gauges' areas (instance-ns) since the start, `allocated` the count now.
+    pub fn evaluate(
+        &mut self,
+        now: SimTime,
+        busy_area: u128,
+        ready_area: u128,
+        allocated: u32,
+    ) -> Option<Change> {
+        let ProvisionedState::Periodic {
+            interval,
+            decider,
+            busy_area: last_busy,
+            ready_area: last_ready,
+        } = self
+        else {
+            return None;
+        };
+        let span = interval.0 as f64;
+        let load = ProvisionedLoad {
+            busy: (busy_area - *last_busy) as f64 / span,
+            ready: (ready_area - *last_ready) as f64 / span,
+            allocated,
+        };
+        *last_busy = busy_area;
+        *last_ready = ready_area;
+        match decider {
+            Periodic::Tracking(p, tracker) => tracker
+                .evaluate(p, now, load.busy, load.ready, allocated)
+                .map(|count| Change {
+                    count,
+                    delay: p.delay,
+                }),
+            Periodic::Custom(run) => run
+                .evaluate(now, load)
+                .map(|count| Change { count, delay: None }),
+        }
+    }
 }
 
 /// Validated target-tracking parameters.
@@ -284,6 +480,34 @@ impl Provisioned {
                 .filter(|s| s.0 == SimTime::ZERO)
                 .map_or(0, |s| s.1),
             Provisioned::Tracking(t) => t.min,
+            Provisioned::Custom(p) => p.initial(),
+        }
+    }
+
+    /// A fresh state of this policy for one function.
+    pub fn start(&self) -> ProvisionedState {
+        let periodic = |interval, decider| ProvisionedState::Periodic {
+            interval,
+            decider,
+            busy_area: 0,
+            ready_area: 0,
+        };
+        match self {
+            Provisioned::Fixed(_) => ProvisionedState::Fixed,
+            Provisioned::Scheduled {
+                steps,
+                repeat,
+                delay,
+            } => ProvisionedState::Scheduled {
+                steps: steps.clone(),
+                repeat: *repeat,
+                delay: *delay,
+            },
+            Provisioned::Tracking(t) => periodic(
+                t.interval,
+                Periodic::Tracking(t.clone(), Tracker::default()),
+            ),
+            Provisioned::Custom(p) => periodic(p.interval(), Periodic::Custom(p.start())),
         }
     }
 
@@ -293,6 +517,8 @@ impl Provisioned {
             Provisioned::Fixed(n) => *n,
             Provisioned::Scheduled { steps, .. } => steps.iter().map(|s| s.1).max().unwrap_or(0),
             Provisioned::Tracking(t) => t.max,
+            // Consulted at run time only: the platform's limits cap it then.
+            Provisioned::Custom(p) => p.initial(),
         }
     }
 
@@ -302,6 +528,7 @@ impl Provisioned {
             Provisioned::Fixed(_) => "fixed",
             Provisioned::Scheduled { .. } => "scheduled",
             Provisioned::Tracking(_) => "target_tracking",
+            Provisioned::Custom(p) => p.name(),
         }
     }
 }

@@ -1,0 +1,160 @@
+//! Policies of a library user's own, carried by the `Custom` variants: a custom keep-alive
+//! and a custom provisioned-concurrency policy run inside the simulator and are checked
+//! against hand-worked traces.
+
+use std::sync::{Arc, Mutex};
+
+use faassim::SimTime;
+use faassim::policy::keep_alive::{Decision, KeepAlive, KeepAlivePolicy, KeepAliveRun};
+use faassim::policy::provisioned::{
+    Provisioned, ProvisionedLoad, ProvisionedPolicy, ProvisionedRun,
+};
+
+use crate::common::{run, run_logged, scenario_in, temp_dir};
+
+/// Keeps an idle instance for a fixed time, and writes down the idle times it is shown.
+#[derive(Debug)]
+struct KeepFor {
+    keep: SimTime,
+    seen: Arc<Mutex<Vec<SimTime>>>,
+}
+
+struct KeepForRun {
+    keep: SimTime,
+    seen: Arc<Mutex<Vec<SimTime>>>,
+}
+
+impl KeepAlivePolicy for KeepFor {
+    fn name(&self) -> &'static str {
+        "keep_for"
+    }
+    fn start(&self) -> Box<dyn KeepAliveRun> {
+        Box::new(KeepForRun {
+            keep: self.keep,
+            seen: Arc::clone(&self.seen),
+        })
+    }
+}
+
+impl KeepAliveRun for KeepForRun {
+    fn on_idle_time(&mut self, _now: SimTime, idle: SimTime) {
+        self.seen.lock().unwrap().push(idle);
+    }
+    fn decide(&mut self, now: SimTime) -> Decision {
+        Decision::KeepUntil(now + self.keep)
+    }
+}
+
+fn one_function(dir: &std::path::Path, arrivals_s: &[u64], extra: &str) -> faassim::Scenario {
+    let text: String = arrivals_s.iter().map(|t| format!("{t}\n")).collect();
+    std::fs::write(dir.join("a.csv"), text).unwrap();
+    scenario_in(
+        &format!(
+            r#"{{"name": "custom", "duration_s": 100, "platform": "aws-lambda",
+                "functions": [{{"name": "f", "runtime": "nodejs",
+                  "exec_ms": {{"dist": "const", "value": 100}},
+                  "cold_start_ms": {{"dist": "const", "value": 10}},
+                  "workload": {{"kind": "timestamps", "path": "a.csv"}} {extra}}}]}}"#
+        ),
+        dir,
+    )
+}
+
+/// Arrivals at 0, 3, 10 and 20 s; 10 ms cold start, 100 ms execution; keep for 5 s.
+/// 0: cold, ends 0.11, kept to 5.11. 3: warm, ends 3.1, kept to 8.1. 10: cold (8.1 < 10),
+/// ends 10.11, kept to 15.11. 20: cold. The idle times shown to the policy are the gaps
+/// with no request in flight: 2.89, 6.9 and 9.89 s.
+#[test]
+fn a_custom_keep_alive_policy_decides_and_learns_by_hand() {
+    let dir = temp_dir("custom-keep-alive");
+    let mut s = one_function(&dir, &[0, 3, 10, 20], "");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    s.functions[0].keep_alive = KeepAlive::Custom(Arc::new(KeepFor {
+        keep: SimTime::from_secs(5.0),
+        seen: Arc::clone(&seen),
+    }));
+    let (r, recs) = run_logged(&s);
+    let cold: Vec<bool> = recs.iter().map(|x| x.cold_start_ns.is_some()).collect();
+    assert_eq!(cold, vec![true, false, true, true]);
+    assert_eq!(r.total.cold_starts, 3);
+    let ms = |t: &SimTime| t.0 / 1_000_000;
+    let seen: Vec<u64> = seen.lock().unwrap().iter().map(ms).collect();
+    assert_eq!(seen, vec![2_890, 6_900, 9_890]);
+    // Three instances started; two expired within the run (at 5.11 and 15.11 s), the
+    // third at 25.12 s, also within the 100 s.
+    assert_eq!(r.total.evictions, 3);
+}
+
+/// Starts with `initial`, then asks for `then` at its first evaluation; writes down what
+/// it is shown.
+#[derive(Debug)]
+struct StepOnce {
+    initial: u32,
+    then: u32,
+    loads: Arc<Mutex<Vec<(u64, ProvisionedLoad)>>>,
+}
+
+struct StepOnceRun {
+    then: Option<u32>,
+    loads: Arc<Mutex<Vec<(u64, ProvisionedLoad)>>>,
+}
+
+impl ProvisionedPolicy for StepOnce {
+    fn name(&self) -> &'static str {
+        "step_once"
+    }
+    fn initial(&self) -> u32 {
+        self.initial
+    }
+    fn interval(&self) -> SimTime {
+        SimTime::from_secs(10.0)
+    }
+    fn start(&self) -> Box<dyn ProvisionedRun> {
+        Box::new(StepOnceRun {
+            then: Some(self.then),
+            loads: Arc::clone(&self.loads),
+        })
+    }
+}
+
+impl ProvisionedRun for StepOnceRun {
+    fn evaluate(&mut self, now: SimTime, load: ProvisionedLoad) -> Option<u32> {
+        self.loads
+            .lock()
+            .unwrap()
+            .push((now.0 / 1_000_000_000, load));
+        self.then.take()
+    }
+}
+
+/// No traffic, 100 s: 2 provisioned instances from the start, 5 from the first evaluation
+/// at 10 s. The policy is consulted every 10 s up to 90 s (9 times); at 10 s it saw 2
+/// ready and none busy over the last interval, from 20 s on 5 allocated. Allocated mean
+/// over 100 s: (2 × 10 + 5 × 90) / 100 = 4.7.
+#[test]
+fn a_custom_provisioned_policy_is_consulted_every_interval_by_hand() {
+    let dir = temp_dir("custom-provisioned");
+    let mut s = one_function(&dir, &[], "");
+    let loads = Arc::new(Mutex::new(Vec::new()));
+    s.functions[0].provisioned = Some(Provisioned::Custom(Arc::new(StepOnce {
+        initial: 2,
+        then: 5,
+        loads: Arc::clone(&loads),
+    })));
+    let r = run(&s);
+    let loads = loads.lock().unwrap().clone();
+    let times: Vec<u64> = loads.iter().map(|l| l.0).collect();
+    assert_eq!(times, (1..10).map(|i| i * 10).collect::<Vec<_>>());
+    assert_eq!(
+        loads[0].1,
+        ProvisionedLoad {
+            busy: 0.0,
+            ready: 2.0,
+            allocated: 2
+        }
+    );
+    assert!(loads[1..].iter().all(|l| l.1.allocated == 5), "{loads:?}");
+    let pc = r.functions[0].1.provisioned.clone().unwrap();
+    assert_eq!((pc.allocated_final, pc.scale_outs), (5, 1));
+    crate::common::assert_close(pc.allocated_mean, 4.7);
+}
