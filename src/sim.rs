@@ -69,13 +69,12 @@ mod instance;
 mod limits;
 mod meter;
 mod pending;
+mod pool;
 mod record;
 mod request;
 mod scale_out;
 mod sources;
 mod workflow;
-
-use std::collections::BTreeSet;
 
 use rand::RngExt;
 
@@ -88,15 +87,15 @@ use crate::policy::keep_alive::{Decision, KeepAliveState};
 use crate::policy::provisioned::ProvisionedState;
 use crate::profile::StartPhase;
 use crate::rng::{self, SimRng, Stream};
-use crate::scenario::{CallMode, ColdStart, Invocation, Reuse, Routing, Scenario};
+use crate::scenario::{CallMode, ColdStart, Invocation, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use connections::DbState;
-use idle::IdleSet;
 pub use instance::ColdStartPhases;
 use instance::{Cause, Instance, Open, State};
 use limits::{Limits, Memory, Refusal, Room};
 use meter::Meter;
+use pool::{PoolRules, Pools};
 pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
 use request::{AsyncEvent, Ending, Incoming, Parent, Req};
 pub use sources::{BatchRecord, SourceKind};
@@ -150,20 +149,10 @@ enum Event {
     Source(SourceEvent),
 }
 
-/// Key of an instance in a routing set: (requests assigned, creation serial, slot).
-type OpenKey = (u32, u64, u32);
-
 struct FunctionState {
-    idle: IdleSet,
-    pc_idle: IdleSet,
-    /// Several requests per instance: instances with free slots and at least one request.
-    open_pc: BTreeSet<OpenKey>,
-    open_od: BTreeSet<OpenKey>,
-    open_starting: BTreeSet<OpenKey>,
     source: ArrivalSource,
     exec_rng: SimRng,
     cold_rng: SimRng,
-    route_rng: SimRng,
     fail_rng: SimRng,
     call_rng: SimRng,
     /// Requests (user and pings) in flight, for idle-time tracking.
@@ -227,6 +216,8 @@ struct Sim<'s, 'o> {
     events: Vec<AsyncEvent>,
     free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
+    /// Instances that can take a request, and routing.
+    pools: Pools,
     meter: Meter,
     /// Concurrency and scale-out limits.
     limits: Limits,
@@ -339,6 +330,19 @@ impl<'s, 'o> Sim<'s, 'o> {
             events: Vec::new(),
             free_events: Vec::new(),
             funcs: Vec::with_capacity(scenario.functions.len()),
+            pools: Pools::new(
+                scenario
+                    .functions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| PoolRules {
+                        reuse: f.reuse,
+                        routing: f.routing,
+                        cap: f.per_instance_concurrency,
+                        has_pc: f.provisioned.is_some(),
+                        rng: rng::stream(scenario.seed, i as u64, Stream::Routing),
+                    }),
+            ),
             meter: Meter::new(scenario.functions.len(), scenario.warmup, scenario.duration),
             limits: Limits::new(
                 scenario.functions.iter().map(|f| f.max_concurrency),
@@ -386,15 +390,9 @@ impl<'s, 'o> Sim<'s, 'o> {
                 next_exec = source.last_duration().unwrap_or(SimTime::MAX);
             }
             sim.funcs.push(FunctionState {
-                idle: IdleSet::new(f.reuse),
-                pc_idle: IdleSet::new(Reuse::Mru),
-                open_pc: BTreeSet::new(),
-                open_od: BTreeSet::new(),
-                open_starting: BTreeSet::new(),
                 source,
                 exec_rng: rng::stream(seed, idx, Stream::Execution),
                 cold_rng: rng::stream(seed, idx, Stream::ColdStart),
-                route_rng: rng::stream(seed, idx, Stream::Routing),
                 fail_rng: rng::stream(seed, idx, Stream::Failure),
                 call_rng: rng::stream(seed, idx, Stream::Calls),
                 requests_in_flight: 0,
@@ -616,13 +614,9 @@ impl<'s, 'o> Sim<'s, 'o> {
         };
         debug_assert_ne!(state, State::Free);
         debug_assert_eq!(self.instances[slot as usize].active, 0);
-        self.open_remove(slot);
+        self.pools.open_remove(slot, &mut self.instances);
         if state == State::Idle {
-            if provisioned {
-                self.funcs[f].pc_idle.remove(slot, &mut self.instances);
-            } else {
-                self.funcs[f].idle.remove(slot, &mut self.instances);
-            }
+            self.pools.remove_idle(slot, &mut self.instances);
             if let Some(key) = self.instances[slot as usize].evict_key.take() {
                 self.memory.unfile(key, slot);
             }
@@ -687,128 +681,13 @@ impl<'s, 'o> Sim<'s, 'o> {
         inst.idle_since = now;
         if inst.provisioned {
             inst.expires_at = SimTime::MAX;
-            self.funcs[f].pc_idle.push(slot, &mut self.instances);
+            self.pools.push_idle(slot, &mut self.instances);
         } else {
-            self.funcs[f].idle.push(slot, &mut self.instances);
+            self.pools.push_idle(slot, &mut self.instances);
             let key = self.memory.file_idle(slot, f, now);
             self.instances[slot as usize].evict_key = key;
         }
         self.arm_timer(slot);
-    }
-
-    /// Takes an idle instance of `f` out of its idle set: provisioned first, then
-    /// on-demand.
-    #[inline]
-    fn take_idle(&mut self, f: usize, provisioned: bool) -> Option<u32> {
-        let fs = &mut self.funcs[f];
-        let set = if provisioned {
-            &mut fs.pc_idle
-        } else {
-            &mut fs.idle
-        };
-        let slot = set.take(&mut self.instances, &mut fs.route_rng)?;
-        if let Some(key) = self.instances[slot as usize].evict_key.take() {
-            self.memory.unfile(key, slot);
-        }
-        Some(slot)
-    }
-
-    /// Takes an instance with a free slot from a routing set (busiest or least busy).
-    fn take_open(&mut self, f: usize, which: Open) -> Option<u32> {
-        let fs = &self.funcs[f];
-        let set = match which {
-            Open::Provisioned => &fs.open_pc,
-            Open::OnDemand => &fs.open_od,
-            Open::Starting => &fs.open_starting,
-            Open::None => return None,
-        };
-        let key = match self.scenario.functions[f].routing {
-            Routing::Pack => set.last(),
-            Routing::Spread => set.first(),
-        };
-        key.map(|k| k.2)
-    }
-
-    /// Files the instance in the routing set its state calls for (several requests per
-    /// instance only): starting or ready, with at least one request and a free slot.
-    fn open_update(&mut self, slot: u32) {
-        self.open_remove(slot);
-        let inst = &self.instances[slot as usize];
-        let f = inst.func as usize;
-        let cap = self.scenario.functions[f].per_instance_concurrency;
-        if cap == 1 || inst.draining || inst.active == 0 || inst.active >= cap {
-            return;
-        }
-        let which = match (inst.state, inst.provisioned) {
-            (State::Provisioning, _) => Open::Starting,
-            (State::Busy, true) => Open::Provisioned,
-            (State::Busy, false) => Open::OnDemand,
-            _ => return,
-        };
-        let key = (inst.active, inst.serial, slot);
-        let fs = &mut self.funcs[f];
-        match which {
-            Open::Starting => fs.open_starting.insert(key),
-            Open::Provisioned => fs.open_pc.insert(key),
-            Open::OnDemand => fs.open_od.insert(key),
-            Open::None => unreachable!(),
-        };
-        let inst = &mut self.instances[slot as usize];
-        inst.open = which;
-        inst.open_active = inst.active;
-    }
-
-    fn open_remove(&mut self, slot: u32) {
-        let inst = &mut self.instances[slot as usize];
-        let which = std::mem::replace(&mut inst.open, Open::None);
-        let key = (inst.open_active, inst.serial, slot);
-        let fs = &mut self.funcs[inst.func as usize];
-        match which {
-            Open::None => {}
-            Open::Starting => {
-                fs.open_starting.remove(&key);
-            }
-            Open::Provisioned => {
-                fs.open_pc.remove(&key);
-            }
-            Open::OnDemand => {
-                fs.open_od.remove(&key);
-            }
-        }
-    }
-
-    /// Picks the instance for a request of `f`, taking it out of the idle set if it was
-    /// idle: provisioned before on-demand, ready before starting.
-    fn route(&mut self, f: usize) -> Option<u32> {
-        let hot = self.funcs[f].hot;
-        if hot.cap == 1 {
-            // Provisioned instances exist only under a provisioned policy.
-            if hot.has_pc
-                && let Some(slot) = self.take_idle(f, true)
-            {
-                return Some(slot);
-            }
-            return self.take_idle(f, false);
-        }
-        let busiest_first = self.scenario.functions[f].routing == Routing::Pack;
-        for provisioned in [true, false] {
-            let open = if provisioned {
-                Open::Provisioned
-            } else {
-                Open::OnDemand
-            };
-            let found = if busiest_first {
-                self.take_open(f, open)
-                    .or_else(|| self.take_idle(f, provisioned))
-            } else {
-                self.take_idle(f, provisioned)
-                    .or_else(|| self.take_open(f, open))
-            };
-            if found.is_some() {
-                return found;
-            }
-        }
-        self.take_open(f, Open::Starting)
     }
 
     fn new_req(&mut self, req: Req) -> u32 {
@@ -889,7 +768,11 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     /// Finds the instance for a request of `f`: one with a free slot, or a new one.
     fn place(&mut self, now: SimTime, f: usize) -> std::result::Result<(u32, bool), Refusal> {
-        if let Some(slot) = self.route(f) {
+        if let Some(slot) = self.pools.route(f, &mut self.instances) {
+            // An idle instance leaves the eviction order too.
+            if let Some(key) = self.instances[slot as usize].evict_key.take() {
+                self.memory.unfile(key, slot);
+            }
             return Ok((slot, false));
         }
         self.limits.may_start(now, f)?;
@@ -993,7 +876,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         });
         self.attach(slot, r);
         if hot.cap > 1 {
-            self.open_update(slot);
+            self.pools.open_update(slot, &mut self.instances);
         }
         if !cold {
             self.start_exec(now, r)?;
@@ -1375,7 +1258,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let inst = &mut self.instances[slot as usize];
         inst.state = State::Busy;
         inst.shared_at = now;
-        self.open_update(slot);
+        self.pools.open_update(slot, &mut self.instances);
         // Start the waiting requests, oldest first (the list is newest first).
         let mut r = self.instances[slot as usize].head;
         while self.reqs[r as usize].next != NIL {
@@ -1491,7 +1374,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 self.shared_reschedule(now, slot);
             }
             if hot.cap > 1 {
-                self.open_update(slot);
+                self.pools.open_update(slot, &mut self.instances);
             }
         } else {
             self.instance_emptied(now, slot);
@@ -1644,7 +1527,7 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     /// The instance's last request ended: it goes back to its pool, or away.
     fn instance_emptied(&mut self, now: SimTime, slot: u32) {
-        self.open_remove(slot);
+        self.pools.open_remove(slot, &mut self.instances);
         let (f, provisioned, retire, reset) = {
             let i = &self.instances[slot as usize];
             (i.func as usize, i.provisioned, i.retire_at <= now, i.reset)
@@ -1698,7 +1581,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             if now >= inst.retire_at && !inst.draining {
                 // Past its lifetime while in use: no new requests; recycled once empty.
                 inst.draining = true;
-                self.open_remove(slot);
+                self.pools.open_remove(slot, &mut self.instances);
             }
             return;
         }
@@ -1717,7 +1600,7 @@ impl<'s, 'o> Sim<'s, 'o> {
 
     fn on_prewarm(&mut self, now: SimTime, f: usize) {
         let until = self.funcs[f].prewarm_until;
-        if now >= until || !self.funcs[f].idle.is_empty() || !self.limits.has_headroom(f) {
+        if now >= until || self.pools.has_idle(f) || !self.limits.has_headroom(f) {
             return; // Already warm, or no room: the next request will cold-start.
         }
         if let Some(slot) = self.spawn(now, f, false, SimTime::ZERO, false) {
@@ -1769,7 +1652,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
                             self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
                         }
-                        self.open_update(slot);
+                        self.pools.open_update(slot, &mut self.instances);
                     } else {
                         self.free(now, slot, Cause::Released);
                     }

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 
 use rand::RngExt;
 
-use super::{Instance, NIL};
+use super::NIL;
+use super::instance::Instance;
 use crate::rng::SimRng;
 use crate::scenario::Reuse;
 

@@ -1,0 +1,216 @@
+//! Each function's pool of instances that can take a request, and routing among them.
+//!
+//! A function's pool holds its idle instances (provisioned and on-demand apart, each in an
+//! [`IdleSet`] organised by the function's `reuse` rule) and, with several requests per
+//! instance, the instances that still have a free slot (the "open" sets: starting, ready
+//! provisioned, ready on-demand), keyed by how many requests they hold. Routing takes
+//! provisioned before on-demand, ready before starting; among ready instances `pack`
+//! prefers the busiest open one to an idle one and `spread` the other way round.
+
+use std::collections::BTreeSet;
+
+use super::idle::IdleSet;
+use super::instance::{Instance, Open, State};
+use crate::rng::SimRng;
+use crate::scenario::{Reuse, Routing};
+
+/// Key of an instance in an open set: (requests assigned, creation serial, slot).
+type OpenKey = (u32, u64, u32);
+
+/// One function's pool.
+struct Pool {
+    idle: IdleSet,
+    pc_idle: IdleSet,
+    open_pc: BTreeSet<OpenKey>,
+    open_od: BTreeSet<OpenKey>,
+    open_starting: BTreeSet<OpenKey>,
+    route_rng: SimRng,
+    routing: Routing,
+    /// Requests per instance.
+    cap: u32,
+    /// The function has provisioned concurrency (so provisioned instances may exist).
+    has_pc: bool,
+}
+
+/// Every function's pool.
+pub(super) struct Pools {
+    funcs: Vec<Pool>,
+}
+
+/// How a function's pool is organised.
+pub(super) struct PoolRules {
+    /// Which idle on-demand instance a request takes.
+    pub(super) reuse: Reuse,
+    /// Busiest or least busy first (several requests per instance).
+    pub(super) routing: Routing,
+    /// Requests per instance.
+    pub(super) cap: u32,
+    /// The function has provisioned concurrency.
+    pub(super) has_pc: bool,
+    /// The function's routing random stream (`random` reuse).
+    pub(super) rng: SimRng,
+}
+
+impl Pools {
+    /// Empty pools, one per function.
+    pub(super) fn new(rules: impl Iterator<Item = PoolRules>) -> Self {
+        Pools {
+            funcs: rules
+                .map(|r| Pool {
+                    idle: IdleSet::new(r.reuse),
+                    pc_idle: IdleSet::new(Reuse::Mru),
+                    open_pc: BTreeSet::new(),
+                    open_od: BTreeSet::new(),
+                    open_starting: BTreeSet::new(),
+                    route_rng: r.rng,
+                    routing: r.routing,
+                    cap: r.cap,
+                    has_pc: r.has_pc,
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether function `f` has an idle on-demand instance.
+    #[inline]
+    pub(super) fn has_idle(&self, f: usize) -> bool {
+        !self.funcs[f].idle.is_empty()
+    }
+
+    /// Files instance `slot`, which just went idle, in its function's idle set.
+    #[inline]
+    pub(super) fn push_idle(&mut self, slot: u32, instances: &mut [Instance]) {
+        let inst = &instances[slot as usize];
+        let pool = &mut self.funcs[inst.func as usize];
+        if inst.provisioned {
+            pool.pc_idle.push(slot, instances);
+        } else {
+            pool.idle.push(slot, instances);
+        }
+    }
+
+    /// Takes idle instance `slot` out of its idle set (it goes away).
+    #[inline]
+    pub(super) fn remove_idle(&mut self, slot: u32, instances: &mut [Instance]) {
+        let inst = &instances[slot as usize];
+        let pool = &mut self.funcs[inst.func as usize];
+        if inst.provisioned {
+            pool.pc_idle.remove(slot, instances);
+        } else {
+            pool.idle.remove(slot, instances);
+        }
+    }
+
+    /// Picks the instance for a request of `f`, taking it out of its idle set if it was
+    /// idle: provisioned before on-demand, ready before starting. `None`: no instance has
+    /// a free slot.
+    #[inline]
+    pub(super) fn route(&mut self, f: usize, instances: &mut [Instance]) -> Option<u32> {
+        let pool = &mut self.funcs[f];
+        if pool.cap == 1 {
+            // Provisioned instances exist only under a provisioned policy.
+            if pool.has_pc
+                && let Some(slot) = pool.take_idle(true, instances)
+            {
+                return Some(slot);
+            }
+            return pool.take_idle(false, instances);
+        }
+        let busiest_first = pool.routing == Routing::Pack;
+        for provisioned in [true, false] {
+            let open = if provisioned {
+                Open::Provisioned
+            } else {
+                Open::OnDemand
+            };
+            let found = if busiest_first {
+                pool.take_open(open)
+                    .or_else(|| pool.take_idle(provisioned, instances))
+            } else {
+                pool.take_idle(provisioned, instances)
+                    .or_else(|| pool.take_open(open))
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+        pool.take_open(Open::Starting)
+    }
+
+    /// Files the instance in the open set its state calls for (several requests per
+    /// instance only): starting or ready, with at least one request and a free slot.
+    pub(super) fn open_update(&mut self, slot: u32, instances: &mut [Instance]) {
+        self.open_remove(slot, instances);
+        let inst = &instances[slot as usize];
+        let pool = &mut self.funcs[inst.func as usize];
+        let cap = pool.cap;
+        if cap == 1 || inst.draining || inst.active == 0 || inst.active >= cap {
+            return;
+        }
+        let which = match (inst.state, inst.provisioned) {
+            (State::Provisioning, _) => Open::Starting,
+            (State::Busy, true) => Open::Provisioned,
+            (State::Busy, false) => Open::OnDemand,
+            _ => return,
+        };
+        let key = (inst.active, inst.serial, slot);
+        match which {
+            Open::Starting => pool.open_starting.insert(key),
+            Open::Provisioned => pool.open_pc.insert(key),
+            Open::OnDemand => pool.open_od.insert(key),
+            Open::None => unreachable!(),
+        };
+        let inst = &mut instances[slot as usize];
+        inst.open = which;
+        inst.open_active = inst.active;
+    }
+
+    /// Takes the instance out of whichever open set holds it.
+    pub(super) fn open_remove(&mut self, slot: u32, instances: &mut [Instance]) {
+        let inst = &mut instances[slot as usize];
+        let which = std::mem::replace(&mut inst.open, Open::None);
+        let key = (inst.open_active, inst.serial, slot);
+        let pool = &mut self.funcs[inst.func as usize];
+        match which {
+            Open::None => {}
+            Open::Starting => {
+                pool.open_starting.remove(&key);
+            }
+            Open::Provisioned => {
+                pool.open_pc.remove(&key);
+            }
+            Open::OnDemand => {
+                pool.open_od.remove(&key);
+            }
+        }
+    }
+}
+
+impl Pool {
+    /// Takes an idle instance out of the provisioned or the on-demand idle set.
+    #[inline]
+    fn take_idle(&mut self, provisioned: bool, instances: &mut [Instance]) -> Option<u32> {
+        let set = if provisioned {
+            &mut self.pc_idle
+        } else {
+            &mut self.idle
+        };
+        set.take(instances, &mut self.route_rng)
+    }
+
+    /// The instance with a free slot in an open set (busiest or least busy); it stays
+    /// there until its count changes.
+    fn take_open(&self, which: Open) -> Option<u32> {
+        let set = match which {
+            Open::Provisioned => &self.open_pc,
+            Open::OnDemand => &self.open_od,
+            Open::Starting => &self.open_starting,
+            Open::None => return None,
+        };
+        let key = match self.routing {
+            Routing::Pack => set.last(),
+            Routing::Spread => set.first(),
+        };
+        key.map(|k| k.2)
+    }
+}
