@@ -64,6 +64,7 @@
 
 mod autoscale;
 mod connections;
+mod execution;
 mod idle;
 mod instance;
 mod limits;
@@ -79,18 +80,17 @@ mod workflow;
 use rand::RngExt;
 
 use crate::cost::billed;
-use crate::dist::Dist;
 use crate::engine::{Engine, EventQueue, Model};
 use crate::error::Result;
 use crate::policy::eviction::EvictionOrder;
 use crate::policy::keep_alive::{Decision, KeepAliveState};
 use crate::policy::provisioned::ProvisionedState;
-use crate::profile::StartPhase;
 use crate::rng::{self, SimRng, Stream};
-use crate::scenario::{CallMode, ColdStart, Invocation, Scenario};
+use crate::scenario::{CallMode, Invocation, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use connections::DbState;
+use execution::{Execution, Streams};
 pub use instance::ColdStartPhases;
 use instance::{Cause, Instance, Open, State};
 use limits::{Limits, Memory, Refusal, Room};
@@ -151,9 +151,6 @@ enum Event {
 
 struct FunctionState {
     source: ArrivalSource,
-    exec_rng: SimRng,
-    cold_rng: SimRng,
-    fail_rng: SimRng,
     call_rng: SimRng,
     /// Requests (user and pings) in flight, for idle-time tracking.
     requests_in_flight: u32,
@@ -187,8 +184,6 @@ struct Hot {
     database: Option<usize>,
     /// Has calls to make.
     calls: bool,
-    /// Function-error probability.
-    failure_probability: f64,
     /// Execution timeout.
     timeout: Option<SimTime>,
     /// CPU-bound share of an execution (the part processor sharing slows down).
@@ -216,6 +211,8 @@ struct Sim<'s, 'o> {
     events: Vec<AsyncEvent>,
     free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
+    /// Execution times, cold starts and function errors.
+    execution: Execution,
     /// Instances that can take a request, and routing.
     pools: Pools,
     meter: Meter,
@@ -343,6 +340,15 @@ impl<'s, 'o> Sim<'s, 'o> {
                         rng: rng::stream(scenario.seed, i as u64, Stream::Routing),
                     }),
             ),
+            execution: Execution::new(scenario.functions.iter().enumerate().map(|(i, f)| {
+                let stream = |which| rng::stream(scenario.seed, i as u64, which);
+                let streams = Streams {
+                    exec: stream(Stream::Execution),
+                    cold: stream(Stream::ColdStart),
+                    fail: stream(Stream::Failure),
+                };
+                (f, streams)
+            })),
             meter: Meter::new(scenario.functions.len(), scenario.warmup, scenario.duration),
             limits: Limits::new(
                 scenario.functions.iter().map(|f| f.max_concurrency),
@@ -391,9 +397,6 @@ impl<'s, 'o> Sim<'s, 'o> {
             }
             sim.funcs.push(FunctionState {
                 source,
-                exec_rng: rng::stream(seed, idx, Stream::Execution),
-                cold_rng: rng::stream(seed, idx, Stream::ColdStart),
-                fail_rng: rng::stream(seed, idx, Stream::Failure),
                 call_rng: rng::stream(seed, idx, Stream::Calls),
                 requests_in_flight: 0,
                 last_idle_start: None,
@@ -408,7 +411,6 @@ impl<'s, 'o> Sim<'s, 'o> {
                     sharing: f.cpu_sharing,
                     database: f.database,
                     calls: !f.calls.is_empty(),
-                    failure_probability: f.failure_probability,
                     timeout: f.timeout,
                     cpu_fraction: f.cpu_fraction,
                     has_pc: f.provisioned.is_some(),
@@ -450,60 +452,6 @@ impl<'s, 'o> Sim<'s, 'o> {
         i.generation == generation && i.state != State::Free
     }
 
-    #[inline]
-    fn sample_exec(&mut self, f: usize, ping: bool) -> SimTime {
-        let func = &self.scenario.functions[f];
-        let rng = &mut self.funcs[f].exec_rng;
-        let ms = match (ping, &func.warmers) {
-            (true, Some(w)) => w.exec.sample(rng),
-            _ => func.exec.sample(rng) * func.duration_scale,
-        };
-        SimTime::from_ms(ms)
-    }
-
-    fn sample_cold_start(&mut self, f: usize) -> ColdStartPhases {
-        let func = &self.scenario.functions[f];
-        let rng = &mut self.funcs[f].cold_rng;
-        match &func.cold_start {
-            ColdStart::Override(d) => ColdStartPhases {
-                start: SimTime::from_ms(d.sample(rng)),
-                overridden: true,
-                ..ColdStartPhases::default()
-            },
-            ColdStart::Composed {
-                sandbox,
-                code_load_ms,
-                start,
-                init,
-                vpc,
-            } => {
-                let sandbox = SimTime::from_ms(sandbox.sample(rng));
-                let network = vpc
-                    .as_ref()
-                    .map_or(SimTime::ZERO, |d| SimTime::from_ms(d.sample(rng)));
-                let code_load = SimTime::from_ms(*code_load_ms);
-                let (d, restored): (&Dist, bool) = match start {
-                    StartPhase::Init(d) => (d, false),
-                    StartPhase::SnapshotRestore(d) => (d, true),
-                };
-                let start = SimTime::from_ms(d.sample(rng));
-                let init = match (restored, init) {
-                    (false, Some(i)) => SimTime::from_ms(i.sample(rng) * func.duration_scale),
-                    _ => SimTime::ZERO,
-                };
-                ColdStartPhases {
-                    sandbox,
-                    network,
-                    code_load,
-                    start,
-                    init,
-                    restored,
-                    overridden: false,
-                }
-            }
-        }
-    }
-
     /// Makes room for `memory_mb` by evicting idle on-demand instances; false if it cannot.
     fn make_room(&mut self, now: SimTime, memory_mb: u32) -> bool {
         loop {
@@ -534,7 +482,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             return None;
         }
         self.memory.hold(memory_mb, true);
-        let phases = self.sample_cold_start(f);
+        let phases = self.execution.sample_cold_start(f);
         let ready = if instant {
             now
         } else {
@@ -990,16 +938,14 @@ impl<'s, 'o> Sim<'s, 'o> {
         let f = self.instances[slot as usize].func as usize;
         let hot = self.funcs[f].hot;
         let mut work = if recorded == SimTime::MAX {
-            self.sample_exec(f, ping)
+            self.execution.sample_exec(f, ping)
         } else {
             recorded
         };
         if let Some(d) = hot.database {
             work = work + self.scenario.databases[d].proxy_overhead;
         }
-        let failed = !ping
-            && hot.failure_probability > 0.0
-            && self.funcs[f].fail_rng.random::<f64>() < hot.failure_probability;
+        let failed = self.execution.fails(f, ping);
         let timeout = if ping { None } else { hot.timeout };
         // The timeout runs from the start of execution, including any wait for a
         // connection.
