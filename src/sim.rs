@@ -64,6 +64,7 @@
 
 mod autoscale;
 mod connections;
+mod cpu;
 mod execution;
 mod idle;
 mod instance;
@@ -90,6 +91,7 @@ use crate::scenario::{CallMode, Invocation, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use connections::DbState;
+use cpu::{Cpu, InstanceCpu, RequestCpu};
 use execution::{Execution, Streams};
 pub use instance::ColdStartPhases;
 use instance::{Cause, Instance, Open, State};
@@ -178,27 +180,14 @@ struct FunctionState {
 struct Hot {
     /// Requests per instance.
     cap: u32,
-    /// Processor sharing.
-    sharing: bool,
     /// Database index.
     database: Option<usize>,
     /// Has calls to make.
     calls: bool,
     /// Execution timeout.
     timeout: Option<SimTime>,
-    /// CPU-bound share of an execution (the part processor sharing slows down).
-    cpu_fraction: f64,
     /// Has provisioned concurrency.
     has_pc: bool,
-}
-
-impl Hot {
-    /// A request's CPU-bound part runs on the instance's shared vCPUs: processor sharing
-    /// is on and the function has a CPU-bound part. The one test of "is this request on
-    /// the shared CPU" (its timeout event is then already pending while it waits).
-    fn shares_cpu(&self) -> bool {
-        self.sharing && self.cpu_fraction > 0.0
-    }
 }
 
 struct Sim<'s, 'o> {
@@ -211,6 +200,8 @@ struct Sim<'s, 'o> {
     events: Vec<AsyncEvent>,
     free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
+    /// Processor sharing on instances.
+    cpu: Cpu,
     /// Execution times, cold starts and function errors.
     execution: Execution,
     /// Instances that can take a request, and routing.
@@ -277,7 +268,9 @@ impl Model for Sim<'_, '_> {
                 generation,
                 epoch,
             } => {
-                if self.current(slot, generation) && self.instances[slot as usize].epoch == epoch {
+                if self.current(slot, generation)
+                    && self.instances[slot as usize].cpu.epoch() == epoch
+                {
                     self.on_shared_done(now, slot)?;
                 }
             }
@@ -339,6 +332,12 @@ impl<'s, 'o> Sim<'s, 'o> {
                         has_pc: f.provisioned.is_some(),
                         rng: rng::stream(scenario.seed, i as u64, Stream::Routing),
                     }),
+            ),
+            cpu: Cpu::new(
+                scenario
+                    .functions
+                    .iter()
+                    .map(|f| (f.cpu_sharing, f.vcpus, f.cpu_fraction)),
             ),
             execution: Execution::new(scenario.functions.iter().enumerate().map(|(i, f)| {
                 let stream = |which| rng::stream(scenario.seed, i as u64, which);
@@ -408,11 +407,9 @@ impl<'s, 'o> Sim<'s, 'o> {
                 next_exec,
                 hot: Hot {
                     cap: f.per_instance_concurrency,
-                    sharing: f.cpu_sharing,
                     database: f.database,
                     calls: !f.calls.is_empty(),
                     timeout: f.timeout,
-                    cpu_fraction: f.cpu_fraction,
                     has_pc: f.provisioned.is_some(),
                 },
             });
@@ -517,10 +514,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             draining: false,
             reset: false,
             phases,
-            shared_clock: 0.0,
-            shared_at: ready,
-            executing: 0,
-            epoch: 0,
+            cpu: InstanceCpu::new(ready),
             conn: false,
         };
         let slot = match self.free_slots.pop() {
@@ -767,7 +761,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             let inst = &mut self.instances[slot as usize];
             inst.state = State::Busy;
             // A fresh busy period: the service clock restarts.
-            inst.shared_at = now;
+            inst.cpu.restart(now);
         }
         if !ping {
             self.meter.gauge(now, f, |m| &mut m.executions, 1);
@@ -808,9 +802,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             measured,
             ending: Ending::Ok,
             event,
-            finish_mark: 0.0,
-            running: false,
-            io: SimTime::ZERO,
+            cpu: RequestCpu::default(),
             exec,
             parent,
             pending: 0,
@@ -951,22 +943,19 @@ impl<'s, 'o> Sim<'s, 'o> {
         // connection.
         let deadline = timeout.map(|t| exec_start.saturating_add(t).max(now));
         let mut ending = if failed { Ending::Error } else { Ending::Ok };
-        if hot.shares_cpu() {
+        if self.cpu.shares(f) {
             // The CPU-bound part runs first, sharing the vCPUs; the rest (waiting on I/O)
             // then runs in real time.
-            let cpu = SimTime((work.0 as f64 * hot.cpu_fraction).round() as u64);
+            let (cpu, io) = self.cpu.split(f, work);
             if let Some(at) = deadline {
                 self.queue
                     .schedule(at, Event::Timeout { req: r, generation });
             }
             self.shared_advance(now, slot);
-            let inst = &mut self.instances[slot as usize];
-            inst.executing += 1;
+            let share = self.instances[slot as usize].cpu.join(cpu);
             let q = &mut self.reqs[r as usize];
             q.ending = ending;
-            q.finish_mark = inst.shared_clock + cpu.0 as f64;
-            q.io = work - cpu;
-            q.running = true;
+            q.cpu = RequestCpu { io, ..share };
             self.shared_reschedule(now, slot);
             return;
         }
@@ -983,83 +972,62 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     /// CPU sharing: brings the instance's service clock up to `now`.
+    #[inline]
     fn shared_advance(&mut self, now: SimTime, slot: u32) {
         let f = self.instances[slot as usize].func as usize;
-        let vcpus = self.scenario.functions[f].vcpus;
-        let inst = &mut self.instances[slot as usize];
-        if now > inst.shared_at {
-            let n = f64::from(inst.executing);
-            let rate = if n <= vcpus { 1.0 } else { vcpus / n };
-            inst.shared_clock += (now - inst.shared_at).0 as f64 * rate;
-        }
-        inst.shared_at = now;
+        let vcpus = self.cpu.vcpus(f);
+        self.instances[slot as usize].cpu.advance(now, vcpus);
+    }
+
+    /// The requests on instance `slot` with their CPU shares, newest first.
+    fn cpu_shares(&self, slot: u32) -> impl Iterator<Item = (u32, RequestCpu)> + '_ {
+        let mut r = self.instances[slot as usize].head;
+        std::iter::from_fn(move || {
+            if r == NIL {
+                return None;
+            }
+            let q = &self.reqs[r as usize];
+            let item = (r, q.cpu);
+            r = q.next;
+            Some(item)
+        })
     }
 
     /// CPU sharing: schedules the instance's next finish (the smallest finish mark).
     fn shared_reschedule(&mut self, now: SimTime, slot: u32) {
         let f = self.instances[slot as usize].func as usize;
-        let vcpus = self.scenario.functions[f].vcpus;
-        let mut r = self.instances[slot as usize].head;
-        let mut next = f64::INFINITY;
-        while r != NIL {
-            let q = &self.reqs[r as usize];
-            if q.running {
-                next = next.min(q.finish_mark);
-            }
-            r = q.next;
-        }
+        let vcpus = self.cpu.vcpus(f);
+        let next = self
+            .cpu_shares(slot)
+            .filter(|(_, c)| c.running)
+            .fold(f64::INFINITY, |m, (_, c)| m.min(c.mark));
         let inst = &mut self.instances[slot as usize];
-        inst.epoch = inst.epoch.wrapping_add(1);
-        if inst.executing == 0 || !next.is_finite() {
-            return;
+        if let Some(at) = inst.cpu.reschedule(now, vcpus, next) {
+            let (generation, epoch) = (inst.generation, inst.cpu.epoch());
+            self.queue.schedule(
+                at,
+                Event::SharedDone {
+                    slot,
+                    generation,
+                    epoch,
+                },
+            );
         }
-        let n = f64::from(inst.executing);
-        let rate = if n <= vcpus { 1.0 } else { vcpus / n };
-        let wait = ((next - inst.shared_clock).max(0.0) / rate).ceil();
-        let at = now.saturating_add(SimTime(wait as u64));
-        let (generation, epoch) = (inst.generation, inst.epoch);
-        self.queue.schedule(
-            at,
-            Event::SharedDone {
-                slot,
-                generation,
-                epoch,
-            },
-        );
     }
 
     /// CPU sharing: ends the requests whose finish mark the service clock has reached.
     fn on_shared_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
         self.shared_advance(now, slot);
-        let clock = self.instances[slot as usize].shared_clock;
-        // The event was computed for the smallest mark; rounding to whole nanoseconds may
-        // leave the clock a hair short of it, so allow half a nanosecond.
+        let clock = self.instances[slot as usize].cpu.clock();
         let mut done = std::mem::take(&mut self.finished);
-        done.clear();
-        let mut r = self.instances[slot as usize].head;
-        let mut smallest = (f64::INFINITY, NIL);
-        while r != NIL {
-            let q = &self.reqs[r as usize];
-            if q.running {
-                if q.finish_mark <= clock + 0.5 {
-                    done.push(r);
-                }
-                if q.finish_mark < smallest.0 {
-                    smallest = (q.finish_mark, r);
-                }
-            }
-            r = q.next;
-        }
-        if done.is_empty() && smallest.1 != NIL {
-            done.push(smallest.1);
-        }
+        cpu::finished(clock, self.cpu_shares(slot), &mut done);
         for &r in &done {
             let q = &mut self.reqs[r as usize];
-            if q.io > SimTime::ZERO {
+            if q.cpu.io > SimTime::ZERO {
                 // CPU part done: off the CPU for the I/O-bound rest.
-                q.running = false;
-                let (io, generation) = (q.io, q.generation);
-                self.instances[slot as usize].executing -= 1;
+                q.cpu.running = false;
+                let (io, generation) = (q.cpu.io, q.generation);
+                self.instances[slot as usize].cpu.leave();
                 self.queue
                     .schedule(now + io, Event::ExecDone { req: r, generation });
                 continue;
@@ -1203,7 +1171,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         let inst = &mut self.instances[slot as usize];
         inst.state = State::Busy;
-        inst.shared_at = now;
+        inst.cpu.restart(now);
         self.pools.open_update(slot, &mut self.instances);
         // Start the waiting requests, oldest first (the list is newest first).
         let mut r = self.instances[slot as usize].head;
@@ -1297,12 +1265,12 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
 
         let hot = self.funcs[f].hot;
-        let sharing = hot.sharing;
+        let sharing = self.cpu.shares(f);
         if sharing {
             // Bring the clock up to now before the number of requests changes.
             self.shared_advance(now, slot);
-            if q.running {
-                self.instances[slot as usize].executing -= 1;
+            if q.cpu.running {
+                self.instances[slot as usize].cpu.leave();
             }
         }
         self.detach(r);
@@ -1401,11 +1369,11 @@ impl<'s, 'o> Sim<'s, 'o> {
         q.waiting = true;
         let exec_start = q.exec_start;
         let hot = self.funcs[f].hot;
-        if hot.shares_cpu() {
-            if self.reqs[r as usize].running {
+        if self.cpu.shares(f) {
+            if self.reqs[r as usize].cpu.running {
                 self.shared_advance(now, slot);
-                self.instances[slot as usize].executing -= 1;
-                self.reqs[r as usize].running = false;
+                self.instances[slot as usize].cpu.leave();
+                self.reqs[r as usize].cpu.running = false;
                 self.shared_reschedule(now, slot);
             }
         } else if let Some(t) = hot.timeout {

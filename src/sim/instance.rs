@@ -3,6 +3,7 @@
 //! change an instance (pool, limits, meter, CPU sharing) and the orchestrator read and
 //! write these fields.
 
+use super::cpu::InstanceCpu;
 use crate::time::SimTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,13 +107,8 @@ pub(super) struct Instance {
     /// A request timed out: discard the instance once it is empty.
     pub(super) reset: bool,
     pub(super) phases: ColdStartPhases,
-    /// CPU sharing: service each request has received, ns, as of `shared_at`.
-    pub(super) shared_clock: f64,
-    pub(super) shared_at: SimTime,
-    /// CPU sharing: requests executing (not waiting for the cold start).
-    pub(super) executing: u32,
-    /// CPU sharing: stamp of the latest pending finish event.
-    pub(super) epoch: u32,
+    /// Processor sharing of its vCPUs.
+    pub(super) cpu: InstanceCpu,
     /// Holds a database connection (without a proxy: per instance, for its lifetime).
     pub(super) conn: bool,
 }

@@ -2,6 +2,7 @@
 //! served, and an asynchronous event between attempts. Plain data for the orchestrator and
 //! the components.
 
+use super::cpu::RequestCpu;
 use super::sources::SourceParent;
 use crate::time::SimTime;
 
@@ -29,12 +30,8 @@ pub(super) struct Req {
     pub(super) ending: Ending,
     /// Asynchronous event, or NIL.
     pub(super) event: u32,
-    /// CPU sharing: the service mark at which it finishes.
-    pub(super) finish_mark: f64,
-    /// CPU sharing: counted in the instance's executing requests.
-    pub(super) running: bool,
-    /// CPU sharing: the I/O-bound rest of the execution, run after the CPU part.
-    pub(super) io: SimTime,
+    /// Its part on the shared CPU.
+    pub(super) cpu: RequestCpu,
     /// Execution time recorded by a trace (MAX: sample one).
     pub(super) exec: SimTime,
     /// Who waits for this request.
