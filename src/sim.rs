@@ -90,6 +90,7 @@ use crate::rng::{self, SimRng, Stream};
 use crate::scenario::{CallMode, Invocation, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
+use autoscale::Autoscale;
 use connections::DbState;
 use cpu::{Cpu, InstanceCpu, RequestCpu};
 use execution::{Execution, Streams};
@@ -168,8 +169,6 @@ struct FunctionState {
     pending: pending::PendingQueue,
     /// The function's settings the per-request path reads, kept beside its state.
     hot: Hot,
-    /// Autoscaler history (platforms with an autoscaler).
-    autoscale: autoscale::AutoscaleState,
     /// Execution time a trace recorded for the pending arrival (MAX: none).
     next_exec: SimTime,
 }
@@ -200,6 +199,8 @@ struct Sim<'s, 'o> {
     events: Vec<AsyncEvent>,
     free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
+    /// The platform's autoscaler, if it has one.
+    autoscale: Option<Autoscale>,
     /// Processor sharing on instances.
     cpu: Cpu,
     /// Execution times, cold starts and function errors.
@@ -333,6 +334,10 @@ impl<'s, 'o> Sim<'s, 'o> {
                         rng: rng::stream(scenario.seed, i as u64, Stream::Routing),
                     }),
             ),
+            autoscale: scenario
+                .platform
+                .autoscaler
+                .map(|rules| Autoscale::new(rules, scenario.functions.len())),
             cpu: Cpu::new(
                 scenario
                     .functions
@@ -403,7 +408,6 @@ impl<'s, 'o> Sim<'s, 'o> {
                 prewarm_until: SimTime::ZERO,
                 provisioned: f.provisioned.as_ref().map(|p| p.start()),
                 pending: pending::PendingQueue::default(),
-                autoscale: autoscale::AutoscaleState::default(),
                 next_exec,
                 hot: Hot {
                     cap: f.per_instance_concurrency,
@@ -439,7 +443,15 @@ impl<'s, 'o> Sim<'s, 'o> {
             }
         }
         sim.start_sources()?;
-        sim.start_autoscaler();
+        // Every function's first autoscaler evaluation (platforms with an autoscaler).
+        if let Some(a) = &sim.autoscale
+            && a.interval() < scenario.duration
+        {
+            let at = a.interval();
+            for f in 0..sim.funcs.len() {
+                sim.queue.schedule(at, Event::Autoscale { func: f as u32 });
+            }
+        }
         Ok(sim)
     }
 
@@ -1621,6 +1633,31 @@ impl<'s, 'o> Sim<'s, 'o> {
         if next < self.scenario.duration {
             self.queue
                 .schedule(next, Event::ProvisionedTick { func: f as u32 });
+        }
+    }
+
+    /// An autoscaler evaluation of `f`: starts the instances it is short of, within the
+    /// limits.
+    fn on_autoscale(&mut self, now: SimTime, f: usize) {
+        let area = self.meter.gauge_area(now, f, |m| &mut m.executions);
+        let cap = self.funcs[f].hot.cap;
+        let Some(a) = self.autoscale.as_mut() else {
+            return;
+        };
+        let (desired, interval) = (a.desired(f, area, cap), a.interval());
+        let o = self.meter.occupancy(f);
+        let current = o.provisioning + o.busy + o.idle;
+        for _ in current..desired {
+            if !self.limits.has_headroom(f)
+                || self.spawn(now, f, false, SimTime::ZERO, false).is_none()
+            {
+                break;
+            }
+        }
+        let next = now + interval;
+        if next < self.scenario.duration {
+            self.queue
+                .schedule(next, Event::Autoscale { func: f as u32 });
         }
     }
 
