@@ -98,6 +98,7 @@ pub use instance::ColdStartPhases;
 use instance::{Cause, Instance, Open, State};
 use limits::{Limits, Memory, Refusal, Room};
 use meter::Meter;
+use pending::{POLL, Pending};
 use pool::{PoolRules, Pools};
 pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
 use request::{AsyncEvent, Ending, Incoming, Parent, Req};
@@ -165,8 +166,6 @@ struct FunctionState {
     prewarm_until: SimTime,
     /// The provisioned-concurrency policy and its state.
     provisioned: Option<ProvisionedState>,
-    /// Requests waiting for capacity.
-    pending: pending::PendingQueue,
     /// The function's settings the per-request path reads, kept beside its state.
     hot: Hot,
     /// Execution time a trace recorded for the pending arrival (MAX: none).
@@ -199,6 +198,8 @@ struct Sim<'s, 'o> {
     events: Vec<AsyncEvent>,
     free_events: Vec<u32>,
     funcs: Vec<FunctionState>,
+    /// Requests waiting for capacity.
+    pending: Pending,
     /// The platform's autoscaler, if it has one.
     autoscale: Option<Autoscale>,
     /// Processor sharing on instances.
@@ -334,6 +335,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                         rng: rng::stream(scenario.seed, i as u64, Stream::Routing),
                     }),
             ),
+            pending: Pending::new(scenario.platform.pending_timeout, scenario.functions.len()),
             autoscale: scenario
                 .platform
                 .autoscaler
@@ -407,7 +409,6 @@ impl<'s, 'o> Sim<'s, 'o> {
                 keep_alive: f.keep_alive.start(),
                 prewarm_until: SimTime::ZERO,
                 provisioned: f.provisioned.as_ref().map(|p| p.start()),
-                pending: pending::PendingQueue::default(),
                 next_exec,
                 hot: Hot {
                     cap: f.per_instance_concurrency,
@@ -703,14 +704,14 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// at `now`.
     fn serve(&mut self, now: SimTime, f: usize, inc: Incoming) -> Result<()> {
         // Requests already waiting for capacity go first.
-        if !inc.ping && self.has_pending(f) {
+        if !inc.ping && self.pending.has_waiting(f) {
             self.enqueue(now, f, inc);
             return self.drain_pending(now, f);
         }
         match self.place(now, f) {
             Ok((slot, started)) => self.admit(now, f, inc, slot, started),
             Err(refusal) => {
-                if !inc.ping && self.scenario.platform.pending_timeout.is_some() {
+                if !inc.ping && self.pending.enabled() {
                     self.enqueue(now, f, inc);
                     Ok(())
                 } else {
@@ -834,6 +835,59 @@ impl<'s, 'o> Sim<'s, 'o> {
             self.start_exec(now, r)?;
         }
         Ok(())
+    }
+
+    /// Queues `inc` for function `f` until capacity frees or its time runs out.
+    fn enqueue(&mut self, now: SimTime, f: usize, inc: Incoming) {
+        if inc.measured {
+            self.meter.metrics(f).queued += 1;
+        }
+        let (expires, entry) = self.pending.push(now, f, inc);
+        self.queue.schedule(
+            expires,
+            Event::PendingExpire {
+                func: f as u32,
+                entry,
+            },
+        );
+        self.arm_poll(now, f);
+    }
+
+    fn arm_poll(&mut self, now: SimTime, f: usize) {
+        if self.pending.arm_poll(f) {
+            self.queue
+                .schedule(now + POLL, Event::PendingPoll { func: f as u32 });
+        }
+    }
+
+    /// Places waiting requests of `f`, oldest first, while there is capacity.
+    fn drain_pending(&mut self, now: SimTime, f: usize) -> Result<()> {
+        while let Some(inc) = self.pending.front(f) {
+            let Ok((slot, started)) = self.place(now, f) else {
+                return Ok(());
+            };
+            self.pending.pop_front(f);
+            if inc.measured {
+                self.meter.metrics(f).pending_wait.record(now - inc.arrival);
+            }
+            self.admit(now, f, inc, slot, started)?;
+        }
+        Ok(())
+    }
+
+    fn on_pending_poll(&mut self, now: SimTime, f: usize) -> Result<()> {
+        self.pending.poll_fired(f);
+        self.drain_pending(now, f)?;
+        self.arm_poll(now, f);
+        Ok(())
+    }
+
+    /// Entry `entry` (low 32 bits of its index) of `f` waited as long as it may.
+    fn on_pending_expire(&mut self, now: SimTime, f: usize, entry: u32) -> Result<()> {
+        match self.pending.expire(f, entry) {
+            Some(inc) => self.throttle(now, f, inc, Refusal::PendingTimeout),
+            None => Ok(()), // Already placed.
+        }
     }
 
     /// Records a refused request; an asynchronous one is scheduled for a retry.
@@ -1305,7 +1359,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         } else {
             self.instance_emptied(now, slot);
         }
-        if self.has_pending(f) {
+        if self.pending.has_waiting(f) {
             self.drain_pending(now, f)?;
         }
         if q.parent == Parent::None {

@@ -7,20 +7,21 @@
 //! function ends (a slot frees) and, while it is not empty, every [`POLL`] (capacity can
 //! also come back without a request ending: a scale-out token refills, another function's
 //! instance goes away). New arrivals queue behind waiting ones. Warm-up pings never wait.
+//!
+//! The component keeps the queues and says when to poll; the platform places the
+//! requests it hands out.
 
 use std::collections::VecDeque;
 
-use super::limits::Refusal;
-use super::{Event, Incoming, Sim};
-use crate::error::Result;
+use super::request::Incoming;
 use crate::time::SimTime;
 
 /// How often a non-empty queue is retried without a request ending.
-const POLL: SimTime = SimTime(50_000_000);
+pub(super) const POLL: SimTime = SimTime(50_000_000);
 
 /// One function's waiting requests.
 #[derive(Debug, Default)]
-pub(super) struct PendingQueue {
+struct Queue {
     /// Entries in arrival order; an entry that expired is `None` until it reaches the front.
     entries: VecDeque<Option<Incoming>>,
     /// Index (in all entries ever queued) of `entries[0]`.
@@ -30,91 +31,91 @@ pub(super) struct PendingQueue {
     poll_armed: bool,
 }
 
-impl Sim<'_, '_> {
-    pub(super) fn has_pending(&self, f: usize) -> bool {
-        self.funcs[f].pending.waiting > 0
+/// Every function's pending queue, on a platform that has one.
+pub(super) struct Pending {
+    /// How long a request may wait (`None`: the platform throttles at once).
+    timeout: Option<SimTime>,
+    funcs: Vec<Queue>,
+}
+
+impl Pending {
+    /// Queues for `functions` functions; `timeout` is the platform's pending timeout.
+    pub(super) fn new(timeout: Option<SimTime>, functions: usize) -> Self {
+        Pending {
+            timeout,
+            funcs: (0..functions).map(|_| Queue::default()).collect(),
+        }
     }
 
-    /// Queues `inc` for function `f` until capacity frees or its time runs out.
-    pub(super) fn enqueue(&mut self, now: SimTime, f: usize, inc: Incoming) {
+    /// Whether refused requests wait here (the platform has a pending queue).
+    #[inline]
+    pub(super) fn enabled(&self) -> bool {
+        self.timeout.is_some()
+    }
+
+    /// Whether requests of `f` are waiting.
+    #[inline]
+    pub(super) fn has_waiting(&self, f: usize) -> bool {
+        self.funcs[f].waiting > 0
+    }
+
+    /// Queues `inc` for `f` at `now`; returns when it expires and the low 32 bits of its
+    /// index, for the expiry event. Entry indices fit in u32 for any run that could hold
+    /// them in memory at once; [`expire`](Self::expire) rebuilds the full index.
+    pub(super) fn push(&mut self, now: SimTime, f: usize, inc: Incoming) -> (SimTime, u32) {
         let timeout = self
-            .scenario
-            .platform
-            .pending_timeout
+            .timeout
             .expect("only platforms with a pending queue queue requests");
-        if inc.measured {
-            self.meter.metrics(f).queued += 1;
-        }
-        let q = &mut self.funcs[f].pending;
+        let q = &mut self.funcs[f];
         let index = q.first + q.entries.len() as u64;
         q.entries.push_back(Some(inc));
         q.waiting += 1;
-        // Entry indices fit in u32 for any run that could hold them in memory at once;
-        // the event carries the low 32 bits and `on_pending_expire` rebuilds the index.
-        self.queue.schedule(
-            inc.arrival.saturating_add(timeout).max(now),
-            Event::PendingExpire {
-                func: f as u32,
-                entry: index as u32,
-            },
-        );
-        self.arm_poll(now, f);
+        (inc.arrival.saturating_add(timeout).max(now), index as u32)
     }
 
-    fn arm_poll(&mut self, now: SimTime, f: usize) {
-        let q = &mut self.funcs[f].pending;
+    /// Whether a poll of `f` should be scheduled now (it has waiting requests and no
+    /// poll pending); marks it pending.
+    pub(super) fn arm_poll(&mut self, f: usize) -> bool {
+        let q = &mut self.funcs[f];
         if !q.poll_armed && q.waiting > 0 {
             q.poll_armed = true;
-            self.queue
-                .schedule(now + POLL, Event::PendingPoll { func: f as u32 });
+            return true;
         }
+        false
     }
 
-    /// Places waiting requests of `f`, oldest first, while there is capacity.
-    pub(super) fn drain_pending(&mut self, now: SimTime, f: usize) -> Result<()> {
-        loop {
-            let q = &mut self.funcs[f].pending;
-            while matches!(q.entries.front(), Some(None)) {
-                q.entries.pop_front();
-                q.first += 1;
-            }
-            let Some(Some(inc)) = q.entries.front().copied() else {
-                return Ok(());
-            };
-            let (slot, started) = match self.place(now, f) {
-                Ok(placed) => placed,
-                Err(_) => return Ok(()),
-            };
-            let q = &mut self.funcs[f].pending;
+    /// The poll of `f` fired.
+    pub(super) fn poll_fired(&mut self, f: usize) {
+        self.funcs[f].poll_armed = false;
+    }
+
+    /// The oldest request of `f` still waiting (it stays queued until
+    /// [`pop_front`](Self::pop_front)).
+    pub(super) fn front(&mut self, f: usize) -> Option<Incoming> {
+        let q = &mut self.funcs[f];
+        while matches!(q.entries.front(), Some(None)) {
             q.entries.pop_front();
             q.first += 1;
-            q.waiting -= 1;
-            if inc.measured {
-                self.meter.metrics(f).pending_wait.record(now - inc.arrival);
-            }
-            self.admit(now, f, inc, slot, started)?;
         }
+        q.entries.front().copied().flatten()
     }
 
-    pub(super) fn on_pending_poll(&mut self, now: SimTime, f: usize) -> Result<()> {
-        self.funcs[f].pending.poll_armed = false;
-        self.drain_pending(now, f)?;
-        self.arm_poll(now, f);
-        Ok(())
+    /// The oldest waiting request of `f` was placed.
+    pub(super) fn pop_front(&mut self, f: usize) {
+        let q = &mut self.funcs[f];
+        q.entries.pop_front();
+        q.first += 1;
+        q.waiting -= 1;
     }
 
-    /// Entry `entry` (low 32 bits of its index) of `f` waited as long as it may.
-    pub(super) fn on_pending_expire(&mut self, now: SimTime, f: usize, entry: u32) -> Result<()> {
-        let q = &mut self.funcs[f].pending;
+    /// Entry `entry` (low 32 bits of its index) of `f` waited as long as it may: the
+    /// request, unless it was placed already.
+    pub(super) fn expire(&mut self, f: usize, entry: u32) -> Option<Incoming> {
+        let q = &mut self.funcs[f];
         // The entry is at or after the front: rebuild its full index from the low bits.
         let offset = entry.wrapping_sub(q.first as u32) as usize;
-        let Some(slot) = q.entries.get_mut(offset) else {
-            return Ok(()); // Already placed and popped.
-        };
-        let Some(inc) = slot.take() else {
-            return Ok(());
-        };
+        let inc = q.entries.get_mut(offset)?.take()?;
         q.waiting -= 1;
-        self.throttle(now, f, inc, Refusal::PendingTimeout)
+        Some(inc)
     }
 }
