@@ -91,7 +91,7 @@ use crate::scenario::{CallMode, Invocation, Scenario};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 use autoscale::Autoscale;
-use connections::DbState;
+use connections::{Acquire, Databases};
 use cpu::{Cpu, InstanceCpu, RequestCpu};
 use execution::{Execution, Streams};
 pub use instance::ColdStartPhases;
@@ -214,7 +214,7 @@ struct Sim<'s, 'o> {
     /// Memory held by instances, and the eviction order.
     memory: Memory,
     /// Databases' connections.
-    dbs: Vec<DbState>,
+    dbs: Databases,
     /// Scratch list of requests finishing together (CPU sharing), kept to reuse its
     /// allocation.
     finished: Vec<u32>,
@@ -370,11 +370,10 @@ impl<'s, 'o> Sim<'s, 'o> {
                     .map(|f| (f.mean_cold_start_ms, f64::from(f.memory_mb)))
                     .collect(),
             ),
-            dbs: scenario
-                .databases
-                .iter()
-                .map(|_| DbState::default())
-                .collect(),
+            dbs: Databases::new(
+                scenario.databases.iter(),
+                (scenario.warmup, scenario.duration),
+            ),
             finished: Vec::new(),
             next_request: 0,
             next_serial: 0,
@@ -981,6 +980,91 @@ impl<'s, 'o> Sim<'s, 'o> {
         Ok(())
     }
 
+    /// Gets request `r` a connection to database `d` if it needs one. False when it has to
+    /// wait (it resumes when handed one) or has failed.
+    fn connect(&mut self, now: SimTime, r: u32, d: usize) -> Result<bool> {
+        let q = self.reqs[r as usize];
+        let proxied = self.dbs.proxied(d);
+        if !proxied && self.instances[q.slot as usize].conn {
+            return Ok(true); // The instance opened one earlier and still holds it.
+        }
+        let f = self.instances[q.slot as usize].func as usize;
+        let timeout_at = self.funcs[f]
+            .hot
+            .timeout
+            .map(|t| q.exec_start.saturating_add(t));
+        match self
+            .dbs
+            .acquire(now, d, (r, q.generation), q.measured, timeout_at)
+        {
+            Acquire::Granted => {
+                self.hold_connection(r, proxied);
+                Ok(true)
+            }
+            Acquire::Fail => {
+                self.end_request(now, r, Ending::Error)?;
+                Ok(false)
+            }
+            Acquire::Wait(until) => {
+                self.reqs[r as usize].conn_wait = true;
+                if let Some(at) = until {
+                    let generation = q.generation;
+                    self.queue
+                        .schedule(at, Event::ConnectionTimeout { req: r, generation });
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    /// Request `r` (behind a proxy) or its instance (without one) holds a connection.
+    fn hold_connection(&mut self, r: u32, proxied: bool) {
+        let q = &mut self.reqs[r as usize];
+        if proxied {
+            q.conn = true;
+        } else {
+            self.instances[q.slot as usize].conn = true;
+        }
+    }
+
+    /// A connection to `d` was closed or returned: the oldest waiter gets it and resumes.
+    fn release_connection(&mut self, now: SimTime, d: usize) {
+        let reqs = &self.reqs;
+        let next = self.dbs.release(now, d, |r, generation| {
+            let q = &reqs[r as usize];
+            (q.generation == generation && q.conn_wait).then_some((q.exec_start, q.measured))
+        });
+        if let Some(r) = next {
+            self.hold_connection(r, self.dbs.proxied(d));
+            // Resume: its execution began when it started waiting.
+            self.start_exec_after_wait(now, r);
+        }
+    }
+
+    /// Request `r` waited for a connection as long as it may: it fails (or times out, if
+    /// the function's timeout is what ran out).
+    fn on_connection_timeout(&mut self, now: SimTime, r: u32) -> Result<()> {
+        let q = &mut self.reqs[r as usize];
+        if !q.conn_wait {
+            return Ok(()); // It got a connection in time.
+        }
+        q.conn_wait = false;
+        let (slot, exec_start, measured) = (q.slot, q.exec_start, q.measured);
+        let hot = self.funcs[self.instances[slot as usize].func as usize].hot;
+        if let Some(d) = hot.database {
+            self.dbs.gave_up(d, measured);
+        }
+        let timed_out = hot
+            .timeout
+            .is_some_and(|t| now >= exec_start.saturating_add(t));
+        let ending = if timed_out {
+            Ending::Timeout
+        } else {
+            Ending::Error
+        };
+        self.end_request(now, r, ending)
+    }
+
     /// Resumes request `r`, which was handed the connection it waited for.
     fn start_exec_after_wait(&mut self, now: SimTime, r: u32) {
         self.reqs[r as usize].conn_wait = false;
@@ -1001,7 +1085,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             recorded
         };
         if let Some(d) = hot.database {
-            work = work + self.scenario.databases[d].proxy_overhead;
+            work = work + self.dbs.proxy_overhead(d);
         }
         let failed = self.execution.fails(f, ping);
         let timeout = if ping { None } else { hot.timeout };
@@ -1744,18 +1828,10 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     fn finish(self, events: u64) -> RunOutput {
-        let (start, end) = self.meter.window();
         let provisioned_final = (0..self.funcs.len())
             .map(|f| self.limits.pc_allocated(f))
             .collect();
-        let databases = self
-            .dbs
-            .into_iter()
-            .map(|mut d| {
-                d.metrics.in_use.close(end, start, end);
-                d.metrics
-            })
-            .collect();
+        let databases = self.dbs.finish();
         let measured = self.meter.finish();
         RunOutput {
             functions: measured.metrics,

@@ -1,139 +1,161 @@
-//! Database connections: who holds them, who waits for them (see [`crate::database`]).
+//! Database connections: how many are in use, who waits for them (see [`crate::database`]).
 //!
 //! Without a proxy an instance opens a connection at its first execution and holds it
 //! until it is evicted, busy or idle, as a function that connects in its init does. Behind
 //! a proxy a request holds one of the pooled connections only while it executes. A request
 //! that finds none free either fails at once or waits in arrival order, still occupying
 //! (and billed on) its instance, until a connection is released or its wait runs out.
+//!
+//! The component owns each database's settings, connection count, waiters and metrics;
+//! the platform records who holds a connection (the request or its instance).
 
 use std::collections::VecDeque;
 
-use super::{Ending, Event, Sim};
-use crate::database::OnLimit;
-use crate::error::Result;
+use crate::database::{Database, OnLimit};
 use crate::metrics::DatabaseMetrics;
 use crate::time::SimTime;
 
 /// One database's connections during a run.
-#[derive(Debug, Default)]
-pub(super) struct DbState {
+struct Db {
+    settings: Database,
     in_use: u32,
     /// Requests waiting for a connection: (request, generation), oldest first. Entries of
     /// requests that stopped waiting are skipped when reached.
     waiters: VecDeque<(u32, u32)>,
-    pub(super) metrics: DatabaseMetrics,
+    metrics: DatabaseMetrics,
 }
 
-impl Sim<'_, '_> {
-    /// Gets request `r` a connection to database `d` if it needs one. False when it has to
-    /// wait (it resumes when handed one) or has failed.
-    pub(super) fn connect(&mut self, now: SimTime, r: u32, d: usize) -> Result<bool> {
-        let db = &self.scenario.databases[d];
-        let slot = self.reqs[r as usize].slot;
-        if !db.proxied && self.instances[slot as usize].conn {
-            return Ok(true); // The instance opened one earlier and still holds it.
+/// Every database's connections.
+pub(super) struct Databases {
+    dbs: Vec<Db>,
+    /// The measurement window.
+    window: (SimTime, SimTime),
+}
+
+/// What a request that needs a connection gets.
+pub(super) enum Acquire {
+    /// A connection is its (or its instance's) now.
+    Granted,
+    /// None is free and the database fails such requests.
+    Fail,
+    /// None is free: it waits until a connection is released, at most until this time.
+    Wait(Option<SimTime>),
+}
+
+impl Databases {
+    /// The databases of a scenario, measured over `window`.
+    pub(super) fn new<'a>(
+        settings: impl Iterator<Item = &'a Database>,
+        window: (SimTime, SimTime),
+    ) -> Self {
+        Databases {
+            dbs: settings
+                .map(|d| Db {
+                    settings: d.clone(),
+                    in_use: 0,
+                    waiters: VecDeque::new(),
+                    metrics: DatabaseMetrics::default(),
+                })
+                .collect(),
+            window,
         }
-        let measured = self.reqs[r as usize].measured;
-        if self.dbs[d].in_use < db.connections {
-            self.hand_over(now, r, d);
-            return Ok(true);
+    }
+
+    /// Whether database `d` sits behind a proxy (connections per request).
+    #[inline]
+    pub(super) fn proxied(&self, d: usize) -> bool {
+        self.dbs[d].settings.proxied
+    }
+
+    /// The latency the proxy adds to each execution (zero without one).
+    #[inline]
+    pub(super) fn proxy_overhead(&self, d: usize) -> SimTime {
+        self.dbs[d].settings.proxy_overhead
+    }
+
+    /// Request `(r, generation)` (counted when `measured`) asks database `d` for a
+    /// connection at `now`; `timeout_at` is when its function's timeout ends its wait.
+    pub(super) fn acquire(
+        &mut self,
+        now: SimTime,
+        d: usize,
+        (r, generation): (u32, u32),
+        measured: bool,
+        timeout_at: Option<SimTime>,
+    ) -> Acquire {
+        let db = &mut self.dbs[d];
+        if db.in_use < db.settings.connections {
+            self.take(now, d, measured);
+            return Acquire::Granted;
         }
-        match db.on_limit {
+        match db.settings.on_limit {
             OnLimit::Fail => {
-                if measured {
-                    self.dbs[d].metrics.failures += 1;
-                }
-                self.end_request(now, r, Ending::Error)?;
+                db.metrics.failures += u64::from(measured);
+                Acquire::Fail
             }
             OnLimit::Wait => {
-                if measured {
-                    self.dbs[d].metrics.waits += 1;
-                }
-                let f = self.instances[slot as usize].func as usize;
-                let q = &mut self.reqs[r as usize];
-                q.conn_wait = true;
-                let generation = q.generation;
-                self.dbs[d].waiters.push_back((r, generation));
+                db.metrics.waits += u64::from(measured);
+                db.waiters.push_back((r, generation));
                 // The wait ends at the database's limit or the function's timeout,
                 // whichever comes first.
-                let timeout = self.scenario.functions[f]
-                    .timeout
-                    .map(|t| q.exec_start.saturating_add(t));
-                let limit = db.max_wait.map(|w| now.saturating_add(w));
-                let until = match (timeout, limit) {
+                let limit = db.settings.max_wait.map(|w| now.saturating_add(w));
+                Acquire::Wait(match (timeout_at, limit) {
                     (Some(a), Some(b)) => Some(a.min(b)),
                     (a, b) => a.or(b),
-                };
-                if let Some(at) = until {
-                    self.queue
-                        .schedule(at, Event::ConnectionTimeout { req: r, generation });
-                }
+                })
             }
         }
-        Ok(false)
     }
 
-    /// Gives request `r` (or, without a proxy, its instance) a connection to `d`.
-    fn hand_over(&mut self, now: SimTime, r: u32, d: usize) {
-        let (start, end) = self.meter.window();
-        let q = &mut self.reqs[r as usize];
-        let state = &mut self.dbs[d];
-        state.in_use += 1;
-        state.metrics.in_use.add(1, now, start, end);
-        if q.measured {
-            state.metrics.acquisitions += 1;
-        }
-        if self.scenario.databases[d].proxied {
-            q.conn = true;
-        } else {
-            self.instances[q.slot as usize].conn = true;
-        }
+    /// One more connection to `d` in use.
+    fn take(&mut self, now: SimTime, d: usize, measured: bool) {
+        let (start, end) = self.window;
+        let db = &mut self.dbs[d];
+        db.in_use += 1;
+        db.metrics.in_use.add(1, now, start, end);
+        db.metrics.acquisitions += u64::from(measured);
     }
 
-    /// A connection to `d` was closed or returned: the oldest waiter gets it.
-    pub(super) fn release_connection(&mut self, now: SimTime, d: usize) {
-        let (start, end) = self.meter.window();
-        let state = &mut self.dbs[d];
-        state.in_use -= 1;
-        state.metrics.in_use.add(-1, now, start, end);
+    /// A connection to `d` was closed or returned at `now`: returns the oldest waiter
+    /// that `still_waiting` accepts, which now holds it (its wait, from `waited_since`, is
+    /// recorded when measured), or `None` when nobody waits.
+    pub(super) fn release(
+        &mut self,
+        now: SimTime,
+        d: usize,
+        mut still_waiting: impl FnMut(u32, u32) -> Option<(SimTime, bool)>,
+    ) -> Option<u32> {
+        let (start, end) = self.window;
+        let db = &mut self.dbs[d];
+        db.in_use -= 1;
+        db.metrics.in_use.add(-1, now, start, end);
         while let Some((r, generation)) = self.dbs[d].waiters.pop_front() {
-            let q = &self.reqs[r as usize];
-            if q.generation != generation || !q.conn_wait {
+            let Some((since, measured)) = still_waiting(r, generation) else {
                 continue;
+            };
+            if measured {
+                self.dbs[d].metrics.wait.record(now - since);
             }
-            if q.measured {
-                let waited = now - q.exec_start;
-                self.dbs[d].metrics.wait.record(waited);
-            }
-            self.hand_over(now, r, d);
-            // Resume: its execution began when it started waiting.
-            self.start_exec_after_wait(now, r);
-            return;
+            self.take(now, d, measured);
+            return Some(r);
         }
+        None
     }
 
-    /// Request `r` waited for a connection as long as it may: it fails (or times out, if
-    /// the function's timeout is what ran out).
-    pub(super) fn on_connection_timeout(&mut self, now: SimTime, r: u32) -> Result<()> {
-        let q = &mut self.reqs[r as usize];
-        if !q.conn_wait {
-            return Ok(()); // It got a connection in time.
-        }
-        q.conn_wait = false;
-        let (slot, exec_start, measured) = (q.slot, q.exec_start, q.measured);
-        let f = self.instances[slot as usize].func as usize;
-        let func = &self.scenario.functions[f];
-        if measured && let Some(d) = func.database {
-            self.dbs[d].metrics.failures += 1;
-        }
-        let timed_out = func
-            .timeout
-            .is_some_and(|t| now >= exec_start.saturating_add(t));
-        let ending = if timed_out {
-            Ending::Timeout
-        } else {
-            Ending::Error
-        };
-        self.end_request(now, r, ending)
+    /// A request gave up waiting for a connection to `d`.
+    pub(super) fn gave_up(&mut self, d: usize, measured: bool) {
+        self.dbs[d].metrics.failures += u64::from(measured);
+    }
+
+    /// Each database's metrics, the window closed at its end.
+    pub(super) fn finish(self) -> Vec<DatabaseMetrics> {
+        let (start, end) = self.window;
+        self.dbs
+            .into_iter()
+            .map(|mut d| {
+                d.metrics.in_use.close(end, start, end);
+                d.metrics
+            })
+            .collect()
     }
 }

@@ -52,12 +52,6 @@ impl Meter {
         }
     }
 
-    /// The measurement window.
-    #[inline]
-    pub(super) fn window(&self) -> (SimTime, SimTime) {
-        (self.start, self.end)
-    }
-
     /// Whether `now` is inside the measurement window.
     #[inline]
     pub(super) fn in_window(&self, now: SimTime) -> bool {
