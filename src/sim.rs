@@ -75,6 +75,7 @@ mod pool;
 mod record;
 mod request;
 mod scale_out;
+mod source_events;
 mod sources;
 mod workflow;
 
@@ -102,8 +103,9 @@ use pending::{POLL, Pending};
 use pool::{PoolRules, Pools};
 pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
 use request::{AsyncEvent, Ending, Incoming, Parent, Req};
-pub use sources::{BatchRecord, SourceKind};
-use sources::{SourceEvent, SourceState};
+use source_events::SourceEvent;
+pub use source_events::{BatchRecord, SourceKind};
+use sources::SourceState;
 
 /// "No instance / request / event" in links and indices.
 const NIL: u32 = u32::MAX;

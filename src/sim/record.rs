@@ -2,7 +2,7 @@
 //! [`RequestLog`]), the run's hooks ([`RunOptions`]) and its raw output ([`RunOutput`]).
 
 use super::ColdStartPhases;
-use super::sources::BatchRecord;
+use super::source_events::BatchRecord;
 use crate::error::Result;
 use crate::metrics::{DatabaseMetrics, FunctionMetrics, Occupancy};
 use crate::time::SimTime;

@@ -3,7 +3,7 @@
 //! the components.
 
 use super::cpu::RequestCpu;
-use super::sources::SourceParent;
+use super::source_events::SourceParent;
 use crate::time::SimTime;
 
 /// How an execution ends.

@@ -15,7 +15,7 @@
 //! An execution's slot is freed when it has ended and no request or retry of it is
 //! outstanding, so memory is bounded by the executions in progress.
 
-use super::sources::{SourceEvent, SourceParent};
+use super::source_events::{SourceEvent, SourceParent};
 use super::{Event, NIL, Sim};
 use crate::error::Result;
 use crate::metrics::WorkflowMetrics;

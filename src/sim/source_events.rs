@@ -1,0 +1,76 @@
+//! What queues, streams and workflows add to the simulation's vocabulary: their events,
+//! who waits for a batch or task request, and the batch records given to a request log.
+//! Shared by `sources.rs` (queues, streams) and `workflow.rs` (workflows), so that neither
+//! imports the other's types.
+
+use crate::time::SimTime;
+
+/// Source and workflow events (one variant of the simulation's `Event`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SourceEvent {
+    /// The next message(s) of a queue arrive.
+    QueueArrival { queue: u32 },
+    /// Re-evaluation of a queue's poller concurrency.
+    QueueTick { queue: u32 },
+    /// A queue's batching window ran out.
+    QueueWindow { queue: u32 },
+    /// The messages of a failed batch become visible again (or go to the DLQ).
+    QueueVisible { batch: u32 },
+    /// A queue poller's pause after a failure ends.
+    QueuePoller { queue: u32 },
+    /// The next record(s) of a stream arrive.
+    StreamArrival { stream: u32 },
+    /// Retry of the batch blocking a stream lane (or, if the lane dropped it, reading the
+    /// next one).
+    StreamRetry { stream: u32, lane: u32 },
+    /// A workflow execution starts.
+    WorkflowArrival { workflow: u32 },
+    /// Retry of a workflow task (`branch`: NIL outside a parallel step).
+    WorkflowRetry { exec: u32, branch: u32 },
+}
+
+/// Who waits for a batch or task request (one variant of the simulation's `Parent`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SourceParent {
+    /// Queue batch `batch`.
+    Queue { batch: u32 },
+    /// The batch of a stream lane.
+    Stream { stream: u32, lane: u32 },
+    /// A task of workflow execution `exec` (`branch`: NIL outside a parallel step).
+    Workflow { exec: u32, branch: u32 },
+}
+
+/// What kind of source a [`BatchRecord`] comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// A queue.
+    Queue,
+    /// A stream.
+    Stream,
+}
+
+/// One ended batch attempt, as given to [`super::RequestLog::batch`].
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRecord<'a> {
+    /// Queue or stream.
+    pub kind: SourceKind,
+    /// The source's name.
+    pub source: &'a str,
+    /// The request that carried the batch (its id in the request log).
+    pub request: u64,
+    /// Stream shard (0 for queues).
+    pub shard: u32,
+    /// Lane within the shard (parallelisation factor; 0 for queues).
+    pub lane: u32,
+    /// When the batch was invoked.
+    pub invoked: SimTime,
+    /// When its request ended (the invocation itself when throttled).
+    pub ended: SimTime,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// Whether it was throttled.
+    pub throttled: bool,
+    /// The messages or records in it, by id (arrival order within the source, from 0).
+    pub items: &'a [u64],
+}
