@@ -74,6 +74,7 @@ mod pending;
 mod pool;
 mod record;
 mod request;
+mod retries;
 mod scale_out;
 mod source_events;
 mod sources;
@@ -84,6 +85,7 @@ use rand::RngExt;
 use crate::cost::billed;
 use crate::engine::{Engine, EventQueue, Model};
 use crate::error::Result;
+use crate::metrics::AsyncCounts;
 use crate::policy::eviction::EvictionOrder;
 use crate::policy::keep_alive::{Decision, KeepAliveState};
 use crate::policy::provisioned::ProvisionedState;
@@ -102,7 +104,8 @@ use meter::Meter;
 use pending::{POLL, Pending};
 use pool::{PoolRules, Pools};
 pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
-use request::{AsyncEvent, Ending, Incoming, Parent, Req};
+use request::{Ending, Incoming, Parent, Req};
+use retries::{AsyncEvent, Retries, Settled};
 use source_events::SourceEvent;
 pub use source_events::{BatchRecord, SourceKind};
 use sources::SourceState;
@@ -197,8 +200,8 @@ struct Sim<'s, 'o> {
     free_slots: Vec<u32>,
     reqs: Vec<Req>,
     free_reqs: Vec<u32>,
-    events: Vec<AsyncEvent>,
-    free_events: Vec<u32>,
+    /// Asynchronous events between attempts.
+    retries: Retries,
     funcs: Vec<FunctionState>,
     /// Requests waiting for capacity.
     pending: Pending,
@@ -321,8 +324,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             free_slots: Vec::new(),
             reqs: Vec::new(),
             free_reqs: Vec::new(),
-            events: Vec::new(),
-            free_events: Vec::new(),
+            retries: Retries::new(scenario.functions.iter().map(|f| f.async_retry.clone())),
             funcs: Vec::with_capacity(scenario.functions.len()),
             pools: Pools::new(
                 scenario
@@ -935,35 +937,31 @@ impl<'s, 'o> Sim<'s, 'o> {
             })?;
         }
         if event != NIL {
-            let e = &mut self.events[event as usize];
-            e.throttles += 1;
-            let (throttles, measured) = (e.throttles, e.measured);
-            let delay = self.scenario.functions[f]
-                .async_retry
-                .throttle_delay(throttles);
-            if self.retry_or_expire(now, event, delay) && measured {
-                self.meter.metrics(f).events.throttle_retries += 1;
-            }
+            let e = self.retries.get(event);
+            let settled = self.retries.throttled(now, event);
+            self.settle((event, e), settled, |m| &mut m.throttle_retries);
         }
         // A waiting caller gets the 429 at once.
         self.answer(now, parent, false)
     }
 
-    /// Schedules a retry of `event` after `delay` (true), unless the event would be older
-    /// than the maximum age by then: then it is dead-lettered as expired (false).
-    fn retry_or_expire(&mut self, now: SimTime, event: u32, delay: SimTime) -> bool {
-        let e = self.events[event as usize];
-        let f = e.func as usize;
-        let at = now.saturating_add(delay);
-        if at - e.born > self.scenario.functions[f].async_retry.max_age {
-            if e.measured {
-                self.meter.metrics(f).events.expired += 1;
+    /// Applies how an attempt settled event `event`: schedules its retry (counted in
+    /// `retried`) or counts how it ended.
+    fn settle(
+        &mut self,
+        (event, e): (u32, AsyncEvent),
+        settled: Settled,
+        retried: fn(&mut AsyncCounts) -> &mut u64,
+    ) {
+        let m = &mut self.meter.metrics(e.func as usize).events;
+        match settled {
+            Settled::Retry(at) => {
+                self.queue.schedule(at, Event::Retry { event });
+                *retried(m) += u64::from(e.measured);
             }
-            self.free_events.push(event);
-            false
-        } else {
-            self.queue.schedule(at, Event::Retry { event });
-            true
+            Settled::Expired => m.expired += u64::from(e.measured),
+            Settled::DeadLettered => m.dead_lettered += u64::from(e.measured),
+            Settled::Succeeded => m.succeeded += u64::from(e.measured),
         }
     }
 
@@ -1234,27 +1232,11 @@ impl<'s, 'o> Sim<'s, 'o> {
         if measured {
             self.meter.metrics(f).events.events += 1;
         }
-        let e = AsyncEvent {
-            func: f as u32,
-            born: now,
-            retries: 0,
-            throttles: 0,
-            measured,
-        };
-        match self.free_events.pop() {
-            Some(i) => {
-                self.events[i as usize] = e;
-                i
-            }
-            None => {
-                self.events.push(e);
-                (self.events.len() - 1) as u32
-            }
-        }
+        self.retries.accept(now, f, measured)
     }
 
     fn on_retry(&mut self, now: SimTime, event: u32) -> Result<()> {
-        let e = self.events[event as usize];
+        let e = self.retries.get(event);
         let f = e.func as usize;
         let id = self.next_request;
         self.next_request += 1;
@@ -1561,34 +1543,17 @@ impl<'s, 'o> Sim<'s, 'o> {
         Ok(())
     }
 
-    /// An asynchronous attempt ended: success, or a retry, or the dead-letter queue.
+    /// An asynchronous attempt (that arrived at `attempt`) ended: success, or a retry, or
+    /// the dead-letter queue.
     fn settle_event(&mut self, now: SimTime, event: u32, attempt: SimTime, ending: Ending) {
-        let e = self.events[event as usize];
-        let f = e.func as usize;
-        if ending == Ending::Ok {
-            if e.measured {
-                let m = &mut self.meter.metrics(f).events;
-                m.succeeded += 1;
-                m.queue_delay.record(attempt - e.born);
-                m.end_to_end.record(now - e.born);
-            }
-            self.free_events.push(event);
-            return;
+        let e = self.retries.get(event);
+        let settled = self.retries.ended(now, event, ending == Ending::Ok);
+        if settled == Settled::Succeeded && e.measured {
+            let m = &mut self.meter.metrics(e.func as usize).events;
+            m.queue_delay.record(attempt - e.born);
+            m.end_to_end.record(now - e.born);
         }
-        let rules = &self.scenario.functions[f].async_retry;
-        if e.retries >= rules.max_retries {
-            if e.measured {
-                self.meter.metrics(f).events.dead_lettered += 1;
-            }
-            self.free_events.push(event);
-            return;
-        }
-        let retry = e.retries + 1;
-        let delay = rules.error_delay(retry);
-        self.events[event as usize].retries = retry;
-        if self.retry_or_expire(now, event, delay) && e.measured {
-            self.meter.metrics(f).events.error_retries += 1;
-        }
+        self.settle((event, e), settled, |m| &mut m.error_retries);
     }
 
     /// The instance's last request ended: it goes back to its pool, or away.

@@ -1,6 +1,5 @@
-//! A request's record while it is being served, who waits for it, a request about to be
-//! served, and an asynchronous event between attempts. Plain data for the orchestrator and
-//! the components.
+//! A request's record while it is being served, who waits for it, and a request about to
+//! be served. Plain data for the orchestrator and the components.
 
 use super::cpu::RequestCpu;
 use super::source_events::SourceParent;
@@ -77,14 +76,4 @@ pub(super) struct Incoming {
     /// Asynchronous event, or NIL.
     pub(super) event: u32,
     pub(super) parent: Parent,
-}
-
-/// An asynchronous event between attempts.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct AsyncEvent {
-    pub(super) func: u32,
-    pub(super) born: SimTime,
-    pub(super) retries: u32,
-    pub(super) throttles: u32,
-    pub(super) measured: bool,
 }

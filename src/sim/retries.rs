@@ -1,0 +1,123 @@
+//! Asynchronous invocations between attempts: retries after errors and throttles, the
+//! maximum event age, and the dead-letter queue (Lambda's rules by default).
+//!
+//! An event is attempted at once. A throttled attempt is retried after a back-off that
+//! doubles from `throttle_initial` up to `throttle_max`; a failed one after the function's
+//! error delays, up to `max_retries`. An event that would be older than `max_age` at its
+//! next attempt expires. The component keeps the events and decides; the platform makes
+//! the attempts and counts them.
+
+use crate::scenario::AsyncRetry;
+use crate::time::SimTime;
+
+/// An asynchronous event between attempts.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct AsyncEvent {
+    /// Its function.
+    pub(super) func: u32,
+    /// When it was accepted.
+    pub(super) born: SimTime,
+    /// Retries after errors so far.
+    pub(super) retries: u32,
+    /// Throttled attempts so far.
+    pub(super) throttles: u32,
+    /// Accepted after the warm-up: its attempts count.
+    pub(super) measured: bool,
+}
+
+/// How an attempt of an event settled it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Settled {
+    /// It succeeded: the event is done.
+    Succeeded,
+    /// Another attempt at this time.
+    Retry(SimTime),
+    /// Out of retries: dead-lettered.
+    DeadLettered,
+    /// It would be too old at its next attempt: dead-lettered as expired.
+    Expired,
+}
+
+/// Every asynchronous event in flight, and each function's retry rules.
+pub(super) struct Retries {
+    events: Vec<AsyncEvent>,
+    free: Vec<u32>,
+    rules: Vec<AsyncRetry>,
+}
+
+impl Retries {
+    /// No event yet; `rules` per function.
+    pub(super) fn new(rules: impl Iterator<Item = AsyncRetry>) -> Self {
+        Retries {
+            events: Vec::new(),
+            free: Vec::new(),
+            rules: rules.collect(),
+        }
+    }
+
+    /// Accepts an event for function `f` at `now`; returns its handle.
+    pub(super) fn accept(&mut self, now: SimTime, f: usize, measured: bool) -> u32 {
+        let e = AsyncEvent {
+            func: f as u32,
+            born: now,
+            retries: 0,
+            throttles: 0,
+            measured,
+        };
+        match self.free.pop() {
+            Some(i) => {
+                self.events[i as usize] = e;
+                i
+            }
+            None => {
+                self.events.push(e);
+                (self.events.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Event `event` as it stands.
+    #[inline]
+    pub(super) fn get(&self, event: u32) -> AsyncEvent {
+        self.events[event as usize]
+    }
+
+    /// An attempt of `event` was throttled at `now`: retry after the throttle back-off,
+    /// or expire.
+    pub(super) fn throttled(&mut self, now: SimTime, event: u32) -> Settled {
+        let e = &mut self.events[event as usize];
+        e.throttles += 1;
+        let delay = self.rules[e.func as usize].throttle_delay(e.throttles);
+        self.retry_or_expire(now, event, delay)
+    }
+
+    /// An attempt of `event` ended at `now` (`ok`: successfully).
+    pub(super) fn ended(&mut self, now: SimTime, event: u32, ok: bool) -> Settled {
+        if ok {
+            self.free.push(event);
+            return Settled::Succeeded;
+        }
+        let e = &mut self.events[event as usize];
+        let rules = &self.rules[e.func as usize];
+        if e.retries >= rules.max_retries {
+            self.free.push(event);
+            return Settled::DeadLettered;
+        }
+        e.retries += 1;
+        let delay = rules.error_delay(e.retries);
+        self.retry_or_expire(now, event, delay)
+    }
+
+    /// A retry after `delay`, unless the event would be older than its maximum age by
+    /// then.
+    fn retry_or_expire(&mut self, now: SimTime, event: u32, delay: SimTime) -> Settled {
+        let e = self.events[event as usize];
+        let at = now.saturating_add(delay);
+        if at - e.born > self.rules[e.func as usize].max_age {
+            self.free.push(event);
+            Settled::Expired
+        } else {
+            Settled::Retry(at)
+        }
+    }
+}
