@@ -37,6 +37,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::check;
 use crate::error::FieldError;
 use crate::profile::{BilledWhile, Billing, Platform, PricingSpec};
 use crate::scenario::Function;
@@ -130,30 +131,16 @@ impl CostSettings {
     /// Validates (field paths under `cost`).
     pub fn validate(&self) -> Result<CostSettings, FieldError> {
         let f = &self.fleet;
-        if !(f.usd_per_hour.is_finite() && f.usd_per_hour >= 0.0) {
-            return Err(FieldError::new(
-                "cost.fleet.usd_per_hour",
-                "expected a price >= 0",
-            ));
-        }
-        if !(f.vcpus.is_finite() && f.vcpus > 0.0) {
-            return Err(FieldError::new("cost.fleet.vcpus", "expected a number > 0"));
-        }
-        if !(f.target_utilisation > 0.0 && f.target_utilisation <= 1.0) {
-            return Err(FieldError::new(
-                "cost.fleet.target_utilisation",
-                "expected a utilisation in (0, 1]",
-            ));
-        }
-        if !(self.cpu_time_fraction >= 0.0 && self.cpu_time_fraction <= 1.0) {
-            return Err(FieldError::new(
-                "cost.cpu_time_fraction",
-                format!(
-                    "expected a share of the billed duration in [0, 1], got {}",
-                    self.cpu_time_fraction
-                ),
-            ));
-        }
+        check::non_negative(f.usd_per_hour, "cost.fleet.usd_per_hour", "a price")?;
+        check::positive(f.vcpus, "cost.fleet.vcpus", "a number")?;
+        check::above_up_to(
+            f.target_utilisation,
+            0.0,
+            1.0,
+            "cost.fleet.target_utilisation",
+            "a utilisation",
+        )?;
+        check::fraction(self.cpu_time_fraction, "cost.cpu_time_fraction")?;
         Ok(self.clone())
     }
 }

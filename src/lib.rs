@@ -35,6 +35,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod cost;
 pub mod database;
 pub mod dist;

@@ -11,6 +11,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::config::check;
 use crate::cost::CostSettings;
 use crate::database::{Database, DatabaseSpec};
 use crate::dist::{Dist, DistSpec};
@@ -201,11 +202,15 @@ impl AsyncRetry {
 impl AsyncSpec {
     fn validate(&self, field: &str) -> Result<AsyncRetry, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
-        let max_age = seconds(self.max_event_age_s, &at("max_event_age_s"))?;
+        let max_age = check::seconds(self.max_event_age_s, at("max_event_age_s"))?;
+        // Checked after rounding: an age below 1 ns would drop every event.
         if max_age == SimTime::ZERO {
             return Err(FieldError::new(
                 at("max_event_age_s"),
-                "expected an age > 0 seconds",
+                format!(
+                    "expected a number of seconds > 0, got {}",
+                    self.max_event_age_s
+                ),
             ));
         }
         if self.error_delays_s.is_empty() {
@@ -218,16 +223,20 @@ impl AsyncSpec {
             .error_delays_s
             .iter()
             .enumerate()
-            .map(|(i, &d)| seconds(d, &format!("{}[{i}]", at("error_delays_s"))))
+            .map(|(i, &d)| check::seconds(d, format!("{}[{i}]", at("error_delays_s"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let throttle_initial = seconds(self.throttle_initial_s, &at("throttle_initial_s"))?;
+        let throttle_initial = check::seconds(self.throttle_initial_s, at("throttle_initial_s"))?;
+        // Checked after rounding: a zero wait would retry forever at one instant.
         if throttle_initial == SimTime::ZERO {
             return Err(FieldError::new(
                 at("throttle_initial_s"),
-                "expected a wait > 0 seconds (a zero wait would retry forever at one instant)",
+                format!(
+                    "expected a number of seconds > 0, got {}",
+                    self.throttle_initial_s
+                ),
             ));
         }
-        let throttle_max = seconds(self.throttle_max_s, &at("throttle_max_s"))?;
+        let throttle_max = check::seconds(self.throttle_max_s, at("throttle_max_s"))?;
         if throttle_max < throttle_initial {
             return Err(FieldError::new(
                 at("throttle_max_s"),
@@ -540,22 +549,11 @@ impl Scenario {
     }
 }
 
-fn seconds(v: f64, field: &str) -> Result<SimTime, FieldError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(SimTime::from_secs(v))
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected a number of seconds >= 0, got {v}"),
-        ))
-    }
-}
-
 impl ScenarioSpec {
     /// Validates against profiles; `origin` names the file, `base_dir` resolves paths.
     pub fn validate(&self, origin: &str, base_dir: &Path) -> Result<Scenario> {
         let inv = |e: FieldError| e.in_origin(origin);
-        let duration = seconds(self.duration_s, "duration_s").map_err(inv)?;
+        let duration = check::seconds(self.duration_s, "duration_s").map_err(inv)?;
         if duration == SimTime::ZERO || self.duration_s > MAX_DURATION_S {
             return Err(inv(FieldError::new(
                 "duration_s",
@@ -565,7 +563,7 @@ impl ScenarioSpec {
                 ),
             )));
         }
-        let warmup = seconds(self.warmup_s, "warmup_s").map_err(inv)?;
+        let warmup = check::seconds(self.warmup_s, "warmup_s").map_err(inv)?;
         if warmup >= duration {
             return Err(inv(FieldError::new(
                 "warmup_s",
@@ -719,15 +717,8 @@ fn resolve_calls(specs: &[FunctionSpec], functions: &mut [Function]) -> Result<(
                         ),
                     )
                 })?;
-            if !(0.0..=1.0).contains(&c.probability) {
-                return Err(FieldError::new(
-                    at("probability"),
-                    format!("expected a probability in [0, 1], got {}", c.probability),
-                ));
-            }
-            if c.count == 0 {
-                return Err(FieldError::new(at("count"), "expected at least 1 call"));
-            }
+            check::probability(c.probability, at("probability"))?;
+            check::at_least(c.count, 1, at("count"), "call")?;
             functions[i].calls.push(Call {
                 target,
                 mode: c.mode,
@@ -817,12 +808,7 @@ impl FunctionSpec {
                 ),
             )));
         }
-        if !(self.package_mb.is_finite() && self.package_mb >= 0.0) {
-            return Err(inv(FieldError::new(
-                at("package_mb"),
-                format!("expected a size in MB >= 0, got {}", self.package_mb),
-            )));
-        }
+        check::non_negative(self.package_mb, at("package_mb"), "a size in MB").map_err(inv)?;
         let exec = self.exec_ms.validate(&at("exec_ms")).map_err(inv)?;
         let init = self
             .init_ms
@@ -860,11 +846,10 @@ impl FunctionSpec {
             Some(k) => k.validate(&at("keep_alive")).map_err(inv)?,
             None => platform.keep_alive.clone(),
         };
-        if self.max_concurrency == Some(0) {
-            return Err(inv(FieldError::new(
-                at("max_concurrency"),
-                "expected at least 1 (a function with 0 reserved concurrency would throttle every request)",
-            )));
+        // A function with 0 reserved concurrency would throttle every request.
+        if let Some(reserved) = self.max_concurrency {
+            check::at_least(reserved, 1, at("max_concurrency"), "concurrent execution")
+                .map_err(inv)?;
         }
         let workload = self
             .workload
@@ -872,19 +857,9 @@ impl FunctionSpec {
             .map(|w| w.validate(&at("workload"), base_dir))
             .transpose()
             .map_err(inv)?;
-        if !(0.0..=1.0).contains(&self.cpu_fraction) {
-            return Err(inv(FieldError::new(
-                at("cpu_fraction"),
-                format!("expected a fraction in [0, 1], got {}", self.cpu_fraction),
-            )));
-        }
+        check::fraction(self.cpu_fraction, at("cpu_fraction")).map_err(inv)?;
         let reference = self.reference_memory_mb.unwrap_or(memory_mb);
-        if reference == 0 {
-            return Err(inv(FieldError::new(
-                at("reference_memory_mb"),
-                "expected at least 1 MB",
-            )));
-        }
+        check::at_least(reference, 1, at("reference_memory_mb"), "MB").map_err(inv)?;
         // CPU share ∝ memory (Lambda: one vCPU per 1,769 MB). Single-threaded work gains
         // nothing past one vCPU, so the share is capped at 1 vCPU.
         let share = |mb: u32| (f64::from(mb) / platform.mb_per_vcpu).min(1.0);
@@ -905,12 +880,7 @@ impl FunctionSpec {
         let mean_cold_start_ms = cold_start.mean_ms(duration_scale);
         let timeout = match self.timeout_s {
             Some(t) => {
-                if !(t.is_finite() && t > 0.0) {
-                    return Err(inv(FieldError::new(
-                        at("timeout_s"),
-                        format!("expected a number of seconds > 0, got {t}"),
-                    )));
-                }
+                check::positive(t, at("timeout_s"), "a number of seconds").map_err(inv)?;
                 if let Some(max) = platform.max_timeout_s
                     && t > max
                 {
@@ -926,15 +896,7 @@ impl FunctionSpec {
             }
             None => platform.default_timeout,
         };
-        if !(0.0..=1.0).contains(&self.failure_probability) {
-            return Err(inv(FieldError::new(
-                at("failure_probability"),
-                format!(
-                    "expected a probability in [0, 1], got {}",
-                    self.failure_probability
-                ),
-            )));
-        }
+        check::probability(self.failure_probability, at("failure_probability")).map_err(inv)?;
         if self.async_retry.is_some() && self.invocation != Invocation::Async {
             return Err(inv(FieldError::new(
                 at("async"),
@@ -964,12 +926,7 @@ impl FunctionSpec {
         let vcpus = self
             .vcpus
             .unwrap_or(f64::from(memory_mb) / platform.mb_per_vcpu);
-        if !(vcpus.is_finite() && vcpus > 0.0) {
-            return Err(inv(FieldError::new(
-                at("vcpus"),
-                format!("expected a number of vCPUs > 0, got {vcpus}"),
-            )));
-        }
+        check::positive(vcpus, at("vcpus"), "a number of vCPUs").map_err(inv)?;
         Ok(Function {
             timeout,
             failure_probability: self.failure_probability,

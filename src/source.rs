@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::config::check;
 use crate::error::FieldError;
 use crate::scenario::Function;
 use crate::time::SimTime;
@@ -321,28 +322,6 @@ impl Sources {
     }
 }
 
-fn seconds_in(v: f64, field: String, lo: f64, hi: f64) -> Result<SimTime, FieldError> {
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(SimTime::from_secs(v))
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected a number of seconds in [{lo}, {hi}], got {v}"),
-        ))
-    }
-}
-
-fn count_in(v: u32, field: String, lo: u32, hi: u32, what: &str) -> Result<u32, FieldError> {
-    if (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected {what} in {lo}..={hi}, got {v}"),
-        ))
-    }
-}
-
 fn function_index(functions: &[Function], name: &str, field: String) -> Result<usize, FieldError> {
     functions
         .iter()
@@ -387,31 +366,42 @@ impl QueueSpec {
             name: self.name.clone(),
             function: function_index(functions, &self.function, at("function"))?,
             workload: self.workload.validate(&at("workload"), base_dir)?,
-            batch_size: count_in(self.batch_size, at("batch_size"), 1, 10_000, "messages")?,
-            batching_window: seconds_in(
+            batch_size: check::count_within(
+                self.batch_size,
+                1,
+                10_000,
+                at("batch_size"),
+                "messages",
+            )?,
+            batching_window: check::seconds_within(
                 self.batching_window_s,
-                at("batching_window_s"),
                 0.0,
                 300.0,
+                at("batching_window_s"),
             )?,
-            max_concurrency: count_in(
+            max_concurrency: check::count_within(
                 self.max_concurrency,
-                at("max_concurrency"),
                 2,
                 MAX_QUEUE_CONCURRENCY,
+                at("max_concurrency"),
                 "concurrent batches",
             )?,
             max_receive_count: self
                 .max_receive_count
-                .map(|n| count_in(n, at("max_receive_count"), 1, 1_000, "receives"))
+                .map(|n| check::count_within(n, 1, 1_000, at("max_receive_count"), "receives"))
                 .transpose()?,
-            visibility_timeout: seconds_in(
+            visibility_timeout: check::seconds_within(
                 self.visibility_timeout_s,
-                at("visibility_timeout_s"),
                 0.0,
                 43_200.0,
+                at("visibility_timeout_s"),
             )?,
-            retention: seconds_in(self.retention_s, at("retention_s"), 60.0, 1_209_600.0)?,
+            retention: check::seconds_within(
+                self.retention_s,
+                60.0,
+                1_209_600.0,
+                at("retention_s"),
+            )?,
         })
     }
 }
@@ -424,7 +414,8 @@ impl StreamSpec {
         base_dir: &Path,
     ) -> Result<Stream, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
-        let retry_delay = seconds_in(self.retry_delay_s, at("retry_delay_s"), 0.0, 86_400.0)?;
+        let retry_delay =
+            check::seconds_within(self.retry_delay_s, 0.0, 86_400.0, at("retry_delay_s"))?;
         if retry_delay == SimTime::ZERO {
             return Err(FieldError::new(
                 at("retry_delay_s"),
@@ -435,21 +426,32 @@ impl StreamSpec {
             name: self.name.clone(),
             function: function_index(functions, &self.function, at("function"))?,
             workload: self.workload.validate(&at("workload"), base_dir)?,
-            shards: count_in(self.shards, at("shards"), 1, 100_000, "shards")?,
-            batch_size: count_in(self.batch_size, at("batch_size"), 1, 10_000, "records")?,
-            parallelization_factor: count_in(
+            shards: check::count_within(self.shards, 1, 100_000, at("shards"), "shards")?,
+            batch_size: check::count_within(
+                self.batch_size,
+                1,
+                10_000,
+                at("batch_size"),
+                "records",
+            )?,
+            parallelization_factor: check::count_within(
                 self.parallelization_factor,
-                at("parallelization_factor"),
                 1,
                 10,
+                at("parallelization_factor"),
                 "concurrent batches per shard",
             )?,
             max_retries: self
                 .max_retries
-                .map(|n| count_in(n, at("max_retries"), 0, 10_000, "retries"))
+                .map(|n| check::count_within(n, 0, 10_000, at("max_retries"), "retries"))
                 .transpose()?,
             retry_delay,
-            retention: seconds_in(self.retention_s, at("retention_s"), 60.0, 31_536_000.0)?,
+            retention: check::seconds_within(
+                self.retention_s,
+                60.0,
+                31_536_000.0,
+                at("retention_s"),
+            )?,
         })
     }
 }
@@ -457,7 +459,7 @@ impl StreamSpec {
 impl RetrySpec {
     fn validate(&self, field: &str) -> Result<Retry, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
-        let interval = seconds_in(self.interval_s, at("interval_s"), 0.0, 99_999_999.0)?;
+        let interval = check::seconds_within(self.interval_s, 0.0, 99_999_999.0, at("interval_s"))?;
         if !(self.backoff_rate.is_finite() && self.backoff_rate >= 1.0) {
             return Err(FieldError::new(
                 at("backoff_rate"),
@@ -469,7 +471,7 @@ impl RetrySpec {
         }
         let max_delay = self
             .max_delay_s
-            .map(|d| seconds_in(d, at("max_delay_s"), 0.0, 31_622_400.0))
+            .map(|d| check::seconds_within(d, 0.0, 31_622_400.0, at("max_delay_s")))
             .transpose()?;
         Ok(Retry {
             max_attempts: self.max_attempts,
@@ -557,12 +559,7 @@ impl WorkflowSpec {
             .map(|(i, s)| s.validate(&format!("{}[{i}]", at("steps")), functions))
             .collect::<Result<Vec<_>, _>>()?;
         let price = self.usd_per_1000_transitions;
-        if !(price.is_finite() && price >= 0.0) {
-            return Err(FieldError::new(
-                at("usd_per_1000_transitions"),
-                format!("expected a price >= 0, got {price}"),
-            ));
-        }
+        check::non_negative(price, at("usd_per_1000_transitions"), "a price")?;
         Ok(Workflow {
             name: self.name.clone(),
             workload: self.workload.validate(&at("workload"), base_dir)?,

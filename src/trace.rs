@@ -35,6 +35,7 @@ use serde_json::Value;
 
 pub use counts::{MinuteCounts, Spread, TimeList, TraceData, TraceSource, TraceWorkload};
 
+use crate::config::check;
 use crate::dist::Dist;
 use crate::error::{FieldError, Result};
 use crate::json;
@@ -457,9 +458,7 @@ impl TraceSpec {
         }
         let end_min = length.map_or(u64::MAX, |l| start_min.saturating_add(l));
         for (field, v) in [("compress", self.compress), ("amplify", self.amplify)] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(field_err(field, format!("expected a factor > 0, got {v}")));
-            }
+            check::positive(v, format!("traces.{field}"), "a factor")?;
         }
         Ok(Plan {
             files,

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::Located;
+use crate::config::check;
 use crate::dist::{Dist, DistSpec};
 use crate::error::{FieldError, Result};
 use crate::json;
@@ -90,13 +91,8 @@ impl RuntimeSpec {
             .as_ref()
             .map(|d| d.validate(&at("sandbox_ms")))
             .transpose()?;
-        if let Some(m) = self.memory_footprint_mb
-            && !(m.is_finite() && m >= 0.0)
-        {
-            return Err(FieldError::new(
-                at("memory_footprint_mb"),
-                format!("expected a number of MB >= 0, got {m}"),
-            ));
+        if let Some(m) = self.memory_footprint_mb {
+            check::non_negative(m, at("memory_footprint_mb"), "a number of MB")?;
         }
         Ok(RuntimeProfile {
             name: self.name.clone(),
