@@ -1,11 +1,12 @@
 //! Replaying public FaaS traces: a scenario's `traces` section.
 //!
-//! This module owns the readers of the public trace formats and their expansion into
-//! ordinary functions at load time. A `traces` section names the files and the options;
-//! `expand` streams the files row by row and returns one [`Function`] per trace function
-//! (or per application with `group_by: app`), each with a [`Workload::Trace`] whose arrivals
-//! come from that function's counts, and with an execution-time distribution built from the
-//! trace. The simulator itself knows nothing of traces.
+//! This module owns the readers of the public trace formats, the section as written
+//! ([`TraceSpec`], checked on its own fields) and the arrival data a replay runs from
+//! ([`TraceWorkload`], [`TraceSource`]). `read` streams the files row by row and returns
+//! one unit per trace function (or per application with `group_by: app`), with its
+//! arrivals and, when the trace has them, its execution times and memory; turning those
+//! into functions from the section's `template` is [`crate::config`]'s job. The simulator
+//! itself knows nothing of traces.
 //!
 //! | `format` | files | arrivals | execution time | memory |
 //! |---|---|---|---|---|
@@ -38,11 +39,7 @@ pub use counts::{MinuteCounts, Spread, TimeList, TraceData, TraceSource, TraceWo
 use crate::config::check;
 use crate::dist::Dist;
 use crate::error::{FieldError, Result};
-use crate::json;
-use crate::profile::Platform;
 use crate::rng::SimRng;
-use crate::scenario::{Function, FunctionSpec};
-use crate::workload::Workload;
 
 /// Minutes in a day, the length of an Azure 2019 / Huawei day file.
 const DAY_MIN: u64 = 1440;
@@ -63,7 +60,7 @@ pub enum TraceFormat {
 }
 
 impl TraceFormat {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TraceFormat::Azure2019 => "azure2019",
             TraceFormat::Azure2021 => "azure2021",
@@ -291,7 +288,8 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
-    fn invocations(&self) -> u64 {
+    /// Invocations in the window.
+    pub(crate) fn invocations(&self) -> u64 {
         match &self.data {
             TraceData::Minutes(m) => m.total(),
             TraceData::Times(t) => t.len(),
@@ -368,7 +366,8 @@ fn field_err(field: &str, message: impl Into<String>) -> FieldError {
 }
 
 impl TraceSpec {
-    fn plan(&self, base_dir: &Path) -> Result<Plan, FieldError> {
+    /// Checks the options and resolves the paths against `base_dir`.
+    pub(crate) fn plan(&self, base_dir: &Path) -> Result<Plan, FieldError> {
         let files: Vec<PathBuf> = match &self.invocations {
             Paths::One(p) => vec![base_dir.join(p)],
             Paths::Many(ps) => ps.iter().map(|p| base_dir.join(p)).collect(),
@@ -472,90 +471,16 @@ impl TraceSpec {
             replay_durations: self.replay_durations,
         })
     }
-
-    /// The template as a validated function (with a placeholder name, workload and, when
-    /// it has none, execution time), and whether it gave `exec_ms`.
-    fn template(
-        &self,
-        platform: &Platform,
-        origin: &str,
-        base_dir: &Path,
-    ) -> Result<(Function, bool)> {
-        let inv = |e: FieldError| e.in_origin(origin);
-        let Value::Object(map) = &self.template else {
-            return Err(inv(field_err(
-                "template",
-                "expected an object of function fields, with at least `runtime`",
-            )));
-        };
-        let mut map = map.clone();
-        for key in ["name", "workload"] {
-            if map.contains_key(key) {
-                return Err(inv(field_err(
-                    &format!("template.{key}"),
-                    "comes from the trace; remove it",
-                )));
-            }
-        }
-        for key in ["calls", "database"] {
-            if map.contains_key(key) {
-                return Err(inv(field_err(
-                    &format!("template.{key}"),
-                    "names other parts of the scenario, which generated trace functions cannot refer to; remove it",
-                )));
-            }
-        }
-        if map
-            .get("cpu_fraction")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0)
-            != 0.0
-        {
-            return Err(inv(field_err(
-                "template.cpu_fraction",
-                "trace durations were measured at each function's own memory; cpu_fraction must stay 0",
-            )));
-        }
-        let has_exec = map.contains_key("exec_ms");
-        map.insert("name".into(), Value::from("template"));
-        map.insert(
-            "workload".into(),
-            serde_json::json!({"kind": "constant", "interval_s": 1}),
-        );
-        if !has_exec {
-            map.insert(
-                "exec_ms".into(),
-                serde_json::json!({"dist": "const", "value": 0}),
-            );
-        }
-        let spec: FunctionSpec = json::from_value(Value::Object(map), origin, "traces.template")?;
-        let f = spec.validate("traces.template", platform, origin, base_dir)?;
-        Ok((f, has_exec))
-    }
 }
 
-/// Reads the trace of `spec` and returns the functions it describes, with a report.
-/// `taken` holds the names of the scenario's other functions (generated names avoid them).
-pub(crate) fn expand(
+/// Reads the trace files of `spec` as `plan` says, and returns one unit per replayed
+/// function (or app) with a report of what was read. `taken` holds the names already in
+/// use (generated names avoid them).
+pub(crate) fn read(
     spec: &TraceSpec,
-    origin: &str,
-    base_dir: &Path,
-    platform: &Platform,
+    plan: &Plan,
     taken: &mut HashSet<String>,
-) -> Result<(Vec<Function>, TraceReport)> {
-    let inv = |e: FieldError| e.in_origin(origin);
-    let plan = spec.plan(base_dir).map_err(inv)?;
-    let (template, has_exec) = spec.template(platform, origin, base_dir)?;
-    let needs_exec = matches!(spec.format, TraceFormat::Huawei2023);
-    if needs_exec && !has_exec {
-        return Err(inv(field_err(
-            "template.exec_ms",
-            format!(
-                "format {} carries no execution times; give exec_ms in the template",
-                spec.format.name()
-            ),
-        )));
-    }
+) -> Result<(Vec<Unit>, TraceReport)> {
     let mut skips = csv::Skips {
         lenient: spec.lenient,
         ..csv::Skips::default()
@@ -565,18 +490,18 @@ pub(crate) fn expand(
         ..TraceReport::default()
     };
     let units = match spec.format {
-        TraceFormat::Azure2019 => azure2019::load(&plan, &mut skips, &mut report, taken)?,
-        TraceFormat::Huawei2023 => huawei::load(&plan, &mut skips, &mut report, taken)?,
+        TraceFormat::Azure2019 => azure2019::load(plan, &mut skips, &mut report, taken)?,
+        TraceFormat::Huawei2023 => huawei::load(plan, &mut skips, &mut report, taken)?,
         TraceFormat::Azure2021 => invocations::load(
             invocations::Kind::Azure2021,
-            &plan,
+            plan,
             &mut skips,
             &mut report,
             taken,
         )?,
         TraceFormat::Csv => invocations::load(
             invocations::Kind::Generic,
-            &plan,
+            plan,
             &mut skips,
             &mut report,
             taken,
@@ -584,58 +509,7 @@ pub(crate) fn expand(
     };
     report.skipped_rows = skips.count;
     report.skipped_examples = skips.examples;
-    let range = platform.memory_mb;
-    let mut functions = Vec::with_capacity(units.len());
-    for u in units {
-        let invocations = u.invocations();
-        let exec = match u.exec {
-            Some(d) => d,
-            None => {
-                report.without_durations += 1;
-                if has_exec {
-                    template.exec.clone()
-                } else {
-                    report.dropped += 1;
-                    continue;
-                }
-            }
-        };
-        let memory_mb = match u.memory_mb {
-            Some(mb) => {
-                let want = mb.ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
-                let got = want.clamp(range.min, range.max);
-                if got != want {
-                    report.memory_clamped += 1;
-                }
-                got
-            }
-            None => template.memory_mb,
-        };
-        report.invocations += invocations;
-        functions.push(Function {
-            name: u.name,
-            exec,
-            memory_mb,
-            workload: Some(Workload::Trace(TraceWorkload {
-                data: std::sync::Arc::new(u.data),
-                spread: spec.spread,
-                compress: spec.compress,
-                amplify: spec.amplify,
-            })),
-            ..template.clone()
-        });
-    }
-    report.functions = functions.len() as u64;
-    if functions.is_empty() {
-        return Err(inv(field_err(
-            "invocations",
-            format!(
-                "no function of the trace has an invocation in the window after selection ({} rows read, {} skipped, {} without durations and no template exec_ms)",
-                report.rows, report.skipped_rows, report.dropped
-            ),
-        )));
-    }
-    Ok((functions, report))
+    Ok((units, report))
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use rand::RngExt;
 
 use super::{Instance, NIL};
+use crate::model::Reuse;
 use crate::rng::SimRng;
-use crate::scenario::Reuse;
 
 /// Idle instances, organised for the function's reuse rule.
 #[derive(Debug)]
