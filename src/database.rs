@@ -90,9 +90,7 @@ impl DatabaseSpec {
     /// Validates; `field` is this database's path (`databases[0]`).
     pub fn validate(&self, field: &str) -> Result<Database, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
-        if self.name.trim().is_empty() {
-            return Err(FieldError::new(at("name"), "expected a non-empty name"));
-        }
+        check::name(&self.name, at("name"))?;
         check::at_least(self.max_connections, 1, at("max_connections"), "connection")?;
         let mut max_wait = self
             .max_wait_s

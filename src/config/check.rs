@@ -16,6 +16,8 @@
 //! | [`seconds`], [`positive_seconds`], [`seconds_within`] | as above | `expected a number of seconds …` |
 //! | [`count_within`] | `lo..=hi` (integers) | `expected {what} in lo..=hi, got {v}` |
 //! | [`at_least`] | `>= min` (integers) | `expected at least {min} {what}, got {v}` |
+//! | [`name`] | not blank | `expected a non-empty name` |
+//! | [`unique`] | not among the earlier names | `{kind} names must be unique; `{name}` appears twice` |
 //!
 //! NaN fails every check and infinity every check whose upper bound is finite, so a
 //! validated value is always usable as a number. This module imports nothing but the
@@ -172,6 +174,33 @@ pub(crate) fn at_least(
     }
 }
 
+/// A name with something besides whitespace in it.
+pub(crate) fn name(name: &str, field: impl Into<String>) -> Result<(), FieldError> {
+    if name.trim().is_empty() {
+        Err(FieldError::new(field, "expected a non-empty name"))
+    } else {
+        Ok(())
+    }
+}
+
+/// A name that none of the `earlier` entries of the same `kind` (`"function"`,
+/// `"queue"`) has.
+pub(crate) fn unique<'a>(
+    name: &str,
+    mut earlier: impl Iterator<Item = &'a str>,
+    field: impl Into<String>,
+    kind: &str,
+) -> Result<(), FieldError> {
+    if earlier.any(|e| e == name) {
+        Err(FieldError::new(
+            field,
+            format!("{kind} names must be unique; `{name}` appears twice"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +327,18 @@ mod tests {
         assert_eq!(
             refused(at_least(0, 1, "f.x", "connection")),
             "expected at least 1 connection, got 0"
+        );
+    }
+
+    #[test]
+    fn names_must_not_be_blank_nor_repeat() {
+        assert_eq!(name("a", "f.x"), Ok(()));
+        assert_eq!(refused(name(" \t", "f.x")), "expected a non-empty name");
+        assert_eq!(unique("a", ["b", "c"].into_iter(), "f.x", "queue"), Ok(()));
+        assert_eq!(unique("a", std::iter::empty(), "f.x", "queue"), Ok(()));
+        assert_eq!(
+            refused(unique("c", ["b", "c"].into_iter(), "f.x", "queue")),
+            "queue names must be unique; `c` appears twice"
         );
     }
 }

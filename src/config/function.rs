@@ -324,12 +324,7 @@ impl FunctionSpec {
     ) -> Result<Function> {
         let inv = |e: FieldError| e.in_origin(origin);
         let at = |f: &str| format!("{field}.{f}");
-        if self.name.trim().is_empty() {
-            return Err(inv(FieldError::new(
-                at("name"),
-                "expected a non-empty name",
-            )));
-        }
+        check::name(&self.name, at("name")).map_err(inv)?;
         let runtime = RuntimeProfile::from_located(self.runtime.locate(
             Kind::Runtime,
             base_dir,

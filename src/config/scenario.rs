@@ -122,24 +122,26 @@ impl ScenarioSpec {
         let mut functions = Vec::with_capacity(self.functions.len());
         for (i, f) in self.functions.iter().enumerate() {
             let field = format!("functions[{i}]");
-            if functions.iter().any(|g: &Function| g.name == f.name) {
-                return Err(inv(FieldError::new(
-                    format!("{field}.name"),
-                    format!("function names must be unique; `{}` appears twice", f.name),
-                )));
-            }
+            check::unique(
+                &f.name,
+                functions.iter().map(|g: &Function| g.name.as_str()),
+                format!("{field}.name"),
+                "function",
+            )
+            .map_err(inv)?;
             functions.push(f.validate(&field, &platform, origin, base_dir)?);
         }
         resolve_calls(&self.functions, &mut functions).map_err(inv)?;
         let mut databases: Vec<Database> = Vec::with_capacity(self.databases.len());
         for (i, d) in self.databases.iter().enumerate() {
             let db = d.validate(&format!("databases[{i}]")).map_err(inv)?;
-            if databases.iter().any(|o| o.name == db.name) {
-                return Err(inv(FieldError::new(
-                    format!("databases[{i}].name"),
-                    format!("database names must be unique; `{}` appears twice", db.name),
-                )));
-            }
+            check::unique(
+                &db.name,
+                databases.iter().map(|o| o.name.as_str()),
+                format!("databases[{i}].name"),
+                "database",
+            )
+            .map_err(inv)?;
             databases.push(db);
         }
         for (i, f) in self.functions.iter().enumerate() {

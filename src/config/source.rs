@@ -191,15 +191,8 @@ fn check_name<'a>(
     seen: &mut Vec<&'a str>,
     kind: &str,
 ) -> Result<(), FieldError> {
-    if name.trim().is_empty() {
-        return Err(FieldError::new(field, "expected a non-empty name"));
-    }
-    if seen.contains(&name) {
-        return Err(FieldError::new(
-            field,
-            format!("{kind} names must be unique; `{name}` appears twice"),
-        ));
-    }
+    check::name(name, field.clone())?;
+    check::unique(name, seen.iter().copied(), field, kind)?;
     seen.push(name);
     Ok(())
 }

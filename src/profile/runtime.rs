@@ -73,9 +73,7 @@ impl RuntimeSpec {
     /// Validates; `prefix` is this profile's path inside its document.
     pub fn validate(&self, prefix: &str) -> Result<RuntimeProfile, FieldError> {
         let at = |f: &str| json::join_path(prefix, f);
-        if self.name.trim().is_empty() {
-            return Err(FieldError::new(at("name"), "expected a non-empty name"));
-        }
+        check::name(&self.name, at("name"))?;
         let start = match (&self.runtime_start_ms, &self.snapshot_restore_ms) {
             (Some(d), None) => StartPhase::Init(d.validate(&at("runtime_start_ms"))?),
             (None, Some(d)) => StartPhase::SnapshotRestore(d.validate(&at("snapshot_restore_ms"))?),
