@@ -424,7 +424,7 @@ pub struct Autoscaler {
 
 /// A token bucket of new execution environments.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BucketSpec {
+pub struct TokenBucket {
     /// Most tokens the bucket holds (and holds at the start).
     pub capacity: f64,
     /// Tokens added per `every`.
@@ -441,9 +441,9 @@ pub struct BucketSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ScaleOut {
     /// One bucket per function.
-    pub per_function: Option<BucketSpec>,
+    pub per_function: Option<TokenBucket>,
     /// One bucket shared by the account.
-    pub account: Option<BucketSpec>,
+    pub account: Option<TokenBucket>,
 }
 
 impl PlatformSpec {
@@ -501,7 +501,7 @@ impl PlatformSpec {
             Some(rate) => {
                 let rate = positive(rate, "scale_out_per_10s")?;
                 let burst = positive(self.scale_out_burst.unwrap_or(rate), "scale_out_burst")?;
-                Some(BucketSpec {
+                Some(TokenBucket {
                     capacity: burst,
                     refill: rate,
                     every: SimTime::from_secs(10.0),
@@ -519,7 +519,7 @@ impl PlatformSpec {
         let account = match (self.initial_burst, self.burst_per_minute) {
             (Some(burst), Some(per_minute)) => {
                 check::at_least(burst, 1, at("initial_burst"), "environment")?;
-                Some(BucketSpec {
+                Some(TokenBucket {
                     capacity: f64::from(burst),
                     refill: f64::from(per_minute),
                     every: SimTime::from_secs(60.0),
