@@ -38,7 +38,7 @@
 use serde::Serialize;
 
 use crate::model::{CostSettings, Function, SizeFor};
-use crate::profile::{BilledWhile, Billing, Platform, PricingSpec};
+use crate::profile::{BilledWhile, Billing, Platform, Pricing};
 use crate::time::SimTime;
 
 /// Seconds in the 30-day month the free tier is prorated against.
@@ -118,7 +118,7 @@ pub fn vcpus(platform: &Platform, memory_mb: u32) -> f64 {
 }
 
 /// Billed memory, GB: `memory_mb` rounded up to the pricing's memory step, if any.
-pub fn billed_gb(p: &PricingSpec, memory_mb: u32) -> f64 {
+pub fn billed_gb(p: &Pricing, memory_mb: u32) -> f64 {
     let mb = match p.memory_rounding_mb {
         Some(step) if step > 1 => memory_mb.div_ceil(step) * step,
         _ => memory_mb,
@@ -129,7 +129,7 @@ pub fn billed_gb(p: &PricingSpec, memory_mb: u32) -> f64 {
 /// CPU clock billed for a function of `memory_mb`, GHz: the smallest tier of
 /// `cpu_ghz_by_memory` with at least that memory (0 without tiers; validation ensures the
 /// tiers cover every allowed memory size).
-pub fn cpu_ghz(p: &PricingSpec, memory_mb: u32) -> f64 {
+pub fn cpu_ghz(p: &Pricing, memory_mb: u32) -> f64 {
     p.cpu_ghz_by_memory
         .iter()
         .find(|(mb, _)| *mb >= memory_mb)
@@ -139,7 +139,7 @@ pub fn cpu_ghz(p: &PricingSpec, memory_mb: u32) -> f64 {
 
 /// Price of one second of billed duration of one on-demand request of `f`: its GB-seconds,
 /// GHz-seconds and CPU-milliseconds.
-fn per_billed_second(settings: &CostSettings, p: &PricingSpec, f: &Function) -> f64 {
+fn per_billed_second(settings: &CostSettings, p: &Pricing, f: &Function) -> f64 {
     billed_gb(p, f.memory_mb) * p.gb_second.get(f.arch)
         + cpu_ghz(p, f.memory_mb) * p.ghz_second.unwrap_or(0.0)
         + 1000.0 * settings.cpu_time_fraction * p.cpu_ms_per_million.unwrap_or(0.0) / 1e6
@@ -214,7 +214,7 @@ pub fn function_cost(
 }
 
 /// Instance-seconds billed under per-instance billing.
-fn instance_seconds(p: &PricingSpec, u: &Usage) -> f64 {
+fn instance_seconds(p: &Pricing, u: &Usage) -> f64 {
     match p.billed_while {
         BilledWhile::Alive => u.instance_alive_s,
         BilledWhile::Busy => u.instance_busy_s,
@@ -225,7 +225,7 @@ fn instance_seconds(p: &PricingSpec, u: &Usage) -> f64 {
 /// negative, less the prorated `monthly_fee` of the plan that includes the allowance.
 pub fn free_tier_credit(
     settings: &CostSettings,
-    pricing: &PricingSpec,
+    pricing: &Pricing,
     functions: &[Function],
     usages: &[Usage],
     window: SimTime,

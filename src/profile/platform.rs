@@ -44,7 +44,7 @@ pub struct PlatformSpec {
     pub max_timeout_s: Option<f64>,
     /// Prices (used by the cost model).
     #[serde(default)]
-    pub pricing: Option<PricingSpec>,
+    pub pricing: Option<Pricing>,
     /// Memory available for instances, GB; when set, new instances that do not fit evict
     /// idle ones (`eviction`) or are refused.
     #[serde(default)]
@@ -206,9 +206,13 @@ pub struct FreeTier {
 }
 
 /// List prices, as published; see `models/README.md` for each field.
+///
+/// The file's fields are already the model's (prices, a granularity, tiers), so this one
+/// type is both the shape as written and, once `PlatformSpec::validate` has checked it,
+/// the validated prices the cost model reads; a spec copy would only repeat it.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct PricingSpec {
+pub struct Pricing {
     /// ISO currency code.
     pub currency: String,
     /// Fee per million requests.
@@ -255,7 +259,7 @@ pub struct PricingSpec {
     pub cpu_ms_per_million: Option<f64>,
 }
 
-impl PricingSpec {
+impl Pricing {
     /// Validates the fields beyond the basic prices; `prefix` is the profile's path and
     /// `max_memory_mb` the largest memory a function may configure.
     pub(crate) fn validate_extras(
@@ -357,7 +361,7 @@ pub struct Platform {
     /// Longest allowed execution, seconds.
     pub max_timeout_s: Option<f64>,
     /// Prices.
-    pub pricing: Option<PricingSpec>,
+    pub pricing: Option<Pricing>,
     /// Memory capacity for instances, MB.
     pub memory_capacity_mb: Option<f64>,
     /// Memory-pressure eviction order.
