@@ -102,3 +102,35 @@ impl CostSpec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_a_t3_medium_fleet_at_60_percent_sized_for_the_peak() {
+        let c = CostSpec::default().validate().unwrap();
+        assert!(!c.free_tier);
+        assert_eq!(c.cpu_time_fraction, 1.0);
+        assert_eq!(
+            c.fleet,
+            Fleet {
+                usd_per_hour: 0.0416,
+                vcpus: 2.0,
+                target_utilisation: 0.6,
+                size_for: SizeFor::Peak,
+            }
+        );
+    }
+
+    #[test]
+    fn a_fleet_sized_for_zero_utilisation_is_refused() {
+        let mut spec = CostSpec::default();
+        spec.fleet.target_utilisation = 0.0;
+        let e = spec.validate().unwrap_err();
+        assert_eq!(e.field, "cost.fleet.target_utilisation");
+        assert_eq!(e.message, "expected a utilisation in (0, 1], got 0");
+        spec.fleet.target_utilisation = 1.0;
+        assert!(spec.validate().is_ok());
+    }
+}

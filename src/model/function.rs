@@ -206,3 +206,44 @@ pub struct Function {
     /// Index of the database it connects to.
     pub database: Option<usize>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lambda_defaults() -> AsyncRetry {
+        AsyncRetry {
+            max_retries: 2,
+            max_age: SimTime::from_secs(21_600.0),
+            error_delays: vec![SimTime::from_secs(60.0), SimTime::from_secs(120.0)],
+            throttle_initial: SimTime::from_secs(1.0),
+            throttle_max: SimTime::from_secs(300.0),
+        }
+    }
+
+    #[test]
+    fn error_delays_repeat_the_last_value() {
+        let r = lambda_defaults();
+        assert_eq!(r.error_delay(1), SimTime::from_secs(60.0));
+        assert_eq!(r.error_delay(2), SimTime::from_secs(120.0));
+        assert_eq!(r.error_delay(7), SimTime::from_secs(120.0));
+    }
+
+    #[test]
+    fn throttle_delays_double_up_to_the_cap() {
+        let r = lambda_defaults();
+        // 1, 2, 4, ..., 256 s, then 512 s is capped at 300 s.
+        assert_eq!(r.throttle_delay(1), SimTime::from_secs(1.0));
+        assert_eq!(r.throttle_delay(2), SimTime::from_secs(2.0));
+        assert_eq!(r.throttle_delay(9), SimTime::from_secs(256.0));
+        assert_eq!(r.throttle_delay(10), SimTime::from_secs(300.0));
+        // Far past the cap the doubling must not overflow.
+        assert_eq!(r.throttle_delay(u32::MAX), SimTime::from_secs(300.0));
+    }
+
+    #[test]
+    fn an_override_cold_start_is_its_distributions_mean() {
+        let c = ColdStart::Override(Dist::Const(250.0));
+        assert_eq!(c.mean_ms(3.0), 250.0);
+    }
+}
