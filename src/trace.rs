@@ -27,7 +27,7 @@ pub(crate) mod csv;
 mod huawei;
 mod invocations;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rand::SeedableRng;
@@ -297,6 +297,45 @@ impl Unit {
     }
 }
 
+/// The first pass of `top` / `sample`: invocations in the window per unit key (a function,
+/// an app or a column), keys in file order.
+#[derive(Debug, Default)]
+pub(crate) struct Ranking {
+    index: HashMap<String, usize>,
+    keys: Vec<String>,
+    totals: Vec<u64>,
+}
+
+impl Ranking {
+    /// Adds `n` invocations to `key` (a key seen for the first time joins at the end).
+    pub(crate) fn add(&mut self, key: &str, n: u64) {
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(key.to_owned(), self.totals.len());
+                self.keys.push(key.to_owned());
+                self.totals.push(0);
+                self.totals.len() - 1
+            }
+        };
+        self.totals[i] += n;
+    }
+
+    /// Every key's total, in file order.
+    pub(crate) fn totals(&self) -> &[u64] {
+        &self.totals
+    }
+
+    /// The keys `select` picks, each with its rank (its place in the selection).
+    pub(crate) fn select(mut self, select: &SelectSpec) -> HashMap<String, usize> {
+        choose(select, &self.totals)
+            .iter()
+            .enumerate()
+            .map(|(rank, &i)| (std::mem::take(&mut self.keys[i]), rank))
+            .collect()
+    }
+}
+
 /// Picks among candidates (by index, with their invocation totals, in file order): all of
 /// them, the top N (most invocations first, ties in file order), or a seeded uniform sample
 /// of N (in file order). Candidates with no invocation are never picked.
@@ -535,6 +574,23 @@ mod tests {
         assert_eq!(a, choose(&sample, &totals), "same seed, same sample");
         assert_eq!(a.len(), 2);
         assert!(a.iter().all(|&i| totals[i] > 0));
+    }
+
+    #[test]
+    fn ranking_sums_per_key_and_ranks_the_selection() {
+        let mut r = Ranking::default();
+        for (key, n) in [("a", 2), ("b", 0), ("c", 4), ("a", 3), ("d", 1)] {
+            r.add(key, n);
+        }
+        assert_eq!(r.totals(), [5, 0, 4, 1]);
+        let top = SelectSpec {
+            top: Some(2),
+            ..SelectSpec::default()
+        };
+        let chosen = r.select(&top);
+        assert_eq!(chosen.len(), 2);
+        assert_eq!(chosen["a"], 0);
+        assert_eq!(chosen["c"], 1);
     }
 
     #[test]
