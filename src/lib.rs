@@ -51,7 +51,6 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
-pub mod source;
 pub mod sweep;
 pub mod time;
 pub mod trace;

@@ -1,5 +1,5 @@
 //! Event sources and workflows as the scenario file writes them (`queues`, `streams`,
-//! `workflows`), and their validation into [`crate::source`]'s types.
+//! `workflows`), and their validation into [`crate::model::source`]'s types.
 //!
 //! Every entry has its own `workload` (the same object functions use) and targets
 //! functions by name; a name that is not a function of the scenario is an error naming the
@@ -12,7 +12,9 @@ use serde::Deserialize;
 use super::check;
 use crate::error::FieldError;
 use crate::model::Function;
-use crate::source::{MAX_QUEUE_CONCURRENCY, Queue, Retry, Sources, Step, Stream, Task, Workflow};
+use crate::model::source::{
+    MAX_QUEUE_CONCURRENCY, Queue, Retry, Sources, Step, Stream, Task, Workflow,
+};
 use crate::time::SimTime;
 use crate::workload::WorkloadSpec;
 

@@ -3,10 +3,10 @@
 //! Loading and validation live in [`crate::config`]; [`Scenario::load`] and
 //! [`Scenario::from_str`] are defined there.
 
+use super::source::Sources;
 use super::{CallMode, CostSettings, Function, Invocation};
 use crate::database::Database;
 use crate::profile::Platform;
-use crate::source::Sources;
 use crate::time::SimTime;
 use crate::trace::TraceReport;
 

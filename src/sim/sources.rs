@@ -37,8 +37,8 @@ use super::{Event, Incoming, NIL, Parent, Sim};
 use crate::error::Result;
 use crate::metrics::{QueueMetrics, SourceMetrics, StreamMetrics};
 use crate::model::Scenario;
+use crate::model::source::INITIAL_POLLERS;
 use crate::rng::{self, Stream};
-use crate::source::INITIAL_POLLERS;
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 
