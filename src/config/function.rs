@@ -322,36 +322,48 @@ impl FunctionSpec {
         origin: &str,
         base_dir: &Path,
     ) -> Result<Function> {
-        let inv = |e: FieldError| e.in_origin(origin);
         let at = |f: &str| format!("{field}.{f}");
-        check::name(&self.name, at("name")).map_err(inv)?;
+        check::name(&self.name, at("name")).map_err(|e| e.in_origin(origin))?;
         let runtime = RuntimeProfile::from_located(self.runtime.locate(
             Kind::Runtime,
             base_dir,
             origin,
             &at("runtime"),
         )?)?;
+        self.checked(field, platform, runtime, base_dir)
+            .map_err(|e| e.in_origin(origin))
+    }
+
+    /// The checks of every field but the name and the runtime profile (which may fail in
+    /// another document).
+    fn checked(
+        &self,
+        field: &str,
+        platform: &Platform,
+        runtime: RuntimeProfile,
+        base_dir: &Path,
+    ) -> Result<Function, FieldError> {
+        let at = |f: &str| format!("{field}.{f}");
         let range = platform.memory_mb;
         let memory_mb = self.memory_mb.unwrap_or(range.default);
         if !(range.min..=range.max).contains(&memory_mb) {
-            return Err(inv(FieldError::new(
+            return Err(FieldError::new(
                 at("memory_mb"),
                 format!(
                     "expected {}..={} MB on platform {}, got {memory_mb}",
                     range.min, range.max, platform.name
                 ),
-            )));
+            ));
         }
-        check::non_negative(self.package_mb, at("package_mb"), "a size in MB").map_err(inv)?;
-        let exec = self.exec_ms.validate(&at("exec_ms")).map_err(inv)?;
+        check::non_negative(self.package_mb, at("package_mb"), "a size in MB")?;
+        let exec = self.exec_ms.validate(&at("exec_ms"))?;
         let init = self
             .init_ms
             .as_ref()
             .map(|d| d.validate(&at("init_ms")))
-            .transpose()
-            .map_err(inv)?;
+            .transpose()?;
         let cold_start = match &self.cold_start_ms {
-            Some(d) => ColdStart::Override(d.validate(&at("cold_start_ms")).map_err(inv)?),
+            Some(d) => ColdStart::Override(d.validate(&at("cold_start_ms"))?),
             None => ColdStart::Composed {
                 sandbox: runtime
                     .sandbox
@@ -368,32 +380,30 @@ impl FunctionSpec {
             },
         };
         if self.vpc && platform.vpc_setup.is_none() {
-            return Err(inv(FieldError::new(
+            return Err(FieldError::new(
                 at("vpc"),
                 format!(
                     "platform {} has no vpc_setup_ms to add to cold starts; set it with platform_overrides",
                     platform.name
                 ),
-            )));
+            ));
         }
         let keep_alive = match &self.keep_alive {
-            Some(k) => k.validate(&at("keep_alive")).map_err(inv)?,
+            Some(k) => k.validate(&at("keep_alive"))?,
             None => platform.keep_alive.clone(),
         };
         // A function with 0 reserved concurrency would throttle every request.
         if let Some(reserved) = self.max_concurrency {
-            check::at_least(reserved, 1, at("max_concurrency"), "concurrent execution")
-                .map_err(inv)?;
+            check::at_least(reserved, 1, at("max_concurrency"), "concurrent execution")?;
         }
         let workload = self
             .workload
             .as_ref()
             .map(|w| w.validate(&at("workload"), base_dir))
-            .transpose()
-            .map_err(inv)?;
-        check::fraction(self.cpu_fraction, at("cpu_fraction")).map_err(inv)?;
+            .transpose()?;
+        check::fraction(self.cpu_fraction, at("cpu_fraction"))?;
         let reference = self.reference_memory_mb.unwrap_or(memory_mb);
-        check::at_least(reference, 1, at("reference_memory_mb"), "MB").map_err(inv)?;
+        check::at_least(reference, 1, at("reference_memory_mb"), "MB")?;
         // CPU share ∝ memory (Lambda: one vCPU per 1,769 MB). Single-threaded work gains
         // nothing past one vCPU, so the share is capped at 1 vCPU.
         let share = |mb: u32| (f64::from(mb) / platform.mb_per_vcpu).min(1.0);
@@ -403,64 +413,61 @@ impl FunctionSpec {
             .provisioned
             .as_ref()
             .map(|p| p.validate(&at("provisioned")))
-            .transpose()
-            .map_err(inv)?;
+            .transpose()?;
         let warmers = self
             .warmers
             .as_ref()
             .map(|w| w.validate(&at("warmers")))
-            .transpose()
-            .map_err(inv)?;
+            .transpose()?;
         let mean_cold_start_ms = cold_start.mean_ms(duration_scale);
         let timeout = match self.timeout_s {
             Some(t) => {
-                check::positive(t, at("timeout_s"), "a number of seconds").map_err(inv)?;
+                check::positive(t, at("timeout_s"), "a number of seconds")?;
                 if let Some(max) = platform.max_timeout_s
                     && t > max
                 {
-                    return Err(inv(FieldError::new(
+                    return Err(FieldError::new(
                         at("timeout_s"),
                         format!(
                             "expected at most {max} s (platform {}'s max_timeout_s), got {t}",
                             platform.name
                         ),
-                    )));
+                    ));
                 }
                 Some(SimTime::from_secs(t))
             }
             None => platform.default_timeout,
         };
-        check::probability(self.failure_probability, at("failure_probability")).map_err(inv)?;
+        check::probability(self.failure_probability, at("failure_probability"))?;
         if self.async_retry.is_some() && self.invocation != Invocation::Async {
-            return Err(inv(FieldError::new(
+            return Err(FieldError::new(
                 at("async"),
                 "retry rules apply to asynchronous functions only; add \"invocation\": \"async\"",
-            )));
+            ));
         }
         let async_retry = self
             .async_retry
             .clone()
             .unwrap_or_default()
-            .validate(&at("async"))
-            .map_err(inv)?;
+            .validate(&at("async"))?;
         let per_instance_concurrency = self
             .per_instance_concurrency
             .unwrap_or(platform.per_instance_concurrency);
         if per_instance_concurrency == 0
             || per_instance_concurrency > platform.max_per_instance_concurrency
         {
-            return Err(inv(FieldError::new(
+            return Err(FieldError::new(
                 at("per_instance_concurrency"),
                 format!(
                     "expected 1..={} requests per instance on platform {}, got {per_instance_concurrency}",
                     platform.max_per_instance_concurrency, platform.name
                 ),
-            )));
+            ));
         }
         let vcpus = self
             .vcpus
             .unwrap_or(f64::from(memory_mb) / platform.mb_per_vcpu);
-        check::positive(vcpus, at("vcpus"), "a number of vCPUs").map_err(inv)?;
+        check::positive(vcpus, at("vcpus"), "a number of vCPUs")?;
         Ok(Function {
             timeout,
             failure_probability: self.failure_probability,
