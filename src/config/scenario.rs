@@ -79,34 +79,7 @@ impl ScenarioSpec {
     /// Validates against profiles; `origin` names the file, `base_dir` resolves paths.
     pub fn validate(&self, origin: &str, base_dir: &Path) -> Result<Scenario> {
         let inv = |e: FieldError| e.in_origin(origin);
-        let duration = check::seconds(self.duration_s, "duration_s").map_err(inv)?;
-        if duration == SimTime::ZERO || self.duration_s > MAX_DURATION_S {
-            return Err(inv(FieldError::new(
-                "duration_s",
-                format!(
-                    "expected a duration > 0 and at most {MAX_DURATION_S:e} s (nanosecond time runs out after 584 years), got {}",
-                    self.duration_s
-                ),
-            )));
-        }
-        let warmup = check::seconds(self.warmup_s, "warmup_s").map_err(inv)?;
-        if warmup >= duration {
-            return Err(inv(FieldError::new(
-                "warmup_s",
-                format!(
-                    "expected less than duration_s ({}), got {}",
-                    self.duration_s, self.warmup_s
-                ),
-            )));
-        }
-        if let Some(o) = &self.platform_overrides
-            && !o.is_object()
-        {
-            return Err(inv(FieldError::new(
-                "platform_overrides",
-                "expected an object of platform fields",
-            )));
-        }
+        let (duration, warmup) = self.horizon().map_err(inv)?;
         let platform = Platform::from_located(
             self.platform
                 .locate(Kind::Platform, base_dir, origin, "platform")?,
@@ -132,29 +105,7 @@ impl ScenarioSpec {
             functions.push(f.validate(&field, &platform, origin, base_dir)?);
         }
         resolve_calls(&self.functions, &mut functions).map_err(inv)?;
-        let mut databases: Vec<Database> = Vec::with_capacity(self.databases.len());
-        for (i, d) in self.databases.iter().enumerate() {
-            let db = d.validate(&format!("databases[{i}]")).map_err(inv)?;
-            check::unique(
-                &db.name,
-                databases.iter().map(|o| o.name.as_str()),
-                format!("databases[{i}].name"),
-                "database",
-            )
-            .map_err(inv)?;
-            databases.push(db);
-        }
-        for (i, f) in self.functions.iter().enumerate() {
-            if let Some(name) = &f.database {
-                let index = databases.iter().position(|d| &d.name == name).ok_or_else(|| {
-                    inv(FieldError::new(
-                        format!("functions[{i}].database"),
-                        format!("expected the name of a database in the scenario's `databases`, got `{name}`"),
-                    ))
-                })?;
-                functions[i].database = Some(index);
-            }
-        }
+        let databases = self.databases(&mut functions).map_err(inv)?;
         let trace = match &self.traces {
             Some(t) => {
                 let mut taken = functions.iter().map(|f| f.name.clone()).collect();
@@ -174,43 +125,7 @@ impl ScenarioSpec {
         )
         .and_then(|s| source::check_driven(&functions, &s).map(|()| s))
         .map_err(inv)?;
-        let reserved: u64 = functions
-            .iter()
-            .filter_map(|f| f.max_concurrency)
-            .map(u64::from)
-            .sum();
-        let reservable =
-            u64::from(platform.account_concurrency - platform.min_unreserved_concurrency);
-        if reserved > reservable {
-            return Err(inv(FieldError::new(
-                "functions",
-                format!(
-                    "reserved concurrency (max_concurrency) sums to {reserved}, but the platform lets at most {reservable} be reserved (account_concurrency {} minus min_unreserved_concurrency {}); lower it or raise account_concurrency with platform_overrides",
-                    platform.account_concurrency, platform.min_unreserved_concurrency
-                ),
-            )));
-        }
-        for (i, f) in functions.iter().enumerate() {
-            let Some(p) = &f.provisioned else { continue };
-            let cap = match f.max_concurrency {
-                Some(r) => u64::from(r),
-                None => u64::from(platform.account_concurrency) - reserved,
-            };
-            if u64::from(p.max_count()) > cap {
-                return Err(inv(FieldError::new(
-                    format!("functions[{i}].provisioned"),
-                    format!(
-                        "provisioned concurrency can reach {}, more than the {cap} the function may use ({}); provisioned concurrency counts against it",
-                        p.max_count(),
-                        if f.max_concurrency.is_some() {
-                            "its max_concurrency"
-                        } else {
-                            "account concurrency left after reservations and min_unreserved_concurrency"
-                        }
-                    ),
-                )));
-            }
-        }
+        check_concurrency(&functions, &platform).map_err(inv)?;
         let cost = self.cost.validate().map_err(inv)?;
         Ok(Scenario {
             cost,
@@ -226,6 +141,108 @@ impl ScenarioSpec {
             trace,
         })
     }
+
+    /// The arrival horizon and the warm-up, and that `platform_overrides` is an object.
+    fn horizon(&self) -> Result<(SimTime, SimTime), FieldError> {
+        let duration = check::seconds(self.duration_s, "duration_s")?;
+        if duration == SimTime::ZERO || self.duration_s > MAX_DURATION_S {
+            return Err(FieldError::new(
+                "duration_s",
+                format!(
+                    "expected a duration > 0 and at most {MAX_DURATION_S:e} s (nanosecond time runs out after 584 years), got {}",
+                    self.duration_s
+                ),
+            ));
+        }
+        let warmup = check::seconds(self.warmup_s, "warmup_s")?;
+        if warmup >= duration {
+            return Err(FieldError::new(
+                "warmup_s",
+                format!(
+                    "expected less than duration_s ({}), got {}",
+                    self.duration_s, self.warmup_s
+                ),
+            ));
+        }
+        if let Some(o) = &self.platform_overrides
+            && !o.is_object()
+        {
+            return Err(FieldError::new(
+                "platform_overrides",
+                "expected an object of platform fields",
+            ));
+        }
+        Ok((duration, warmup))
+    }
+
+    /// The databases, and each function's `database` name resolved to an index.
+    fn databases(&self, functions: &mut [Function]) -> Result<Vec<Database>, FieldError> {
+        let mut databases: Vec<Database> = Vec::with_capacity(self.databases.len());
+        for (i, d) in self.databases.iter().enumerate() {
+            let db = d.validate(&format!("databases[{i}]"))?;
+            check::unique(
+                &db.name,
+                databases.iter().map(|o| o.name.as_str()),
+                format!("databases[{i}].name"),
+                "database",
+            )?;
+            databases.push(db);
+        }
+        for (i, f) in self.functions.iter().enumerate() {
+            if let Some(name) = &f.database {
+                let index = databases.iter().position(|d| &d.name == name).ok_or_else(|| {
+                    FieldError::new(
+                        format!("functions[{i}].database"),
+                        format!("expected the name of a database in the scenario's `databases`, got `{name}`"),
+                    )
+                })?;
+                functions[i].database = Some(index);
+            }
+        }
+        Ok(databases)
+    }
+}
+
+/// Reserved concurrency must leave the platform's unreservable part free, and provisioned
+/// concurrency must fit in what each function may use.
+fn check_concurrency(functions: &[Function], platform: &Platform) -> Result<(), FieldError> {
+    let reserved: u64 = functions
+        .iter()
+        .filter_map(|f| f.max_concurrency)
+        .map(u64::from)
+        .sum();
+    let reservable = u64::from(platform.account_concurrency - platform.min_unreserved_concurrency);
+    if reserved > reservable {
+        return Err(FieldError::new(
+            "functions",
+            format!(
+                "reserved concurrency (max_concurrency) sums to {reserved}, but the platform lets at most {reservable} be reserved (account_concurrency {} minus min_unreserved_concurrency {}); lower it or raise account_concurrency with platform_overrides",
+                platform.account_concurrency, platform.min_unreserved_concurrency
+            ),
+        ));
+    }
+    for (i, f) in functions.iter().enumerate() {
+        let Some(p) = &f.provisioned else { continue };
+        let cap = match f.max_concurrency {
+            Some(r) => u64::from(r),
+            None => u64::from(platform.account_concurrency) - reserved,
+        };
+        if u64::from(p.max_count()) > cap {
+            return Err(FieldError::new(
+                format!("functions[{i}].provisioned"),
+                format!(
+                    "provisioned concurrency can reach {}, more than the {cap} the function may use ({}); provisioned concurrency counts against it",
+                    p.max_count(),
+                    if f.max_concurrency.is_some() {
+                        "its max_concurrency"
+                    } else {
+                        "account concurrency left after reservations and min_unreserved_concurrency"
+                    }
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Scenario {
