@@ -99,7 +99,7 @@ impl DatabaseSpec {
         let (connections, proxied, proxy_overhead) = match &self.proxy {
             None => (self.max_connections, false, SimTime::ZERO),
             Some(p) => {
-                check::above_up_to(
+                check::within_excluding_low(
                     p.max_connections_percent,
                     0.0,
                     100.0,

@@ -289,7 +289,7 @@ fn validate_percentiles(table: &[(f64, f64)], field: &str) -> Result<Dist, Field
     let mut points = Vec::with_capacity(table.len());
     for (i, &(pct, value)) in table.iter().enumerate() {
         let here = format!("{field}[{i}]");
-        check::closed(pct, 0.0, 100.0, &here, "a percent")?;
+        check::within(pct, 0.0, 100.0, &here, "a percent")?;
         let value = check::non_negative(value, &here, "a number")?;
         if let Some(&(prev_q, prev_v)) = points.last() {
             if pct / 100.0 <= prev_q {

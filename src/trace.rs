@@ -274,7 +274,7 @@ impl Plan {
     }
 }
 
-/// One trace function (or app) as read, before it becomes a [`Function`].
+/// One trace function (or app) as read, before it becomes a [`crate::model::Function`].
 #[derive(Debug)]
 pub(crate) struct Unit {
     /// Name in results (unique).

@@ -8,19 +8,18 @@
 //! |---|---|---|
 //! | [`non_negative`] | finite, `>= 0` | `expected {what} >= 0, got {v}` |
 //! | [`positive`] | finite, `> 0` | `expected {what} > 0, got {v}` |
-//! | [`closed`] | `lo <= v <= hi` | `expected {what} in [lo, hi], got {v}` |
-//! | [`above_up_to`] | `lo < v <= hi` | `expected {what} in (lo, hi], got {v}` |
-//! | [`from_below`] | `lo <= v < hi` | `expected {what} in [lo, hi), got {v}` |
+//! | [`within`] | `lo <= v <= hi` | `expected {what} in [lo, hi], got {v}` |
+//! | [`within_excluding_low`] | `lo < v <= hi` | `expected {what} in (lo, hi], got {v}` |
+//! | [`within_excluding_high`] | `lo <= v < hi` | `expected {what} in [lo, hi), got {v}` |
 //! | [`probability`] | `[0, 1]` | `expected a probability in [0, 1], got {v}` |
 //! | [`fraction`] | `[0, 1]` | `expected a fraction in [0, 1], got {v}` |
 //! | [`seconds`], [`positive_seconds`], [`seconds_within`] | as above | `expected a number of seconds …` |
 //! | [`count_within`] | `lo..=hi` (integers) | `expected {what} in lo..=hi, got {v}` |
 //! | [`at_least`] | `>= min` (integers) | `expected at least {min} {what}, got {v}` |
 //! | [`name`] | not blank | `expected a non-empty name` |
-//! | [`unique`] | not among the earlier names | `{kind} names must be unique; `{name}` appears twice` |
+//! | [`unique`] | not among the earlier names | ``{kind} names must be unique; `{name}` appears twice`` |
 //!
-//! NaN fails every check and infinity every check whose upper bound is finite, so a
-//! validated value is always usable as a number. This module imports nothing but the
+//! NaN and infinity fail every check, so a validated number is always usable as one. This module imports nothing but the
 //! error and time types: the domain modules that validate their own `*Spec` (dist,
 //! workload, policy, database, profile) use it without depending on the rest of `config`.
 
@@ -56,7 +55,7 @@ pub(crate) fn positive(v: f64, field: impl Into<String>, what: &str) -> Result<f
 }
 
 /// A number in the closed interval `[lo, hi]`.
-pub(crate) fn closed(
+pub(crate) fn within(
     v: f64,
     lo: f64,
     hi: f64,
@@ -74,7 +73,7 @@ pub(crate) fn closed(
 }
 
 /// A number in `(lo, hi]`: a share that must not be zero.
-pub(crate) fn above_up_to(
+pub(crate) fn within_excluding_low(
     v: f64,
     lo: f64,
     hi: f64,
@@ -92,7 +91,7 @@ pub(crate) fn above_up_to(
 }
 
 /// A number in `[lo, hi)`.
-pub(crate) fn from_below(
+pub(crate) fn within_excluding_high(
     v: f64,
     lo: f64,
     hi: f64,
@@ -111,12 +110,12 @@ pub(crate) fn from_below(
 
 /// A probability: `[0, 1]`.
 pub(crate) fn probability(v: f64, field: impl Into<String>) -> Result<f64, FieldError> {
-    closed(v, 0.0, 1.0, field, "a probability")
+    within(v, 0.0, 1.0, field, "a probability")
 }
 
 /// A fraction of a whole: `[0, 1]`.
 pub(crate) fn fraction(v: f64, field: impl Into<String>) -> Result<f64, FieldError> {
-    closed(v, 0.0, 1.0, field, "a fraction")
+    within(v, 0.0, 1.0, field, "a fraction")
 }
 
 /// A number of seconds `>= 0`, as simulated time.
@@ -136,7 +135,7 @@ pub(crate) fn seconds_within(
     hi: f64,
     field: impl Into<String>,
 ) -> Result<SimTime, FieldError> {
-    closed(v, lo, hi, field, "a number of seconds").map(SimTime::from_secs)
+    within(v, lo, hi, field, "a number of seconds").map(SimTime::from_secs)
 }
 
 /// A whole number in `lo..=hi`.
@@ -242,37 +241,43 @@ mod tests {
     }
 
     #[test]
-    fn closed_accepts_both_ends() {
-        assert_eq!(closed(2.0, 2.0, 3.0, "f.x", "a level"), Ok(2.0));
-        assert_eq!(closed(3.0, 2.0, 3.0, "f.x", "a level"), Ok(3.0));
+    fn within_accepts_both_ends() {
+        assert_eq!(within(2.0, 2.0, 3.0, "f.x", "a level"), Ok(2.0));
+        assert_eq!(within(3.0, 2.0, 3.0, "f.x", "a level"), Ok(3.0));
         assert_eq!(
-            refused(closed(3.5, 2.0, 3.0, "f.x", "a level")),
+            refused(within(3.5, 2.0, 3.0, "f.x", "a level")),
             "expected a level in [2, 3], got 3.5"
         );
         assert_eq!(
-            refused(closed(1.5, 2.0, 3.0, "f.x", "a level")),
+            refused(within(1.5, 2.0, 3.0, "f.x", "a level")),
             "expected a level in [2, 3], got 1.5"
         );
     }
 
     #[test]
-    fn above_up_to_refuses_the_low_end_and_accepts_the_high_end() {
-        assert_eq!(above_up_to(1.0, 0.0, 1.0, "f.x", "a share"), Ok(1.0));
+    fn within_excluding_low_refuses_the_low_end_and_accepts_the_high_end() {
         assert_eq!(
-            refused(above_up_to(0.0, 0.0, 1.0, "f.x", "a share")),
+            within_excluding_low(1.0, 0.0, 1.0, "f.x", "a share"),
+            Ok(1.0)
+        );
+        assert_eq!(
+            refused(within_excluding_low(0.0, 0.0, 1.0, "f.x", "a share")),
             "expected a share in (0, 1], got 0"
         );
         assert_eq!(
-            refused(above_up_to(1.01, 0.0, 1.0, "f.x", "a share")),
+            refused(within_excluding_low(1.01, 0.0, 1.0, "f.x", "a share")),
             "expected a share in (0, 1], got 1.01"
         );
     }
 
     #[test]
-    fn from_below_accepts_the_low_end_and_refuses_the_high_end() {
-        assert_eq!(from_below(0.0, 0.0, 1.0, "f.x", "a ratio"), Ok(0.0));
+    fn within_excluding_high_accepts_the_low_end_and_refuses_the_high_end() {
         assert_eq!(
-            refused(from_below(1.0, 0.0, 1.0, "f.x", "a ratio")),
+            within_excluding_high(0.0, 0.0, 1.0, "f.x", "a ratio"),
+            Ok(0.0)
+        );
+        assert_eq!(
+            refused(within_excluding_high(1.0, 0.0, 1.0, "f.x", "a ratio")),
             "expected a ratio in [0, 1), got 1"
         );
     }

@@ -82,7 +82,7 @@ impl CostSpec {
         let f = &self.fleet;
         check::non_negative(f.usd_per_hour, "cost.fleet.usd_per_hour", "a price")?;
         check::positive(f.vcpus, "cost.fleet.vcpus", "a number")?;
-        check::above_up_to(
+        check::within_excluding_low(
             f.target_utilisation,
             0.0,
             1.0,

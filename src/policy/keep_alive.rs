@@ -187,14 +187,14 @@ impl KeepAliveSpec {
                     at("range_s"),
                     "range_s / bin_s",
                 )?;
-                let head = check::closed(
+                let head = check::within(
                     h.head_percentile,
                     0.0,
                     100.0,
                     at("head_percentile"),
                     "a percentile",
                 )?;
-                let tail = check::closed(
+                let tail = check::within(
                     h.tail_percentile,
                     0.0,
                     100.0,

@@ -219,7 +219,7 @@ impl ProvisionedSpec {
                 }
             }
             ProvisionedSpec::TargetTracking(t) => {
-                check::above_up_to(t.target, 0.0, 1.0, at("target"), "a utilisation")?;
+                check::within_excluding_low(t.target, 0.0, 1.0, at("target"), "a utilisation")?;
                 if t.max < t.min || t.max == 0 {
                     return Err(FieldError::new(
                         at("max"),
@@ -229,7 +229,13 @@ impl ProvisionedSpec {
                         ),
                     ));
                 }
-                check::above_up_to(t.scale_in_ratio, 0.0, 1.0, at("scale_in_ratio"), "a ratio")?;
+                check::within_excluding_low(
+                    t.scale_in_ratio,
+                    0.0,
+                    1.0,
+                    at("scale_in_ratio"),
+                    "a ratio",
+                )?;
                 let interval = check::seconds(t.interval_s, at("interval_s"))?;
                 // Checked after rounding: an interval below 1 ns would never advance.
                 if interval == SimTime::ZERO {

@@ -594,7 +594,13 @@ impl PlatformSpec {
             autoscaler: match &self.autoscaler {
                 None => None,
                 Some(a) => {
-                    check::above_up_to(a.target, 0.0, 1.0, at("autoscaler.target"), "a share")?;
+                    check::within_excluding_low(
+                        a.target,
+                        0.0,
+                        1.0,
+                        at("autoscaler.target"),
+                        "a share",
+                    )?;
                     let interval = positive(a.interval_s, "autoscaler.interval_s")?;
                     let window = positive(a.window_s, "autoscaler.window_s")?;
                     if window < interval {

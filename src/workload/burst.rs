@@ -206,7 +206,7 @@ impl HawkesSpec {
         )?;
         let n = self.branching_ratio;
         // At 1 or more each event begets at least one more on average: bursts never end.
-        check::from_below(n, 0.0, 1.0, format!("{field}.branching_ratio"), "a value")?;
+        check::within_excluding_high(n, 0.0, 1.0, format!("{field}.branching_ratio"), "a value")?;
         let tau = positive(self.decay_s, format!("{field}.decay_s"), "seconds")?;
         Ok(Hawkes { mu, n, tau })
     }

@@ -141,7 +141,7 @@ pub struct Diurnal {
 
 /// An amplitude in [0, 1]: above 1 the rate would go below zero at the trough.
 fn check_amplitude(v: f64, field: String) -> Result<f64, FieldError> {
-    check::closed(v, 0.0, 1.0, field, "an amplitude")
+    check::within(v, 0.0, 1.0, field, "an amplitude")
 }
 
 fn table(values: &[f64], len: usize, field: String, what: &str) -> Result<Vec<f64>, FieldError> {
@@ -177,7 +177,7 @@ impl DiurnalSpec {
                 peak_hour,
             } => Daily::Sine(
                 check_amplitude(*amplitude, format!("{field}.daily.amplitude"))?,
-                check::from_below(
+                check::within_excluding_high(
                     *peak_hour,
                     0.0,
                     24.0,
@@ -199,7 +199,7 @@ impl DiurnalSpec {
                 peak_day,
             }) => Weekly::Sine(
                 check_amplitude(*amplitude, format!("{field}.weekly.amplitude"))?,
-                check::from_below(
+                check::within_excluding_high(
                     *peak_day,
                     0.0,
                     7.0,
@@ -214,7 +214,7 @@ impl DiurnalSpec {
                 "one per day, Monday first",
             )?),
         };
-        let hour = check::from_below(
+        let hour = check::within_excluding_high(
             self.start_hour,
             0.0,
             24.0,
