@@ -263,3 +263,85 @@ impl Scenario {
         spec.validate(origin, base_dir)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const F: &str = r#""runtime": "nodejs", "exec_ms": {"dist": "const", "value": 10},
+        "workload": {"kind": "constant", "interval_s": 1}"#;
+
+    /// The one-line error of loading `json` as `s.json`.
+    fn error(json: &str) -> String {
+        Scenario::from_str(json, "s.json", Path::new("."))
+            .expect_err("expected the scenario to be refused")
+            .to_string()
+    }
+
+    #[test]
+    fn a_valid_scenario_keeps_its_horizon_and_functions() {
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 60, "warmup_s": 10,
+                "functions": [{{"name": "a", {F}}}, {{"name": "b", {F}}}]}}"#
+        );
+        let s = Scenario::from_str(&json, "s.json", Path::new(".")).unwrap();
+        assert_eq!(s.duration, SimTime::from_secs(60.0));
+        assert_eq!(s.warmup, SimTime::from_secs(10.0));
+        let names: Vec<&str> = s.functions.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(s.origin, "s.json");
+    }
+
+    #[test]
+    fn the_horizon_is_checked_before_anything_else() {
+        let json =
+            format!(r#"{{"name": "t", "duration_s": 0, "functions": [{{"name": "", {F}}}]}}"#);
+        assert!(error(&json).starts_with("s.json: duration_s: expected a duration > 0"));
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 5, "warmup_s": 5, "functions": [{{"name": "a", {F}}}]}}"#
+        );
+        assert_eq!(
+            error(&json),
+            "s.json: warmup_s: expected less than duration_s (5), got 5"
+        );
+    }
+
+    #[test]
+    fn repeated_names_and_unknown_databases_name_the_field() {
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 5, "functions": [{{"name": "a", {F}}}, {{"name": "a", {F}}}]}}"#
+        );
+        assert_eq!(
+            error(&json),
+            "s.json: functions[1].name: function names must be unique; `a` appears twice"
+        );
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 5, "functions": [{{"name": "a", "database": "db", {F}}}]}}"#
+        );
+        assert_eq!(
+            error(&json),
+            "s.json: functions[0].database: expected the name of a database in the scenario's `databases`, got `db`"
+        );
+    }
+
+    #[test]
+    fn reserved_concurrency_must_leave_the_unreservable_part() {
+        // aws-lambda: 1,000 concurrent executions, 100 of which cannot be reserved.
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 5,
+                "functions": [{{"name": "a", "max_concurrency": 901, {F}}}]}}"#
+        );
+        assert!(
+            error(&json).starts_with(
+                "s.json: functions: reserved concurrency (max_concurrency) sums to 901, but the platform lets at most 900 be reserved"
+            ),
+            "{}",
+            error(&json)
+        );
+        let json = format!(
+            r#"{{"name": "t", "duration_s": 5,
+                "functions": [{{"name": "a", "max_concurrency": 900, {F}}}]}}"#
+        );
+        assert!(Scenario::from_str(&json, "s.json", Path::new(".")).is_ok());
+    }
+}
