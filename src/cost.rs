@@ -35,128 +35,14 @@
 //! `fleet.usd_per_hour` with `fleet.vcpus` each, enough to carry the function's peak (or
 //! mean) concurrent executions × their vCPU share at `fleet.target_utilisation`.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::error::FieldError;
-use crate::profile::{BilledWhile, Billing, Platform, PricingSpec};
-use crate::scenario::Function;
+use crate::model::{CostSettings, Function, SizeFor};
+use crate::profile::{BilledWhile, Billing, Platform, Pricing};
 use crate::time::SimTime;
 
 /// Seconds in the 30-day month the free tier is prorated against.
 const MONTH_S: f64 = 30.0 * 86_400.0;
-
-/// The scenario's `cost` object.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct CostSettings {
-    /// Credit the platform's monthly free tier, prorated (default false).
-    #[serde(default)]
-    pub free_tier: bool,
-    /// The always-on fleet used for comparison.
-    #[serde(default)]
-    pub fleet: FleetSpec,
-    /// Share of a request's billed duration that is CPU time, for platforms that bill CPU
-    /// time (`cpu_ms_per_million`), 0..=1 (default 1: the whole duration, an upper bound).
-    #[serde(default = "d_cpu_time_fraction")]
-    pub cpu_time_fraction: f64,
-}
-
-impl Default for CostSettings {
-    fn default() -> Self {
-        CostSettings {
-            free_tier: false,
-            fleet: FleetSpec::default(),
-            cpu_time_fraction: d_cpu_time_fraction(),
-        }
-    }
-}
-
-fn d_cpu_time_fraction() -> f64 {
-    1.0
-}
-
-fn d_fleet_price() -> f64 {
-    0.0416
-}
-fn d_fleet_vcpus() -> f64 {
-    2.0
-}
-fn d_fleet_util() -> f64 {
-    0.6
-}
-
-/// An always-on fleet of identical servers (default: EC2 t3.medium, 2 vCPU, $0.0416/h
-/// on-demand Linux us-east-1, as transcribed in the shared runtime-facts note, section 5).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct FleetSpec {
-    /// Price of one server per hour.
-    #[serde(default = "d_fleet_price")]
-    pub usd_per_hour: f64,
-    /// vCPUs per server.
-    #[serde(default = "d_fleet_vcpus")]
-    pub vcpus: f64,
-    /// Utilisation the fleet is sized for (0..1].
-    #[serde(default = "d_fleet_util")]
-    pub target_utilisation: f64,
-    /// Size for the `peak` (default) or `mean` concurrent load.
-    #[serde(default)]
-    pub size_for: SizeFor,
-}
-
-impl Default for FleetSpec {
-    fn default() -> Self {
-        FleetSpec {
-            usd_per_hour: d_fleet_price(),
-            vcpus: d_fleet_vcpus(),
-            target_utilisation: d_fleet_util(),
-            size_for: SizeFor::Peak,
-        }
-    }
-}
-
-/// Which load the fleet must carry.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum SizeFor {
-    /// The most concurrent executions at any instant.
-    #[default]
-    Peak,
-    /// The time-averaged concurrent executions.
-    Mean,
-}
-
-impl CostSettings {
-    /// Validates (field paths under `cost`).
-    pub fn validate(&self) -> Result<CostSettings, FieldError> {
-        let f = &self.fleet;
-        if !(f.usd_per_hour.is_finite() && f.usd_per_hour >= 0.0) {
-            return Err(FieldError::new(
-                "cost.fleet.usd_per_hour",
-                "expected a price >= 0",
-            ));
-        }
-        if !(f.vcpus.is_finite() && f.vcpus > 0.0) {
-            return Err(FieldError::new("cost.fleet.vcpus", "expected a number > 0"));
-        }
-        if !(f.target_utilisation > 0.0 && f.target_utilisation <= 1.0) {
-            return Err(FieldError::new(
-                "cost.fleet.target_utilisation",
-                "expected a utilisation in (0, 1]",
-            ));
-        }
-        if !(self.cpu_time_fraction >= 0.0 && self.cpu_time_fraction <= 1.0) {
-            return Err(FieldError::new(
-                "cost.cpu_time_fraction",
-                format!(
-                    "expected a share of the billed duration in [0, 1], got {}",
-                    self.cpu_time_fraction
-                ),
-            ));
-        }
-        Ok(self.clone())
-    }
-}
 
 /// What one function used in the measured period, as the cost model needs it.
 #[derive(Debug, Clone, Default)]
@@ -232,7 +118,7 @@ pub fn vcpus(platform: &Platform, memory_mb: u32) -> f64 {
 }
 
 /// Billed memory, GB: `memory_mb` rounded up to the pricing's memory step, if any.
-pub fn billed_gb(p: &PricingSpec, memory_mb: u32) -> f64 {
+pub fn billed_gb(p: &Pricing, memory_mb: u32) -> f64 {
     let mb = match p.memory_rounding_mb {
         Some(step) if step > 1 => memory_mb.div_ceil(step) * step,
         _ => memory_mb,
@@ -243,7 +129,7 @@ pub fn billed_gb(p: &PricingSpec, memory_mb: u32) -> f64 {
 /// CPU clock billed for a function of `memory_mb`, GHz: the smallest tier of
 /// `cpu_ghz_by_memory` with at least that memory (0 without tiers; validation ensures the
 /// tiers cover every allowed memory size).
-pub fn cpu_ghz(p: &PricingSpec, memory_mb: u32) -> f64 {
+pub fn cpu_ghz(p: &Pricing, memory_mb: u32) -> f64 {
     p.cpu_ghz_by_memory
         .iter()
         .find(|(mb, _)| *mb >= memory_mb)
@@ -253,7 +139,7 @@ pub fn cpu_ghz(p: &PricingSpec, memory_mb: u32) -> f64 {
 
 /// Price of one second of billed duration of one on-demand request of `f`: its GB-seconds,
 /// GHz-seconds and CPU-milliseconds.
-fn per_billed_second(settings: &CostSettings, p: &PricingSpec, f: &Function) -> f64 {
+fn per_billed_second(settings: &CostSettings, p: &Pricing, f: &Function) -> f64 {
     billed_gb(p, f.memory_mb) * p.gb_second.get(f.arch)
         + cpu_ghz(p, f.memory_mb) * p.ghz_second.unwrap_or(0.0)
         + 1000.0 * settings.cpu_time_fraction * p.cpu_ms_per_million.unwrap_or(0.0) / 1e6
@@ -328,7 +214,7 @@ pub fn function_cost(
 }
 
 /// Instance-seconds billed under per-instance billing.
-fn instance_seconds(p: &PricingSpec, u: &Usage) -> f64 {
+fn instance_seconds(p: &Pricing, u: &Usage) -> f64 {
     match p.billed_while {
         BilledWhile::Alive => u.instance_alive_s,
         BilledWhile::Busy => u.instance_busy_s,
@@ -339,7 +225,7 @@ fn instance_seconds(p: &PricingSpec, u: &Usage) -> f64 {
 /// negative, less the prorated `monthly_fee` of the plan that includes the allowance.
 pub fn free_tier_credit(
     settings: &CostSettings,
-    pricing: &PricingSpec,
+    pricing: &Pricing,
     functions: &[Function],
     usages: &[Usage],
     window: SimTime,

@@ -9,6 +9,7 @@
 
 use serde::Deserialize;
 
+use crate::config::check;
 use crate::error::FieldError;
 use crate::time::SimTime;
 
@@ -89,48 +90,28 @@ impl DatabaseSpec {
     /// Validates; `field` is this database's path (`databases[0]`).
     pub fn validate(&self, field: &str) -> Result<Database, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
-        if self.name.trim().is_empty() {
-            return Err(FieldError::new(at("name"), "expected a non-empty name"));
-        }
-        if self.max_connections == 0 {
-            return Err(FieldError::new(
-                at("max_connections"),
-                "expected at least 1 connection",
-            ));
-        }
-        let seconds = |v: f64, f: &str| -> Result<SimTime, FieldError> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(SimTime::from_secs(v))
-            } else {
-                Err(FieldError::new(
-                    at(f),
-                    format!("expected a number of seconds >= 0, got {v}"),
-                ))
-            }
-        };
+        check::name(&self.name, at("name"))?;
+        check::at_least(self.max_connections, 1, at("max_connections"), "connection")?;
         let mut max_wait = self
             .max_wait_s
-            .map(|w| seconds(w, "max_wait_s"))
+            .map(|w| check::seconds(w, at("max_wait_s")))
             .transpose()?;
         let (connections, proxied, proxy_overhead) = match &self.proxy {
             None => (self.max_connections, false, SimTime::ZERO),
             Some(p) => {
-                if !(p.max_connections_percent > 0.0 && p.max_connections_percent <= 100.0) {
-                    return Err(FieldError::new(
-                        at("proxy.max_connections_percent"),
-                        format!(
-                            "expected a percentage in (0, 100], got {}",
-                            p.max_connections_percent
-                        ),
-                    ));
-                }
-                let borrow = seconds(p.borrow_timeout_s, "proxy.borrow_timeout_s")?;
-                if !(p.overhead_ms.is_finite() && p.overhead_ms >= 0.0) {
-                    return Err(FieldError::new(
-                        at("proxy.overhead_ms"),
-                        format!("expected milliseconds >= 0, got {}", p.overhead_ms),
-                    ));
-                }
+                check::within_excluding_low(
+                    p.max_connections_percent,
+                    0.0,
+                    100.0,
+                    at("proxy.max_connections_percent"),
+                    "a percentage",
+                )?;
+                let borrow = check::seconds(p.borrow_timeout_s, at("proxy.borrow_timeout_s"))?;
+                check::non_negative(
+                    p.overhead_ms,
+                    at("proxy.overhead_ms"),
+                    "a number of milliseconds",
+                )?;
                 max_wait = Some(max_wait.map_or(borrow, |w| w.min(borrow)));
                 let pool = (f64::from(self.max_connections) * p.max_connections_percent / 100.0)
                     .floor()

@@ -18,6 +18,7 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp1, StandardNormal};
 use serde::Deserialize;
 
+use crate::config::check;
 use crate::error::FieldError;
 
 /// z-score of the 99th percentile of the standard normal distribution.
@@ -165,40 +166,20 @@ pub enum Dist {
     Percentiles(Vec<(f64, f64)>),
 }
 
-fn finite_nonneg(v: f64, field: &str) -> Result<f64, FieldError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected a finite number >= 0, got {v}"),
-        ))
-    }
-}
-
-fn finite_pos(v: f64, field: &str) -> Result<f64, FieldError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected a finite number > 0, got {v}"),
-        ))
-    }
-}
-
 impl DistSpec {
     /// Validates the parameters; `field` is this distribution's path, used in errors.
     pub fn validate(&self, field: &str) -> Result<Dist, FieldError> {
         let at = |name: &str| format!("{field}.{name}");
         Ok(match self {
-            DistSpec::Const(c) => Dist::Const(finite_nonneg(c.value, &at("value"))?),
+            DistSpec::Const(c) => {
+                Dist::Const(check::non_negative(c.value, at("value"), "a number")?)
+            }
             DistSpec::Exponential(e) => Dist::Exponential {
-                mean: finite_pos(e.mean, &at("mean"))?,
+                mean: check::positive(e.mean, at("mean"), "a number")?,
             },
             DistSpec::Uniform(u) => {
-                let min = finite_nonneg(u.min, &at("min"))?;
-                let max = finite_nonneg(u.max, &at("max"))?;
+                let min = check::non_negative(u.min, at("min"), "a number")?;
+                let max = check::non_negative(u.max, at("max"), "a number")?;
                 if max < min {
                     return Err(FieldError::new(
                         at("max"),
@@ -212,8 +193,8 @@ impl DistSpec {
             }
             DistSpec::Normal(n) => {
                 // A mean below zero would make the truncation reject most draws.
-                let mean = finite_nonneg(n.mean, &at("mean"))?;
-                let std = finite_nonneg(n.std, &at("std"))?;
+                let mean = check::non_negative(n.mean, at("mean"), "a number")?;
+                let std = check::non_negative(n.std, at("std"), "a number")?;
                 Dist::Normal { mean, std }
             }
             DistSpec::Lognormal(l) => validate_lognormal(l, field)?,
@@ -225,7 +206,11 @@ impl DistSpec {
                 let mut parts = Vec::with_capacity(m.parts.len());
                 let mut weights = Vec::with_capacity(m.parts.len());
                 for (i, p) in m.parts.iter().enumerate() {
-                    let w = finite_pos(p.weight, &format!("{field}.parts[{i}].weight"))?;
+                    let w = check::positive(
+                        p.weight,
+                        format!("{field}.parts[{i}].weight"),
+                        "a number",
+                    )?;
                     total += w;
                     weights.push(total);
                     parts.push(p.dist.validate(&format!("{field}.parts[{i}].dist"))?);
@@ -241,7 +226,7 @@ impl DistSpec {
                         return Err(FieldError::new(at("values"), "expected at least one value"));
                     }
                     for (i, v) in values.iter().enumerate() {
-                        finite_nonneg(*v, &format!("{field}.values[{i}]"))?;
+                        check::non_negative(*v, format!("{field}.values[{i}]"), "a number")?;
                     }
                     Dist::Values(values.clone())
                 }
@@ -261,8 +246,8 @@ fn validate_lognormal(l: &LognormalSpec, field: &str) -> Result<Dist, FieldError
     let at = |name: &str| format!("{field}.{name}");
     let (mu, sigma) = match (l.median, l.p99, l.mu, l.sigma) {
         (Some(median), Some(p99), None, None) => {
-            let median = finite_pos(median, &at("median"))?;
-            let p99 = finite_pos(p99, &at("p99"))?;
+            let median = check::positive(median, at("median"), "a number")?;
+            let p99 = check::positive(p99, at("p99"), "a number")?;
             if p99 < median {
                 return Err(FieldError::new(
                     at("p99"),
@@ -272,8 +257,8 @@ fn validate_lognormal(l: &LognormalSpec, field: &str) -> Result<Dist, FieldError
             (median.ln(), (p99 / median).ln() / Z99)
         }
         (Some(median), None, None, Some(sigma)) => (
-            finite_pos(median, &at("median"))?.ln(),
-            finite_nonneg(sigma, &at("sigma"))?,
+            check::positive(median, at("median"), "a number")?.ln(),
+            check::non_negative(sigma, at("sigma"), "a number")?,
         ),
         (None, None, Some(mu), Some(sigma)) => {
             if !mu.is_finite() {
@@ -282,7 +267,7 @@ fn validate_lognormal(l: &LognormalSpec, field: &str) -> Result<Dist, FieldError
                     format!("expected a finite number, got {mu}"),
                 ));
             }
-            (mu, finite_nonneg(sigma, &at("sigma"))?)
+            (mu, check::non_negative(sigma, at("sigma"), "a number")?)
         }
         _ => {
             return Err(FieldError::new(
@@ -304,13 +289,8 @@ fn validate_percentiles(table: &[(f64, f64)], field: &str) -> Result<Dist, Field
     let mut points = Vec::with_capacity(table.len());
     for (i, &(pct, value)) in table.iter().enumerate() {
         let here = format!("{field}[{i}]");
-        if !(0.0..=100.0).contains(&pct) {
-            return Err(FieldError::new(
-                here,
-                format!("expected a percent in [0, 100], got {pct}"),
-            ));
-        }
-        let value = finite_nonneg(value, &here)?;
+        check::within(pct, 0.0, 100.0, &here, "a percent")?;
+        let value = check::non_negative(value, &here, "a number")?;
         if let Some(&(prev_q, prev_v)) = points.last() {
             if pct / 100.0 <= prev_q {
                 return Err(FieldError::new(here, "expected percents to increase"));
@@ -475,7 +455,7 @@ mod tests {
     fn bad_parameters_name_the_field() {
         assert_eq!(
             parse(r#"{"dist":"exponential","mean":-1}"#).unwrap_err(),
-            "d.mean: expected a finite number > 0, got -1"
+            "d.mean: expected a number > 0, got -1"
         );
         assert!(
             parse(r#"{"dist":"lognormal","median":120}"#)

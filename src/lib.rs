@@ -8,7 +8,8 @@
 //! counters.
 //!
 //! ## A tour
-//! - [`scenario`]: the scenario file, loading and validation ([`Scenario::load`]).
+//! - [`model`]: the validated scenario the simulator is built from ([`Scenario`]);
+//!   [`config`]: the scenario file as written and its validation ([`Scenario::load`]).
 //! - [`profile`]: runtime and platform profiles (data under `models/`, embedded).
 //! - [`dist`]: duration distributions; [`workload`]: arrival processes; [`trace`]: public
 //!   trace replay (Azure 2019/2021, Huawei 2023, CSV).
@@ -35,6 +36,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod cost;
 pub mod database;
 pub mod dist;
@@ -42,13 +44,13 @@ pub mod engine;
 pub mod error;
 mod json;
 pub mod metrics;
+pub mod model;
 pub mod policy;
 pub mod profile;
 pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
-pub mod source;
 pub mod sweep;
 pub mod time;
 pub mod trace;

@@ -14,8 +14,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use platform::{
-    Arch, ArchPrices, Autoscaler, BilledWhile, Billing, BucketSpec, FreeTier, MemoryRange,
-    Platform, PlatformSpec, PricingSpec, ScaleOut,
+    Arch, ArchPrices, Autoscaler, BilledWhile, Billing, FreeTier, MemoryRange, Platform,
+    PlatformSpec, Pricing, ScaleOut, TokenBucket,
 };
 pub use runtime::{RuntimeProfile, RuntimeSpec, StartPhase};
 

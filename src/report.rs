@@ -19,7 +19,7 @@ pub use windows::{FanOut, WindowLog};
 
 use crate::cost::{self, CostBreakdown, Usage};
 use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts, ThrottleCauses};
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 use crate::sim::RunOutput;
 use crate::time::SimTime;
 

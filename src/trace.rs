@@ -1,11 +1,12 @@
 //! Replaying public FaaS traces: a scenario's `traces` section.
 //!
-//! This module owns the readers of the public trace formats and their expansion into
-//! ordinary functions at load time. A `traces` section names the files and the options;
-//! `expand` streams the files row by row and returns one [`Function`] per trace function
-//! (or per application with `group_by: app`), each with a [`Workload::Trace`] whose arrivals
-//! come from that function's counts, and with an execution-time distribution built from the
-//! trace. The simulator itself knows nothing of traces.
+//! This module owns the readers of the public trace formats, the section as written
+//! ([`TraceSpec`], checked on its own fields) and the arrival data a replay runs from
+//! ([`TraceWorkload`], [`TraceSource`]). `read` streams the files row by row and returns
+//! one unit per trace function (or per application with `group_by: app`), with its
+//! arrivals and, when the trace has them, its execution times and memory; turning those
+//! into functions from the section's `template` is [`crate::config`]'s job. The simulator
+//! itself knows nothing of traces.
 //!
 //! | `format` | files | arrivals | execution time | memory |
 //! |---|---|---|---|---|
@@ -26,7 +27,7 @@ pub(crate) mod csv;
 mod huawei;
 mod invocations;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rand::SeedableRng;
@@ -35,13 +36,10 @@ use serde_json::Value;
 
 pub use counts::{MinuteCounts, Spread, TimeList, TraceData, TraceSource, TraceWorkload};
 
+use crate::config::check;
 use crate::dist::Dist;
 use crate::error::{FieldError, Result};
-use crate::json;
-use crate::profile::Platform;
 use crate::rng::SimRng;
-use crate::scenario::{Function, FunctionSpec};
-use crate::workload::Workload;
 
 /// Minutes in a day, the length of an Azure 2019 / Huawei day file.
 const DAY_MIN: u64 = 1440;
@@ -62,7 +60,7 @@ pub enum TraceFormat {
 }
 
 impl TraceFormat {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TraceFormat::Azure2019 => "azure2019",
             TraceFormat::Azure2021 => "azure2021",
@@ -276,7 +274,7 @@ impl Plan {
     }
 }
 
-/// One trace function (or app) as read, before it becomes a [`Function`].
+/// One trace function (or app) as read, before it becomes a [`crate::model::Function`].
 #[derive(Debug)]
 pub(crate) struct Unit {
     /// Name in results (unique).
@@ -290,11 +288,51 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
-    fn invocations(&self) -> u64 {
+    /// Invocations in the window.
+    pub(crate) fn invocations(&self) -> u64 {
         match &self.data {
             TraceData::Minutes(m) => m.total(),
             TraceData::Times(t) => t.len(),
         }
+    }
+}
+
+/// The first pass of `top` / `sample`: invocations in the window per unit key (a function,
+/// an app or a column), keys in file order.
+#[derive(Debug, Default)]
+pub(crate) struct Ranking {
+    index: HashMap<String, usize>,
+    keys: Vec<String>,
+    totals: Vec<u64>,
+}
+
+impl Ranking {
+    /// Adds `n` invocations to `key` (a key seen for the first time joins at the end).
+    pub(crate) fn add(&mut self, key: &str, n: u64) {
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                self.index.insert(key.to_owned(), self.totals.len());
+                self.keys.push(key.to_owned());
+                self.totals.push(0);
+                self.totals.len() - 1
+            }
+        };
+        self.totals[i] += n;
+    }
+
+    /// Every key's total, in file order.
+    pub(crate) fn totals(&self) -> &[u64] {
+        &self.totals
+    }
+
+    /// The keys `select` picks, each with its rank (its place in the selection).
+    pub(crate) fn select(mut self, select: &SelectSpec) -> HashMap<String, usize> {
+        choose(select, &self.totals)
+            .iter()
+            .enumerate()
+            .map(|(rank, &i)| (std::mem::take(&mut self.keys[i]), rank))
+            .collect()
     }
 }
 
@@ -367,7 +405,8 @@ fn field_err(field: &str, message: impl Into<String>) -> FieldError {
 }
 
 impl TraceSpec {
-    fn plan(&self, base_dir: &Path) -> Result<Plan, FieldError> {
+    /// Checks the options and resolves the paths against `base_dir`.
+    pub(crate) fn plan(&self, base_dir: &Path) -> Result<Plan, FieldError> {
         let files: Vec<PathBuf> = match &self.invocations {
             Paths::One(p) => vec![base_dir.join(p)],
             Paths::Many(ps) => ps.iter().map(|p| base_dir.join(p)).collect(),
@@ -457,9 +496,7 @@ impl TraceSpec {
         }
         let end_min = length.map_or(u64::MAX, |l| start_min.saturating_add(l));
         for (field, v) in [("compress", self.compress), ("amplify", self.amplify)] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(field_err(field, format!("expected a factor > 0, got {v}")));
-            }
+            check::positive(v, format!("traces.{field}"), "a factor")?;
         }
         Ok(Plan {
             files,
@@ -473,90 +510,16 @@ impl TraceSpec {
             replay_durations: self.replay_durations,
         })
     }
-
-    /// The template as a validated function (with a placeholder name, workload and, when
-    /// it has none, execution time), and whether it gave `exec_ms`.
-    fn template(
-        &self,
-        platform: &Platform,
-        origin: &str,
-        base_dir: &Path,
-    ) -> Result<(Function, bool)> {
-        let inv = |e: FieldError| e.in_origin(origin);
-        let Value::Object(map) = &self.template else {
-            return Err(inv(field_err(
-                "template",
-                "expected an object of function fields, with at least `runtime`",
-            )));
-        };
-        let mut map = map.clone();
-        for key in ["name", "workload"] {
-            if map.contains_key(key) {
-                return Err(inv(field_err(
-                    &format!("template.{key}"),
-                    "comes from the trace; remove it",
-                )));
-            }
-        }
-        for key in ["calls", "database"] {
-            if map.contains_key(key) {
-                return Err(inv(field_err(
-                    &format!("template.{key}"),
-                    "names other parts of the scenario, which generated trace functions cannot refer to; remove it",
-                )));
-            }
-        }
-        if map
-            .get("cpu_fraction")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0)
-            != 0.0
-        {
-            return Err(inv(field_err(
-                "template.cpu_fraction",
-                "trace durations were measured at each function's own memory; cpu_fraction must stay 0",
-            )));
-        }
-        let has_exec = map.contains_key("exec_ms");
-        map.insert("name".into(), Value::from("template"));
-        map.insert(
-            "workload".into(),
-            serde_json::json!({"kind": "constant", "interval_s": 1}),
-        );
-        if !has_exec {
-            map.insert(
-                "exec_ms".into(),
-                serde_json::json!({"dist": "const", "value": 0}),
-            );
-        }
-        let spec: FunctionSpec = json::from_value(Value::Object(map), origin, "traces.template")?;
-        let f = spec.validate("traces.template", platform, origin, base_dir)?;
-        Ok((f, has_exec))
-    }
 }
 
-/// Reads the trace of `spec` and returns the functions it describes, with a report.
-/// `taken` holds the names of the scenario's other functions (generated names avoid them).
-pub(crate) fn expand(
+/// Reads the trace files of `spec` as `plan` says, and returns one unit per replayed
+/// function (or app) with a report of what was read. `taken` holds the names already in
+/// use (generated names avoid them).
+pub(crate) fn read(
     spec: &TraceSpec,
-    origin: &str,
-    base_dir: &Path,
-    platform: &Platform,
+    plan: &Plan,
     taken: &mut HashSet<String>,
-) -> Result<(Vec<Function>, TraceReport)> {
-    let inv = |e: FieldError| e.in_origin(origin);
-    let plan = spec.plan(base_dir).map_err(inv)?;
-    let (template, has_exec) = spec.template(platform, origin, base_dir)?;
-    let needs_exec = matches!(spec.format, TraceFormat::Huawei2023);
-    if needs_exec && !has_exec {
-        return Err(inv(field_err(
-            "template.exec_ms",
-            format!(
-                "format {} carries no execution times; give exec_ms in the template",
-                spec.format.name()
-            ),
-        )));
-    }
+) -> Result<(Vec<Unit>, TraceReport)> {
     let mut skips = csv::Skips {
         lenient: spec.lenient,
         ..csv::Skips::default()
@@ -566,18 +529,18 @@ pub(crate) fn expand(
         ..TraceReport::default()
     };
     let units = match spec.format {
-        TraceFormat::Azure2019 => azure2019::load(&plan, &mut skips, &mut report, taken)?,
-        TraceFormat::Huawei2023 => huawei::load(&plan, &mut skips, &mut report, taken)?,
+        TraceFormat::Azure2019 => azure2019::load(plan, &mut skips, &mut report, taken)?,
+        TraceFormat::Huawei2023 => huawei::load(plan, &mut skips, &mut report, taken)?,
         TraceFormat::Azure2021 => invocations::load(
             invocations::Kind::Azure2021,
-            &plan,
+            plan,
             &mut skips,
             &mut report,
             taken,
         )?,
         TraceFormat::Csv => invocations::load(
             invocations::Kind::Generic,
-            &plan,
+            plan,
             &mut skips,
             &mut report,
             taken,
@@ -585,58 +548,7 @@ pub(crate) fn expand(
     };
     report.skipped_rows = skips.count;
     report.skipped_examples = skips.examples;
-    let range = platform.memory_mb;
-    let mut functions = Vec::with_capacity(units.len());
-    for u in units {
-        let invocations = u.invocations();
-        let exec = match u.exec {
-            Some(d) => d,
-            None => {
-                report.without_durations += 1;
-                if has_exec {
-                    template.exec.clone()
-                } else {
-                    report.dropped += 1;
-                    continue;
-                }
-            }
-        };
-        let memory_mb = match u.memory_mb {
-            Some(mb) => {
-                let want = mb.ceil().clamp(1.0, f64::from(u32::MAX)) as u32;
-                let got = want.clamp(range.min, range.max);
-                if got != want {
-                    report.memory_clamped += 1;
-                }
-                got
-            }
-            None => template.memory_mb,
-        };
-        report.invocations += invocations;
-        functions.push(Function {
-            name: u.name,
-            exec,
-            memory_mb,
-            workload: Some(Workload::Trace(TraceWorkload {
-                data: std::sync::Arc::new(u.data),
-                spread: spec.spread,
-                compress: spec.compress,
-                amplify: spec.amplify,
-            })),
-            ..template.clone()
-        });
-    }
-    report.functions = functions.len() as u64;
-    if functions.is_empty() {
-        return Err(inv(field_err(
-            "invocations",
-            format!(
-                "no function of the trace has an invocation in the window after selection ({} rows read, {} skipped, {} without durations and no template exec_ms)",
-                report.rows, report.skipped_rows, report.dropped
-            ),
-        )));
-    }
-    Ok((functions, report))
+    Ok((units, report))
 }
 
 #[cfg(test)]
@@ -662,6 +574,23 @@ mod tests {
         assert_eq!(a, choose(&sample, &totals), "same seed, same sample");
         assert_eq!(a.len(), 2);
         assert!(a.iter().all(|&i| totals[i] > 0));
+    }
+
+    #[test]
+    fn ranking_sums_per_key_and_ranks_the_selection() {
+        let mut r = Ranking::default();
+        for (key, n) in [("a", 2), ("b", 0), ("c", 4), ("a", 3), ("d", 1)] {
+            r.add(key, n);
+        }
+        assert_eq!(r.totals(), [5, 0, 4, 1]);
+        let top = SelectSpec {
+            top: Some(2),
+            ..SelectSpec::default()
+        };
+        let chosen = r.select(&top);
+        assert_eq!(chosen.len(), 2);
+        assert_eq!(chosen["a"], 0);
+        assert_eq!(chosen["c"], 1);
     }
 
     #[test]

@@ -24,6 +24,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
+use crate::config::check::{non_negative, positive};
 use crate::error::{FieldError, Result};
 use crate::rng::{self, SimRng};
 use crate::time::SimTime;
@@ -140,28 +141,6 @@ pub enum Workload {
     Trace(crate::trace::TraceWorkload),
 }
 
-pub(crate) fn positive(v: f64, field: String, what: &str) -> Result<f64, FieldError> {
-    if v.is_finite() && v > 0.0 {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected {what} > 0, got {v}"),
-        ))
-    }
-}
-
-pub(crate) fn non_negative(v: f64, field: String, what: &str) -> Result<f64, FieldError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected {what} >= 0, got {v}"),
-        ))
-    }
-}
-
 impl WorkloadSpec {
     /// The `kind` tag as written.
     pub fn kind(&self) -> &'static str {
@@ -197,12 +176,7 @@ impl WorkloadSpec {
                     format!("{field}.interval_s"),
                     "an interval in seconds",
                 )?;
-                if !(c.start_s.is_finite() && c.start_s >= 0.0) {
-                    return Err(FieldError::new(
-                        format!("{field}.start_s"),
-                        format!("expected a time in seconds >= 0, got {}", c.start_s),
-                    ));
-                }
+                non_negative(c.start_s, format!("{field}.start_s"), "a time in seconds")?;
                 let interval = SimTime::from_secs(interval);
                 if interval == SimTime::ZERO {
                     return Err(FieldError::new(

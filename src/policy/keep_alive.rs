@@ -38,6 +38,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::config::check;
 use crate::error::FieldError;
 use crate::time::SimTime;
 
@@ -294,50 +295,40 @@ pub enum Decision {
     },
 }
 
-fn secs(v: f64, field: String, positive: bool) -> Result<SimTime, FieldError> {
-    if v.is_finite() && (v > 0.0 || (!positive && v == 0.0)) {
-        Ok(SimTime::from_secs(v))
-    } else {
-        Err(FieldError::new(
-            field,
-            format!(
-                "expected a finite number of seconds {} 0, got {v}",
-                if positive { ">" } else { ">=" }
-            ),
-        ))
-    }
-}
-
-fn fraction(v: f64, field: String, hi: f64) -> Result<f64, FieldError> {
-    if (0.0..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected a number in [0, {hi}], got {v}"),
-        ))
-    }
-}
-
 impl KeepAliveSpec {
     /// Validates; `field` is the spec's path for errors.
     pub fn validate(&self, field: &str) -> Result<KeepAlive, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
         match self {
-            KeepAliveSpec::Fixed(f) => Ok(KeepAlive::Fixed(secs(f.idle_s, at("idle_s"), false)?)),
+            KeepAliveSpec::Fixed(f) => {
+                Ok(KeepAlive::Fixed(check::seconds(f.idle_s, at("idle_s"))?))
+            }
             KeepAliveSpec::None(_) => Ok(KeepAlive::None),
             KeepAliveSpec::HybridHistogram(h) => {
-                let bin = secs(h.bin_s, at("bin_s"), true)?;
-                let range = secs(h.range_s, at("range_s"), true)?;
+                let bin = check::positive_seconds(h.bin_s, at("bin_s"))?;
+                let range = check::positive_seconds(h.range_s, at("range_s"))?;
                 let bins = (range.0 / bin.0) as usize;
-                if !(1..=100_000).contains(&bins) {
-                    return Err(FieldError::new(
-                        at("range_s"),
-                        format!("expected range_s / bin_s between 1 and 100000, got {bins}"),
-                    ));
-                }
-                let head = fraction(h.head_percentile, at("head_percentile"), 100.0)?;
-                let tail = fraction(h.tail_percentile, at("tail_percentile"), 100.0)?;
+                check::count_within(
+                    u32::try_from(bins).unwrap_or(u32::MAX),
+                    1,
+                    100_000,
+                    at("range_s"),
+                    "range_s / bin_s",
+                )?;
+                let head = check::within(
+                    h.head_percentile,
+                    0.0,
+                    100.0,
+                    at("head_percentile"),
+                    "a percentile",
+                )?;
+                let tail = check::within(
+                    h.tail_percentile,
+                    0.0,
+                    100.0,
+                    at("tail_percentile"),
+                    "a percentile",
+                )?;
                 if tail < head {
                     return Err(FieldError::new(
                         at("tail_percentile"),
@@ -345,24 +336,19 @@ impl KeepAliveSpec {
                     ));
                 }
                 let fallback = match h.fallback_idle_s {
-                    Some(s) => secs(s, at("fallback_idle_s"), false)?,
+                    Some(s) => check::seconds(s, at("fallback_idle_s"))?,
                     None => range,
                 };
-                if !(h.cv_threshold.is_finite() && h.cv_threshold >= 0.0) {
-                    return Err(FieldError::new(
-                        at("cv_threshold"),
-                        "expected a number >= 0",
-                    ));
-                }
+                check::non_negative(h.cv_threshold, at("cv_threshold"), "a number")?;
                 Ok(KeepAlive::Hybrid(HybridParams {
                     bin,
                     bins,
                     head_percentile: head,
                     tail_percentile: tail,
-                    margin: fraction(h.margin, at("margin"), 1.0)?,
+                    margin: check::fraction(h.margin, at("margin"))?,
                     min_samples: h.min_samples,
                     cv_threshold: h.cv_threshold,
-                    max_out_of_range: fraction(h.max_out_of_range, at("max_out_of_range"), 1.0)?,
+                    max_out_of_range: check::fraction(h.max_out_of_range, at("max_out_of_range"))?,
                     fallback,
                 }))
             }

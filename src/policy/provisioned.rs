@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::config::check;
 use crate::error::FieldError;
 use crate::time::SimTime;
 
@@ -369,17 +370,6 @@ pub struct TrackingParams {
     pub delay: Option<SimTime>,
 }
 
-fn secs(v: f64, field: String) -> Result<SimTime, FieldError> {
-    if v.is_finite() && v >= 0.0 {
-        Ok(SimTime::from_secs(v))
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected seconds >= 0, got {v}"),
-        ))
-    }
-}
-
 impl ProvisionedSpec {
     /// Validates; `field` is the spec's path for errors.
     pub fn validate(&self, field: &str) -> Result<Provisioned, FieldError> {
@@ -392,7 +382,7 @@ impl ProvisionedSpec {
                 }
                 let mut steps = Vec::with_capacity(s.steps.len());
                 for (i, st) in s.steps.iter().enumerate() {
-                    let t = secs(st.at_s, format!("{field}.steps[{i}].at_s"))?;
+                    let t = check::seconds(st.at_s, format!("{field}.steps[{i}].at_s"))?;
                     if let Some(&(prev, _)) = steps.last()
                         && t <= prev
                     {
@@ -403,7 +393,10 @@ impl ProvisionedSpec {
                     }
                     steps.push((t, st.count));
                 }
-                let repeat = s.repeat_s.map(|r| secs(r, at("repeat_s"))).transpose()?;
+                let repeat = s
+                    .repeat_s
+                    .map(|r| check::seconds(r, at("repeat_s")))
+                    .transpose()?;
                 if let Some(r) = repeat
                     && steps.last().is_some_and(|&(t, _)| t >= r)
                 {
@@ -417,17 +410,12 @@ impl ProvisionedSpec {
                     repeat,
                     delay: s
                         .allocation_delay_s
-                        .map(|d| secs(d, at("allocation_delay_s")))
+                        .map(|d| check::seconds(d, at("allocation_delay_s")))
                         .transpose()?,
                 }
             }
             ProvisionedSpec::TargetTracking(t) => {
-                if !(t.target > 0.0 && t.target <= 1.0) {
-                    return Err(FieldError::new(
-                        at("target"),
-                        format!("expected a utilisation in (0, 1], got {}", t.target),
-                    ));
-                }
+                check::within_excluding_low(t.target, 0.0, 1.0, at("target"), "a utilisation")?;
                 if t.max < t.min || t.max == 0 {
                     return Err(FieldError::new(
                         at("max"),
@@ -437,17 +425,19 @@ impl ProvisionedSpec {
                         ),
                     ));
                 }
-                if !(t.scale_in_ratio > 0.0 && t.scale_in_ratio <= 1.0) {
-                    return Err(FieldError::new(
-                        at("scale_in_ratio"),
-                        "expected a number in (0, 1]",
-                    ));
-                }
-                let interval = secs(t.interval_s, at("interval_s"))?;
+                check::within_excluding_low(
+                    t.scale_in_ratio,
+                    0.0,
+                    1.0,
+                    at("scale_in_ratio"),
+                    "a ratio",
+                )?;
+                let interval = check::seconds(t.interval_s, at("interval_s"))?;
+                // Checked after rounding: an interval below 1 ns would never advance.
                 if interval == SimTime::ZERO {
                     return Err(FieldError::new(
                         at("interval_s"),
-                        "expected an interval > 0",
+                        format!("expected a number of seconds > 0, got {}", t.interval_s),
                     ));
                 }
                 Provisioned::Tracking(TrackingParams {
@@ -458,11 +448,14 @@ impl ProvisionedSpec {
                     out_periods: t.scale_out_periods.max(1),
                     in_periods: t.scale_in_periods.max(1),
                     in_ratio: t.scale_in_ratio,
-                    out_cooldown: secs(t.scale_out_cooldown_s, at("scale_out_cooldown_s"))?,
-                    in_cooldown: secs(t.scale_in_cooldown_s, at("scale_in_cooldown_s"))?,
+                    out_cooldown: check::seconds(
+                        t.scale_out_cooldown_s,
+                        at("scale_out_cooldown_s"),
+                    )?,
+                    in_cooldown: check::seconds(t.scale_in_cooldown_s, at("scale_in_cooldown_s"))?,
                     delay: t
                         .allocation_delay_s
-                        .map(|d| secs(d, at("allocation_delay_s")))
+                        .map(|d| check::seconds(d, at("allocation_delay_s")))
                         .transpose()?,
                 })
             }

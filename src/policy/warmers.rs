@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 
+use crate::config::check;
 use crate::dist::{Dist, DistSpec};
 use crate::error::FieldError;
 use crate::time::SimTime;
@@ -49,28 +50,19 @@ pub struct Warmers {
 impl WarmersSpec {
     /// Validates; `field` is the spec's path for errors.
     pub fn validate(&self, field: &str) -> Result<Warmers, FieldError> {
-        if !(self.every_s.is_finite() && self.every_s > 0.0) {
-            return Err(FieldError::new(
-                format!("{field}.every_s"),
-                format!("expected a period in seconds > 0, got {}", self.every_s),
-            ));
-        }
-        if self.concurrency == 0 {
-            return Err(FieldError::new(
-                format!("{field}.concurrency"),
-                "expected at least 1",
-            ));
-        }
-        if !(self.start_s.is_finite() && self.start_s >= 0.0) {
-            return Err(FieldError::new(
-                format!("{field}.start_s"),
-                "expected seconds >= 0",
-            ));
-        }
+        let every = check::positive_seconds(self.every_s, format!("{field}.every_s"))?;
+        check::at_least(
+            self.concurrency,
+            1,
+            format!("{field}.concurrency"),
+            "concurrent ping",
+        )?;
+        let start = check::seconds(self.start_s, format!("{field}.start_s"))?;
         Ok(Warmers {
-            every: SimTime::from_secs(self.every_s).max(SimTime(1)),
+            // A period below 1 ns rounds to 1 ns, so pings always move time forward.
+            every: every.max(SimTime(1)),
             concurrency: self.concurrency,
-            start: SimTime::from_secs(self.start_s),
+            start,
             exec: match &self.exec_ms {
                 Some(d) => d.validate(&format!("{field}.exec_ms"))?,
                 None => Dist::Const(1.0),

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::Located;
+use crate::config::check;
 use crate::dist::{Dist, DistSpec};
 use crate::error::{Error, FieldError, Result};
 use crate::json;
@@ -43,7 +44,7 @@ pub struct PlatformSpec {
     pub max_timeout_s: Option<f64>,
     /// Prices (used by the cost model).
     #[serde(default)]
-    pub pricing: Option<PricingSpec>,
+    pub pricing: Option<Pricing>,
     /// Memory available for instances, GB; when set, new instances that do not fit evict
     /// idle ones (`eviction`) or are refused.
     #[serde(default)]
@@ -205,9 +206,13 @@ pub struct FreeTier {
 }
 
 /// List prices, as published; see `models/README.md` for each field.
+///
+/// The file's fields are already the model's (prices, a granularity, tiers), so this one
+/// type is both the shape as written and, once `PlatformSpec::validate` has checked it,
+/// the validated prices the cost model reads; a spec copy would only repeat it.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct PricingSpec {
+pub struct Pricing {
     /// ISO currency code.
     pub currency: String,
     /// Fee per million requests.
@@ -254,7 +259,7 @@ pub struct PricingSpec {
     pub cpu_ms_per_million: Option<f64>,
 }
 
-impl PricingSpec {
+impl Pricing {
     /// Validates the fields beyond the basic prices; `prefix` is the profile's path and
     /// `max_memory_mb` the largest memory a function may configure.
     pub(crate) fn validate_extras(
@@ -263,16 +268,7 @@ impl PricingSpec {
         max_memory_mb: u32,
     ) -> Result<(), FieldError> {
         let at = |f: &str| json::join_path(prefix, &format!("pricing.{f}"));
-        let nonneg = |v: f64, f: &str| -> Result<(), FieldError> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(FieldError::new(
-                    at(f),
-                    format!("expected a number >= 0, got {v}"),
-                ))
-            }
-        };
+        let nonneg = |v: f64, f: &str| check::non_negative(v, at(f), "a number").map(|_| ());
         if let Some(arm) = self.gb_second.arm64 {
             nonneg(arm, "gb_second.arm64")?;
         }
@@ -282,11 +278,8 @@ impl PricingSpec {
         if let Some(v) = self.cpu_ms_per_million {
             nonneg(v, "cpu_ms_per_million")?;
         }
-        if self.memory_rounding_mb == Some(0) {
-            return Err(FieldError::new(
-                at("memory_rounding_mb"),
-                "expected a step of at least 1 MB",
-            ));
+        if let Some(step) = self.memory_rounding_mb {
+            check::at_least(step, 1, at("memory_rounding_mb"), "MB")?;
         }
         if let Some(v) = self.ghz_second {
             nonneg(v, "ghz_second")?;
@@ -309,12 +302,7 @@ impl PricingSpec {
                     ),
                 ));
             }
-            if !(ghz.is_finite() && ghz > 0.0) {
-                return Err(FieldError::new(
-                    at(&here),
-                    format!("expected a clock > 0 GHz, got {ghz}"),
-                ));
-            }
+            check::positive(ghz, at(&here), "a clock in GHz")?;
         }
         if let Some(&(top, _)) = tiers.last()
             && top < max_memory_mb
@@ -373,7 +361,7 @@ pub struct Platform {
     /// Longest allowed execution, seconds.
     pub max_timeout_s: Option<f64>,
     /// Prices.
-    pub pricing: Option<PricingSpec>,
+    pub pricing: Option<Pricing>,
     /// Memory capacity for instances, MB.
     pub memory_capacity_mb: Option<f64>,
     /// Memory-pressure eviction order.
@@ -440,7 +428,7 @@ pub struct Autoscaler {
 
 /// A token bucket of new execution environments.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BucketSpec {
+pub struct TokenBucket {
     /// Most tokens the bucket holds (and holds at the start).
     pub capacity: f64,
     /// Tokens added per `every`.
@@ -457,21 +445,21 @@ pub struct BucketSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ScaleOut {
     /// One bucket per function.
-    pub per_function: Option<BucketSpec>,
+    pub per_function: Option<TokenBucket>,
     /// One bucket shared by the account.
-    pub account: Option<BucketSpec>,
+    pub account: Option<TokenBucket>,
 }
 
 impl PlatformSpec {
     /// Validates; `prefix` is this profile's path inside its document.
     pub fn validate(&self, prefix: &str) -> Result<Platform, FieldError> {
         let at = |f: &str| json::join_path(prefix, f);
-        if self.account_concurrency == 0 {
-            return Err(FieldError::new(
-                at("account_concurrency"),
-                "expected at least 1 concurrent execution",
-            ));
-        }
+        check::at_least(
+            self.account_concurrency,
+            1,
+            at("account_concurrency"),
+            "concurrent execution",
+        )?;
         if self.min_unreserved_concurrency > self.account_concurrency {
             return Err(FieldError::new(
                 at("min_unreserved_concurrency"),
@@ -481,12 +469,11 @@ impl PlatformSpec {
                 ),
             ));
         }
-        if !(self.code_load_ms_per_mb.is_finite() && self.code_load_ms_per_mb >= 0.0) {
-            return Err(FieldError::new(
-                at("code_load_ms_per_mb"),
-                format!("expected a number >= 0, got {}", self.code_load_ms_per_mb),
-            ));
-        }
+        check::non_negative(
+            self.code_load_ms_per_mb,
+            at("code_load_ms_per_mb"),
+            "a number",
+        )?;
         let m = self.memory_mb;
         if m.min == 0 || m.min > m.max || !(m.min..=m.max).contains(&m.default) {
             return Err(FieldError::new(
@@ -497,34 +484,11 @@ impl PlatformSpec {
                 ),
             ));
         }
-        if let Some(t) = self.max_timeout_s
-            && !(t.is_finite() && t > 0.0)
-        {
-            return Err(FieldError::new(
-                at("max_timeout_s"),
-                format!("expected a number of seconds > 0, got {t}"),
-            ));
+        if let Some(t) = self.max_timeout_s {
+            check::positive(t, at("max_timeout_s"), "a number of seconds")?;
         }
-        let nonneg = |v: f64, f: &str| -> Result<f64, FieldError> {
-            if v.is_finite() && v >= 0.0 {
-                Ok(v)
-            } else {
-                Err(FieldError::new(
-                    at(f),
-                    format!("expected a number >= 0, got {v}"),
-                ))
-            }
-        };
-        let positive = |v: f64, f: &str| -> Result<f64, FieldError> {
-            if v.is_finite() && v > 0.0 {
-                Ok(v)
-            } else {
-                Err(FieldError::new(
-                    at(f),
-                    format!("expected a number > 0, got {v}"),
-                ))
-            }
-        };
+        let nonneg = |v: f64, f: &str| check::non_negative(v, at(f), "a number");
+        let positive = |v: f64, f: &str| check::positive(v, at(f), "a number");
         if let Some(p) = &self.pricing {
             nonneg(p.request_per_million, "pricing.request_per_million")?;
             nonneg(p.gb_second.x86_64, "pricing.gb_second.x86_64")?;
@@ -541,7 +505,7 @@ impl PlatformSpec {
             Some(rate) => {
                 let rate = positive(rate, "scale_out_per_10s")?;
                 let burst = positive(self.scale_out_burst.unwrap_or(rate), "scale_out_burst")?;
-                Some(BucketSpec {
+                Some(TokenBucket {
                     capacity: burst,
                     refill: rate,
                     every: SimTime::from_secs(10.0),
@@ -558,13 +522,8 @@ impl PlatformSpec {
         };
         let account = match (self.initial_burst, self.burst_per_minute) {
             (Some(burst), Some(per_minute)) => {
-                if burst == 0 {
-                    return Err(FieldError::new(
-                        at("initial_burst"),
-                        "expected at least 1 environment",
-                    ));
-                }
-                Some(BucketSpec {
+                check::at_least(burst, 1, at("initial_burst"), "environment")?;
+                Some(TokenBucket {
                     capacity: f64::from(burst),
                     refill: f64::from(per_minute),
                     every: SimTime::from_secs(60.0),
@@ -586,12 +545,12 @@ impl PlatformSpec {
             }
         };
         let per_instance_concurrency = self.per_instance_concurrency.unwrap_or(1);
-        if per_instance_concurrency == 0 {
-            return Err(FieldError::new(
-                at("per_instance_concurrency"),
-                "expected at least 1 request per instance",
-            ));
-        }
+        check::at_least(
+            per_instance_concurrency,
+            1,
+            at("per_instance_concurrency"),
+            "request per instance",
+        )?;
         let max_per_instance_concurrency = self
             .max_per_instance_concurrency
             .unwrap_or(per_instance_concurrency);
@@ -635,12 +594,13 @@ impl PlatformSpec {
             autoscaler: match &self.autoscaler {
                 None => None,
                 Some(a) => {
-                    if !(a.target > 0.0 && a.target <= 1.0) {
-                        return Err(FieldError::new(
-                            at("autoscaler.target"),
-                            format!("expected a share in (0, 1], got {}", a.target),
-                        ));
-                    }
+                    check::within_excluding_low(
+                        a.target,
+                        0.0,
+                        1.0,
+                        at("autoscaler.target"),
+                        "a share",
+                    )?;
                     let interval = positive(a.interval_s, "autoscaler.interval_s")?;
                     let window = positive(a.window_s, "autoscaler.window_s")?;
                     if window < interval {

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use super::Located;
+use crate::config::check;
 use crate::dist::{Dist, DistSpec};
 use crate::error::{FieldError, Result};
 use crate::json;
@@ -72,9 +73,7 @@ impl RuntimeSpec {
     /// Validates; `prefix` is this profile's path inside its document.
     pub fn validate(&self, prefix: &str) -> Result<RuntimeProfile, FieldError> {
         let at = |f: &str| json::join_path(prefix, f);
-        if self.name.trim().is_empty() {
-            return Err(FieldError::new(at("name"), "expected a non-empty name"));
-        }
+        check::name(&self.name, at("name"))?;
         let start = match (&self.runtime_start_ms, &self.snapshot_restore_ms) {
             (Some(d), None) => StartPhase::Init(d.validate(&at("runtime_start_ms"))?),
             (None, Some(d)) => StartPhase::SnapshotRestore(d.validate(&at("snapshot_restore_ms"))?),
@@ -90,13 +89,8 @@ impl RuntimeSpec {
             .as_ref()
             .map(|d| d.validate(&at("sandbox_ms")))
             .transpose()?;
-        if let Some(m) = self.memory_footprint_mb
-            && !(m.is_finite() && m >= 0.0)
-        {
-            return Err(FieldError::new(
-                at("memory_footprint_mb"),
-                format!("expected a number of MB >= 0, got {m}"),
-            ));
+        if let Some(m) = self.memory_footprint_mb {
+            check::non_negative(m, at("memory_footprint_mb"), "a number of MB")?;
         }
         Ok(RuntimeProfile {
             name: self.name.clone(),

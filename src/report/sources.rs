@@ -11,7 +11,7 @@ use serde::ser::SerializeMap;
 use super::LatencySummary;
 use super::table::{count, ms};
 use crate::metrics::{QueueMetrics, SourceMetrics, StreamMetrics, WorkflowMetrics};
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 
 /// Serialises `(name, value)` pairs as a JSON object in order.
 pub(super) fn as_map<S: serde::Serializer, T: Serialize>(

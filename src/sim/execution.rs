@@ -13,7 +13,7 @@ use super::instance::ColdStartPhases;
 use crate::dist::Dist;
 use crate::profile::StartPhase;
 use crate::rng::SimRng;
-use crate::scenario::{ColdStart, Function};
+use crate::model::{ColdStart, Function};
 use crate::time::SimTime;
 
 /// One function's timing model and random streams.

@@ -10,8 +10,8 @@ use rand::RngExt;
 
 use super::NIL;
 use super::instance::Instance;
+use crate::model::Reuse;
 use crate::rng::SimRng;
-use crate::scenario::Reuse;
 
 /// Idle instances, organised for the function's reuse rule.
 #[derive(Debug)]

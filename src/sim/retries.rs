@@ -7,7 +7,7 @@
 //! next attempt expires. The component keeps the events and decides; the platform makes
 //! the attempts and counts them.
 
-use crate::scenario::AsyncRetry;
+use crate::model::AsyncRetry;
 use crate::time::SimTime;
 
 /// An asynchronous event between attempts.

@@ -8,19 +8,19 @@
 //! the period since the start of the run (legacy rule: +500 per minute after an initial
 //! burst). Buckets start full.
 
-use crate::profile::BucketSpec;
+use crate::profile::TokenBucket;
 use crate::time::SimTime;
 
 /// A token bucket's state.
 #[derive(Debug, Clone)]
 pub(super) struct Bucket {
-    spec: BucketSpec,
+    spec: TokenBucket,
     tokens: f64,
     updated: SimTime,
 }
 
 impl Bucket {
-    pub(super) fn new(spec: BucketSpec) -> Bucket {
+    pub(super) fn new(spec: TokenBucket) -> Bucket {
         Bucket {
             spec,
             tokens: spec.capacity,
@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn continuous_bucket_refills_at_its_rate_and_never_beyond_capacity() {
-        let mut b = Bucket::new(BucketSpec {
+        let mut b = Bucket::new(TokenBucket {
             capacity: 1000.0,
             refill: 1000.0,
             every: secs(10.0),
@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn stepped_bucket_adds_only_at_whole_periods() {
-        let mut b = Bucket::new(BucketSpec {
+        let mut b = Bucket::new(TokenBucket {
             capacity: 3000.0,
             refill: 500.0,
             every: secs(60.0),

@@ -36,9 +36,9 @@ use std::collections::VecDeque;
 use super::{Event, Incoming, NIL, Parent, Sim};
 use crate::error::Result;
 use crate::metrics::{QueueMetrics, SourceMetrics, StreamMetrics};
+use crate::model::Scenario;
+use crate::model::source::INITIAL_POLLERS;
 use crate::rng::{self, Stream};
-use crate::scenario::Scenario;
-use crate::source::INITIAL_POLLERS;
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 

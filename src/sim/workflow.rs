@@ -19,8 +19,8 @@ use super::source_events::{SourceEvent, SourceParent};
 use super::{Event, NIL, Sim};
 use crate::error::Result;
 use crate::metrics::WorkflowMetrics;
+use crate::model::source::{Step, Task};
 use crate::rng::{self, Stream};
-use crate::source::{Step, Task};
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 

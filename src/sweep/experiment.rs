@@ -27,7 +27,7 @@ use super::path::{self, Segment};
 use super::values::{MAX_POINTS, SampleSpec, sample, values};
 use crate::error::{Error, Result};
 use crate::json;
-use crate::scenario::Scenario;
+use crate::model::Scenario;
 
 /// The experiment file as written.
 #[derive(Debug, Deserialize)]

@@ -18,7 +18,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::counts::{MinuteBuilder, TraceData};
 use super::csv::{self, CsvReader, Skips};
-use super::{DAY_MIN, MemoryStat, Plan, TraceReport, Unit, choose, short, unique_name};
+use super::{DAY_MIN, MemoryStat, Plan, Ranking, TraceReport, Unit, choose, short, unique_name};
 use crate::dist::Dist;
 use crate::error::Result;
 
@@ -163,9 +163,7 @@ pub(crate) fn load(
     // Pass 1 (top / sample): total invocations per unit in the window.
     let mut selected: Option<HashMap<String, usize>> = None;
     if plan.ranks() {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut totals: Vec<u64> = Vec::new();
-        let mut keys: Vec<String> = Vec::new();
+        let mut ranking = Ranking::default();
         let mut first_pass_skips = Skips {
             lenient: skips.lenient,
             ..Skips::default()
@@ -176,27 +174,13 @@ pub(crate) fn load(
             &mut first_pass_skips,
             &mut rows,
             |day, row, counts| {
-                if !plan.trigger_ok(row.trigger) {
-                    return;
+                if plan.trigger_ok(row.trigger) {
+                    ranking.add(&unit_key(&row), window_total(plan, day, counts));
                 }
-                let key = unit_key(&row);
-                let i = *index.entry(key.clone()).or_insert_with(|| {
-                    keys.push(key);
-                    totals.push(0);
-                    totals.len() - 1
-                });
-                totals[i] += window_total(plan, day, counts);
             },
         )?;
-        report.candidates = totals.iter().filter(|&&t| t > 0).count() as u64;
-        let chosen = choose(&plan.select, &totals);
-        selected = Some(
-            chosen
-                .iter()
-                .enumerate()
-                .map(|(rank, &i)| (std::mem::take(&mut keys[i]), rank))
-                .collect(),
-        );
+        report.candidates = ranking.totals().iter().filter(|&&t| t > 0).count() as u64;
+        selected = Some(ranking.select(&plan.select));
     }
 
     // Pass 2: encode the chosen units.

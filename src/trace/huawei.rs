@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::counts::{MinuteBuilder, TraceData};
 use super::csv::{self, CsvReader, Skips};
-use super::{Plan, TraceReport, Unit, choose, unique_name};
+use super::{Plan, Ranking, TraceReport, Unit, unique_name};
 use crate::error::Result;
 
 /// Streams every row: `each(window minute, column name, count)` for each non-zero count
@@ -97,35 +97,17 @@ pub(crate) fn load(
 ) -> Result<Vec<Unit>> {
     let mut selected: Option<HashMap<String, usize>> = None;
     if plan.ranks() {
-        let mut index: HashMap<String, usize> = HashMap::new();
-        let mut totals: Vec<u64> = Vec::new();
-        let mut names: Vec<String> = Vec::new();
+        let mut ranking = Ranking::default();
         let mut first_pass_skips = Skips {
             lenient: skips.lenient,
             ..Skips::default()
         };
         let mut rows = 0;
         scan(plan, &mut first_pass_skips, &mut rows, |_, name, c| {
-            let i = match index.get(name) {
-                Some(&i) => i,
-                None => {
-                    index.insert(name.to_owned(), totals.len());
-                    names.push(name.to_owned());
-                    totals.push(0);
-                    totals.len() - 1
-                }
-            };
-            totals[i] += c;
+            ranking.add(name, c);
         })?;
-        report.candidates = totals.len() as u64;
-        let chosen = choose(&plan.select, &totals);
-        selected = Some(
-            chosen
-                .iter()
-                .enumerate()
-                .map(|(rank, &i)| (std::mem::take(&mut names[i]), rank))
-                .collect(),
-        );
+        report.candidates = ranking.totals().len() as u64;
+        selected = Some(ranking.select(&plan.select));
     }
     // (rank, column name, counts)
     let mut units: Vec<(usize, String, MinuteBuilder)> = Vec::new();

@@ -6,7 +6,8 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
-use super::{at_secs, non_negative, positive};
+use super::at_secs;
+use crate::config::check::{self, non_negative, positive};
 use crate::error::FieldError;
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -204,14 +205,8 @@ impl HawkesSpec {
             "a rate per second",
         )?;
         let n = self.branching_ratio;
-        if !(0.0..1.0).contains(&n) {
-            return Err(FieldError::new(
-                format!("{field}.branching_ratio"),
-                format!(
-                    "expected a value in [0, 1) (at 1 or more the bursts never die out), got {n}"
-                ),
-            ));
-        }
+        // At 1 or more each event begets at least one more on average: bursts never end.
+        check::within_excluding_high(n, 0.0, 1.0, format!("{field}.branching_ratio"), "a value")?;
         let tau = positive(self.decay_s, format!("{field}.decay_s"), "seconds")?;
         Ok(Hawkes { mu, n, tau })
     }

@@ -14,7 +14,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{ArrivalSource, Workload, WorkloadSpec, positive};
+use super::{ArrivalSource, Workload, WorkloadSpec};
+use crate::config::check::positive;
 use crate::error::{FieldError, Result};
 use crate::time::SimTime;
 

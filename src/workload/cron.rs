@@ -13,7 +13,7 @@
 
 use serde::Deserialize;
 
-use super::{non_negative, positive};
+use crate::config::check::{non_negative, positive};
 use crate::error::FieldError;
 use crate::time::SimTime;
 

@@ -10,7 +10,8 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
-use super::{at_secs, non_negative, positive};
+use super::at_secs;
+use crate::config::check::{non_negative, positive};
 use crate::error::FieldError;
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -170,11 +171,8 @@ fn validate_matrix(rows: &[Vec<f64>], n: usize, field: &str) -> Result<Vec<Vec<f
                 format!("expected {n} probabilities, got {}", row.len()),
             ));
         }
-        if let Some(j) = row.iter().position(|p| !(p.is_finite() && *p >= 0.0)) {
-            return Err(FieldError::new(
-                format!("{at}[{j}]"),
-                format!("expected a probability >= 0, got {}", row[j]),
-            ));
+        for (j, &p) in row.iter().enumerate() {
+            non_negative(p, format!("{at}[{j}]"), "a probability")?;
         }
         if row[i] != 0.0 {
             return Err(FieldError::new(

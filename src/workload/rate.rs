@@ -17,7 +17,8 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
-use super::{at_secs, non_negative, positive};
+use super::at_secs;
+use crate::config::check::{self, non_negative, positive};
 use crate::error::FieldError;
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -138,26 +139,9 @@ pub struct Diurnal {
     offset: f64,
 }
 
-fn fraction(v: f64, field: String) -> Result<f64, FieldError> {
-    if (0.0..=1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected an amplitude in [0, 1] (the rate must stay >= 0), got {v}"),
-        ))
-    }
-}
-
-fn in_range(v: f64, max: f64, field: String, what: &str) -> Result<f64, FieldError> {
-    if v.is_finite() && (0.0..max).contains(&v) {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected {what} in [0, {max}), got {v}"),
-        ))
-    }
+/// An amplitude in [0, 1]: above 1 the rate would go below zero at the trough.
+fn check_amplitude(v: f64, field: String) -> Result<f64, FieldError> {
+    check::within(v, 0.0, 1.0, field, "an amplitude")
 }
 
 fn table(values: &[f64], len: usize, field: String, what: &str) -> Result<Vec<f64>, FieldError> {
@@ -167,11 +151,8 @@ fn table(values: &[f64], len: usize, field: String, what: &str) -> Result<Vec<f6
             format!("expected {len} multipliers ({what}), got {}", values.len()),
         ));
     }
-    if let Some(i) = values.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(FieldError::new(
-            format!("{field}[{i}]"),
-            format!("expected a multiplier >= 0, got {}", values[i]),
-        ));
+    for (i, &v) in values.iter().enumerate() {
+        non_negative(v, format!("{field}[{i}]"), "a multiplier")?;
     }
     if values.iter().all(|&v| v == 0.0) {
         return Err(FieldError::new(
@@ -195,9 +176,10 @@ impl DiurnalSpec {
                 amplitude,
                 peak_hour,
             } => Daily::Sine(
-                fraction(*amplitude, format!("{field}.daily.amplitude"))?,
-                in_range(
+                check_amplitude(*amplitude, format!("{field}.daily.amplitude"))?,
+                check::within_excluding_high(
                     *peak_hour,
+                    0.0,
                     24.0,
                     format!("{field}.daily.peak_hour"),
                     "an hour",
@@ -216,8 +198,14 @@ impl DiurnalSpec {
                 amplitude,
                 peak_day,
             }) => Weekly::Sine(
-                fraction(*amplitude, format!("{field}.weekly.amplitude"))?,
-                in_range(*peak_day, 7.0, format!("{field}.weekly.peak_day"), "a day")?,
+                check_amplitude(*amplitude, format!("{field}.weekly.amplitude"))?,
+                check::within_excluding_high(
+                    *peak_day,
+                    0.0,
+                    7.0,
+                    format!("{field}.weekly.peak_day"),
+                    "a day",
+                )?,
             ),
             Some(WeeklySpec::Daily { multipliers }) => Weekly::Daily(table(
                 multipliers,
@@ -226,8 +214,9 @@ impl DiurnalSpec {
                 "one per day, Monday first",
             )?),
         };
-        let hour = in_range(
+        let hour = check::within_excluding_high(
             self.start_hour,
+            0.0,
             24.0,
             format!("{field}.start_hour"),
             "an hour",

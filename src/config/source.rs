@@ -1,22 +1,22 @@
-//! Event sources and workflows as the scenario file writes them: queues (SQS-like),
-//! streams (Kinesis / DynamoDB Streams-like) and workflows (Step Functions-like state
-//! machines), and their validation into the plain model that [`crate::sim`] runs.
+//! Event sources and workflows as the scenario file writes them (`queues`, `streams`,
+//! `workflows`), and their validation into [`crate::model::source`]'s types.
 //!
-//! Each kind is an optional top-level array of the scenario (`queues`, `streams`,
-//! `workflows`). Every entry has its own `workload` (the same object functions use) and
-//! targets functions by name; a name that is not a function of the scenario is an error
-//! naming the field. Defaults follow AWS where AWS publishes one; each is cited at its
-//! field. The semantics are described in `docs/design.md` ("Event sources and
-//! workflows").
+//! Every entry has its own `workload` (the same object functions use) and targets
+//! functions by name; a name that is not a function of the scenario is an error naming the
+//! field. Defaults follow AWS where AWS publishes one; each is cited at its field.
 
 use std::path::Path;
 
 use serde::Deserialize;
 
+use super::check;
 use crate::error::FieldError;
-use crate::scenario::Function;
+use crate::model::Function;
+use crate::model::source::{
+    MAX_QUEUE_CONCURRENCY, Queue, Retry, Sources, Step, Stream, Task, Workflow,
+};
 use crate::time::SimTime;
-use crate::workload::{Workload, WorkloadSpec};
+use crate::workload::WorkloadSpec;
 
 /// A queue as written.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -66,36 +66,6 @@ fn d_queue_retention_s() -> f64 {
     345_600.0
 }
 
-/// The event source mapping's ceiling on concurrent batches per queue (AWS docs
-/// "Configuring scaling behavior for SQS event source mappings").
-pub const MAX_QUEUE_CONCURRENCY: u32 = 1_000;
-
-/// Batches in flight when a queue starts being polled (same source).
-pub const INITIAL_POLLERS: u32 = 5;
-
-/// A validated queue.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Queue {
-    /// Name.
-    pub name: String,
-    /// Index of the target function.
-    pub function: usize,
-    /// Message arrivals.
-    pub workload: Workload,
-    /// Most messages per batch.
-    pub batch_size: u32,
-    /// Batching window.
-    pub batching_window: SimTime,
-    /// Ceiling on concurrent batches.
-    pub max_concurrency: u32,
-    /// Receives before the dead-letter queue (None: never).
-    pub max_receive_count: Option<u32>,
-    /// Visibility timeout.
-    pub visibility_timeout: SimTime,
-    /// Retention period.
-    pub retention: SimTime,
-}
-
 /// A stream as written.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -138,29 +108,6 @@ fn d_retry_delay_s() -> f64 {
 }
 fn d_stream_retention_s() -> f64 {
     86_400.0
-}
-
-/// A validated stream.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Stream {
-    /// Name.
-    pub name: String,
-    /// Index of the target function.
-    pub function: usize,
-    /// Record arrivals.
-    pub workload: Workload,
-    /// Shards.
-    pub shards: u32,
-    /// Most records per batch.
-    pub batch_size: u32,
-    /// Concurrent batches per shard.
-    pub parallelization_factor: u32,
-    /// Retries before a batch is skipped (None: until the records expire).
-    pub max_retries: Option<u32>,
-    /// Wait before a retry.
-    pub retry_delay: SimTime,
-    /// Retention period.
-    pub retention: SimTime,
 }
 
 /// A workflow as written.
@@ -227,122 +174,6 @@ fn d_backoff_rate() -> f64 {
     2.0
 }
 
-/// A validated retry rule.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Retry {
-    /// Retries after the first attempt.
-    pub max_attempts: u32,
-    /// First wait.
-    pub interval: SimTime,
-    /// Growth of the wait.
-    pub backoff_rate: f64,
-    /// Cap on the wait.
-    pub max_delay: Option<SimTime>,
-}
-
-impl Retry {
-    /// The wait before retry `n` (1-based): interval × rate^(n−1), capped.
-    pub fn delay(&self, n: u32) -> SimTime {
-        let exp = i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX);
-        let secs = self.interval.as_secs() * self.backoff_rate.powi(exp);
-        // Past ~317 years the wait no longer fits in nanoseconds; no run lasts that long.
-        let d = SimTime::from_secs(secs.min(1e10));
-        self.max_delay.map_or(d, |m| d.min(m))
-    }
-}
-
-/// A validated task.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Task {
-    /// Index of the function it calls.
-    pub function: usize,
-    /// Retry rule (None: a failure fails the task at once).
-    pub retry: Option<Retry>,
-}
-
-/// A validated step.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// One synchronous call of a function.
-    Task(Task),
-    /// Branches of tasks run at once; the step ends when all have ended.
-    Parallel(Vec<Vec<Task>>),
-}
-
-/// A validated workflow.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Workflow {
-    /// Name.
-    pub name: String,
-    /// Execution starts.
-    pub workload: Workload,
-    /// The steps, in order.
-    pub steps: Vec<Step>,
-    /// Price per 1,000 state transitions.
-    pub usd_per_1000_transitions: f64,
-}
-
-/// Every event source and workflow of a scenario.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Sources {
-    /// Queues, in file order.
-    pub queues: Vec<Queue>,
-    /// Streams, in file order.
-    pub streams: Vec<Stream>,
-    /// Workflows, in file order.
-    pub workflows: Vec<Workflow>,
-}
-
-impl Sources {
-    /// Whether the scenario has no source at all.
-    pub fn is_empty(&self) -> bool {
-        self.queues.is_empty() && self.streams.is_empty() && self.workflows.is_empty()
-    }
-
-    /// Every source's workload, for reading trace files through (`faassim validate`).
-    pub fn workloads(&self) -> impl Iterator<Item = &Workload> {
-        self.queues
-            .iter()
-            .map(|q| &q.workload)
-            .chain(self.streams.iter().map(|s| &s.workload))
-            .chain(self.workflows.iter().map(|w| &w.workload))
-    }
-
-    /// Whether a source or workflow invokes function `f`.
-    pub fn drives(&self, f: usize) -> bool {
-        self.queues.iter().any(|q| q.function == f)
-            || self.streams.iter().any(|s| s.function == f)
-            || self.workflows.iter().any(|w| {
-                w.steps.iter().any(|s| match s {
-                    Step::Task(t) => t.function == f,
-                    Step::Parallel(b) => b.iter().flatten().any(|t| t.function == f),
-                })
-            })
-    }
-}
-
-fn seconds_in(v: f64, field: String, lo: f64, hi: f64) -> Result<SimTime, FieldError> {
-    if v.is_finite() && (lo..=hi).contains(&v) {
-        Ok(SimTime::from_secs(v))
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected a number of seconds in [{lo}, {hi}], got {v}"),
-        ))
-    }
-}
-
-fn count_in(v: u32, field: String, lo: u32, hi: u32, what: &str) -> Result<u32, FieldError> {
-    if (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("expected {what} in {lo}..={hi}, got {v}"),
-        ))
-    }
-}
-
 fn function_index(functions: &[Function], name: &str, field: String) -> Result<usize, FieldError> {
     functions
         .iter()
@@ -362,15 +193,8 @@ fn check_name<'a>(
     seen: &mut Vec<&'a str>,
     kind: &str,
 ) -> Result<(), FieldError> {
-    if name.trim().is_empty() {
-        return Err(FieldError::new(field, "expected a non-empty name"));
-    }
-    if seen.contains(&name) {
-        return Err(FieldError::new(
-            field,
-            format!("{kind} names must be unique; `{name}` appears twice"),
-        ));
-    }
+    check::name(name, field.clone())?;
+    check::unique(name, seen.iter().copied(), field, kind)?;
     seen.push(name);
     Ok(())
 }
@@ -387,31 +211,42 @@ impl QueueSpec {
             name: self.name.clone(),
             function: function_index(functions, &self.function, at("function"))?,
             workload: self.workload.validate(&at("workload"), base_dir)?,
-            batch_size: count_in(self.batch_size, at("batch_size"), 1, 10_000, "messages")?,
-            batching_window: seconds_in(
+            batch_size: check::count_within(
+                self.batch_size,
+                1,
+                10_000,
+                at("batch_size"),
+                "messages",
+            )?,
+            batching_window: check::seconds_within(
                 self.batching_window_s,
-                at("batching_window_s"),
                 0.0,
                 300.0,
+                at("batching_window_s"),
             )?,
-            max_concurrency: count_in(
+            max_concurrency: check::count_within(
                 self.max_concurrency,
-                at("max_concurrency"),
                 2,
                 MAX_QUEUE_CONCURRENCY,
+                at("max_concurrency"),
                 "concurrent batches",
             )?,
             max_receive_count: self
                 .max_receive_count
-                .map(|n| count_in(n, at("max_receive_count"), 1, 1_000, "receives"))
+                .map(|n| check::count_within(n, 1, 1_000, at("max_receive_count"), "receives"))
                 .transpose()?,
-            visibility_timeout: seconds_in(
+            visibility_timeout: check::seconds_within(
                 self.visibility_timeout_s,
-                at("visibility_timeout_s"),
                 0.0,
                 43_200.0,
+                at("visibility_timeout_s"),
             )?,
-            retention: seconds_in(self.retention_s, at("retention_s"), 60.0, 1_209_600.0)?,
+            retention: check::seconds_within(
+                self.retention_s,
+                60.0,
+                1_209_600.0,
+                at("retention_s"),
+            )?,
         })
     }
 }
@@ -424,7 +259,8 @@ impl StreamSpec {
         base_dir: &Path,
     ) -> Result<Stream, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
-        let retry_delay = seconds_in(self.retry_delay_s, at("retry_delay_s"), 0.0, 86_400.0)?;
+        let retry_delay =
+            check::seconds_within(self.retry_delay_s, 0.0, 86_400.0, at("retry_delay_s"))?;
         if retry_delay == SimTime::ZERO {
             return Err(FieldError::new(
                 at("retry_delay_s"),
@@ -435,21 +271,32 @@ impl StreamSpec {
             name: self.name.clone(),
             function: function_index(functions, &self.function, at("function"))?,
             workload: self.workload.validate(&at("workload"), base_dir)?,
-            shards: count_in(self.shards, at("shards"), 1, 100_000, "shards")?,
-            batch_size: count_in(self.batch_size, at("batch_size"), 1, 10_000, "records")?,
-            parallelization_factor: count_in(
+            shards: check::count_within(self.shards, 1, 100_000, at("shards"), "shards")?,
+            batch_size: check::count_within(
+                self.batch_size,
+                1,
+                10_000,
+                at("batch_size"),
+                "records",
+            )?,
+            parallelization_factor: check::count_within(
                 self.parallelization_factor,
-                at("parallelization_factor"),
                 1,
                 10,
+                at("parallelization_factor"),
                 "concurrent batches per shard",
             )?,
             max_retries: self
                 .max_retries
-                .map(|n| count_in(n, at("max_retries"), 0, 10_000, "retries"))
+                .map(|n| check::count_within(n, 0, 10_000, at("max_retries"), "retries"))
                 .transpose()?,
             retry_delay,
-            retention: seconds_in(self.retention_s, at("retention_s"), 60.0, 31_536_000.0)?,
+            retention: check::seconds_within(
+                self.retention_s,
+                60.0,
+                31_536_000.0,
+                at("retention_s"),
+            )?,
         })
     }
 }
@@ -457,7 +304,7 @@ impl StreamSpec {
 impl RetrySpec {
     fn validate(&self, field: &str) -> Result<Retry, FieldError> {
         let at = |f: &str| format!("{field}.{f}");
-        let interval = seconds_in(self.interval_s, at("interval_s"), 0.0, 99_999_999.0)?;
+        let interval = check::seconds_within(self.interval_s, 0.0, 99_999_999.0, at("interval_s"))?;
         if !(self.backoff_rate.is_finite() && self.backoff_rate >= 1.0) {
             return Err(FieldError::new(
                 at("backoff_rate"),
@@ -469,7 +316,7 @@ impl RetrySpec {
         }
         let max_delay = self
             .max_delay_s
-            .map(|d| seconds_in(d, at("max_delay_s"), 0.0, 31_622_400.0))
+            .map(|d| check::seconds_within(d, 0.0, 31_622_400.0, at("max_delay_s")))
             .transpose()?;
         Ok(Retry {
             max_attempts: self.max_attempts,
@@ -557,12 +404,7 @@ impl WorkflowSpec {
             .map(|(i, s)| s.validate(&format!("{}[{i}]", at("steps")), functions))
             .collect::<Result<Vec<_>, _>>()?;
         let price = self.usd_per_1000_transitions;
-        if !(price.is_finite() && price >= 0.0) {
-            return Err(FieldError::new(
-                at("usd_per_1000_transitions"),
-                format!("expected a price >= 0, got {price}"),
-            ));
-        }
+        check::non_negative(price, at("usd_per_1000_transitions"), "a price")?;
         Ok(Workflow {
             name: self.name.clone(),
             workload: self.workload.validate(&at("workload"), base_dir)?,

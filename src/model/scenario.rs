@@ -1,0 +1,51 @@
+//! A validated scenario: the platform, the functions and everything that drives them.
+//!
+//! Loading and validation live in [`crate::config`]; [`Scenario::load`] and
+//! [`Scenario::from_str`] are defined there.
+
+use super::source::Sources;
+use super::{CallMode, CostSettings, Function, Invocation};
+use crate::database::Database;
+use crate::profile::Platform;
+use crate::time::SimTime;
+use crate::trace::TraceReport;
+
+/// A validated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Name shown in results.
+    pub name: String,
+    /// Master seed.
+    pub seed: u64,
+    /// End of the arrival horizon.
+    pub duration: SimTime,
+    /// Start of the measured period.
+    pub warmup: SimTime,
+    /// The platform.
+    pub platform: Platform,
+    /// The functions, in file order.
+    pub functions: Vec<Function>,
+    /// Cost-model settings.
+    pub cost: CostSettings,
+    /// Databases.
+    pub databases: Vec<Database>,
+    /// Queues, streams and workflows.
+    pub sources: Sources,
+    /// Where the scenario came from (for messages).
+    pub origin: String,
+    /// What loading the `traces` section read, generated and skipped.
+    pub trace: Option<TraceReport>,
+}
+
+impl Scenario {
+    /// Whether function `i` gets asynchronous events: it is `async`, or another function
+    /// calls it asynchronously.
+    pub fn receives_events(&self, i: usize) -> bool {
+        self.functions[i].invocation == Invocation::Async
+            || self.functions.iter().any(|f| {
+                f.calls
+                    .iter()
+                    .any(|c| c.target == i && c.mode == CallMode::Async)
+            })
+    }
+}

@@ -1,0 +1,159 @@
+//! Event sources and workflows, validated: queues (SQS-like), streams (Kinesis / DynamoDB
+//! Streams-like) and workflows (Step Functions-like state machines), as the simulator runs
+//! them.
+//!
+//! Each kind is an optional top-level array of the scenario (`queues`, `streams`,
+//! `workflows`); the shapes as written and their validation (which resolves function names
+//! against the scenario) are in [`crate::config`]. Defaults follow AWS where AWS publishes
+//! one; each is cited at its field there. The semantics are described in `docs/design.md`
+//! ("Event sources and workflows").
+
+use crate::time::SimTime;
+use crate::workload::Workload;
+
+/// The event source mapping's ceiling on concurrent batches per queue (AWS docs
+/// "Configuring scaling behavior for SQS event source mappings").
+pub const MAX_QUEUE_CONCURRENCY: u32 = 1_000;
+
+/// Batches in flight when a queue starts being polled (same source).
+pub const INITIAL_POLLERS: u32 = 5;
+
+/// A validated queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queue {
+    /// Name.
+    pub name: String,
+    /// Index of the target function.
+    pub function: usize,
+    /// Message arrivals.
+    pub workload: Workload,
+    /// Most messages per batch.
+    pub batch_size: u32,
+    /// Batching window.
+    pub batching_window: SimTime,
+    /// Ceiling on concurrent batches.
+    pub max_concurrency: u32,
+    /// Receives before the dead-letter queue (None: never).
+    pub max_receive_count: Option<u32>,
+    /// Visibility timeout.
+    pub visibility_timeout: SimTime,
+    /// Retention period.
+    pub retention: SimTime,
+}
+
+/// A validated stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stream {
+    /// Name.
+    pub name: String,
+    /// Index of the target function.
+    pub function: usize,
+    /// Record arrivals.
+    pub workload: Workload,
+    /// Shards.
+    pub shards: u32,
+    /// Most records per batch.
+    pub batch_size: u32,
+    /// Concurrent batches per shard.
+    pub parallelization_factor: u32,
+    /// Retries before a batch is skipped (None: until the records expire).
+    pub max_retries: Option<u32>,
+    /// Wait before a retry.
+    pub retry_delay: SimTime,
+    /// Retention period.
+    pub retention: SimTime,
+}
+
+/// A validated retry rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retry {
+    /// Retries after the first attempt.
+    pub max_attempts: u32,
+    /// First wait.
+    pub interval: SimTime,
+    /// Growth of the wait.
+    pub backoff_rate: f64,
+    /// Cap on the wait.
+    pub max_delay: Option<SimTime>,
+}
+
+impl Retry {
+    /// The wait before retry `n` (1-based): interval × rate^(n−1), capped.
+    pub fn delay(&self, n: u32) -> SimTime {
+        let exp = i32::try_from(n.saturating_sub(1)).unwrap_or(i32::MAX);
+        let secs = self.interval.as_secs() * self.backoff_rate.powi(exp);
+        // Past ~317 years the wait no longer fits in nanoseconds; no run lasts that long.
+        let d = SimTime::from_secs(secs.min(1e10));
+        self.max_delay.map_or(d, |m| d.min(m))
+    }
+}
+
+/// A validated task.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Task {
+    /// Index of the function it calls.
+    pub function: usize,
+    /// Retry rule (None: a failure fails the task at once).
+    pub retry: Option<Retry>,
+}
+
+/// A validated step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// One synchronous call of a function.
+    Task(Task),
+    /// Branches of tasks run at once; the step ends when all have ended.
+    Parallel(Vec<Vec<Task>>),
+}
+
+/// A validated workflow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workflow {
+    /// Name.
+    pub name: String,
+    /// Execution starts.
+    pub workload: Workload,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// Price per 1,000 state transitions.
+    pub usd_per_1000_transitions: f64,
+}
+
+/// Every event source and workflow of a scenario.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sources {
+    /// Queues, in file order.
+    pub queues: Vec<Queue>,
+    /// Streams, in file order.
+    pub streams: Vec<Stream>,
+    /// Workflows, in file order.
+    pub workflows: Vec<Workflow>,
+}
+
+impl Sources {
+    /// Whether the scenario has no source at all.
+    pub fn is_empty(&self) -> bool {
+        self.queues.is_empty() && self.streams.is_empty() && self.workflows.is_empty()
+    }
+
+    /// Every source's workload, for reading trace files through (`faassim validate`).
+    pub fn workloads(&self) -> impl Iterator<Item = &Workload> {
+        self.queues
+            .iter()
+            .map(|q| &q.workload)
+            .chain(self.streams.iter().map(|s| &s.workload))
+            .chain(self.workflows.iter().map(|w| &w.workload))
+    }
+
+    /// Whether a source or workflow invokes function `f`.
+    pub fn drives(&self, f: usize) -> bool {
+        self.queues.iter().any(|q| q.function == f)
+            || self.streams.iter().any(|s| s.function == f)
+            || self.workflows.iter().any(|w| {
+                w.steps.iter().any(|s| match s {
+                    Step::Task(t) => t.function == f,
+                    Step::Parallel(b) => b.iter().flatten().any(|t| t.function == f),
+                })
+            })
+    }
+}
