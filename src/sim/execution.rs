@@ -11,9 +11,9 @@ use rand::RngExt;
 
 use super::instance::ColdStartPhases;
 use crate::dist::Dist;
+use crate::model::{ColdStart, Function};
 use crate::profile::StartPhase;
 use crate::rng::SimRng;
-use crate::model::{ColdStart, Function};
 use crate::time::SimTime;
 
 /// One function's timing model and random streams.

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 
 use super::idle::IdleSet;
 use super::instance::{Instance, Open, State};
-use crate::rng::SimRng;
 use crate::model::{Reuse, Routing};
+use crate::rng::SimRng;
 
 /// Key of an instance in an open set: (requests assigned, creation serial, slot).
 type OpenKey = (u32, u64, u32);

@@ -1,0 +1,495 @@
+//! An instance's life on the platform: it starts (for a request, for provisioned
+//! concurrency, a pre-warm or the autoscaler), finishes its cold start, goes idle under the
+//! keep-alive policy or back to the provisioned pool, and goes away (keep-alive expiry,
+//! memory pressure, maximum lifetime, reset after a timeout, provisioned count lowered).
+//! Also the periodic work that starts instances: provisioned schedules and evaluations, the
+//! autoscaler and warm-up pings.
+
+use super::cpu::InstanceCpu;
+use super::instance::{Cause, Instance, Open, State};
+use super::limits::Room;
+use super::request::{Incoming, Parent};
+use super::{Event, NIL, Sim};
+use crate::error::Result;
+use crate::policy::keep_alive::Decision;
+use crate::time::SimTime;
+
+impl Sim<'_, '_> {
+    /// Makes room for `memory_mb` by evicting idle on-demand instances; false if it cannot.
+    pub(super) fn make_room(&mut self, now: SimTime, memory_mb: u32) -> bool {
+        loop {
+            match self.memory.room_for(memory_mb) {
+                Room::Fits => return true,
+                Room::Full => return false,
+                Room::Evict(victim) => {
+                    self.instances[victim as usize].evict_key = None;
+                    self.free(now, victim, Cause::Pressure);
+                }
+            }
+        }
+    }
+
+    /// Starts a new instance of `f`, with no request yet. `delay` postpones the start
+    /// (provisioned allocation); `instant` makes it ready at once (provisioned concurrency
+    /// in place before the run). Returns `None` when it does not fit in memory.
+    pub(super) fn spawn(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        provisioned: bool,
+        delay: SimTime,
+        instant: bool,
+    ) -> Option<u32> {
+        let memory_mb = self.scenario.functions[f].memory_mb;
+        if !self.make_room(now, memory_mb) {
+            return None;
+        }
+        self.memory.hold(memory_mb, true);
+        let phases = self.execution.sample_cold_start(f);
+        let ready = if instant {
+            now
+        } else {
+            now + delay + phases.total()
+        };
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let retire_at = self
+            .scenario
+            .platform
+            .max_instance_lifetime
+            .map_or(SimTime::MAX, |l| now + l);
+        let fresh = Instance {
+            func: f as u32,
+            generation: 0,
+            state: State::Provisioning,
+            serial,
+            provisioned,
+            memory_mb,
+            idle_since: now,
+            expires_at: SimTime::MAX,
+            retire_at,
+            timer_armed: false,
+            timer_at: SimTime::ZERO,
+            evict_key: None,
+            prev: NIL,
+            next: NIL,
+            active: 0,
+            head: NIL,
+            open: Open::None,
+            open_active: 0,
+            draining: false,
+            reset: false,
+            phases,
+            cpu: InstanceCpu::new(ready),
+            conn: false,
+        };
+        let slot = match self.free_slots.pop() {
+            Some(slot) => {
+                let old = &mut self.instances[slot as usize];
+                let generation = old.generation.wrapping_add(1);
+                *old = Instance {
+                    generation,
+                    ..fresh
+                };
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.instances.len())
+                    .ok()
+                    .filter(|&s| s != NIL)
+                    .expect("fewer than 2^32 - 1 simultaneous instances");
+                self.instances.push(fresh);
+                slot
+            }
+        };
+        self.meter.shift(now, f, None, Some(State::Provisioning));
+        self.limits.in_flight(f, provisioned, 1);
+        if provisioned {
+            self.meter
+                .gauge(now, f, |m| &mut m.provisioned.allocated, 1);
+        }
+        let generation = self.instances[slot as usize].generation;
+        self.queue
+            .schedule(ready, Event::ColdStartDone { slot, generation });
+        Some(slot)
+    }
+
+    /// Removes an instance that has no request.
+    pub(super) fn free(&mut self, now: SimTime, slot: u32, cause: Cause) {
+        let (f, state, provisioned, memory_mb) = {
+            let i = &self.instances[slot as usize];
+            (i.func as usize, i.state, i.provisioned, i.memory_mb)
+        };
+        debug_assert_ne!(state, State::Free);
+        debug_assert_eq!(self.instances[slot as usize].active, 0);
+        self.pools.open_remove(slot, &mut self.instances);
+        if state == State::Idle {
+            self.pools.remove_idle(slot, &mut self.instances);
+            if let Some(key) = self.instances[slot as usize].evict_key.take() {
+                self.memory.unfile(key, slot);
+            }
+        }
+        // Concurrency: provisioned instances count while allocated, on-demand ones while
+        // starting or executing.
+        if provisioned {
+            self.limits.in_flight(f, true, -1);
+            self.meter
+                .gauge(now, f, |m| &mut m.provisioned.allocated, -1);
+            if state != State::Provisioning {
+                self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
+            }
+            if state == State::Busy {
+                self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+            }
+        } else if state != State::Idle {
+            self.limits.in_flight(f, false, -1);
+        }
+        self.meter.shift(now, f, Some(state), None);
+        self.memory.hold(memory_mb, false);
+        if std::mem::take(&mut self.instances[slot as usize].conn)
+            && let Some(d) = self.scenario.functions[f].database
+        {
+            self.release_connection(now, d);
+        }
+        let inst = &mut self.instances[slot as usize];
+        inst.state = State::Free;
+        inst.generation = inst.generation.wrapping_add(1);
+        self.free_slots.push(slot);
+        if self.meter.in_window(now) {
+            let e = &mut self.meter.metrics(f).evictions;
+            match cause {
+                Cause::Expiry => e.expiry += 1,
+                Cause::Pressure => e.pressure += 1,
+                Cause::Lifetime => e.lifetime += 1,
+                Cause::Reset => e.reset += 1,
+                Cause::Released => {}
+            }
+        }
+    }
+
+    /// Arms the instance's timer for `min(expires_at, retire_at)` if that is sooner than
+    /// its pending timer.
+    pub(super) fn arm_timer(&mut self, slot: u32) {
+        let inst = &mut self.instances[slot as usize];
+        let at = inst.expires_at.min(inst.retire_at);
+        if at == SimTime::MAX || (inst.timer_armed && inst.timer_at <= at) {
+            return;
+        }
+        inst.timer_armed = true;
+        inst.timer_at = at;
+        let generation = inst.generation;
+        self.queue.schedule(at, Event::Timer { slot, generation });
+    }
+
+    /// Puts an instance into its function's idle set at `now`.
+    pub(super) fn make_idle(&mut self, now: SimTime, slot: u32) {
+        let f = self.instances[slot as usize].func as usize;
+        let inst = &mut self.instances[slot as usize];
+        inst.state = State::Idle;
+        inst.idle_since = now;
+        if inst.provisioned {
+            inst.expires_at = SimTime::MAX;
+            self.pools.push_idle(slot, &mut self.instances);
+        } else {
+            self.pools.push_idle(slot, &mut self.instances);
+            let key = self.memory.file_idle(slot, f, now);
+            self.instances[slot as usize].evict_key = key;
+        }
+        self.arm_timer(slot);
+    }
+
+    pub(super) fn on_cold_start_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
+        let (f, active, provisioned) = {
+            let i = &self.instances[slot as usize];
+            debug_assert_eq!(i.state, State::Provisioning);
+            (i.func as usize, i.active, i.provisioned)
+        };
+        if provisioned {
+            self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
+        }
+        if active == 0 {
+            // A provisioned, pre-warmed or autoscaled instance, ready and waiting.
+            self.meter
+                .shift(now, f, Some(State::Provisioning), Some(State::Idle));
+            if !provisioned {
+                self.limits.in_flight(f, false, -1);
+                if self.instances[slot as usize].expires_at == SimTime::MAX {
+                    // Started by the autoscaler: idle under the keep-alive policy.
+                    let until = match self.funcs[f].keep_alive.decide(now) {
+                        Decision::KeepUntil(until) => until,
+                        _ => now,
+                    };
+                    self.instances[slot as usize].expires_at = until;
+                }
+            }
+            self.make_idle(now, slot);
+            return Ok(());
+        }
+        self.meter
+            .shift(now, f, Some(State::Provisioning), Some(State::Busy));
+        if provisioned {
+            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
+        }
+        let inst = &mut self.instances[slot as usize];
+        inst.state = State::Busy;
+        inst.cpu.restart(now);
+        self.pools.open_update(slot, &mut self.instances);
+        // Start the waiting requests, oldest first (the list is newest first).
+        let mut r = self.instances[slot as usize].head;
+        while self.reqs[r as usize].next != NIL {
+            r = self.reqs[r as usize].next;
+        }
+        // Walk back from the oldest. Starting a request may end it at once (no database
+        // connection), which unlinks only that request, so its `prev` is read first.
+        while r != NIL {
+            let prev = self.reqs[r as usize].prev;
+            self.start_exec(now, r)?;
+            r = prev;
+        }
+        Ok(())
+    }
+
+    /// The instance's last request ended: it goes back to its pool, or away.
+    pub(super) fn instance_emptied(&mut self, now: SimTime, slot: u32) {
+        self.pools.open_remove(slot, &mut self.instances);
+        let (f, provisioned, retire, reset) = {
+            let i = &self.instances[slot as usize];
+            (i.func as usize, i.provisioned, i.retire_at <= now, i.reset)
+        };
+        if retire || reset {
+            let cause = if reset { Cause::Reset } else { Cause::Lifetime };
+            self.free(now, slot, cause);
+            if provisioned {
+                // Recycled: the platform initialises a replacement in the background.
+                self.spawn(now, f, true, SimTime::ZERO, false);
+            }
+            return;
+        }
+        if provisioned {
+            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+            self.meter
+                .shift(now, f, Some(State::Busy), Some(State::Idle));
+            self.make_idle(now, slot);
+            return;
+        }
+        let decision = self.funcs[f].keep_alive.decide(now);
+        match decision {
+            Decision::KeepUntil(until) => {
+                self.meter
+                    .shift(now, f, Some(State::Busy), Some(State::Idle));
+                self.limits.in_flight(f, false, -1);
+                self.instances[slot as usize].expires_at = until;
+                self.make_idle(now, slot);
+            }
+            Decision::EvictNow => self.free(now, slot, Cause::Expiry),
+            Decision::EvictAndPrewarm { prewarm_at, until } => {
+                self.free(now, slot, Cause::Expiry);
+                self.funcs[f].prewarm_until = until;
+                self.queue
+                    .schedule(prewarm_at, Event::Prewarm { func: f as u32 });
+            }
+        }
+    }
+
+    pub(super) fn on_timer(&mut self, now: SimTime, slot: u32, generation: u32) {
+        let inst = &mut self.instances[slot as usize];
+        if inst.generation != generation
+            || inst.state == State::Free
+            || !inst.timer_armed
+            || inst.timer_at != now
+        {
+            return; // Stale: recycled slot, or superseded by a sooner timer.
+        }
+        inst.timer_armed = false;
+        if inst.state != State::Idle {
+            if now >= inst.retire_at && !inst.draining {
+                // Past its lifetime while in use: no new requests; recycled once empty.
+                inst.draining = true;
+                self.pools.open_remove(slot, &mut self.instances);
+            }
+            return;
+        }
+        if now >= inst.retire_at {
+            let (f, provisioned) = (inst.func as usize, inst.provisioned);
+            self.free(now, slot, Cause::Lifetime);
+            if provisioned {
+                self.spawn(now, f, true, SimTime::ZERO, false);
+            }
+        } else if now >= inst.expires_at {
+            self.free(now, slot, Cause::Expiry);
+        } else {
+            self.arm_timer(slot);
+        }
+    }
+
+    pub(super) fn on_prewarm(&mut self, now: SimTime, f: usize) {
+        let until = self.funcs[f].prewarm_until;
+        if now >= until || self.pools.has_idle(f) || !self.limits.has_headroom(f) {
+            return; // Already warm, or no room: the next request will cold-start.
+        }
+        if let Some(slot) = self.spawn(now, f, false, SimTime::ZERO, false) {
+            self.instances[slot as usize].expires_at = until;
+        }
+    }
+
+    /// Sets function `f`'s provisioned count to `n`. New instances wait `delay` (None:
+    /// the platform's allocation delay) plus a cold start; at time 0 they are ready at once.
+    pub(super) fn set_provisioned(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        n: u32,
+        delay: Option<SimTime>,
+    ) {
+        let current = self.limits.pc_allocated(f);
+        let instant = now == SimTime::ZERO;
+        let delay = delay.unwrap_or(self.scenario.platform.pc_allocation_delay);
+        if n > current {
+            self.meter.metrics(f).provisioned.scale_outs += u64::from(!instant);
+            for _ in current..n {
+                if !self.limits.has_headroom(f)
+                    || self.spawn(now, f, true, delay, instant).is_none()
+                {
+                    break; // Limits or memory: allocate what fits.
+                }
+            }
+        } else if n < current {
+            self.meter.metrics(f).provisioned.scale_ins += 1;
+            let mut excess = current - n;
+            // Release initialising instances first, then idle ones, then busy ones (which
+            // finish their requests as on-demand instances).
+            for wanted in [State::Provisioning, State::Idle, State::Busy] {
+                let slots: Vec<u32> = (0..self.instances.len() as u32)
+                    .filter(|&s| {
+                        let i = &self.instances[s as usize];
+                        i.func as usize == f && i.provisioned && i.state == wanted
+                    })
+                    .collect();
+                for slot in slots {
+                    if excess == 0 {
+                        return;
+                    }
+                    excess -= 1;
+                    let inst = &self.instances[slot as usize];
+                    if wanted == State::Busy || inst.active > 0 {
+                        let busy = inst.state == State::Busy;
+                        self.instances[slot as usize].provisioned = false;
+                        self.limits.in_flight(f, true, -1);
+                        self.limits.in_flight(f, false, 1);
+                        self.meter
+                            .gauge(now, f, |m| &mut m.provisioned.allocated, -1);
+                        if busy {
+                            self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
+                            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
+                        }
+                        self.pools.open_update(slot, &mut self.instances);
+                    } else {
+                        self.free(now, slot, Cause::Released);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Wakes function `f`'s provisioned schedule at `at` for `step` of `period`, if that
+    /// is within the run.
+    pub(super) fn schedule_step(&mut self, f: usize, at: SimTime, step: usize, period: u32) {
+        if at < self.scenario.duration {
+            self.queue.schedule(
+                at,
+                Event::ScheduleStep {
+                    func: f as u32,
+                    step: step as u32,
+                    period,
+                },
+            );
+        }
+    }
+
+    pub(super) fn on_schedule_step(&mut self, now: SimTime, f: usize, step: usize, period: u32) {
+        let Some(state) = &self.funcs[f].provisioned else {
+            return;
+        };
+        let (change, next) = (state.step_change(step), state.next_step(step + 1, period));
+        if let Some(c) = change {
+            self.set_provisioned(now, f, c.count, c.delay);
+        }
+        if let Some((at, step, period)) = next {
+            self.schedule_step(f, at, step, period);
+        }
+    }
+
+    /// A periodic provisioned-concurrency evaluation (target tracking, custom policies).
+    pub(super) fn on_provisioned_tick(&mut self, now: SimTime, f: usize) {
+        let busy_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.busy);
+        let ready_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.ready);
+        let allocated = self.limits.pc_allocated(f);
+        let Some(state) = self.funcs[f].provisioned.as_mut() else {
+            return;
+        };
+        let Some(interval) = state.interval() else {
+            return;
+        };
+        if let Some(c) = state.evaluate(now, busy_area, ready_area, allocated) {
+            self.set_provisioned(now, f, c.count, c.delay);
+        }
+        let next = now + interval;
+        if next < self.scenario.duration {
+            self.queue
+                .schedule(next, Event::ProvisionedTick { func: f as u32 });
+        }
+    }
+
+    /// An autoscaler evaluation of `f`: starts the instances it is short of, within the
+    /// limits.
+    pub(super) fn on_autoscale(&mut self, now: SimTime, f: usize) {
+        let area = self.meter.gauge_area(now, f, |m| &mut m.executions);
+        let cap = self.funcs[f].hot.cap;
+        let Some(a) = self.autoscale.as_mut() else {
+            return;
+        };
+        let (desired, interval) = (a.desired(f, area, cap), a.interval());
+        let o = self.meter.occupancy(f);
+        let current = o.provisioning + o.busy + o.idle;
+        for _ in current..desired {
+            if !self.limits.has_headroom(f)
+                || self.spawn(now, f, false, SimTime::ZERO, false).is_none()
+            {
+                break;
+            }
+        }
+        let next = now + interval;
+        if next < self.scenario.duration {
+            self.queue
+                .schedule(next, Event::Autoscale { func: f as u32 });
+        }
+    }
+
+    pub(super) fn on_warmers(&mut self, now: SimTime, f: usize) -> Result<()> {
+        let Some(w) = &self.scenario.functions[f].warmers else {
+            return Ok(());
+        };
+        let (every, k) = (w.every, w.concurrency);
+        let next = now + every;
+        if next < self.scenario.duration {
+            self.queue.schedule(next, Event::Warmers { func: f as u32 });
+        }
+        let measured = now >= self.scenario.warmup;
+        for _ in 0..k {
+            let id = self.next_request;
+            self.next_request += 1;
+            self.note_invocation(now, f);
+            let inc = Incoming {
+                id,
+                arrival: now,
+                exec: SimTime::MAX,
+                ping: true,
+                measured,
+                event: NIL,
+                parent: Parent::None,
+            };
+            self.serve(now, f, inc)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,694 @@
+//! The request path: serve → admit → execute → end → answer.
+//!
+//! A request is served by an instance with a free slot or a new one (`place`), else it
+//! waits in the pending queue or is throttled; admitted, it waits for its instance's cold
+//! start or starts at once; it executes (sampled work, failures, timeouts, calls to other
+//! functions), ends (measured, billed, logged), and its instance goes back to its pool;
+//! whoever waits for it (a caller, a queue, stream or workflow) is answered. Requests
+//! live in a slab, linked into their instance's list.
+
+use rand::RngExt;
+
+use super::cpu::RequestCpu;
+use super::instance::State;
+use super::limits::Refusal;
+use super::request::{Ending, Incoming, Parent, Req};
+use super::retries::{AsyncEvent, Settled};
+use super::{Event, NIL, Outcome, RequestRecord, Sim, Status};
+use crate::cost::billed;
+use crate::error::Result;
+use crate::metrics::AsyncCounts;
+use crate::model::{CallMode, Invocation};
+use crate::time::SimTime;
+
+impl Sim<'_, '_> {
+    pub(super) fn new_req(&mut self, req: Req) -> u32 {
+        match self.free_reqs.pop() {
+            Some(i) => {
+                let generation = self.reqs[i as usize].generation;
+                self.reqs[i as usize] = Req { generation, ..req };
+                i
+            }
+            None => {
+                let i = u32::try_from(self.reqs.len())
+                    .ok()
+                    .filter(|&s| s != NIL)
+                    .expect("fewer than 2^32 - 1 simultaneous requests");
+                self.reqs.push(req);
+                i
+            }
+        }
+    }
+
+    /// Links request `r` into instance `slot`'s list.
+    pub(super) fn attach(&mut self, slot: u32, r: u32) {
+        let head = self.instances[slot as usize].head;
+        {
+            let q = &mut self.reqs[r as usize];
+            q.slot = slot;
+            q.prev = NIL;
+            q.next = head;
+        }
+        if head != NIL {
+            self.reqs[head as usize].prev = r;
+        }
+        let inst = &mut self.instances[slot as usize];
+        inst.head = r;
+        inst.active += 1;
+    }
+
+    /// Unlinks request `r` from its instance and frees its slot.
+    pub(super) fn detach(&mut self, r: u32) {
+        let (slot, prev, next) = {
+            let q = &self.reqs[r as usize];
+            (q.slot, q.prev, q.next)
+        };
+        if prev != NIL {
+            self.reqs[prev as usize].next = next;
+        } else {
+            self.instances[slot as usize].head = next;
+        }
+        if next != NIL {
+            self.reqs[next as usize].prev = prev;
+        }
+        self.instances[slot as usize].active -= 1;
+        let q = &mut self.reqs[r as usize];
+        q.generation = q.generation.wrapping_add(1);
+        self.free_reqs.push(r);
+    }
+
+    /// Serves a request (user, ping or an attempt of asynchronous event `event`) arriving
+    /// at `now`.
+    pub(super) fn serve(&mut self, now: SimTime, f: usize, inc: Incoming) -> Result<()> {
+        // Requests already waiting for capacity go first.
+        if !inc.ping && self.pending.has_waiting(f) {
+            self.enqueue(now, f, inc);
+            return self.drain_pending(now, f);
+        }
+        match self.place(now, f) {
+            Ok((slot, started)) => self.admit(now, f, inc, slot, started),
+            Err(refusal) => {
+                if !inc.ping && self.pending.enabled() {
+                    self.enqueue(now, f, inc);
+                    Ok(())
+                } else {
+                    self.throttle(now, f, inc, refusal)
+                }
+            }
+        }
+    }
+
+    /// Finds the instance for a request of `f`: one with a free slot, or a new one.
+    pub(super) fn place(
+        &mut self,
+        now: SimTime,
+        f: usize,
+    ) -> std::result::Result<(u32, bool), Refusal> {
+        if let Some(slot) = self.pools.route(f, &mut self.instances) {
+            // An idle instance leaves the eviction order too.
+            if let Some(key) = self.instances[slot as usize].evict_key.take() {
+                self.memory.unfile(key, slot);
+            }
+            return Ok((slot, false));
+        }
+        self.limits.may_start(now, f)?;
+        let slot = self
+            .spawn(now, f, false, SimTime::ZERO, false)
+            .ok_or(Refusal::Memory)?;
+        self.limits.take_scale_out_token(f);
+        Ok((slot, true))
+    }
+
+    /// Puts request `inc` on instance `slot` (`started_instance`: it just started it).
+    pub(super) fn admit(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        inc: Incoming,
+        slot: u32,
+        started_instance: bool,
+    ) -> Result<()> {
+        let Incoming {
+            id,
+            arrival,
+            exec,
+            ping,
+            measured,
+            event,
+            parent,
+        } = inc;
+        let hot = self.funcs[f].hot;
+        let has_pc = hot.has_pc;
+        let (state, provisioned) = {
+            let i = &self.instances[slot as usize];
+            (i.state, i.provisioned)
+        };
+        let cold = state == State::Provisioning;
+        if state == State::Idle {
+            self.meter
+                .shift(now, f, Some(State::Idle), Some(State::Busy));
+            if provisioned {
+                self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
+            } else {
+                self.limits.in_flight(f, false, 1);
+            }
+            let inst = &mut self.instances[slot as usize];
+            inst.state = State::Busy;
+            // A fresh busy period: the service clock restarts.
+            inst.cpu.restart(now);
+        }
+        if !ping {
+            self.meter.gauge(now, f, |m| &mut m.executions, 1);
+        }
+        self.funcs[f].requests_in_flight += 1;
+        if measured {
+            let total = self.instances[slot as usize].phases.total();
+            let m = self.meter.metrics(f);
+            if ping {
+                m.pings.pings += 1;
+                m.pings.cold += u64::from(cold);
+            } else if cold {
+                m.cold_starts += 1;
+                if started_instance {
+                    m.cold_start_duration.record(total);
+                }
+                if has_pc {
+                    m.spillover += 1;
+                }
+            } else {
+                m.warm_starts += 1;
+                if provisioned {
+                    m.provisioned_served += 1;
+                } else if has_pc {
+                    m.spillover += 1;
+                }
+            }
+        }
+        let r = self.new_req(Req {
+            generation: 0,
+            slot,
+            id,
+            arrival,
+            exec_start: now,
+            cold,
+            ping,
+            started_instance,
+            measured,
+            ending: Ending::Ok,
+            event,
+            cpu: RequestCpu::default(),
+            exec,
+            parent,
+            pending: 0,
+            waiting: false,
+            issuing: false,
+            child_failed: false,
+            conn: false,
+            conn_wait: false,
+            prev: NIL,
+            next: NIL,
+        });
+        self.attach(slot, r);
+        if hot.cap > 1 {
+            self.pools.open_update(slot, &mut self.instances);
+        }
+        if !cold {
+            self.start_exec(now, r)?;
+        }
+        Ok(())
+    }
+
+    /// Records a refused request; an asynchronous one is scheduled for a retry.
+    pub(super) fn throttle(
+        &mut self,
+        now: SimTime,
+        f: usize,
+        inc: Incoming,
+        refusal: Refusal,
+    ) -> Result<()> {
+        let Incoming {
+            id,
+            arrival,
+            exec: _,
+            ping,
+            measured,
+            event,
+            parent,
+        } = inc;
+        if measured {
+            let m = self.meter.metrics(f);
+            if ping {
+                m.pings.pings += 1;
+                m.pings.throttled += 1;
+            } else {
+                m.throttled += 1;
+                let c = &mut m.throttle_causes;
+                match refusal {
+                    Refusal::Concurrency => c.concurrency += 1,
+                    Refusal::ScaleOut => c.scale_out += 1,
+                    Refusal::Memory => c.memory += 1,
+                    Refusal::PendingTimeout => c.pending_timeout += 1,
+                }
+            }
+        }
+        if let Some(log) = self.log.as_mut() {
+            log.record(&RequestRecord {
+                request: id,
+                function: &self.scenario.functions[f].name,
+                instance: None,
+                provisioned: false,
+                ping,
+                arrival,
+                start: None,
+                end: now,
+                outcome: Outcome::Throttled,
+                status: Status::Throttled,
+                cold_start: None,
+                measured,
+            })?;
+        }
+        if event != NIL {
+            let e = self.retries.get(event);
+            let settled = self.retries.throttled(now, event);
+            self.settle((event, e), settled, |m| &mut m.throttle_retries);
+        }
+        // A waiting caller gets the 429 at once.
+        self.answer(now, parent, false)
+    }
+
+    /// Applies how an attempt settled event `event`: schedules its retry (counted in
+    /// `retried`) or counts how it ended.
+    pub(super) fn settle(
+        &mut self,
+        (event, e): (u32, AsyncEvent),
+        settled: Settled,
+        retried: fn(&mut AsyncCounts) -> &mut u64,
+    ) {
+        let m = &mut self.meter.metrics(e.func as usize).events;
+        match settled {
+            Settled::Retry(at) => {
+                self.queue.schedule(at, Event::Retry { event });
+                *retried(m) += u64::from(e.measured);
+            }
+            Settled::Expired => m.expired += u64::from(e.measured),
+            Settled::DeadLettered => m.dead_lettered += u64::from(e.measured),
+            Settled::Succeeded => m.succeeded += u64::from(e.measured),
+        }
+    }
+
+    /// Begins executing request `r` on its (ready) instance: gets it a database
+    /// connection if it needs one, then starts its work.
+    pub(super) fn start_exec(&mut self, now: SimTime, r: u32) -> Result<()> {
+        let q = &mut self.reqs[r as usize];
+        q.exec_start = now;
+        let f = self.instances[q.slot as usize].func as usize;
+        if let Some(d) = self.funcs[f].hot.database
+            && !self.connect(now, r, d)?
+        {
+            return Ok(()); // Waiting for a connection, or already failed.
+        }
+        self.begin_work(now, r);
+        Ok(())
+    }
+
+    /// Resumes request `r`, which was handed the connection it waited for.
+    pub(super) fn start_exec_after_wait(&mut self, now: SimTime, r: u32) {
+        self.reqs[r as usize].conn_wait = false;
+        self.begin_work(now, r);
+    }
+
+    /// Samples request `r`'s work and schedules its end.
+    pub(super) fn begin_work(&mut self, now: SimTime, r: u32) {
+        let (slot, ping, exec_start, generation, recorded) = {
+            let q = &self.reqs[r as usize];
+            (q.slot, q.ping, q.exec_start, q.generation, q.exec)
+        };
+        let f = self.instances[slot as usize].func as usize;
+        let hot = self.funcs[f].hot;
+        let mut work = if recorded == SimTime::MAX {
+            self.execution.sample_exec(f, ping)
+        } else {
+            recorded
+        };
+        if let Some(d) = hot.database {
+            work = work + self.dbs.proxy_overhead(d);
+        }
+        let failed = self.execution.fails(f, ping);
+        let timeout = if ping { None } else { hot.timeout };
+        // The timeout runs from the start of execution, including any wait for a
+        // connection.
+        let deadline = timeout.map(|t| exec_start.saturating_add(t).max(now));
+        let mut ending = if failed { Ending::Error } else { Ending::Ok };
+        if self.cpu.shares(f) {
+            // The CPU-bound part runs first, sharing the vCPUs; the rest (waiting on I/O)
+            // then runs in real time.
+            let (cpu, io) = self.cpu.split(f, work);
+            if let Some(at) = deadline {
+                self.queue
+                    .schedule(at, Event::Timeout { req: r, generation });
+            }
+            self.shared_advance(now, slot);
+            let share = self.instances[slot as usize].cpu.join(cpu);
+            let q = &mut self.reqs[r as usize];
+            q.ending = ending;
+            q.cpu = RequestCpu { io, ..share };
+            self.shared_reschedule(now, slot);
+            return;
+        }
+        let end = match deadline {
+            Some(at) if now + work > at => {
+                ending = Ending::Timeout;
+                at
+            }
+            _ => now + work,
+        };
+        self.reqs[r as usize].ending = ending;
+        self.queue
+            .schedule(end, Event::ExecDone { req: r, generation });
+    }
+
+    pub(super) fn on_arrival(&mut self, now: SimTime, f: usize) -> Result<()> {
+        // This arrival's recorded execution time, read before the source moves on.
+        let exec = std::mem::replace(&mut self.funcs[f].next_exec, SimTime::MAX);
+        // Keep exactly one pending arrival per source.
+        if let Some(t) = self.funcs[f].source.next_arrival()?
+            && t < self.scenario.duration
+        {
+            self.queue.schedule(t, Event::Arrival { func: f as u32 });
+            let fs = &mut self.funcs[f];
+            fs.next_exec = fs.source.last_duration().unwrap_or(SimTime::MAX);
+        }
+        let id = self.next_request;
+        self.next_request += 1;
+        let measured = now >= self.scenario.warmup;
+        if measured {
+            self.meter.metrics(f).invocations += 1;
+        }
+        self.note_invocation(now, f);
+        let event = if self.scenario.functions[f].invocation == Invocation::Async {
+            self.new_event(now, f, measured)
+        } else {
+            NIL
+        };
+        let inc = Incoming {
+            id,
+            arrival: now,
+            exec,
+            ping: false,
+            measured,
+            event,
+            parent: Parent::None,
+        };
+        self.serve(now, f, inc)
+    }
+
+    /// Accepts an asynchronous event for function `f`.
+    pub(super) fn new_event(&mut self, now: SimTime, f: usize, measured: bool) -> u32 {
+        if measured {
+            self.meter.metrics(f).events.events += 1;
+        }
+        self.retries.accept(now, f, measured)
+    }
+
+    pub(super) fn on_retry(&mut self, now: SimTime, event: u32) -> Result<()> {
+        let e = self.retries.get(event);
+        let f = e.func as usize;
+        let id = self.next_request;
+        self.next_request += 1;
+        // An event's attempts count where the event does (by its arrival), so its
+        // counters stay together.
+        if e.measured {
+            self.meter.metrics(f).invocations += 1;
+        }
+        self.note_invocation(now, f);
+        let inc = Incoming {
+            id,
+            arrival: now,
+            exec: SimTime::MAX,
+            ping: false,
+            measured: e.measured,
+            event,
+            parent: Parent::None,
+        };
+        self.serve(now, f, inc)
+    }
+
+    /// Feeds the hybrid keep-alive histogram and the greedy-dual frequency.
+    #[inline]
+    pub(super) fn note_invocation(&mut self, now: SimTime, f: usize) {
+        let fs = &mut self.funcs[f];
+        self.memory.note_invocation(f);
+        if fs.keep_alive.learns()
+            && fs.requests_in_flight == 0
+            && let Some(since) = fs.last_idle_start
+        {
+            fs.keep_alive.on_idle_time(now, now - since);
+        }
+    }
+
+    /// Ends request `r` at `now` with `ending`.
+    pub(super) fn end_request(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
+        let q = self.reqs[r as usize];
+        let slot = q.slot;
+        let (f, provisioned, phases, serial) = {
+            let i = &self.instances[slot as usize];
+            debug_assert_eq!(i.state, State::Busy);
+            (i.func as usize, i.provisioned, i.phases, i.serial)
+        };
+        let func = &self.scenario.functions[f];
+        if q.measured {
+            let init_billed = q.started_instance && self.init_billed;
+            let exec = now - q.exec_start;
+            let charged = if init_billed {
+                exec + phases.billed_init()
+            } else {
+                exec
+            };
+            let charged = billed(charged, self.granularity);
+            let m = self.meter.metrics(f);
+            if q.ping {
+                m.usage.pings += 1;
+                m.usage.pings_billed = m.usage.pings_billed + charged;
+            } else {
+                if provisioned {
+                    m.provisioned_latency.record(now - q.arrival);
+                    m.usage.provisioned_requests += 1;
+                    m.usage.provisioned_billed = m.usage.provisioned_billed + charged;
+                } else {
+                    if q.cold {
+                        m.cold_latency.record(now - q.arrival);
+                    } else {
+                        m.warm_latency.record(now - q.arrival);
+                    }
+                    m.usage.on_demand_requests += 1;
+                    m.usage.on_demand_billed = m.usage.on_demand_billed + charged;
+                }
+                match ending {
+                    Ending::Ok => {}
+                    Ending::Error => m.errors += 1,
+                    Ending::Timeout => m.timeouts += 1,
+                }
+            }
+        }
+        if let Some(log) = self.log.as_mut() {
+            log.record(&RequestRecord {
+                request: q.id,
+                function: &func.name,
+                instance: Some(serial),
+                provisioned,
+                ping: q.ping,
+                arrival: q.arrival,
+                start: Some(q.exec_start),
+                end: now,
+                outcome: if q.cold { Outcome::Cold } else { Outcome::Warm },
+                status: match ending {
+                    Ending::Ok => Status::Ok,
+                    Ending::Error => Status::Error,
+                    Ending::Timeout => Status::Timeout,
+                },
+                cold_start: q.cold.then_some(phases),
+                measured: q.measured,
+            })?;
+        }
+        if !q.ping {
+            self.meter.gauge(now, f, |m| &mut m.executions, -1);
+        }
+        let fs = &mut self.funcs[f];
+        fs.requests_in_flight -= 1;
+        if fs.requests_in_flight == 0 {
+            fs.last_idle_start = Some(now);
+        }
+        if q.event != NIL {
+            self.settle_event(now, q.event, q.arrival, ending);
+        }
+
+        let hot = self.funcs[f].hot;
+        let sharing = self.cpu.shares(f);
+        if sharing {
+            // Bring the clock up to now before the number of requests changes.
+            self.shared_advance(now, slot);
+            if q.cpu.running {
+                self.instances[slot as usize].cpu.leave();
+            }
+        }
+        self.detach(r);
+        if q.conn
+            && let Some(d) = hot.database
+        {
+            self.release_connection(now, d);
+        }
+        if ending == Ending::Timeout {
+            // Lambda discards an environment whose invocation timed out.
+            self.instances[slot as usize].reset = true;
+        }
+        if self.instances[slot as usize].active > 0 {
+            if sharing {
+                self.shared_reschedule(now, slot);
+            }
+            if hot.cap > 1 {
+                self.pools.open_update(slot, &mut self.instances);
+            }
+        } else {
+            self.instance_emptied(now, slot);
+        }
+        if self.pending.has_waiting(f) {
+            self.drain_pending(now, f)?;
+        }
+        if q.parent == Parent::None {
+            return Ok(());
+        }
+        self.answer(now, q.parent, ending == Ending::Ok)
+    }
+
+    /// Tells whoever waits for a request how it ended (`ok`: successfully).
+    pub(super) fn answer(&mut self, now: SimTime, parent: Parent, ok: bool) -> Result<()> {
+        match parent {
+            Parent::None => Ok(()),
+            Parent::Caller { req, generation } => self.answer_caller(now, req, generation, ok),
+            Parent::Source(p) => self.answer_source(now, p, ok),
+        }
+    }
+
+    /// Request `r`'s own work is done: it makes its calls, and ends unless it must wait
+    /// for synchronous ones.
+    pub(super) fn work_done(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
+        let q = &self.reqs[r as usize];
+        let f = self.instances[q.slot as usize].func as usize;
+        if ending != Ending::Ok || q.ping || !self.funcs[f].hot.calls {
+            return self.end_request(now, r, ending);
+        }
+        let (measured, generation, slot) = (q.measured, q.generation, q.slot);
+        self.reqs[r as usize].issuing = true;
+        for c in 0..self.scenario.functions[f].calls.len() {
+            let call = self.scenario.functions[f].calls[c];
+            for _ in 0..call.count {
+                if call.probability < 1.0
+                    && self.funcs[f].call_rng.random::<f64>() >= call.probability
+                {
+                    continue;
+                }
+                let id = self.next_request;
+                self.next_request += 1;
+                let g = call.target;
+                if measured {
+                    self.meter.metrics(g).invocations += 1;
+                }
+                self.note_invocation(now, g);
+                let (event, parent) = match call.mode {
+                    CallMode::Sync => {
+                        self.reqs[r as usize].pending += 1;
+                        (NIL, Parent::Caller { req: r, generation })
+                    }
+                    CallMode::Async => (self.new_event(now, g, measured), Parent::None),
+                };
+                let inc = Incoming {
+                    id,
+                    arrival: now,
+                    exec: SimTime::MAX,
+                    ping: false,
+                    measured,
+                    event,
+                    parent,
+                };
+                self.serve(now, g, inc)?;
+            }
+        }
+        let q = &mut self.reqs[r as usize];
+        q.issuing = false;
+        if q.pending == 0 {
+            let ending = if q.child_failed {
+                Ending::Error
+            } else {
+                Ending::Ok
+            };
+            return self.end_request(now, r, ending);
+        }
+        // Waiting for callees: busy and billed, but not using the CPU.
+        q.waiting = true;
+        let exec_start = q.exec_start;
+        let hot = self.funcs[f].hot;
+        if self.cpu.shares(f) {
+            if self.reqs[r as usize].cpu.running {
+                self.shared_advance(now, slot);
+                self.instances[slot as usize].cpu.leave();
+                self.reqs[r as usize].cpu.running = false;
+                self.shared_reschedule(now, slot);
+            }
+        } else if let Some(t) = hot.timeout {
+            // The timeout covers the wait too (on the shared CPU its event is already
+            // pending: `begin_work`).
+            let at = exec_start.saturating_add(t);
+            if at > now {
+                self.queue
+                    .schedule(at, Event::Timeout { req: r, generation });
+            } else {
+                return self.end_request(now, r, Ending::Timeout);
+            }
+        }
+        Ok(())
+    }
+
+    /// A synchronous callee of request `r` answered (`ok`: successfully).
+    pub(super) fn answer_caller(
+        &mut self,
+        now: SimTime,
+        r: u32,
+        generation: u32,
+        ok: bool,
+    ) -> Result<()> {
+        let q = &mut self.reqs[r as usize];
+        if q.generation != generation {
+            return Ok(()); // The caller already ended (timeout).
+        }
+        q.pending -= 1;
+        q.child_failed |= !ok;
+        if q.pending == 0 && q.waiting && !q.issuing {
+            let ending = if q.child_failed {
+                Ending::Error
+            } else {
+                Ending::Ok
+            };
+            return self.end_request(now, r, ending);
+        }
+        Ok(())
+    }
+
+    /// An asynchronous attempt (that arrived at `attempt`) ended: success, or a retry, or
+    /// the dead-letter queue.
+    pub(super) fn settle_event(
+        &mut self,
+        now: SimTime,
+        event: u32,
+        attempt: SimTime,
+        ending: Ending,
+    ) {
+        let e = self.retries.get(event);
+        let settled = self.retries.ended(now, event, ending == Ending::Ok);
+        if settled == Settled::Succeeded && e.measured {
+            let m = &mut self.meter.metrics(e.func as usize).events;
+            m.queue_delay.record(attempt - e.born);
+            m.end_to_end.record(now - e.born);
+        }
+        self.settle((event, e), settled, |m| &mut m.error_retries);
+    }
+}
