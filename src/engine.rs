@@ -1,5 +1,5 @@
-//! The discrete-event engine: a deterministic future-event queue and the loop that drives a
-//! model through it.
+//! The discrete-event engine: a deterministic future-event queue, the loop that drives a
+//! model through it, and a generational slab for the model's live objects.
 //!
 //! The engine knows nothing about FaaS. A [`Model`] owns an [`EventQueue`] of its own event
 //! type and says what each event means; [`Engine`] pops events in time order (FIFO among
@@ -7,8 +7,10 @@
 //! platform model in [`crate::sim`] is one such model.
 
 mod queue;
+mod slab;
 
 pub use queue::EventQueue;
+pub use slab::{Key, Slab};
 
 use crate::time::SimTime;
 

@@ -35,6 +35,7 @@
 //! assert_eq!(result.total.cold_starts, 1);
 //! ```
 #![warn(missing_docs)]
+#![forbid(unsafe_code)]
 
 pub mod config;
 pub mod cost;

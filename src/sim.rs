@@ -83,7 +83,7 @@ mod sources;
 mod waits;
 mod workflow;
 
-use crate::engine::{Engine, EventQueue, Model};
+use crate::engine::{Engine, EventQueue, Key, Model, Slab};
 use crate::error::Result;
 use crate::model::Scenario;
 use crate::policy::eviction::EvictionOrder;
@@ -115,28 +115,29 @@ const NIL: u32 = u32::MAX;
 /// How often (in events) the progress callback is called.
 const PROGRESS_EVERY: u64 = 1 << 16;
 
+/// Names an instance while it lives (stale once it goes away).
+type InstanceKey = Key<Instance>;
+/// Names a request while it is served.
+type RequestKey = Key<Req>;
+
 /// Something that happened at an instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
     /// The next request of function `func` arrives.
     Arrival { func: u32 },
     /// The instance in `slot` finished its cold start.
-    ColdStartDone { slot: u32, generation: u32 },
+    ColdStartDone { instance: InstanceKey },
     /// Request `req` finished executing (or hit its timeout).
-    ExecDone { req: u32, generation: u32 },
+    ExecDone { req: RequestKey },
     /// CPU sharing: the next request on the instance in `slot` finishes (if `epoch` is
     /// still the instance's latest).
-    SharedDone {
-        slot: u32,
-        generation: u32,
-        epoch: u32,
-    },
+    SharedDone { instance: InstanceKey, epoch: u32 },
     /// CPU sharing: request `req` reached its timeout.
-    Timeout { req: u32, generation: u32 },
+    Timeout { req: RequestKey },
     /// Request `req` has waited for a database connection as long as it may.
-    ConnectionTimeout { req: u32, generation: u32 },
+    ConnectionTimeout { req: RequestKey },
     /// The timer of the instance in `slot` (keep-alive deadline or lifetime end).
-    Timer { slot: u32, generation: u32 },
+    Timer { instance: InstanceKey },
     /// Start a pre-warmed instance of `func` (hybrid keep-alive).
     Prewarm { func: u32 },
     /// Step `step` of `func`'s provisioned schedule, in period `period`.
@@ -195,10 +196,8 @@ struct Hot {
 struct Sim<'s, 'o> {
     scenario: &'s Scenario,
     queue: EventQueue<Event>,
-    instances: Vec<Instance>,
-    free_slots: Vec<u32>,
-    reqs: Vec<Req>,
-    free_reqs: Vec<u32>,
+    instances: Slab<Instance>,
+    reqs: Slab<Req>,
     /// Asynchronous events between attempts.
     retries: Retries,
     funcs: Vec<FunctionState>,
@@ -258,39 +257,33 @@ impl Model for Sim<'_, '_> {
     fn handle(&mut self, now: SimTime, event: Event) -> Result<()> {
         match event {
             Event::Arrival { func } => self.on_arrival(now, func as usize)?,
-            Event::ColdStartDone { slot, generation } => {
-                if self.current(slot, generation) {
-                    self.on_cold_start_done(now, slot)?;
+            Event::ColdStartDone { instance } => {
+                if self.current(instance) {
+                    self.on_cold_start_done(now, instance.index())?;
                 }
             }
-            Event::ExecDone { req, generation } => {
-                if self.reqs[req as usize].generation == generation {
-                    let ending = self.reqs[req as usize].ending;
-                    self.work_done(now, req, ending)?;
+            Event::ExecDone { req } => {
+                if self.reqs.is_current(req) {
+                    let ending = self.reqs[req.index()].ending;
+                    self.work_done(now, req.index(), ending)?;
                 }
             }
-            Event::SharedDone {
-                slot,
-                generation,
-                epoch,
-            } => {
-                if self.current(slot, generation)
-                    && self.instances[slot as usize].cpu.epoch() == epoch
-                {
-                    self.on_shared_done(now, slot)?;
+            Event::SharedDone { instance, epoch } => {
+                if self.current(instance) && self.instances[instance.index()].cpu.epoch() == epoch {
+                    self.on_shared_done(now, instance.index())?;
                 }
             }
-            Event::Timeout { req, generation } => {
-                if self.reqs[req as usize].generation == generation {
-                    self.end_request(now, req, Ending::Timeout)?;
+            Event::Timeout { req } => {
+                if self.reqs.is_current(req) {
+                    self.end_request(now, req.index(), Ending::Timeout)?;
                 }
             }
-            Event::ConnectionTimeout { req, generation } => {
-                if self.reqs[req as usize].generation == generation {
-                    self.on_connection_timeout(now, req)?;
+            Event::ConnectionTimeout { req } => {
+                if self.reqs.is_current(req) {
+                    self.on_connection_timeout(now, req.index())?;
                 }
             }
-            Event::Timer { slot, generation } => self.on_timer(now, slot, generation),
+            Event::Timer { instance } => self.on_timer(now, instance),
             Event::Prewarm { func } => self.on_prewarm(now, func as usize),
             Event::ScheduleStep { func, step, period } => {
                 self.on_schedule_step(now, func as usize, step as usize, period)
@@ -319,10 +312,8 @@ impl<'s, 'o> Sim<'s, 'o> {
         let mut sim = Sim {
             scenario,
             queue: EventQueue::new(),
-            instances: Vec::new(),
-            free_slots: Vec::new(),
-            reqs: Vec::new(),
-            free_reqs: Vec::new(),
+            instances: Slab::new(),
+            reqs: Slab::new(),
             retries: Retries::new(scenario.functions.iter().map(|f| f.async_retry.clone())),
             funcs: Vec::with_capacity(scenario.functions.len()),
             pools: Pools::new(
@@ -459,9 +450,8 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     #[inline]
-    fn current(&self, slot: u32, generation: u32) -> bool {
-        let i = &self.instances[slot as usize];
-        i.generation == generation && i.state != State::Free
+    fn current(&self, instance: InstanceKey) -> bool {
+        self.instances.is_current(instance) && self.instances[instance.index()].state != State::Free
     }
 
     fn finish(self, events: u64) -> RunOutput {

@@ -11,7 +11,9 @@
 
 use std::collections::VecDeque;
 
+use super::request::Req;
 use crate::database::{Database, OnLimit};
+use crate::engine::Key;
 use crate::metrics::DatabaseMetrics;
 use crate::time::SimTime;
 
@@ -19,9 +21,9 @@ use crate::time::SimTime;
 struct Db {
     settings: Database,
     in_use: u32,
-    /// Requests waiting for a connection: (request, generation), oldest first. Entries of
-    /// requests that stopped waiting are skipped when reached.
-    waiters: VecDeque<(u32, u32)>,
+    /// Requests waiting for a connection, oldest first. Entries of requests that stopped
+    /// waiting are skipped when reached.
+    waiters: VecDeque<Key<Req>>,
     metrics: DatabaseMetrics,
 }
 
@@ -73,13 +75,13 @@ impl Databases {
         self.dbs[d].settings.proxy_overhead
     }
 
-    /// Request `(r, generation)` (counted when `measured`) asks database `d` for a
-    /// connection at `now`; `timeout_at` is when its function's timeout ends its wait.
+    /// Request `req` (counted when `measured`) asks database `d` for a connection at
+    /// `now`; `timeout_at` is when its function's timeout ends its wait.
     pub(super) fn acquire(
         &mut self,
         now: SimTime,
         d: usize,
-        (r, generation): (u32, u32),
+        req: Key<Req>,
         measured: bool,
         timeout_at: Option<SimTime>,
     ) -> Acquire {
@@ -95,7 +97,7 @@ impl Databases {
             }
             OnLimit::Wait => {
                 db.metrics.waits += u64::from(measured);
-                db.waiters.push_back((r, generation));
+                db.waiters.push_back(req);
                 // The wait ends at the database's limit or the function's timeout,
                 // whichever comes first.
                 let limit = db.settings.max_wait.map(|w| now.saturating_add(w));
@@ -123,21 +125,21 @@ impl Databases {
         &mut self,
         now: SimTime,
         d: usize,
-        mut still_waiting: impl FnMut(u32, u32) -> Option<(SimTime, bool)>,
+        mut still_waiting: impl FnMut(Key<Req>) -> Option<(SimTime, bool)>,
     ) -> Option<u32> {
         let (start, end) = self.window;
         let db = &mut self.dbs[d];
         db.in_use -= 1;
         db.metrics.in_use.add(-1, now, start, end);
-        while let Some((r, generation)) = self.dbs[d].waiters.pop_front() {
-            let Some((since, measured)) = still_waiting(r, generation) else {
+        while let Some(req) = self.dbs[d].waiters.pop_front() {
+            let Some((since, measured)) = still_waiting(req) else {
                 continue;
             };
             if measured {
                 self.dbs[d].metrics.wait.record(now - since);
             }
             self.take(now, d, measured);
-            return Some(r);
+            return Some(req.index());
         }
         None
     }

@@ -10,6 +10,7 @@ use rand::RngExt;
 
 use super::NIL;
 use super::instance::Instance;
+use crate::engine::Slab;
 use crate::model::Reuse;
 use crate::rng::SimRng;
 
@@ -53,32 +54,32 @@ impl IdleSet {
 
     /// Adds `slot`, which just went idle.
     #[inline]
-    pub(super) fn push(&mut self, slot: u32, instances: &mut [Instance]) {
+    pub(super) fn push(&mut self, slot: u32, instances: &mut Slab<Instance>) {
         match self {
             IdleSet::List { head, tail, .. } => {
-                let inst = &mut instances[slot as usize];
+                let inst = &mut instances[slot];
                 inst.prev = *tail;
                 inst.next = NIL;
                 if *tail == NIL {
                     *head = slot;
                 } else {
-                    instances[*tail as usize].next = slot;
+                    instances[*tail].next = slot;
                 }
                 *tail = slot;
             }
             IdleSet::Random(v) => {
-                instances[slot as usize].prev = v.len() as u32;
+                instances[slot].prev = v.len() as u32;
                 v.push(slot);
             }
             IdleSet::Newest(set) => {
-                set.insert((instances[slot as usize].serial, slot));
+                set.insert((instances[slot].serial, slot));
             }
         }
     }
 
     /// Takes an idle instance for an arriving request, by the reuse rule.
     #[inline]
-    pub(super) fn take(&mut self, instances: &mut [Instance], rng: &mut SimRng) -> Option<u32> {
+    pub(super) fn take(&mut self, instances: &mut Slab<Instance>, rng: &mut SimRng) -> Option<u32> {
         let slot = match self {
             IdleSet::List {
                 head,
@@ -105,34 +106,34 @@ impl IdleSet {
 
     /// Removes `slot`, which must be in the set.
     #[inline]
-    pub(super) fn remove(&mut self, slot: u32, instances: &mut [Instance]) {
+    pub(super) fn remove(&mut self, slot: u32, instances: &mut Slab<Instance>) {
         match self {
             IdleSet::List { head, tail, .. } => {
                 let (prev, next) = {
-                    let i = &instances[slot as usize];
+                    let i = &instances[slot];
                     (i.prev, i.next)
                 };
                 if prev == NIL {
                     *head = next;
                 } else {
-                    instances[prev as usize].next = next;
+                    instances[prev].next = next;
                 }
                 if next == NIL {
                     *tail = prev;
                 } else {
-                    instances[next as usize].prev = prev;
+                    instances[next].prev = prev;
                 }
             }
             IdleSet::Random(v) => {
-                let pos = instances[slot as usize].prev as usize;
+                let pos = instances[slot].prev as usize;
                 debug_assert_eq!(v[pos], slot);
                 v.swap_remove(pos);
                 if let Some(&moved) = v.get(pos) {
-                    instances[moved as usize].prev = pos as u32;
+                    instances[moved].prev = pos as u32;
                 }
             }
             IdleSet::Newest(set) => {
-                let removed = set.remove(&(instances[slot as usize].serial, slot));
+                let removed = set.remove(&(instances[slot].serial, slot));
                 debug_assert!(removed, "instance {slot} was not idle");
             }
         }

@@ -73,11 +73,10 @@ impl ColdStartPhases {
     }
 }
 
-/// An execution environment. Slots are reused; `generation` tells occupants apart.
+/// An execution environment (in the instance slab: its key goes stale when it goes away).
 #[derive(Debug, Clone)]
 pub(super) struct Instance {
     pub(super) func: u32,
-    pub(super) generation: u32,
     pub(super) state: State,
     /// Unique, in creation order.
     pub(super) serial: u64,

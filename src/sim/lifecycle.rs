@@ -9,7 +9,7 @@ use super::cpu::InstanceCpu;
 use super::instance::{Cause, Instance, Open, State};
 use super::limits::Room;
 use super::request::{Incoming, Parent};
-use super::{Event, NIL, Sim};
+use super::{Event, InstanceKey, NIL, Sim};
 use crate::error::Result;
 use crate::policy::keep_alive::Decision;
 use crate::time::SimTime;
@@ -22,7 +22,7 @@ impl Sim<'_, '_> {
                 Room::Fits => return true,
                 Room::Full => return false,
                 Room::Evict(victim) => {
-                    self.instances[victim as usize].evict_key = None;
+                    self.instances[victim].evict_key = None;
                     self.free(now, victim, Cause::Pressure);
                 }
             }
@@ -60,7 +60,6 @@ impl Sim<'_, '_> {
             .map_or(SimTime::MAX, |l| now + l);
         let fresh = Instance {
             func: f as u32,
-            generation: 0,
             state: State::Provisioning,
             serial,
             provisioned,
@@ -83,49 +82,31 @@ impl Sim<'_, '_> {
             cpu: InstanceCpu::new(ready),
             conn: false,
         };
-        let slot = match self.free_slots.pop() {
-            Some(slot) => {
-                let old = &mut self.instances[slot as usize];
-                let generation = old.generation.wrapping_add(1);
-                *old = Instance {
-                    generation,
-                    ..fresh
-                };
-                slot
-            }
-            None => {
-                let slot = u32::try_from(self.instances.len())
-                    .ok()
-                    .filter(|&s| s != NIL)
-                    .expect("fewer than 2^32 - 1 simultaneous instances");
-                self.instances.push(fresh);
-                slot
-            }
-        };
+        let instance = self.instances.insert(fresh);
+        let slot = instance.index();
         self.meter.shift(now, f, None, Some(State::Provisioning));
         self.limits.in_flight(f, provisioned, 1);
         if provisioned {
             self.meter
                 .gauge(now, f, |m| &mut m.provisioned.allocated, 1);
         }
-        let generation = self.instances[slot as usize].generation;
         self.queue
-            .schedule(ready, Event::ColdStartDone { slot, generation });
+            .schedule(ready, Event::ColdStartDone { instance });
         Some(slot)
     }
 
     /// Removes an instance that has no request.
     pub(super) fn free(&mut self, now: SimTime, slot: u32, cause: Cause) {
         let (f, state, provisioned, memory_mb) = {
-            let i = &self.instances[slot as usize];
+            let i = &self.instances[slot];
             (i.func as usize, i.state, i.provisioned, i.memory_mb)
         };
         debug_assert_ne!(state, State::Free);
-        debug_assert_eq!(self.instances[slot as usize].active, 0);
+        debug_assert_eq!(self.instances[slot].active, 0);
         self.pools.open_remove(slot, &mut self.instances);
         if state == State::Idle {
             self.pools.remove_idle(slot, &mut self.instances);
-            if let Some(key) = self.instances[slot as usize].evict_key.take() {
+            if let Some(key) = self.instances[slot].evict_key.take() {
                 self.memory.unfile(key, slot);
             }
         }
@@ -146,15 +127,14 @@ impl Sim<'_, '_> {
         }
         self.meter.shift(now, f, Some(state), None);
         self.memory.hold(memory_mb, false);
-        if std::mem::take(&mut self.instances[slot as usize].conn)
+        if std::mem::take(&mut self.instances[slot].conn)
             && let Some(d) = self.scenario.functions[f].database
         {
             self.release_connection(now, d);
         }
-        let inst = &mut self.instances[slot as usize];
+        let inst = &mut self.instances[slot];
         inst.state = State::Free;
-        inst.generation = inst.generation.wrapping_add(1);
-        self.free_slots.push(slot);
+        self.instances.remove(slot);
         if self.meter.in_window(now) {
             let e = &mut self.meter.metrics(f).evictions;
             match cause {
@@ -170,21 +150,21 @@ impl Sim<'_, '_> {
     /// Arms the instance's timer for `min(expires_at, retire_at)` if that is sooner than
     /// its pending timer.
     pub(super) fn arm_timer(&mut self, slot: u32) {
-        let inst = &mut self.instances[slot as usize];
+        let inst = &mut self.instances[slot];
         let at = inst.expires_at.min(inst.retire_at);
         if at == SimTime::MAX || (inst.timer_armed && inst.timer_at <= at) {
             return;
         }
         inst.timer_armed = true;
         inst.timer_at = at;
-        let generation = inst.generation;
-        self.queue.schedule(at, Event::Timer { slot, generation });
+        let instance = self.instances.key(slot);
+        self.queue.schedule(at, Event::Timer { instance });
     }
 
     /// Puts an instance into its function's idle set at `now`.
     pub(super) fn make_idle(&mut self, now: SimTime, slot: u32) {
-        let f = self.instances[slot as usize].func as usize;
-        let inst = &mut self.instances[slot as usize];
+        let f = self.instances[slot].func as usize;
+        let inst = &mut self.instances[slot];
         inst.state = State::Idle;
         inst.idle_since = now;
         if inst.provisioned {
@@ -193,14 +173,14 @@ impl Sim<'_, '_> {
         } else {
             self.pools.push_idle(slot, &mut self.instances);
             let key = self.memory.file_idle(slot, f, now);
-            self.instances[slot as usize].evict_key = key;
+            self.instances[slot].evict_key = key;
         }
         self.arm_timer(slot);
     }
 
     pub(super) fn on_cold_start_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
         let (f, active, provisioned) = {
-            let i = &self.instances[slot as usize];
+            let i = &self.instances[slot];
             debug_assert_eq!(i.state, State::Provisioning);
             (i.func as usize, i.active, i.provisioned)
         };
@@ -213,13 +193,13 @@ impl Sim<'_, '_> {
                 .shift(now, f, Some(State::Provisioning), Some(State::Idle));
             if !provisioned {
                 self.limits.in_flight(f, false, -1);
-                if self.instances[slot as usize].expires_at == SimTime::MAX {
+                if self.instances[slot].expires_at == SimTime::MAX {
                     // Started by the autoscaler: idle under the keep-alive policy.
                     let until = match self.funcs[f].keep_alive.decide(now) {
                         Decision::KeepUntil(until) => until,
                         _ => now,
                     };
-                    self.instances[slot as usize].expires_at = until;
+                    self.instances[slot].expires_at = until;
                 }
             }
             self.make_idle(now, slot);
@@ -230,19 +210,19 @@ impl Sim<'_, '_> {
         if provisioned {
             self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
         }
-        let inst = &mut self.instances[slot as usize];
+        let inst = &mut self.instances[slot];
         inst.state = State::Busy;
         inst.cpu.restart(now);
         self.pools.open_update(slot, &mut self.instances);
         // Start the waiting requests, oldest first (the list is newest first).
-        let mut r = self.instances[slot as usize].head;
-        while self.reqs[r as usize].next != NIL {
-            r = self.reqs[r as usize].next;
+        let mut r = self.instances[slot].head;
+        while self.reqs[r].next != NIL {
+            r = self.reqs[r].next;
         }
         // Walk back from the oldest. Starting a request may end it at once (no database
         // connection), which unlinks only that request, so its `prev` is read first.
         while r != NIL {
-            let prev = self.reqs[r as usize].prev;
+            let prev = self.reqs[r].prev;
             self.start_exec(now, r)?;
             r = prev;
         }
@@ -253,7 +233,7 @@ impl Sim<'_, '_> {
     pub(super) fn instance_emptied(&mut self, now: SimTime, slot: u32) {
         self.pools.open_remove(slot, &mut self.instances);
         let (f, provisioned, retire, reset) = {
-            let i = &self.instances[slot as usize];
+            let i = &self.instances[slot];
             (i.func as usize, i.provisioned, i.retire_at <= now, i.reset)
         };
         if retire || reset {
@@ -278,7 +258,7 @@ impl Sim<'_, '_> {
                 self.meter
                     .shift(now, f, Some(State::Busy), Some(State::Idle));
                 self.limits.in_flight(f, false, -1);
-                self.instances[slot as usize].expires_at = until;
+                self.instances[slot].expires_at = until;
                 self.make_idle(now, slot);
             }
             Decision::EvictNow => self.free(now, slot, Cause::Expiry),
@@ -291,13 +271,11 @@ impl Sim<'_, '_> {
         }
     }
 
-    pub(super) fn on_timer(&mut self, now: SimTime, slot: u32, generation: u32) {
-        let inst = &mut self.instances[slot as usize];
-        if inst.generation != generation
-            || inst.state == State::Free
-            || !inst.timer_armed
-            || inst.timer_at != now
-        {
+    pub(super) fn on_timer(&mut self, now: SimTime, instance: InstanceKey) {
+        let current = self.instances.is_current(instance);
+        let slot = instance.index();
+        let inst = &mut self.instances[slot];
+        if !current || inst.state == State::Free || !inst.timer_armed || inst.timer_at != now {
             return; // Stale: recycled slot, or superseded by a sooner timer.
         }
         inst.timer_armed = false;
@@ -328,7 +306,7 @@ impl Sim<'_, '_> {
             return; // Already warm, or no room: the next request will cold-start.
         }
         if let Some(slot) = self.spawn(now, f, false, SimTime::ZERO, false) {
-            self.instances[slot as usize].expires_at = until;
+            self.instances[slot].expires_at = until;
         }
     }
 
@@ -359,9 +337,9 @@ impl Sim<'_, '_> {
             // Release initialising instances first, then idle ones, then busy ones (which
             // finish their requests as on-demand instances).
             for wanted in [State::Provisioning, State::Idle, State::Busy] {
-                let slots: Vec<u32> = (0..self.instances.len() as u32)
+                let slots: Vec<u32> = (0..self.instances.slots() as u32)
                     .filter(|&s| {
-                        let i = &self.instances[s as usize];
+                        let i = &self.instances[s];
                         i.func as usize == f && i.provisioned && i.state == wanted
                     })
                     .collect();
@@ -370,10 +348,10 @@ impl Sim<'_, '_> {
                         return;
                     }
                     excess -= 1;
-                    let inst = &self.instances[slot as usize];
+                    let inst = &self.instances[slot];
                     if wanted == State::Busy || inst.active > 0 {
                         let busy = inst.state == State::Busy;
-                        self.instances[slot as usize].provisioned = false;
+                        self.instances[slot].provisioned = false;
                         self.limits.in_flight(f, true, -1);
                         self.limits.in_flight(f, false, 1);
                         self.meter

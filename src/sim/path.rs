@@ -14,7 +14,7 @@ use super::instance::State;
 use super::limits::Refusal;
 use super::request::{Ending, Incoming, Parent, Req};
 use super::retries::{AsyncEvent, Settled};
-use super::{Event, NIL, Outcome, RequestRecord, Sim, Status};
+use super::{Event, NIL, Outcome, RequestKey, RequestRecord, Sim, Status};
 use crate::cost::billed;
 use crate::error::Result;
 use crate::metrics::AsyncCounts;
@@ -22,37 +22,24 @@ use crate::model::{CallMode, Invocation};
 use crate::time::SimTime;
 
 impl Sim<'_, '_> {
+    /// Puts request `req` in the request slab; returns its slot.
     pub(super) fn new_req(&mut self, req: Req) -> u32 {
-        match self.free_reqs.pop() {
-            Some(i) => {
-                let generation = self.reqs[i as usize].generation;
-                self.reqs[i as usize] = Req { generation, ..req };
-                i
-            }
-            None => {
-                let i = u32::try_from(self.reqs.len())
-                    .ok()
-                    .filter(|&s| s != NIL)
-                    .expect("fewer than 2^32 - 1 simultaneous requests");
-                self.reqs.push(req);
-                i
-            }
-        }
+        self.reqs.insert(req).index()
     }
 
     /// Links request `r` into instance `slot`'s list.
     pub(super) fn attach(&mut self, slot: u32, r: u32) {
-        let head = self.instances[slot as usize].head;
+        let head = self.instances[slot].head;
         {
-            let q = &mut self.reqs[r as usize];
+            let q = &mut self.reqs[r];
             q.slot = slot;
             q.prev = NIL;
             q.next = head;
         }
         if head != NIL {
-            self.reqs[head as usize].prev = r;
+            self.reqs[head].prev = r;
         }
-        let inst = &mut self.instances[slot as usize];
+        let inst = &mut self.instances[slot];
         inst.head = r;
         inst.active += 1;
     }
@@ -60,21 +47,19 @@ impl Sim<'_, '_> {
     /// Unlinks request `r` from its instance and frees its slot.
     pub(super) fn detach(&mut self, r: u32) {
         let (slot, prev, next) = {
-            let q = &self.reqs[r as usize];
+            let q = &self.reqs[r];
             (q.slot, q.prev, q.next)
         };
         if prev != NIL {
-            self.reqs[prev as usize].next = next;
+            self.reqs[prev].next = next;
         } else {
-            self.instances[slot as usize].head = next;
+            self.instances[slot].head = next;
         }
         if next != NIL {
-            self.reqs[next as usize].prev = prev;
+            self.reqs[next].prev = prev;
         }
-        self.instances[slot as usize].active -= 1;
-        let q = &mut self.reqs[r as usize];
-        q.generation = q.generation.wrapping_add(1);
-        self.free_reqs.push(r);
+        self.instances[slot].active -= 1;
+        self.reqs.remove(r);
     }
 
     /// Serves a request (user, ping or an attempt of asynchronous event `event`) arriving
@@ -106,7 +91,7 @@ impl Sim<'_, '_> {
     ) -> std::result::Result<(u32, bool), Refusal> {
         if let Some(slot) = self.pools.route(f, &mut self.instances) {
             // An idle instance leaves the eviction order too.
-            if let Some(key) = self.instances[slot as usize].evict_key.take() {
+            if let Some(key) = self.instances[slot].evict_key.take() {
                 self.memory.unfile(key, slot);
             }
             return Ok((slot, false));
@@ -140,7 +125,7 @@ impl Sim<'_, '_> {
         let hot = self.funcs[f].hot;
         let has_pc = hot.has_pc;
         let (state, provisioned) = {
-            let i = &self.instances[slot as usize];
+            let i = &self.instances[slot];
             (i.state, i.provisioned)
         };
         let cold = state == State::Provisioning;
@@ -152,7 +137,7 @@ impl Sim<'_, '_> {
             } else {
                 self.limits.in_flight(f, false, 1);
             }
-            let inst = &mut self.instances[slot as usize];
+            let inst = &mut self.instances[slot];
             inst.state = State::Busy;
             // A fresh busy period: the service clock restarts.
             inst.cpu.restart(now);
@@ -162,7 +147,7 @@ impl Sim<'_, '_> {
         }
         self.funcs[f].requests_in_flight += 1;
         if measured {
-            let total = self.instances[slot as usize].phases.total();
+            let total = self.instances[slot].phases.total();
             let m = self.meter.metrics(f);
             if ping {
                 m.pings.pings += 1;
@@ -185,7 +170,6 @@ impl Sim<'_, '_> {
             }
         }
         let r = self.new_req(Req {
-            generation: 0,
             slot,
             id,
             arrival,
@@ -299,9 +283,9 @@ impl Sim<'_, '_> {
     /// Begins executing request `r` on its (ready) instance: gets it a database
     /// connection if it needs one, then starts its work.
     pub(super) fn start_exec(&mut self, now: SimTime, r: u32) -> Result<()> {
-        let q = &mut self.reqs[r as usize];
+        let q = &mut self.reqs[r];
         q.exec_start = now;
-        let f = self.instances[q.slot as usize].func as usize;
+        let f = self.instances[q.slot].func as usize;
         if let Some(d) = self.funcs[f].hot.database
             && !self.connect(now, r, d)?
         {
@@ -313,17 +297,18 @@ impl Sim<'_, '_> {
 
     /// Resumes request `r`, which was handed the connection it waited for.
     pub(super) fn start_exec_after_wait(&mut self, now: SimTime, r: u32) {
-        self.reqs[r as usize].conn_wait = false;
+        self.reqs[r].conn_wait = false;
         self.begin_work(now, r);
     }
 
     /// Samples request `r`'s work and schedules its end.
     pub(super) fn begin_work(&mut self, now: SimTime, r: u32) {
-        let (slot, ping, exec_start, generation, recorded) = {
-            let q = &self.reqs[r as usize];
-            (q.slot, q.ping, q.exec_start, q.generation, q.exec)
+        let req = self.reqs.key(r);
+        let (slot, ping, exec_start, recorded) = {
+            let q = &self.reqs[r];
+            (q.slot, q.ping, q.exec_start, q.exec)
         };
-        let f = self.instances[slot as usize].func as usize;
+        let f = self.instances[slot].func as usize;
         let hot = self.funcs[f].hot;
         let mut work = if recorded == SimTime::MAX {
             self.execution.sample_exec(f, ping)
@@ -344,12 +329,11 @@ impl Sim<'_, '_> {
             // then runs in real time.
             let (cpu, io) = self.cpu.split(f, work);
             if let Some(at) = deadline {
-                self.queue
-                    .schedule(at, Event::Timeout { req: r, generation });
+                self.queue.schedule(at, Event::Timeout { req });
             }
             self.shared_advance(now, slot);
-            let share = self.instances[slot as usize].cpu.join(cpu);
-            let q = &mut self.reqs[r as usize];
+            let share = self.instances[slot].cpu.join(cpu);
+            let q = &mut self.reqs[r];
             q.ending = ending;
             q.cpu = RequestCpu { io, ..share };
             self.shared_reschedule(now, slot);
@@ -362,9 +346,8 @@ impl Sim<'_, '_> {
             }
             _ => now + work,
         };
-        self.reqs[r as usize].ending = ending;
-        self.queue
-            .schedule(end, Event::ExecDone { req: r, generation });
+        self.reqs[r].ending = ending;
+        self.queue.schedule(end, Event::ExecDone { req });
     }
 
     pub(super) fn on_arrival(&mut self, now: SimTime, f: usize) -> Result<()> {
@@ -448,10 +431,10 @@ impl Sim<'_, '_> {
 
     /// Ends request `r` at `now` with `ending`.
     pub(super) fn end_request(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
-        let q = self.reqs[r as usize];
+        let q = self.reqs[r];
         let slot = q.slot;
         let (f, provisioned, phases, serial) = {
-            let i = &self.instances[slot as usize];
+            let i = &self.instances[slot];
             debug_assert_eq!(i.state, State::Busy);
             (i.func as usize, i.provisioned, i.phases, i.serial)
         };
@@ -528,7 +511,7 @@ impl Sim<'_, '_> {
             // Bring the clock up to now before the number of requests changes.
             self.shared_advance(now, slot);
             if q.cpu.running {
-                self.instances[slot as usize].cpu.leave();
+                self.instances[slot].cpu.leave();
             }
         }
         self.detach(r);
@@ -539,9 +522,9 @@ impl Sim<'_, '_> {
         }
         if ending == Ending::Timeout {
             // Lambda discards an environment whose invocation timed out.
-            self.instances[slot as usize].reset = true;
+            self.instances[slot].reset = true;
         }
-        if self.instances[slot as usize].active > 0 {
+        if self.instances[slot].active > 0 {
             if sharing {
                 self.shared_reschedule(now, slot);
             }
@@ -564,7 +547,7 @@ impl Sim<'_, '_> {
     pub(super) fn answer(&mut self, now: SimTime, parent: Parent, ok: bool) -> Result<()> {
         match parent {
             Parent::None => Ok(()),
-            Parent::Caller { req, generation } => self.answer_caller(now, req, generation, ok),
+            Parent::Caller(req) => self.answer_caller(now, req, ok),
             Parent::Source(p) => self.answer_source(now, p, ok),
         }
     }
@@ -572,13 +555,14 @@ impl Sim<'_, '_> {
     /// Request `r`'s own work is done: it makes its calls, and ends unless it must wait
     /// for synchronous ones.
     pub(super) fn work_done(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
-        let q = &self.reqs[r as usize];
-        let f = self.instances[q.slot as usize].func as usize;
+        let q = &self.reqs[r];
+        let f = self.instances[q.slot].func as usize;
         if ending != Ending::Ok || q.ping || !self.funcs[f].hot.calls {
             return self.end_request(now, r, ending);
         }
-        let (measured, generation, slot) = (q.measured, q.generation, q.slot);
-        self.reqs[r as usize].issuing = true;
+        let (measured, slot) = (q.measured, q.slot);
+        let req = self.reqs.key(r);
+        self.reqs[r].issuing = true;
         for c in 0..self.scenario.functions[f].calls.len() {
             let call = self.scenario.functions[f].calls[c];
             for _ in 0..call.count {
@@ -596,8 +580,8 @@ impl Sim<'_, '_> {
                 self.note_invocation(now, g);
                 let (event, parent) = match call.mode {
                     CallMode::Sync => {
-                        self.reqs[r as usize].pending += 1;
-                        (NIL, Parent::Caller { req: r, generation })
+                        self.reqs[r].pending += 1;
+                        (NIL, Parent::Caller(req))
                     }
                     CallMode::Async => (self.new_event(now, g, measured), Parent::None),
                 };
@@ -613,7 +597,7 @@ impl Sim<'_, '_> {
                 self.serve(now, g, inc)?;
             }
         }
-        let q = &mut self.reqs[r as usize];
+        let q = &mut self.reqs[r];
         q.issuing = false;
         if q.pending == 0 {
             let ending = if q.child_failed {
@@ -628,10 +612,10 @@ impl Sim<'_, '_> {
         let exec_start = q.exec_start;
         let hot = self.funcs[f].hot;
         if self.cpu.shares(f) {
-            if self.reqs[r as usize].cpu.running {
+            if self.reqs[r].cpu.running {
                 self.shared_advance(now, slot);
-                self.instances[slot as usize].cpu.leave();
-                self.reqs[r as usize].cpu.running = false;
+                self.instances[slot].cpu.leave();
+                self.reqs[r].cpu.running = false;
                 self.shared_reschedule(now, slot);
             }
         } else if let Some(t) = hot.timeout {
@@ -639,8 +623,7 @@ impl Sim<'_, '_> {
             // pending: `begin_work`).
             let at = exec_start.saturating_add(t);
             if at > now {
-                self.queue
-                    .schedule(at, Event::Timeout { req: r, generation });
+                self.queue.schedule(at, Event::Timeout { req });
             } else {
                 return self.end_request(now, r, Ending::Timeout);
             }
@@ -652,14 +635,14 @@ impl Sim<'_, '_> {
     pub(super) fn answer_caller(
         &mut self,
         now: SimTime,
-        r: u32,
-        generation: u32,
+        caller: RequestKey,
         ok: bool,
     ) -> Result<()> {
-        let q = &mut self.reqs[r as usize];
-        if q.generation != generation {
+        if !self.reqs.is_current(caller) {
             return Ok(()); // The caller already ended (timeout).
         }
+        let r = caller.index();
+        let q = &mut self.reqs[r];
         q.pending -= 1;
         q.child_failed |= !ok;
         if q.pending == 0 && q.waiting && !q.issuing {

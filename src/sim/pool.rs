@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use super::idle::IdleSet;
 use super::instance::{Instance, Open, State};
+use crate::engine::Slab;
 use crate::model::{Reuse, Routing};
 use crate::rng::SimRng;
 
@@ -79,8 +80,8 @@ impl Pools {
 
     /// Files instance `slot`, which just went idle, in its function's idle set.
     #[inline]
-    pub(super) fn push_idle(&mut self, slot: u32, instances: &mut [Instance]) {
-        let inst = &instances[slot as usize];
+    pub(super) fn push_idle(&mut self, slot: u32, instances: &mut Slab<Instance>) {
+        let inst = &instances[slot];
         let pool = &mut self.funcs[inst.func as usize];
         if inst.provisioned {
             pool.pc_idle.push(slot, instances);
@@ -91,8 +92,8 @@ impl Pools {
 
     /// Takes idle instance `slot` out of its idle set (it goes away).
     #[inline]
-    pub(super) fn remove_idle(&mut self, slot: u32, instances: &mut [Instance]) {
-        let inst = &instances[slot as usize];
+    pub(super) fn remove_idle(&mut self, slot: u32, instances: &mut Slab<Instance>) {
+        let inst = &instances[slot];
         let pool = &mut self.funcs[inst.func as usize];
         if inst.provisioned {
             pool.pc_idle.remove(slot, instances);
@@ -105,7 +106,7 @@ impl Pools {
     /// idle: provisioned before on-demand, ready before starting. `None`: no instance has
     /// a free slot.
     #[inline]
-    pub(super) fn route(&mut self, f: usize, instances: &mut [Instance]) -> Option<u32> {
+    pub(super) fn route(&mut self, f: usize, instances: &mut Slab<Instance>) -> Option<u32> {
         let pool = &mut self.funcs[f];
         if pool.cap == 1 {
             // Provisioned instances exist only under a provisioned policy.
@@ -139,9 +140,9 @@ impl Pools {
 
     /// Files the instance in the open set its state calls for (several requests per
     /// instance only): starting or ready, with at least one request and a free slot.
-    pub(super) fn open_update(&mut self, slot: u32, instances: &mut [Instance]) {
+    pub(super) fn open_update(&mut self, slot: u32, instances: &mut Slab<Instance>) {
         self.open_remove(slot, instances);
-        let inst = &instances[slot as usize];
+        let inst = &instances[slot];
         let pool = &mut self.funcs[inst.func as usize];
         let cap = pool.cap;
         if cap == 1 || inst.draining || inst.active == 0 || inst.active >= cap {
@@ -160,14 +161,14 @@ impl Pools {
             Open::OnDemand => pool.open_od.insert(key),
             Open::None => unreachable!(),
         };
-        let inst = &mut instances[slot as usize];
+        let inst = &mut instances[slot];
         inst.open = which;
         inst.open_active = inst.active;
     }
 
     /// Takes the instance out of whichever open set holds it.
-    pub(super) fn open_remove(&mut self, slot: u32, instances: &mut [Instance]) {
-        let inst = &mut instances[slot as usize];
+    pub(super) fn open_remove(&mut self, slot: u32, instances: &mut Slab<Instance>) {
+        let inst = &mut instances[slot];
         let which = std::mem::replace(&mut inst.open, Open::None);
         let key = (inst.open_active, inst.serial, slot);
         let pool = &mut self.funcs[inst.func as usize];
@@ -189,7 +190,7 @@ impl Pools {
 impl Pool {
     /// Takes an idle instance out of the provisioned or the on-demand idle set.
     #[inline]
-    fn take_idle(&mut self, provisioned: bool, instances: &mut [Instance]) -> Option<u32> {
+    fn take_idle(&mut self, provisioned: bool, instances: &mut Slab<Instance>) -> Option<u32> {
         let set = if provisioned {
             &mut self.pc_idle
         } else {

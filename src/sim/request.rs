@@ -3,6 +3,7 @@
 
 use super::cpu::RequestCpu;
 use super::source_events::SourceParent;
+use crate::engine::Key;
 use crate::time::SimTime;
 
 /// How an execution ends.
@@ -13,10 +14,9 @@ pub(super) enum Ending {
     Timeout,
 }
 
-/// A request being served. Slots are reused; `generation` tells occupants apart.
+/// A request being served (in the request slab: its key goes stale when it ends).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Req {
-    pub(super) generation: u32,
     pub(super) slot: u32,
     pub(super) id: u64,
     pub(super) arrival: SimTime,
@@ -57,8 +57,8 @@ pub(super) struct Req {
 pub(super) enum Parent {
     /// Nobody inside the simulation (a client, or an event source).
     None,
-    /// A synchronous caller: request `req` of generation `generation`.
-    Caller { req: u32, generation: u32 },
+    /// A synchronous caller.
+    Caller(Key<Req>),
     /// A queue or stream batch, or a workflow task (`sim/sources.rs`).
     Source(SourceParent),
 }

@@ -7,6 +7,7 @@
 //! next attempt expires. The component keeps the events and decides; the platform makes
 //! the attempts and counts them.
 
+use crate::engine::Slab;
 use crate::model::AsyncRetry;
 use crate::time::SimTime;
 
@@ -40,8 +41,7 @@ pub(super) enum Settled {
 
 /// Every asynchronous event in flight, and each function's retry rules.
 pub(super) struct Retries {
-    events: Vec<AsyncEvent>,
-    free: Vec<u32>,
+    events: Slab<AsyncEvent>,
     rules: Vec<AsyncRetry>,
 }
 
@@ -49,8 +49,7 @@ impl Retries {
     /// No event yet; `rules` per function.
     pub(super) fn new(rules: impl Iterator<Item = AsyncRetry>) -> Self {
         Retries {
-            events: Vec::new(),
-            free: Vec::new(),
+            events: Slab::new(),
             rules: rules.collect(),
         }
     }
@@ -64,28 +63,19 @@ impl Retries {
             throttles: 0,
             measured,
         };
-        match self.free.pop() {
-            Some(i) => {
-                self.events[i as usize] = e;
-                i
-            }
-            None => {
-                self.events.push(e);
-                (self.events.len() - 1) as u32
-            }
-        }
+        self.events.insert(e).index()
     }
 
     /// Event `event` as it stands.
     #[inline]
     pub(super) fn get(&self, event: u32) -> AsyncEvent {
-        self.events[event as usize]
+        self.events[event]
     }
 
     /// An attempt of `event` was throttled at `now`: retry after the throttle back-off,
     /// or expire.
     pub(super) fn throttled(&mut self, now: SimTime, event: u32) -> Settled {
-        let e = &mut self.events[event as usize];
+        let e = &mut self.events[event];
         e.throttles += 1;
         let delay = self.rules[e.func as usize].throttle_delay(e.throttles);
         self.retry_or_expire(now, event, delay)
@@ -94,13 +84,13 @@ impl Retries {
     /// An attempt of `event` ended at `now` (`ok`: successfully).
     pub(super) fn ended(&mut self, now: SimTime, event: u32, ok: bool) -> Settled {
         if ok {
-            self.free.push(event);
+            self.events.remove(event);
             return Settled::Succeeded;
         }
-        let e = &mut self.events[event as usize];
+        let e = &mut self.events[event];
         let rules = &self.rules[e.func as usize];
         if e.retries >= rules.max_retries {
-            self.free.push(event);
+            self.events.remove(event);
             return Settled::DeadLettered;
         }
         e.retries += 1;
@@ -111,10 +101,10 @@ impl Retries {
     /// A retry after `delay`, unless the event would be older than its maximum age by
     /// then.
     fn retry_or_expire(&mut self, now: SimTime, event: u32, delay: SimTime) -> Settled {
-        let e = self.events[event as usize];
+        let e = self.events[event];
         let at = now.saturating_add(delay);
         if at - e.born > self.rules[e.func as usize].max_age {
-            self.free.push(event);
+            self.events.remove(event);
             Settled::Expired
         } else {
             Settled::Retry(at)

@@ -34,6 +34,7 @@
 use std::collections::VecDeque;
 
 use super::{Event, Incoming, NIL, Parent, Sim};
+use crate::engine::Slab;
 use crate::error::Result;
 use crate::metrics::{QueueMetrics, SourceMetrics, StreamMetrics};
 use crate::model::Scenario;
@@ -117,8 +118,7 @@ struct StreamState {
 #[derive(Default)]
 pub(super) struct SourceState {
     queues: Vec<QueueState>,
-    batches: Vec<QueueBatch>,
-    free_batches: Vec<u32>,
+    batches: Slab<QueueBatch>,
     streams: Vec<StreamState>,
     pub(super) flows: Flows,
     /// Inside `serve` for a source: an answer now is a throttle.
@@ -397,19 +397,18 @@ impl Sim<'_, '_> {
     /// Receives `take` messages from the front and invokes the function with them.
     fn queue_dispatch(&mut self, now: SimTime, q: usize, take: usize) -> Result<()> {
         let measured = now >= self.scenario.warmup;
-        let slot = match self.sources.free_batches.pop() {
-            Some(b) => b,
-            None => {
-                self.sources.batches.push(QueueBatch::default());
-                (self.sources.batches.len() - 1) as u32
-            }
-        };
+        // A reused batch's message list was cleared when it was freed.
+        let slot = self
+            .sources
+            .batches
+            .insert_with(QueueBatch::default, |_| {})
+            .index();
         let request = self.next_request;
         let SourceState {
             queues, batches, ..
         } = &mut self.sources;
         let qs = &mut queues[q];
-        let b = &mut batches[slot as usize];
+        let b = &mut batches[slot];
         b.queue = q as u32;
         b.request = request;
         b.invoked = now;
@@ -430,18 +429,13 @@ impl Sim<'_, '_> {
 
     fn answer_queue(&mut self, now: SimTime, batch: u32, ok: bool, throttled: bool) -> Result<()> {
         let (q, invoked, request) = {
-            let b = &self.sources.batches[batch as usize];
+            let b = &self.sources.batches[batch];
             (b.queue as usize, b.invoked, b.request)
         };
         if self.log.is_some() {
             let mut ids = std::mem::take(&mut self.sources.scratch);
             ids.clear();
-            ids.extend(
-                self.sources.batches[batch as usize]
-                    .msgs
-                    .iter()
-                    .map(|m| m.id),
-            );
+            ids.extend(self.sources.batches[batch].msgs.iter().map(|m| m.id));
             self.log_batch(BatchRecord {
                 kind: SourceKind::Queue,
                 source: &self.scenario.sources.queues[q].name,
@@ -457,22 +451,19 @@ impl Sim<'_, '_> {
             self.sources.scratch = ids;
         }
         let SourceState {
-            queues,
-            batches,
-            free_batches,
-            ..
+            queues, batches, ..
         } = &mut self.sources;
         let qs = &mut queues[q];
         if ok {
-            for m in &batches[batch as usize].msgs {
+            for m in &batches[batch].msgs {
                 if m.measured {
                     qs.metrics.processed += 1;
                     qs.metrics.queue_delay.record(invoked - m.born);
                     qs.metrics.end_to_end.record(now - m.born);
                 }
             }
-            batches[batch as usize].msgs.clear();
-            free_batches.push(batch);
+            batches[batch].msgs.clear();
+            batches.remove(batch);
             qs.busy -= 1;
             return self.queue_pump(now, q);
         }
@@ -500,17 +491,14 @@ impl Sim<'_, '_> {
     }
 
     fn on_queue_visible(&mut self, now: SimTime, batch: u32) -> Result<()> {
-        let q = self.sources.batches[batch as usize].queue as usize;
+        let q = self.sources.batches[batch].queue as usize;
         let scenario = self.scenario;
         let spec = &scenario.sources.queues[q];
         let SourceState {
-            queues,
-            batches,
-            free_batches,
-            ..
+            queues, batches, ..
         } = &mut self.sources;
         let qs = &mut queues[q];
-        for &m in &batches[batch as usize].msgs {
+        for &m in &batches[batch].msgs {
             if spec.max_receive_count.is_some_and(|n| m.receives >= n) {
                 qs.metrics.dead_lettered += u64::from(m.measured);
             } else if now - m.born > spec.retention {
@@ -522,8 +510,8 @@ impl Sim<'_, '_> {
                 });
             }
         }
-        batches[batch as usize].msgs.clear();
-        free_batches.push(batch);
+        batches[batch].msgs.clear();
+        batches.remove(batch);
         self.queue_waiting_changed(now, q);
         self.queue_pump(now, q)
     }

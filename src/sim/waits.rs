@@ -70,20 +70,18 @@ impl Sim<'_, '_> {
     /// Gets request `r` a connection to database `d` if it needs one. False when it has to
     /// wait (it resumes when handed one) or has failed.
     pub(super) fn connect(&mut self, now: SimTime, r: u32, d: usize) -> Result<bool> {
-        let q = self.reqs[r as usize];
+        let q = self.reqs[r];
         let proxied = self.dbs.proxied(d);
-        if !proxied && self.instances[q.slot as usize].conn {
+        if !proxied && self.instances[q.slot].conn {
             return Ok(true); // The instance opened one earlier and still holds it.
         }
-        let f = self.instances[q.slot as usize].func as usize;
+        let f = self.instances[q.slot].func as usize;
         let timeout_at = self.funcs[f]
             .hot
             .timeout
             .map(|t| q.exec_start.saturating_add(t));
-        match self
-            .dbs
-            .acquire(now, d, (r, q.generation), q.measured, timeout_at)
-        {
+        let req = self.reqs.key(r);
+        match self.dbs.acquire(now, d, req, q.measured, timeout_at) {
             Acquire::Granted => {
                 self.hold_connection(r, proxied);
                 Ok(true)
@@ -93,11 +91,9 @@ impl Sim<'_, '_> {
                 Ok(false)
             }
             Acquire::Wait(until) => {
-                self.reqs[r as usize].conn_wait = true;
+                self.reqs[r].conn_wait = true;
                 if let Some(at) = until {
-                    let generation = q.generation;
-                    self.queue
-                        .schedule(at, Event::ConnectionTimeout { req: r, generation });
+                    self.queue.schedule(at, Event::ConnectionTimeout { req });
                 }
                 Ok(false)
             }
@@ -106,20 +102,20 @@ impl Sim<'_, '_> {
 
     /// Request `r` (behind a proxy) or its instance (without one) holds a connection.
     pub(super) fn hold_connection(&mut self, r: u32, proxied: bool) {
-        let q = &mut self.reqs[r as usize];
+        let q = &mut self.reqs[r];
         if proxied {
             q.conn = true;
         } else {
-            self.instances[q.slot as usize].conn = true;
+            self.instances[q.slot].conn = true;
         }
     }
 
     /// A connection to `d` was closed or returned: the oldest waiter gets it and resumes.
     pub(super) fn release_connection(&mut self, now: SimTime, d: usize) {
         let reqs = &self.reqs;
-        let next = self.dbs.release(now, d, |r, generation| {
-            let q = &reqs[r as usize];
-            (q.generation == generation && q.conn_wait).then_some((q.exec_start, q.measured))
+        let next = self.dbs.release(now, d, |req| {
+            let q = &reqs[req.index()];
+            (reqs.is_current(req) && q.conn_wait).then_some((q.exec_start, q.measured))
         });
         if let Some(r) = next {
             self.hold_connection(r, self.dbs.proxied(d));
@@ -131,13 +127,13 @@ impl Sim<'_, '_> {
     /// Request `r` waited for a connection as long as it may: it fails (or times out, if
     /// the function's timeout is what ran out).
     pub(super) fn on_connection_timeout(&mut self, now: SimTime, r: u32) -> Result<()> {
-        let q = &mut self.reqs[r as usize];
+        let q = &mut self.reqs[r];
         if !q.conn_wait {
             return Ok(()); // It got a connection in time.
         }
         q.conn_wait = false;
         let (slot, exec_start, measured) = (q.slot, q.exec_start, q.measured);
-        let hot = self.funcs[self.instances[slot as usize].func as usize].hot;
+        let hot = self.funcs[self.instances[slot].func as usize].hot;
         if let Some(d) = hot.database {
             self.dbs.gave_up(d, measured);
         }
@@ -155,19 +151,19 @@ impl Sim<'_, '_> {
     /// CPU sharing: brings the instance's service clock up to `now`.
     #[inline]
     pub(super) fn shared_advance(&mut self, now: SimTime, slot: u32) {
-        let f = self.instances[slot as usize].func as usize;
+        let f = self.instances[slot].func as usize;
         let vcpus = self.cpu.vcpus(f);
-        self.instances[slot as usize].cpu.advance(now, vcpus);
+        self.instances[slot].cpu.advance(now, vcpus);
     }
 
     /// The requests on instance `slot` with their CPU shares, newest first.
     pub(super) fn cpu_shares(&self, slot: u32) -> impl Iterator<Item = (u32, RequestCpu)> + '_ {
-        let mut r = self.instances[slot as usize].head;
+        let mut r = self.instances[slot].head;
         std::iter::from_fn(move || {
             if r == NIL {
                 return None;
             }
-            let q = &self.reqs[r as usize];
+            let q = &self.reqs[r];
             let item = (r, q.cpu);
             r = q.next;
             Some(item)
@@ -176,48 +172,43 @@ impl Sim<'_, '_> {
 
     /// CPU sharing: schedules the instance's next finish (the smallest finish mark).
     pub(super) fn shared_reschedule(&mut self, now: SimTime, slot: u32) {
-        let f = self.instances[slot as usize].func as usize;
+        let f = self.instances[slot].func as usize;
         let vcpus = self.cpu.vcpus(f);
         let next = self
             .cpu_shares(slot)
             .filter(|(_, c)| c.running)
             .fold(f64::INFINITY, |m, (_, c)| m.min(c.mark));
-        let inst = &mut self.instances[slot as usize];
-        if let Some(at) = inst.cpu.reschedule(now, vcpus, next) {
-            let (generation, epoch) = (inst.generation, inst.cpu.epoch());
-            self.queue.schedule(
-                at,
-                Event::SharedDone {
-                    slot,
-                    generation,
-                    epoch,
-                },
-            );
+        let instance = self.instances.key(slot);
+        let cpu = &mut self.instances[slot].cpu;
+        if let Some(at) = cpu.reschedule(now, vcpus, next) {
+            let epoch = cpu.epoch();
+            self.queue
+                .schedule(at, Event::SharedDone { instance, epoch });
         }
     }
 
     /// CPU sharing: ends the requests whose finish mark the service clock has reached.
     pub(super) fn on_shared_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
         self.shared_advance(now, slot);
-        let clock = self.instances[slot as usize].cpu.clock();
+        let clock = self.instances[slot].cpu.clock();
         let mut done = std::mem::take(&mut self.finished);
         cpu::finished(clock, self.cpu_shares(slot), &mut done);
         for &r in &done {
-            let q = &mut self.reqs[r as usize];
+            let q = &mut self.reqs[r];
             if q.cpu.io > SimTime::ZERO {
                 // CPU part done: off the CPU for the I/O-bound rest.
                 q.cpu.running = false;
-                let (io, generation) = (q.cpu.io, q.generation);
-                self.instances[slot as usize].cpu.leave();
-                self.queue
-                    .schedule(now + io, Event::ExecDone { req: r, generation });
+                let io = q.cpu.io;
+                self.instances[slot].cpu.leave();
+                let req = self.reqs.key(r);
+                self.queue.schedule(now + io, Event::ExecDone { req });
                 continue;
             }
             let ending = q.ending;
             self.work_done(now, r, ending)?;
         }
         self.finished = done;
-        if self.instances[slot as usize].state == State::Busy {
+        if self.instances[slot].state == State::Busy {
             self.shared_reschedule(now, slot);
         }
         Ok(())

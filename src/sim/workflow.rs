@@ -17,6 +17,7 @@
 
 use super::source_events::{SourceEvent, SourceParent};
 use super::{Event, NIL, Sim};
+use crate::engine::Slab;
 use crate::error::Result;
 use crate::metrics::WorkflowMetrics;
 use crate::model::source::{Step, Task};
@@ -53,8 +54,7 @@ struct Execution {
 #[derive(Default)]
 pub(super) struct Flows {
     flows: Vec<FlowState>,
-    execs: Vec<Execution>,
-    free: Vec<u32>,
+    execs: Slab<Execution>,
 }
 
 impl Flows {
@@ -98,31 +98,30 @@ impl Sim<'_, '_> {
         }
         let measured = now >= self.scenario.warmup;
         flows.flows[w].metrics.executions += u64::from(measured);
-        let fresh = Execution {
+        let fresh = || Execution {
             flow: w as u32,
             born: now,
             measured,
             ..Execution::default()
         };
-        let e = match flows.free.pop() {
-            Some(e) => {
-                let old = &mut flows.execs[e as usize];
+        let e = flows
+            .execs
+            .insert_with(fresh, |old| {
+                // Keep the branch list's allocation.
                 let mut branches = std::mem::take(&mut old.branches);
                 branches.clear();
-                *old = Execution { branches, ..fresh };
-                e
-            }
-            None => {
-                flows.execs.push(fresh);
-                (flows.execs.len() - 1) as u32
-            }
-        };
+                *old = Execution {
+                    branches,
+                    ..fresh()
+                };
+            })
+            .index();
         self.run_step(now, e)
     }
 
     /// The task execution `e` is at: in its current step, or in branch `branch` of it.
     fn current_task(&self, e: u32, branch: u32) -> Task {
-        let x = &self.sources.flows.execs[e as usize];
+        let x = &self.sources.flows.execs[e];
         match &self.scenario.sources.workflows[x.flow as usize].steps[x.step as usize] {
             Step::Task(t) => *t,
             Step::Parallel(b) => {
@@ -135,7 +134,7 @@ impl Sim<'_, '_> {
     /// Starts execution `e`'s current step (or ends it after the last).
     fn run_step(&mut self, now: SimTime, e: u32) -> Result<()> {
         let scenario = self.scenario;
-        let x = &mut self.sources.flows.execs[e as usize];
+        let x = &mut self.sources.flows.execs[e];
         let wf = &scenario.sources.workflows[x.flow as usize];
         let Some(step) = wf.steps.get(x.step as usize) else {
             return self.end_execution(now, e, true);
@@ -156,12 +155,12 @@ impl Sim<'_, '_> {
                 let (flow, measured) = (x.flow as usize, x.measured);
                 self.sources.flows.flows[flow].metrics.transitions += u64::from(measured);
                 for b in 0..n {
-                    if self.sources.flows.execs[e as usize].done {
+                    if self.sources.flows.execs[e].done {
                         break;
                     }
                     self.start_task(now, e, b)?;
                 }
-                self.sources.flows.execs[e as usize].live -= 1;
+                self.sources.flows.execs[e].live -= 1;
                 self.release_execution(e);
                 Ok(())
             }
@@ -171,7 +170,7 @@ impl Sim<'_, '_> {
     /// Invokes the function of execution `e`'s current task (in `branch`, or NIL).
     fn start_task(&mut self, now: SimTime, e: u32, branch: u32) -> Result<()> {
         let task = self.current_task(e, branch);
-        let x = &mut self.sources.flows.execs[e as usize];
+        let x = &mut self.sources.flows.execs[e];
         x.live += 1;
         let (flow, measured) = (x.flow as usize, x.measured);
         self.sources.flows.flows[flow].metrics.transitions += u64::from(measured);
@@ -187,7 +186,7 @@ impl Sim<'_, '_> {
         branch: u32,
         ok: bool,
     ) -> Result<()> {
-        let x = &mut self.sources.flows.execs[e as usize];
+        let x = &mut self.sources.flows.execs[e];
         x.live -= 1;
         if x.done {
             // A branch of a parallel step that already failed: nothing waits for it.
@@ -223,7 +222,7 @@ impl Sim<'_, '_> {
     /// A task failed: retry it by its rule, or fail the execution.
     fn task_failed(&mut self, now: SimTime, e: u32, branch: u32) -> Result<()> {
         let task = self.current_task(e, branch);
-        let x = &mut self.sources.flows.execs[e as usize];
+        let x = &mut self.sources.flows.execs[e];
         let retries = if branch == NIL {
             &mut x.retries
         } else {
@@ -248,7 +247,7 @@ impl Sim<'_, '_> {
     }
 
     pub(super) fn on_workflow_retry(&mut self, now: SimTime, e: u32, branch: u32) -> Result<()> {
-        let x = &mut self.sources.flows.execs[e as usize];
+        let x = &mut self.sources.flows.execs[e];
         x.live -= 1;
         if x.done {
             self.release_execution(e);
@@ -258,7 +257,7 @@ impl Sim<'_, '_> {
     }
 
     fn end_execution(&mut self, now: SimTime, e: u32, ok: bool) -> Result<()> {
-        let x = &mut self.sources.flows.execs[e as usize];
+        let x = &mut self.sources.flows.execs[e];
         x.done = true;
         let (flow, measured, born) = (x.flow as usize, x.measured, x.born);
         if measured {
@@ -277,9 +276,9 @@ impl Sim<'_, '_> {
     /// Frees execution `e`'s slot once it has ended and nothing of it is outstanding.
     fn release_execution(&mut self, e: u32) {
         let flows = &mut self.sources.flows;
-        let x = &flows.execs[e as usize];
+        let x = &flows.execs[e];
         if x.done && x.live == 0 {
-            flows.free.push(e);
+            flows.execs.remove(e);
         }
     }
 }
