@@ -85,7 +85,7 @@ mod workflow;
 
 use crate::engine::{Engine, EventQueue, Key, Model, Slab};
 use crate::error::Result;
-use crate::model::Scenario;
+use crate::model::{Invocation, Scenario};
 use crate::policy::eviction::EvictionOrder;
 use crate::policy::keep_alive::KeepAliveState;
 use crate::policy::provisioned::ProvisionedState;
@@ -191,6 +191,8 @@ struct Hot {
     timeout: Option<SimTime>,
     /// Has provisioned concurrency.
     has_pc: bool,
+    /// Invoked asynchronously (events with retries).
+    asynchronous: bool,
 }
 
 struct Sim<'s, 'o> {
@@ -409,6 +411,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                     calls: !f.calls.is_empty(),
                     timeout: f.timeout,
                     has_pc: f.provisioned.is_some(),
+                    asynchronous: f.invocation == Invocation::Async,
                 },
             });
         }

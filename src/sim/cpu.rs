@@ -17,6 +17,8 @@ use crate::time::SimTime;
 /// Each function's CPU settings.
 pub(super) struct Cpu {
     funcs: Vec<FunctionCpu>,
+    /// Some function shares the CPU (else no request ever looks further).
+    any: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -52,21 +54,21 @@ pub(super) struct RequestCpu {
 impl Cpu {
     /// Settings per function: `(cpu_sharing, vcpus, cpu_fraction)`.
     pub(super) fn new(funcs: impl Iterator<Item = (bool, f64, f64)>) -> Self {
-        Cpu {
-            funcs: funcs
-                .map(|(sharing, vcpus, cpu_fraction)| FunctionCpu {
-                    shares: sharing && cpu_fraction > 0.0,
-                    vcpus,
-                    cpu_fraction,
-                })
-                .collect(),
-        }
+        let funcs: Vec<FunctionCpu> = funcs
+            .map(|(sharing, vcpus, cpu_fraction)| FunctionCpu {
+                shares: sharing && cpu_fraction > 0.0,
+                vcpus,
+                cpu_fraction,
+            })
+            .collect();
+        let any = funcs.iter().any(|f| f.shares);
+        Cpu { funcs, any }
     }
 
     /// Whether function `f`'s requests run their CPU-bound part on the shared CPU.
     #[inline]
     pub(super) fn shares(&self, f: usize) -> bool {
-        self.funcs[f].shares
+        self.any && self.funcs[f].shares
     }
 
     /// Function `f`'s vCPUs per instance.

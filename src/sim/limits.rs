@@ -181,7 +181,10 @@ impl Memory {
     /// Function `f` was invoked once more (greedy-dual frequency).
     #[inline]
     pub(super) fn note_invocation(&mut self, f: usize) {
-        self.order.note_invocation(f);
+        // Only an eviction order under a capacity uses the frequencies.
+        if self.limited() {
+            self.order.note_invocation(f);
+        }
     }
 
     /// The next step to fit `memory_mb` more.

@@ -17,8 +17,8 @@ const BATCH_FROM_FUNCTIONS: usize = 16;
 pub(super) struct Meter {
     start: SimTime,
     end: SimTime,
-    metrics: Vec<FunctionMetrics>,
-    occupancy: Vec<Occupancy>,
+    /// Per function, side by side: a request touches both.
+    funcs: Vec<(FunctionMetrics, Occupancy)>,
     /// All functions together (with one function, that function's occupancy, copied at
     /// the end).
     total: Occupancy,
@@ -38,16 +38,16 @@ impl Meter {
         Meter {
             start,
             end,
-            metrics: (0..functions)
+            funcs: (0..functions)
                 .map(|_| {
-                    if batched {
+                    let m = if batched {
                         FunctionMetrics::batched()
                     } else {
                         FunctionMetrics::default()
-                    }
+                    };
+                    (m, Occupancy::default())
                 })
                 .collect(),
-            occupancy: vec![Occupancy::default(); functions],
             total: Occupancy::default(),
         }
     }
@@ -61,13 +61,13 @@ impl Meter {
     /// Function `f`'s counters and histograms.
     #[inline]
     pub(super) fn metrics(&mut self, f: usize) -> &mut FunctionMetrics {
-        &mut self.metrics[f]
+        &mut self.funcs[f].0
     }
 
     /// Function `f`'s instance counts.
     #[inline]
     pub(super) fn occupancy(&self, f: usize) -> &Occupancy {
-        &self.occupancy[f]
+        &self.funcs[f].1
     }
 
     /// One of function `f`'s instances moves between states (`None`: it appears or goes
@@ -75,8 +75,8 @@ impl Meter {
     #[inline]
     pub(super) fn shift(&mut self, now: SimTime, f: usize, from: Option<State>, to: Option<State>) {
         let (start, end) = (self.start, self.end);
-        let single = self.occupancy.len() == 1;
-        let occ = &mut self.occupancy[f];
+        let single = self.funcs.len() == 1;
+        let occ = &mut self.funcs[f].1;
         occ.advance(now, start, end);
         if !single {
             self.total.advance(now, start, end);
@@ -114,7 +114,7 @@ impl Meter {
         which: fn(&mut FunctionMetrics) -> &mut Gauge,
         d: i32,
     ) {
-        which(&mut self.metrics[f]).add(d, now, self.start, self.end);
+        which(&mut self.funcs[f].0).add(d, now, self.start, self.end);
     }
 
     /// Brings one of function `f`'s gauges up to `now` and returns its area over the whole
@@ -125,7 +125,7 @@ impl Meter {
         f: usize,
         which: fn(&mut FunctionMetrics) -> &mut Gauge,
     ) -> u128 {
-        let g = which(&mut self.metrics[f]);
+        let g = which(&mut self.funcs[f].0);
         g.close(now, self.start, self.end);
         g.area_all()
     }
@@ -133,7 +133,7 @@ impl Meter {
     /// Closes the window: integrates what is left up to its end.
     pub(super) fn finish(mut self) -> Measured {
         let (start, end) = (self.start, self.end);
-        for (occ, m) in self.occupancy.iter_mut().zip(&mut self.metrics) {
+        for (m, occ) in &mut self.funcs {
             occ.advance(end, start, end);
             for g in [
                 &mut m.executions,
@@ -144,14 +144,15 @@ impl Meter {
                 g.close(end, start, end);
             }
         }
-        if self.occupancy.len() == 1 {
-            self.total = self.occupancy[0].clone();
+        if self.funcs.len() == 1 {
+            self.total = self.funcs[0].1.clone();
         } else {
             self.total.advance(end, start, end);
         }
+        let (metrics, occupancy) = self.funcs.into_iter().unzip();
         Measured {
-            metrics: self.metrics,
-            occupancy: self.occupancy,
+            metrics,
+            occupancy,
             total: self.total,
         }
     }

@@ -18,7 +18,7 @@ use super::{Event, NIL, Outcome, RequestKey, RequestRecord, Sim, Status};
 use crate::cost::billed;
 use crate::error::Result;
 use crate::metrics::AsyncCounts;
-use crate::model::{CallMode, Invocation};
+use crate::model::CallMode;
 use crate::time::SimTime;
 
 impl Sim<'_, '_> {
@@ -368,7 +368,7 @@ impl Sim<'_, '_> {
             self.meter.metrics(f).invocations += 1;
         }
         self.note_invocation(now, f);
-        let event = if self.scenario.functions[f].invocation == Invocation::Async {
+        let event = if self.funcs[f].hot.asynchronous {
             self.new_event(now, f, measured)
         } else {
             NIL
