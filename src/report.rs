@@ -10,7 +10,6 @@ mod table;
 mod windows;
 
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 pub use events::JsonLinesLog;
 pub use sources::{QueueSummary, StreamSummary, WorkflowSummary};
@@ -18,6 +17,7 @@ pub use table::render_table;
 pub use windows::{FanOut, WindowLog};
 
 use crate::cost::{self, CostBreakdown, Usage};
+use crate::json::serialize_pairs;
 use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts, ThrottleCauses};
 use crate::scenario::Scenario;
 use crate::sim::RunOutput;
@@ -52,10 +52,13 @@ pub struct RunResult {
     /// All functions together.
     pub total: Summary,
     /// Per function, in scenario order (a JSON object keyed by name).
-    #[serde(serialize_with = "as_map")]
+    #[serde(serialize_with = "serialize_pairs")]
     pub functions: Vec<(String, Summary)>,
     /// Per database, keyed by name (absent without databases).
-    #[serde(serialize_with = "as_map", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        serialize_with = "serialize_pairs",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub databases: Vec<(String, DatabaseSummary)>,
     /// What the scenario's `traces` section read and generated (absent without one).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,19 +66,19 @@ pub struct RunResult {
     /// Per queue, keyed by name (left out when the scenario has none).
     #[serde(
         skip_serializing_if = "Vec::is_empty",
-        serialize_with = "sources::as_map"
+        serialize_with = "serialize_pairs"
     )]
     pub queues: Vec<(String, QueueSummary)>,
     /// Per stream, keyed by name (left out when the scenario has none).
     #[serde(
         skip_serializing_if = "Vec::is_empty",
-        serialize_with = "sources::as_map"
+        serialize_with = "serialize_pairs"
     )]
     pub streams: Vec<(String, StreamSummary)>,
     /// Per workflow, keyed by name (left out when the scenario has none).
     #[serde(
         skip_serializing_if = "Vec::is_empty",
-        serialize_with = "sources::as_map"
+        serialize_with = "serialize_pairs"
     )]
     pub workflows: Vec<(String, WorkflowSummary)>,
 }
@@ -99,14 +102,6 @@ pub struct DatabaseSummary {
     pub wait_ms: LatencySummary,
     /// Requests that failed for want of a connection.
     pub failures: u64,
-}
-
-fn as_map<S: serde::Serializer, T: Serialize>(v: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {
-    let mut map = s.serialize_map(Some(v.len()))?;
-    for (k, val) in v {
-        map.serialize_entry(k, val)?;
-    }
-    map.end()
 }
 
 /// Measured results of one function, or of all.

@@ -24,7 +24,6 @@
 //! replayed into fresh `results.csv` and `summary.csv`, and only the remaining tasks run.
 
 pub mod experiment;
-pub mod ordered;
 pub mod output;
 mod path;
 pub mod stats;
@@ -36,8 +35,9 @@ use std::sync::{Condvar, Mutex};
 
 use serde_json::Value;
 
-pub use experiment::{Experiment, replication_seed};
-use ordered::Ordered;
+pub use crate::json::Ordered;
+pub use crate::rng::replication_seed;
+pub use experiment::Experiment;
 use output::{Row, Sink};
 
 use crate::error::{Error, Result};
@@ -129,6 +129,15 @@ pub struct SweepReport {
     pub tasks: usize,
     /// Tasks found done in the output and skipped.
     pub resumed: usize,
+}
+
+/// An `Invalid` error at `field` of the document `origin`.
+fn invalid(origin: &str, field: &str, message: impl Into<String>) -> Error {
+    Error::Invalid {
+        origin: origin.to_owned(),
+        field: field.to_owned(),
+        message: message.into(),
+    }
 }
 
 /// A finished task: its JSON line, parsed, and its decoded histogram.

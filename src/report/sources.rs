@@ -6,24 +6,11 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 use super::LatencySummary;
 use super::table::{count, ms};
 use crate::metrics::{QueueMetrics, SourceMetrics, StreamMetrics, WorkflowMetrics};
 use crate::scenario::Scenario;
-
-/// Serialises `(name, value)` pairs as a JSON object in order.
-pub(super) fn as_map<S: serde::Serializer, T: Serialize>(
-    v: &[(String, T)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
-    let mut map = s.serialize_map(Some(v.len()))?;
-    for (k, val) in v {
-        map.serialize_entry(k, val)?;
-    }
-    map.end()
-}
 
 fn mean(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)

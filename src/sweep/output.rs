@@ -16,9 +16,9 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ordered::Ordered;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
+use crate::json::Ordered;
 use crate::report::csv_field;
 
 /// Percentiles of the merged latency histogram in `summary.csv`.
