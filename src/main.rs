@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use faassim::profile;
-use faassim::report::{FanOut, JsonLinesLog, WindowLog, render_table};
+use faassim::report::csv::quote as csv_quote;
+use faassim::report::{self as report, FanOut, JsonLinesLog, WindowLog};
 use faassim::sim::{self, RunOptions};
 use faassim::sweep::{self, Experiment, SweepOptions};
 use faassim::workload::TimestampReader;
@@ -275,11 +276,12 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
     bar.finish_and_clear();
     let result = RunResult::new(&scenario, &output);
-    let text = match args.format {
-        Format::Table => render_table(&result),
-        Format::Json => result.to_json(),
-        Format::Csv => result.to_csv(),
+    let format = match args.format {
+        Format::Table => report::Format::Table,
+        Format::Json => report::Format::Json,
+        Format::Csv => report::Format::Csv,
     };
+    let text = format.exporter().export(&result);
     write_output(args.out.as_deref(), &text)
 }
 
@@ -456,15 +458,6 @@ fn profiles(format: Format) -> Result<(), Failure> {
         }
     };
     write_output(None, &text)
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-fn csv_quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 fn platforms(format: Format) -> Result<(), Failure> {

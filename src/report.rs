@@ -1,19 +1,22 @@
-//! Turning a run's raw metrics into results: a JSON document, a CSV table and a terminal
-//! table, plus the JSON Lines request log and the per-window time series (`windows`).
+//! Turning a run's raw metrics into results ([`RunResult`]) and writing them out: one
+//! exporter per output format ([`export`]), CSV primitives ([`csv`]), the lists of
+//! `faassim profiles` and `faassim platforms` ([`profiles`]), the JSON Lines request log
+//! (`events`) and the per-window time series (`windows`).
 //!
 //! The JSON shape is the contract that scripts rely on; it is documented field by field in
 //! `docs/results.md`. Every field is deterministic for a given scenario and seed.
 
+pub mod csv;
 mod events;
+pub mod export;
 mod sources;
-mod table;
 mod windows;
 
 use serde::Serialize;
 
 pub use events::JsonLinesLog;
+pub use export::{Exporter, Format};
 pub use sources::{QueueSummary, StreamSummary, WorkflowSummary};
-pub use table::render_table;
 pub use windows::{FanOut, WindowLog};
 
 use crate::cost::{self, CostBreakdown, Usage};
@@ -498,163 +501,9 @@ impl RunResult {
         }
     }
 
-    /// The result as pretty-printed JSON (with a trailing newline).
+    /// The result as pretty-printed JSON (with a trailing newline): what the JSON exporter
+    /// writes.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("results serialise");
-        s.push('\n');
-        s
-    }
-
-    /// The result as CSV: a header, one row per function, then a `total` row.
-    pub fn to_csv(&self) -> String {
-        let mut header = vec![
-            "scenario",
-            "seed",
-            "function",
-            "invocations",
-            "warm_starts",
-            "cold_starts",
-            "throttled",
-            "cold_start_ratio",
-            "throttle_ratio",
-            "evictions",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
-        for group in [
-            "latency",
-            "cold_latency",
-            "warm_latency",
-            "cold_start_duration",
-        ] {
-            for stat in ["mean", "p50", "p90", "p99", "p999", "p9999", "max"] {
-                header.push(format!("{group}_{stat}_ms"));
-            }
-        }
-        for col in [
-            "instances_mean_total",
-            "instances_mean_busy",
-            "instances_mean_idle",
-            "instances_mean_provisioning",
-            "instances_max_total",
-            "instances_idle_gb_s",
-            "evictions_expiry",
-            "evictions_pressure",
-            "evictions_lifetime",
-            "evictions_reset",
-            "throttled_concurrency",
-            "throttled_scale_out",
-            "throttled_memory",
-            "errors",
-            "timeouts",
-            "events",
-            "events_succeeded",
-            "events_dead_lettered",
-            "events_expired",
-            "provisioned_utilisation",
-            "provisioned_served",
-            "provisioned_spillover",
-            "provisioned_allocated_mean",
-            "pings",
-            "cost_total_usd",
-            "cost_requests_usd",
-            "cost_compute_usd",
-            "cost_provisioned_usd",
-            "cost_warmers_usd",
-            "cost_free_tier_credit_usd",
-            "fleet_instances",
-            "fleet_usd",
-        ] {
-            header.push(col.to_owned());
-        }
-        let mut out = header.join(",");
-        out.push('\n');
-        let rows = self
-            .functions
-            .iter()
-            .map(|(n, s)| (n.as_str(), s))
-            .chain(std::iter::once(("total", &self.total)));
-        for (name, s) in rows {
-            let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-            let mut cells = vec![
-                csv_field(&self.scenario),
-                self.seed.to_string(),
-                csv_field(name),
-                s.invocations.to_string(),
-                s.warm_starts.to_string(),
-                s.cold_starts.to_string(),
-                s.throttled.to_string(),
-                opt(s.cold_start_ratio),
-                opt(s.throttle_ratio),
-                s.evictions.to_string(),
-            ];
-            for l in [
-                &s.latency_ms,
-                &s.cold_latency_ms,
-                &s.warm_latency_ms,
-                &s.cold_start_duration_ms,
-            ] {
-                for v in [l.mean, l.p50, l.p90, l.p99, l.p999, l.p9999, l.max] {
-                    cells.push(opt(v));
-                }
-            }
-            let i = &s.instances;
-            cells.extend([
-                i.mean_total.to_string(),
-                i.mean_busy.to_string(),
-                i.mean_idle.to_string(),
-                i.mean_provisioning.to_string(),
-                i.max_total.to_string(),
-                i.idle_gb_s.to_string(),
-                s.evictions_by_cause.expiry.to_string(),
-                s.evictions_by_cause.pressure.to_string(),
-                s.evictions_by_cause.lifetime.to_string(),
-                s.evictions_by_cause.reset.to_string(),
-                s.throttle_causes.concurrency.to_string(),
-                s.throttle_causes.scale_out.to_string(),
-                s.throttle_causes.memory.to_string(),
-                s.errors.to_string(),
-                s.timeouts.to_string(),
-            ]);
-            let e = s.events.as_ref();
-            cells.extend([
-                e.map(|e| e.events.to_string()).unwrap_or_default(),
-                e.map(|e| e.succeeded.to_string()).unwrap_or_default(),
-                e.map(|e| e.dead_lettered.to_string()).unwrap_or_default(),
-                e.map(|e| e.expired.to_string()).unwrap_or_default(),
-            ]);
-            let pc = s.provisioned.as_ref();
-            cells.extend([
-                opt(pc.and_then(|p| p.utilisation)),
-                pc.map(|p| p.served.to_string()).unwrap_or_default(),
-                pc.map(|p| p.spillover.to_string()).unwrap_or_default(),
-                opt(pc.map(|p| p.allocated_mean)),
-                s.warmers.map(|w| w.pings.to_string()).unwrap_or_default(),
-            ]);
-            let c = &s.cost_usd;
-            cells.extend([
-                c.total.to_string(),
-                c.requests.to_string(),
-                c.compute.to_string(),
-                c.provisioned.to_string(),
-                c.warmers.to_string(),
-                c.free_tier_credit.to_string(),
-                c.always_on_fleet.instances.to_string(),
-                c.always_on_fleet.usd.to_string(),
-            ]);
-            out.push_str(&cells.join(","));
-            out.push('\n');
-        }
-        out
-    }
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+        export::JsonExporter.export(self)
     }
 }

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
 use crate::json::Ordered;
-use crate::report::csv_field;
+use crate::report::csv::{optional as opt, quote as csv_field};
 
 /// Percentiles of the merged latency histogram in `summary.csv`.
 pub const MERGED_QUANTILES: [(&str, f64); 4] =
@@ -81,10 +81,6 @@ fn cell(v: &Value) -> String {
         Value::String(s) => csv_field(s),
         other => csv_field(&other.to_string()),
     }
-}
-
-fn opt(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
 }
 
 /// The rows of one point seen so far (only the point being written is held).

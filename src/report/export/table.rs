@@ -1,10 +1,27 @@
-//! A results table for the terminal.
+//! The table format: aligned text tables for the terminal, one section per aspect
+//! (requests, failures, events, databases, sources, response times, instances,
+//! provisioned concurrency, pings, cost); optional sections appear only when they have
+//! something to show.
+
+mod sources;
 
 use std::fmt::Write as _;
 
-use super::{LatencySummary, RunResult, Summary};
+use super::Exporter;
+use crate::report::{LatencySummary, RunResult, Summary};
 
-pub(super) fn ms(v: Option<f64>) -> String {
+/// Writes the result as aligned text tables.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableExporter;
+
+impl Exporter for TableExporter {
+    fn export(&self, result: &RunResult) -> String {
+        render(result)
+    }
+}
+
+/// Milliseconds with precision that shrinks as values grow; `-` when absent.
+fn ms(v: Option<f64>) -> String {
     match v {
         None => "-".to_owned(),
         Some(x) if x >= 1000.0 => format!("{x:.0}"),
@@ -18,7 +35,7 @@ fn pct(v: Option<f64>) -> String {
 }
 
 /// Groups thousands: 1234567 → "1,234,567".
-pub(super) fn count(n: u64) -> String {
+fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -31,7 +48,7 @@ pub(super) fn count(n: u64) -> String {
 }
 
 /// Renders a run's results as aligned text tables.
-pub fn render_table(r: &RunResult) -> String {
+fn render(r: &RunResult) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -152,7 +169,7 @@ pub fn render_table(r: &RunResult) -> String {
             );
         }
     }
-    super::sources::render(&mut out, r);
+    sources::render(&mut out, r);
 
     let _ = writeln!(out, "\nresponse time, ms (cold start + execution)");
     let _ = writeln!(
