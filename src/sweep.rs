@@ -24,6 +24,7 @@
 //! replayed into fresh `results.csv` and `summary.csv`, and only the remaining tasks run.
 
 pub mod experiment;
+pub mod metric;
 pub mod output;
 mod path;
 pub mod stats;
@@ -33,45 +34,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 
-use serde_json::Value;
-
 pub use crate::json::Ordered;
 pub use crate::rng::replication_seed;
 pub use experiment::Experiment;
+pub use metric::{METRICS, Metric, MetricValue};
 use output::{Row, Sink};
 
 use crate::error::{Error, Result};
 use crate::metrics::Latency;
 use crate::report::RunResult;
 use crate::sim;
-
-/// The headline metrics: (column, path in the run's JSON result). A path missing from the
-/// result (a field a later version adds) gives an empty cell, so adding a column is adding
-/// a line here.
-pub const METRICS: [(&str, &str); 22] = [
-    ("invocations", "total.invocations"),
-    ("cold_starts", "total.cold_starts"),
-    ("cold_start_ratio", "total.cold_start_ratio"),
-    ("throttled", "total.throttled"),
-    ("throttle_ratio", "total.throttle_ratio"),
-    ("throttled_scale_out", "total.throttle_causes.scale_out"),
-    ("errors", "total.errors"),
-    ("timeouts", "total.timeouts"),
-    ("dead_lettered", "total.events.dead_lettered"),
-    ("latency_mean_ms", "total.latency_ms.mean"),
-    ("latency_p50_ms", "total.latency_ms.p50"),
-    ("latency_p90_ms", "total.latency_ms.p90"),
-    ("latency_p99_ms", "total.latency_ms.p99"),
-    ("latency_p999_ms", "total.latency_ms.p999"),
-    ("instances_mean", "total.instances.mean_total"),
-    ("idle_gb_s", "total.instances.idle_gb_s"),
-    ("provisioned_utilisation", "total.provisioned.utilisation"),
-    ("provisioned_spillover", "total.provisioned.spillover"),
-    ("cost_usd", "total.cost_usd.total"),
-    ("cost_provisioned_usd", "total.cost_usd.provisioned"),
-    ("cost_warmers_usd", "total.cost_usd.warmers"),
-    ("fleet_usd", "total.cost_usd.always_on_fleet.usd"),
-];
 
 /// How far ahead of the oldest unwritten task workers may run, per thread.
 pub const WINDOW_PER_THREAD: usize = 4;
@@ -143,20 +115,11 @@ fn invalid(origin: &str, field: &str, message: impl Into<String>) -> Error {
 /// A finished task: its JSON line, parsed, and its decoded histogram.
 type Prepared = (String, Row, hdrhistogram::Histogram<u64>);
 
-/// Picks `path` (dot-separated keys) out of `v`; `Null` when absent.
-fn pick(v: &Value, path: &str) -> Value {
-    path.split('.')
-        .try_fold(v, |node, key| node.get(key))
-        .filter(|x| x.is_number() || x.is_null())
-        .cloned()
-        .unwrap_or(Value::Null)
-}
-
 /// Runs one task and returns its JSON Lines text.
 pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<String> {
     let scenario = exp.scenario(point, replication)?;
     let out = sim::run(&scenario, sim::RunOptions::default())?;
-    let result = serde_json::to_value(RunResult::new(&scenario, &out)).expect("serialises");
+    let result = RunResult::new(&scenario, &out);
     let mut all = Latency::default();
     for f in &out.functions {
         all.merge(&f.cold_latency);
@@ -180,7 +143,7 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
         metrics: Ordered(
             METRICS
                 .iter()
-                .map(|(c, p)| ((*c).to_owned(), pick(&result, p)))
+                .map(|m| (m.name.to_owned(), m.json(&result)))
                 .collect(),
         ),
         latency_histogram: match all.to_histogram() {
@@ -195,7 +158,7 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
 }
 
 fn metric_names() -> Vec<String> {
-    METRICS.iter().map(|(c, _)| (*c).to_owned()).collect()
+    METRICS.iter().map(|m| m.name.to_owned()).collect()
 }
 
 /// Runs the tasks of `opts.shard` and writes the outputs to `opts.out`. `on_point` is

@@ -1,8 +1,10 @@
-//! Output formats against the JSON result: every column of the run CSV is checked against
-//! the JSON field it stands for, named here independently of the code that writes them
-//! (the column list of `docs/results.md`).
+//! Output formats against the JSON result: every column of the run CSV and every sweep
+//! metric is checked against the JSON field it stands for, named here independently of
+//! the code that writes them (the column lists of `docs/results.md` and of the golden
+//! sweep).
 
 use faassim::report::Format;
+use faassim::sweep::METRICS;
 use serde_json::Value;
 
 use crate::common::{run, scenario};
@@ -137,4 +139,68 @@ fn every_run_csv_column_copies_its_json_field() {
     assert!(at(&json["total"], "events.dead_lettered").as_u64().unwrap() > 0);
     assert!(json["functions"]["api"]["events"].is_null());
     assert!(json["functions"]["worker"]["provisioned"].is_null());
+}
+
+/// The sweep metrics in column order (as in the header of
+/// `tests/golden/sweep-keepalive.results.csv`), with the JSON field of the run's total that
+/// each reads (as the dotted paths that named them before they were typed).
+const SWEEP_METRICS: [(&str, &str); 22] = [
+    ("invocations", "invocations"),
+    ("cold_starts", "cold_starts"),
+    ("cold_start_ratio", "cold_start_ratio"),
+    ("throttled", "throttled"),
+    ("throttle_ratio", "throttle_ratio"),
+    ("throttled_scale_out", "throttle_causes.scale_out"),
+    ("errors", "errors"),
+    ("timeouts", "timeouts"),
+    ("dead_lettered", "events.dead_lettered"),
+    ("latency_mean_ms", "latency_ms.mean"),
+    ("latency_p50_ms", "latency_ms.p50"),
+    ("latency_p90_ms", "latency_ms.p90"),
+    ("latency_p99_ms", "latency_ms.p99"),
+    ("latency_p999_ms", "latency_ms.p999"),
+    ("instances_mean", "instances.mean_total"),
+    ("idle_gb_s", "instances.idle_gb_s"),
+    ("provisioned_utilisation", "provisioned.utilisation"),
+    ("provisioned_spillover", "provisioned.spillover"),
+    ("cost_usd", "cost_usd.total"),
+    ("cost_provisioned_usd", "cost_usd.provisioned"),
+    ("cost_warmers_usd", "cost_usd.warmers"),
+    ("fleet_usd", "cost_usd.always_on_fleet.usd"),
+];
+
+#[test]
+fn every_sweep_metric_resolves_to_its_json_field() {
+    let result = run(&scenario(EVERYTHING));
+    let json: Value = serde_json::to_value(&result).unwrap();
+    let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
+    let expected: Vec<&str> = SWEEP_METRICS.iter().map(|(n, _)| *n).collect();
+    assert_eq!(names, expected);
+    for (metric, (name, path)) in METRICS.iter().zip(SWEEP_METRICS) {
+        let want = at(&json["total"], path);
+        assert!(want.is_number(), "{name}: {path} is {want} in this run");
+        // The same JSON number, integer or not, as the row will store it.
+        assert_eq!(&metric.json(&result), want, "{name}");
+    }
+}
+
+/// A metric without a value in a run (no events, no provisioned concurrency) is null,
+/// never a made-up zero.
+#[test]
+fn absent_sweep_metrics_are_null() {
+    let result = run(&scenario(
+        r#"{"name": "plain", "seed": 1, "duration_s": 60,
+            "functions": [{"name": "f", "runtime": "nodejs",
+              "exec_ms": {"dist": "const", "value": 10},
+              "workload": {"kind": "constant", "interval_s": 1}}]}"#,
+    ));
+    let value = |name: &str| {
+        let metric = METRICS.iter().find(|m| m.name == name).unwrap();
+        metric.json(&result)
+    };
+    assert_eq!(value("dead_lettered"), Value::Null);
+    assert_eq!(value("provisioned_utilisation"), Value::Null);
+    assert_eq!(value("provisioned_spillover"), Value::Null);
+    assert_eq!(value("invocations"), Value::from(60));
+    assert_eq!(value("cold_starts"), Value::from(1));
 }
