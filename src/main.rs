@@ -13,7 +13,6 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use faassim::profile;
-use faassim::report::csv::quote as csv_quote;
 use faassim::report::{self as report, FanOut, JsonLinesLog, WindowLog};
 use faassim::sim::{self, RunOptions};
 use faassim::sweep::{self, Experiment, SweepOptions};
@@ -120,6 +119,16 @@ enum Format {
     Json,
     /// CSV: one row per function plus a total row.
     Csv,
+}
+
+impl From<Format> for report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => report::Format::Table,
+            Format::Json => report::Format::Json,
+            Format::Csv => report::Format::Csv,
+        }
+    }
 }
 
 /// What went wrong, and which exit code it deserves.
@@ -276,12 +285,7 @@ fn run(args: RunArgs) -> Result<(), Failure> {
     }
     bar.finish_and_clear();
     let result = RunResult::new(&scenario, &output);
-    let format = match args.format {
-        Format::Table => report::Format::Table,
-        Format::Json => report::Format::Json,
-        Format::Csv => report::Format::Csv,
-    };
-    let text = format.exporter().export(&result);
+    let text = report::Format::from(args.format).exporter().export(&result);
     write_output(args.out.as_deref(), &text)
 }
 
@@ -404,138 +408,13 @@ const PROFILE_SAMPLES: usize = 100_000;
 fn profiles(format: Format) -> Result<(), Failure> {
     let platform = profile::embedded_platform("aws-lambda")?;
     let rows = profile::summarise_runtimes(&platform, PROFILE_SAMPLES)?;
-    let text = match format {
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&rows).expect("serialises")
-        ),
-        Format::Csv => {
-            let mut s = String::from(
-                "name,phase,start_p50_ms,start_p99_ms,cold_start_p50_ms,cold_start_p99_ms,data_as_of\n",
-            );
-            for r in &rows {
-                s.push_str(&format!(
-                    "{},{},{},{},{},{},{}\n",
-                    r.name,
-                    r.phase,
-                    r.start_p50_ms,
-                    r.start_p99_ms,
-                    r.cold_start_p50_ms,
-                    r.cold_start_p99_ms,
-                    r.data_as_of.as_deref().unwrap_or("")
-                ));
-            }
-            s
-        }
-        Format::Table => {
-            let mut s = format!(
-                "{:<20} {:<17} {:>10} {:>10} {:>12} {:>12}  {}\n",
-                "runtime",
-                "start phase",
-                "phase p50",
-                "phase p99",
-                "cold p50",
-                "cold p99",
-                "data as of"
-            );
-            for r in &rows {
-                s.push_str(&format!(
-                    "{:<20} {:<17} {:>10.1} {:>10.1} {:>12.1} {:>12.1}  {}\n",
-                    r.name,
-                    r.phase,
-                    r.start_p50_ms,
-                    r.start_p99_ms,
-                    r.cold_start_p50_ms,
-                    r.cold_start_p99_ms,
-                    r.data_as_of.as_deref().unwrap_or("-"),
-                ));
-            }
-            s.push_str(&format!(
-                "\nMilliseconds, from {PROFILE_SAMPLES} samples each. \"cold\" adds the {} sandbox phase (or the\nruntime's own) to the start phase; package code load and the function's init come on top\n(models/README.md). `--format json` adds each profile's description.\n",
-                platform.name
-            ));
-            s
-        }
-    };
+    let text = report::profiles::runtimes(&rows, &platform.name, PROFILE_SAMPLES, format.into());
     write_output(None, &text)
 }
 
 fn platforms(format: Format) -> Result<(), Failure> {
     let rows = profile::summarise_platforms()?;
-    let secs = |t: Option<f64>| t.map_or_else(String::new, |t| t.to_string());
-    let text = match format {
-        Format::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&rows).expect("serialises")
-        ),
-        Format::Csv => {
-            let mut s = String::from(
-                "name,account_concurrency,scale_out,when_full,per_instance_concurrency,max_per_instance_concurrency,keep_alive,default_timeout_s,max_timeout_s,billing,data_as_of\n",
-            );
-            for r in &rows {
-                s.push_str(&format!(
-                    "{},{},{},{},{},{},{},{},{},{},{}\n",
-                    csv_quote(&r.name),
-                    r.account_concurrency,
-                    csv_quote(&r.scale_out),
-                    csv_quote(&r.when_full),
-                    r.per_instance_concurrency,
-                    r.max_per_instance_concurrency,
-                    csv_quote(&r.keep_alive),
-                    secs(r.default_timeout_s),
-                    secs(r.max_timeout_s),
-                    csv_quote(&r.billing),
-                    r.data_as_of.as_deref().unwrap_or("")
-                ));
-            }
-            s
-        }
-        Format::Table => {
-            let timeout =
-                |r: &profile::PlatformSummary| match (r.default_timeout_s, r.max_timeout_s) {
-                    (None, None) => "none".to_owned(),
-                    (d, m) => format!(
-                        "{} / {}",
-                        d.map_or_else(|| "-".to_owned(), |t| t.to_string()),
-                        m.map_or_else(|| "-".to_owned(), |t| t.to_string())
-                    ),
-                };
-            let mut s = format!(
-                "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}\n",
-                "platform",
-                "account",
-                "scale-out",
-                "when every instance is full",
-                "per inst.",
-                "keep-alive",
-                "timeout s",
-                "billing",
-                "data as of"
-            );
-            for r in &rows {
-                s.push_str(&format!(
-                    "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}\n",
-                    r.name,
-                    r.account_concurrency,
-                    r.scale_out,
-                    r.when_full,
-                    format!(
-                        "{}/{}",
-                        r.per_instance_concurrency, r.max_per_instance_concurrency
-                    ),
-                    r.keep_alive,
-                    timeout(r),
-                    r.billing,
-                    r.data_as_of.as_deref().unwrap_or("-"),
-                ));
-            }
-            s.push_str(
-                "\n\"account\": concurrent instances starting or executing across the account. \"per inst.\":\ndefault/largest requests per instance. \"timeout s\": default / maximum. Sources, estimates\nand what is modelled: models/README.md and each profile's sources and notes\n(`--format json` adds each profile's description).\n",
-            );
-            s
-        }
-    };
-    write_output(None, &text)
+    write_output(None, &report::profiles::platforms(&rows, format.into()))
 }
 
 #[cfg(test)]

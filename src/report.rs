@@ -9,6 +9,7 @@
 pub mod csv;
 mod events;
 pub mod export;
+pub mod profiles;
 mod sources;
 mod windows;
 

@@ -1,0 +1,224 @@
+//! The lists that `faassim profiles` and `faassim platforms` print: the shipped runtime
+//! profiles with sampled cold-start percentiles, and the shipped platform profiles with
+//! their key rules, in each output [`Format`]. The figures come from
+//! [`crate::profile::summarise_runtimes`] and [`crate::profile::summarise_platforms`].
+
+use std::fmt::Write as _;
+
+use super::csv::{self, Column, quote};
+use super::export::{Format, pretty_json};
+use crate::profile::{PlatformSummary, RuntimeSummary};
+
+/// The runtime profiles' list: `rows` sampled `samples` times each on the platform named
+/// `platform` (whose sandbox phase the cold-start columns include).
+pub fn runtimes(rows: &[RuntimeSummary], platform: &str, samples: usize, format: Format) -> String {
+    match format {
+        Format::Json => pretty_json(rows),
+        Format::Csv => csv::table(&RUNTIME_COLUMNS, rows),
+        Format::Table => runtimes_table(rows, platform, samples),
+    }
+}
+
+/// The runtime CSV's columns (names and phases are plain words, written unquoted).
+const RUNTIME_COLUMNS: [Column<RuntimeSummary>; 7] = [
+    Column {
+        name: "name",
+        cell: |r| r.name.clone(),
+    },
+    Column {
+        name: "phase",
+        cell: |r| r.phase.to_owned(),
+    },
+    Column {
+        name: "start_p50_ms",
+        cell: |r| r.start_p50_ms.to_string(),
+    },
+    Column {
+        name: "start_p99_ms",
+        cell: |r| r.start_p99_ms.to_string(),
+    },
+    Column {
+        name: "cold_start_p50_ms",
+        cell: |r| r.cold_start_p50_ms.to_string(),
+    },
+    Column {
+        name: "cold_start_p99_ms",
+        cell: |r| r.cold_start_p99_ms.to_string(),
+    },
+    Column {
+        name: "data_as_of",
+        cell: |r| r.data_as_of.clone().unwrap_or_default(),
+    },
+];
+
+fn runtimes_table(rows: &[RuntimeSummary], platform: &str, samples: usize) -> String {
+    let mut s = format!(
+        "{:<20} {:<17} {:>10} {:>10} {:>12} {:>12}  {}\n",
+        "runtime", "start phase", "phase p50", "phase p99", "cold p50", "cold p99", "data as of"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<20} {:<17} {:>10.1} {:>10.1} {:>12.1} {:>12.1}  {}",
+            r.name,
+            r.phase,
+            r.start_p50_ms,
+            r.start_p99_ms,
+            r.cold_start_p50_ms,
+            r.cold_start_p99_ms,
+            r.data_as_of.as_deref().unwrap_or("-"),
+        );
+    }
+    let _ = write!(
+        s,
+        "\nMilliseconds, from {samples} samples each. \"cold\" adds the {platform} sandbox phase (or the\nruntime's own) to the start phase; package code load and the function's init come on top\n(models/README.md). `--format json` adds each profile's description.\n"
+    );
+    s
+}
+
+/// The platform profiles' list.
+pub fn platforms(rows: &[PlatformSummary], format: Format) -> String {
+    match format {
+        Format::Json => pretty_json(rows),
+        Format::Csv => csv::table(&PLATFORM_COLUMNS, rows),
+        Format::Table => platforms_table(rows),
+    }
+}
+
+/// Seconds as written in the CSV: empty for no limit.
+fn seconds(t: Option<f64>) -> String {
+    t.map_or_else(String::new, |t| t.to_string())
+}
+
+/// The platform CSV's columns (rules in words are quoted: they hold commas).
+const PLATFORM_COLUMNS: [Column<PlatformSummary>; 11] = [
+    Column {
+        name: "name",
+        cell: |r| quote(&r.name),
+    },
+    Column {
+        name: "account_concurrency",
+        cell: |r| r.account_concurrency.to_string(),
+    },
+    Column {
+        name: "scale_out",
+        cell: |r| quote(&r.scale_out),
+    },
+    Column {
+        name: "when_full",
+        cell: |r| quote(&r.when_full),
+    },
+    Column {
+        name: "per_instance_concurrency",
+        cell: |r| r.per_instance_concurrency.to_string(),
+    },
+    Column {
+        name: "max_per_instance_concurrency",
+        cell: |r| r.max_per_instance_concurrency.to_string(),
+    },
+    Column {
+        name: "keep_alive",
+        cell: |r| quote(&r.keep_alive),
+    },
+    Column {
+        name: "default_timeout_s",
+        cell: |r| seconds(r.default_timeout_s),
+    },
+    Column {
+        name: "max_timeout_s",
+        cell: |r| seconds(r.max_timeout_s),
+    },
+    Column {
+        name: "billing",
+        cell: |r| quote(&r.billing),
+    },
+    Column {
+        name: "data_as_of",
+        cell: |r| r.data_as_of.clone().unwrap_or_default(),
+    },
+];
+
+/// `default / maximum` timeout in seconds, `-` for a missing one, `none` for neither.
+fn timeouts(r: &PlatformSummary) -> String {
+    let shown = |t: Option<f64>| t.map_or_else(|| "-".to_owned(), |t| t.to_string());
+    match (r.default_timeout_s, r.max_timeout_s) {
+        (None, None) => "none".to_owned(),
+        (d, m) => format!("{} / {}", shown(d), shown(m)),
+    }
+}
+
+fn platforms_table(rows: &[PlatformSummary]) -> String {
+    let mut s = format!(
+        "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}\n",
+        "platform",
+        "account",
+        "scale-out",
+        "when every instance is full",
+        "per inst.",
+        "keep-alive",
+        "timeout s",
+        "billing",
+        "data as of"
+    );
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}",
+            r.name,
+            r.account_concurrency,
+            r.scale_out,
+            r.when_full,
+            format!(
+                "{}/{}",
+                r.per_instance_concurrency, r.max_per_instance_concurrency
+            ),
+            r.keep_alive,
+            timeouts(r),
+            r.billing,
+            r.data_as_of.as_deref().unwrap_or("-"),
+        );
+    }
+    s.push_str(
+        "\n\"account\": concurrent instances starting or executing across the account. \"per inst.\":\ndefault/largest requests per instance. \"timeout s\": default / maximum. Sources, estimates\nand what is modelled: models/README.md and each profile's sources and notes\n(`--format json` adds each profile's description).\n",
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn platform(default_timeout_s: Option<f64>, max_timeout_s: Option<f64>) -> PlatformSummary {
+        PlatformSummary {
+            name: "p, q".into(),
+            account_concurrency: 1000,
+            scale_out: "unlimited".into(),
+            when_full: "429".into(),
+            per_instance_concurrency: 1,
+            max_per_instance_concurrency: 10,
+            keep_alive: "fixed 360 s".into(),
+            default_timeout_s,
+            max_timeout_s,
+            billing: "per request, GB-s".into(),
+            data_as_of: None,
+            description: String::new(),
+        }
+    }
+
+    #[test]
+    fn timeouts_show_missing_limits() {
+        assert_eq!(timeouts(&platform(None, None)), "none");
+        assert_eq!(timeouts(&platform(Some(3.0), Some(900.0))), "3 / 900");
+        assert_eq!(timeouts(&platform(None, Some(900.0))), "- / 900");
+    }
+
+    #[test]
+    fn platform_csv_quotes_words_and_leaves_missing_limits_empty() {
+        let text = platforms(&[platform(None, Some(900.5))], Format::Csv);
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            "\"p, q\",1000,unlimited,429,1,10,fixed 360 s,,900.5,\"per request, GB-s\","
+        );
+    }
+}
