@@ -2,8 +2,6 @@
 //! RFC 4180 quoting, and tables whose header and rows come from one list of columns, so a
 //! column's name and its value cannot drift apart.
 
-use std::fmt::Display;
-
 /// Quotes a CSV field when it needs it (RFC 4180): fields holding a comma, a quote or a line
 /// break are wrapped in quotes, with inner quotes doubled; others are left as they are.
 pub fn quote(field: &str) -> String {
@@ -14,9 +12,48 @@ pub fn quote(field: &str) -> String {
     }
 }
 
-/// An optional value as a cell: empty when absent.
-pub fn optional<T: Display>(value: Option<T>) -> String {
-    value.map(|v| v.to_string()).unwrap_or_default()
+/// A value as a CSV cell: numbers as Rust writes them (the shortest form that reads back
+/// to the same value), absent values as an empty cell.
+pub trait ToCell {
+    /// The cell's text.
+    fn to_cell(&self) -> String;
+}
+
+/// Numbers are written with `Display`.
+macro_rules! display_cells {
+    ($($t:ty),*) => {
+        $(impl ToCell for $t {
+            fn to_cell(&self) -> String {
+                self.to_string()
+            }
+        })*
+    };
+}
+display_cells!(u32, u64, usize, f64);
+
+/// Text is quoted when it needs it.
+impl ToCell for str {
+    fn to_cell(&self) -> String {
+        quote(self)
+    }
+}
+
+impl ToCell for String {
+    fn to_cell(&self) -> String {
+        quote(self)
+    }
+}
+
+impl<T: ToCell + ?Sized> ToCell for &T {
+    fn to_cell(&self) -> String {
+        (**self).to_cell()
+    }
+}
+
+impl<T: ToCell> ToCell for Option<T> {
+    fn to_cell(&self) -> String {
+        self.as_ref().map_or_else(String::new, ToCell::to_cell)
+    }
 }
 
 /// One column of a table of `T`s: its header name and how to read its cell from a row.
@@ -26,6 +63,18 @@ pub struct Column<T: ?Sized> {
     /// The cell of one row, already quoted where it needs to be.
     pub cell: fn(&T) -> String,
 }
+
+/// A column of rows of type `$t`: `column!("name", |row: Type| value)`, where the value
+/// is anything [`ToCell`] writes (a number, text, or an `Option` of one).
+macro_rules! column {
+    ($name:expr, |$row:ident: $t:ty| $read:expr) => {
+        $crate::report::csv::Column {
+            name: $name,
+            cell: |$row: &$t| $crate::report::csv::ToCell::to_cell(&$read),
+        }
+    };
+}
+pub(crate) use column;
 
 /// The table as CSV text: a header line of the column names, then one line per row.
 pub fn table<'a, T: 'a>(columns: &[Column<T>], rows: impl IntoIterator<Item = &'a T>) -> String {
@@ -55,18 +104,13 @@ mod tests {
     #[test]
     fn header_and_rows_come_from_the_same_columns() {
         let columns: [Column<(u32, &str)>; 2] = [
-            Column {
-                name: "n",
-                cell: |r| r.0.to_string(),
-            },
-            Column {
-                name: "label",
-                cell: |r| quote(r.1),
-            },
+            column!("n", |r: (u32, &str)| r.0),
+            column!("label", |r: (u32, &str)| r.1),
         ];
         let text = table(&columns, &[(1, "x"), (22, "y,z")]);
         assert_eq!(text, "n,label\n1,x\n22,\"y,z\"\n");
-        assert_eq!(optional(None::<f64>), "");
-        assert_eq!(optional(Some(0.5)), "0.5");
+        assert_eq!(None::<f64>.to_cell(), "");
+        assert_eq!(Some(0.5).to_cell(), "0.5");
+        assert_eq!(Some(2u64).to_cell(), "2");
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::csv::{self, Column, quote};
+use super::csv::{self, Column, column};
 use super::export::{Format, pretty_json};
 use crate::profile::{PlatformSummary, RuntimeSummary};
 
@@ -19,36 +19,15 @@ pub fn runtimes(rows: &[RuntimeSummary], platform: &str, samples: usize, format:
     }
 }
 
-/// The runtime CSV's columns (names and phases are plain words, written unquoted).
+/// The runtime CSV's columns.
 const RUNTIME_COLUMNS: [Column<RuntimeSummary>; 7] = [
-    Column {
-        name: "name",
-        cell: |r| r.name.clone(),
-    },
-    Column {
-        name: "phase",
-        cell: |r| r.phase.to_owned(),
-    },
-    Column {
-        name: "start_p50_ms",
-        cell: |r| r.start_p50_ms.to_string(),
-    },
-    Column {
-        name: "start_p99_ms",
-        cell: |r| r.start_p99_ms.to_string(),
-    },
-    Column {
-        name: "cold_start_p50_ms",
-        cell: |r| r.cold_start_p50_ms.to_string(),
-    },
-    Column {
-        name: "cold_start_p99_ms",
-        cell: |r| r.cold_start_p99_ms.to_string(),
-    },
-    Column {
-        name: "data_as_of",
-        cell: |r| r.data_as_of.clone().unwrap_or_default(),
-    },
+    column!("name", |r: RuntimeSummary| r.name),
+    column!("phase", |r: RuntimeSummary| r.phase),
+    column!("start_p50_ms", |r: RuntimeSummary| r.start_p50_ms),
+    column!("start_p99_ms", |r: RuntimeSummary| r.start_p99_ms),
+    column!("cold_start_p50_ms", |r: RuntimeSummary| r.cold_start_p50_ms),
+    column!("cold_start_p99_ms", |r: RuntimeSummary| r.cold_start_p99_ms),
+    column!("data_as_of", |r: RuntimeSummary| r.data_as_of),
 ];
 
 fn runtimes_table(rows: &[RuntimeSummary], platform: &str, samples: usize) -> String {
@@ -85,57 +64,23 @@ pub fn platforms(rows: &[PlatformSummary], format: Format) -> String {
     }
 }
 
-/// Seconds as written in the CSV: empty for no limit.
-fn seconds(t: Option<f64>) -> String {
-    t.map_or_else(String::new, |t| t.to_string())
-}
-
-/// The platform CSV's columns (rules in words are quoted: they hold commas).
+/// The platform CSV's columns (a missing timeout is an empty cell).
 const PLATFORM_COLUMNS: [Column<PlatformSummary>; 11] = [
-    Column {
-        name: "name",
-        cell: |r| quote(&r.name),
-    },
-    Column {
-        name: "account_concurrency",
-        cell: |r| r.account_concurrency.to_string(),
-    },
-    Column {
-        name: "scale_out",
-        cell: |r| quote(&r.scale_out),
-    },
-    Column {
-        name: "when_full",
-        cell: |r| quote(&r.when_full),
-    },
-    Column {
-        name: "per_instance_concurrency",
-        cell: |r| r.per_instance_concurrency.to_string(),
-    },
-    Column {
-        name: "max_per_instance_concurrency",
-        cell: |r| r.max_per_instance_concurrency.to_string(),
-    },
-    Column {
-        name: "keep_alive",
-        cell: |r| quote(&r.keep_alive),
-    },
-    Column {
-        name: "default_timeout_s",
-        cell: |r| seconds(r.default_timeout_s),
-    },
-    Column {
-        name: "max_timeout_s",
-        cell: |r| seconds(r.max_timeout_s),
-    },
-    Column {
-        name: "billing",
-        cell: |r| quote(&r.billing),
-    },
-    Column {
-        name: "data_as_of",
-        cell: |r| r.data_as_of.clone().unwrap_or_default(),
-    },
+    column!("name", |r: PlatformSummary| r.name),
+    column!("account_concurrency", |r: PlatformSummary| r
+        .account_concurrency),
+    column!("scale_out", |r: PlatformSummary| r.scale_out),
+    column!("when_full", |r: PlatformSummary| r.when_full),
+    column!("per_instance_concurrency", |r: PlatformSummary| r
+        .per_instance_concurrency),
+    column!("max_per_instance_concurrency", |r: PlatformSummary| r
+        .max_per_instance_concurrency),
+    column!("keep_alive", |r: PlatformSummary| r.keep_alive),
+    column!("default_timeout_s", |r: PlatformSummary| r
+        .default_timeout_s),
+    column!("max_timeout_s", |r: PlatformSummary| r.max_timeout_s),
+    column!("billing", |r: PlatformSummary| r.billing),
+    column!("data_as_of", |r: PlatformSummary| r.data_as_of),
 ];
 
 /// `default / maximum` timeout in seconds, `-` for a missing one, `none` for neither.

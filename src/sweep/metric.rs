@@ -57,22 +57,13 @@ impl Metric {
     }
 }
 
-/// A count column.
-macro_rules! count {
-    ($name:literal, $read:expr) => {
+/// One metric: `metric!(Count | Real, "name", |s| value)`, where the value read from the
+/// total `s: &Summary` is a number or an `Option` of one.
+macro_rules! metric {
+    ($kind:ident, $name:literal, |$s:ident| $read:expr) => {
         Metric {
             name: $name,
-            read: |s: &Summary| Option::<u64>::from($read(s)).map(MetricValue::Count),
-        }
-    };
-}
-
-/// A measure column.
-macro_rules! real {
-    ($name:literal, $read:expr) => {
-        Metric {
-            name: $name,
-            read: |s: &Summary| Option::<f64>::from($read(s)).map(MetricValue::Real),
+            read: |$s: &Summary| Option::from($read).map(MetricValue::$kind),
         }
     };
 }
@@ -80,37 +71,37 @@ macro_rules! real {
 /// The headline metrics, in column order. Adding a column is adding a line here (and to
 /// the list in `docs/sweeps.md`).
 pub const METRICS: [Metric; 22] = [
-    count!("invocations", |s: &Summary| s.invocations),
-    count!("cold_starts", |s: &Summary| s.cold_starts),
-    real!("cold_start_ratio", |s: &Summary| s.cold_start_ratio),
-    count!("throttled", |s: &Summary| s.throttled),
-    real!("throttle_ratio", |s: &Summary| s.throttle_ratio),
-    count!("throttled_scale_out", |s: &Summary| s
+    metric!(Count, "invocations", |s| s.invocations),
+    metric!(Count, "cold_starts", |s| s.cold_starts),
+    metric!(Real, "cold_start_ratio", |s| s.cold_start_ratio),
+    metric!(Count, "throttled", |s| s.throttled),
+    metric!(Real, "throttle_ratio", |s| s.throttle_ratio),
+    metric!(Count, "throttled_scale_out", |s| s
         .throttle_causes
         .scale_out),
-    count!("errors", |s: &Summary| s.errors),
-    count!("timeouts", |s: &Summary| s.timeouts),
-    count!("dead_lettered", |s: &Summary| s
+    metric!(Count, "errors", |s| s.errors),
+    metric!(Count, "timeouts", |s| s.timeouts),
+    metric!(Count, "dead_lettered", |s| s
         .events
         .as_ref()
         .map(|e| e.dead_lettered)),
-    real!("latency_mean_ms", |s: &Summary| s.latency_ms.mean),
-    real!("latency_p50_ms", |s: &Summary| s.latency_ms.p50),
-    real!("latency_p90_ms", |s: &Summary| s.latency_ms.p90),
-    real!("latency_p99_ms", |s: &Summary| s.latency_ms.p99),
-    real!("latency_p999_ms", |s: &Summary| s.latency_ms.p999),
-    real!("instances_mean", |s: &Summary| s.instances.mean_total),
-    real!("idle_gb_s", |s: &Summary| s.instances.idle_gb_s),
-    real!("provisioned_utilisation", |s: &Summary| s
+    metric!(Real, "latency_mean_ms", |s| s.latency_ms.mean),
+    metric!(Real, "latency_p50_ms", |s| s.latency_ms.p50),
+    metric!(Real, "latency_p90_ms", |s| s.latency_ms.p90),
+    metric!(Real, "latency_p99_ms", |s| s.latency_ms.p99),
+    metric!(Real, "latency_p999_ms", |s| s.latency_ms.p999),
+    metric!(Real, "instances_mean", |s| s.instances.mean_total),
+    metric!(Real, "idle_gb_s", |s| s.instances.idle_gb_s),
+    metric!(Real, "provisioned_utilisation", |s| s
         .provisioned
         .as_ref()
         .and_then(|p| p.utilisation)),
-    count!("provisioned_spillover", |s: &Summary| s
+    metric!(Count, "provisioned_spillover", |s| s
         .provisioned
         .as_ref()
         .map(|p| p.spillover)),
-    real!("cost_usd", |s: &Summary| s.cost_usd.total),
-    real!("cost_provisioned_usd", |s: &Summary| s.cost_usd.provisioned),
-    real!("cost_warmers_usd", |s: &Summary| s.cost_usd.warmers),
-    real!("fleet_usd", |s: &Summary| s.cost_usd.always_on_fleet.usd),
+    metric!(Real, "cost_usd", |s| s.cost_usd.total),
+    metric!(Real, "cost_provisioned_usd", |s| s.cost_usd.provisioned),
+    metric!(Real, "cost_warmers_usd", |s| s.cost_usd.warmers),
+    metric!(Real, "fleet_usd", |s| s.cost_usd.always_on_fleet.usd),
 ];

@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
 use crate::json::Ordered;
-use crate::report::csv::{optional as opt, quote as csv_field};
+use crate::report::csv::{ToCell, quote as csv_field};
 
 /// Percentiles of the merged latency histogram in `summary.csv`.
 pub const MERGED_QUANTILES: [(&str, f64); 4] =
@@ -241,15 +241,14 @@ impl Sink {
             cells.push(acc.rows.to_string());
             for xs in &acc.metrics {
                 let (m, h) = mean_ci95(xs);
-                cells.push(opt(m));
-                cells.push(opt(h));
+                cells.push(m.to_cell());
+                cells.push(h.to_cell());
             }
             let merged = acc.merged.expect("one histogram per row");
             cells.push(merged.len().to_string());
             for (_, q) in MERGED_QUANTILES {
-                cells.push(opt(
-                    (!merged.is_empty()).then(|| merged.value_at_quantile(q) as f64 / 1e3)
-                ));
+                let ms = (!merged.is_empty()).then(|| merged.value_at_quantile(q) as f64 / 1e3);
+                cells.push(ms.to_cell());
             }
             writeln!(self.summary, "{}", cells.join(",")).map_err(|e| self.err(SUMMARY, e))?;
             Some(acc.point)

@@ -1,13 +1,13 @@
 //! The CSV format: a header, one row per function in scenario order, then a `total` row.
 //!
 //! The columns are one list, [`run_csv_columns`]: each names its header and reads its cell,
-//! so adding a column is adding one line (four for a latency distribution's seven
-//! statistics, through `latency_columns!`). Absent values (a ratio without requests, the
+//! so adding a column is adding one line (one `latency!` line adds a latency
+//! distribution's seven statistics). Absent values (a ratio without requests, the
 //! events of a synchronous function) are empty cells. Columns are documented in
 //! `docs/results.md`; their order is part of the format.
 
 use super::Exporter;
-use crate::report::csv::{Column, optional, quote, table};
+use crate::report::csv::{Column, column, table};
 use crate::report::{RunResult, Summary};
 
 /// Writes the result as CSV.
@@ -42,183 +42,104 @@ pub struct RunCsvLine<'a> {
     pub summary: &'a Summary,
 }
 
-/// The seven statistics of a latency summary field `$field`, as columns
-/// `{$group}_{stat}_ms`.
-macro_rules! latency_columns {
-    ($group:literal, $field:ident) => {
-        [
-            column!(concat!($group, "_mean_ms"), |l| optional(
-                l.summary.$field.mean
-            )),
-            column!(concat!($group, "_p50_ms"), |l| optional(
-                l.summary.$field.p50
-            )),
-            column!(concat!($group, "_p90_ms"), |l| optional(
-                l.summary.$field.p90
-            )),
-            column!(concat!($group, "_p99_ms"), |l| optional(
-                l.summary.$field.p99
-            )),
-            column!(concat!($group, "_p999_ms"), |l| optional(
-                l.summary.$field.p999
-            )),
-            column!(concat!($group, "_p9999_ms"), |l| optional(
-                l.summary.$field.p9999
-            )),
-            column!(concat!($group, "_max_ms"), |l| optional(
-                l.summary.$field.max
-            )),
-        ]
+/// A column read from the row's summary `s`: `summary!("name", |s| value)`, where the
+/// value is a number or an `Option` of one (empty when absent).
+macro_rules! summary {
+    ($name:expr, |$s:ident| $read:expr) => {
+        column!($name, |line: RunCsvLine<'_>| {
+            let $s = line.summary;
+            $read
+        })
     };
 }
 
-/// One column: its name and how its cell is read from a [`RunCsvLine`].
-macro_rules! column {
-    ($name:expr, $cell:expr) => {
-        Column::<RunCsvLine<'a>> {
-            name: $name,
-            cell: $cell,
-        }
+/// The seven statistics of the latency summary `s.$field`, as columns
+/// `{$group}_{stat}_ms`.
+macro_rules! latency {
+    ($group:literal, $field:ident) => {
+        [
+            summary!(concat!($group, "_mean_ms"), |s| s.$field.mean),
+            summary!(concat!($group, "_p50_ms"), |s| s.$field.p50),
+            summary!(concat!($group, "_p90_ms"), |s| s.$field.p90),
+            summary!(concat!($group, "_p99_ms"), |s| s.$field.p99),
+            summary!(concat!($group, "_p999_ms"), |s| s.$field.p999),
+            summary!(concat!($group, "_p9999_ms"), |s| s.$field.p9999),
+            summary!(concat!($group, "_max_ms"), |s| s.$field.max),
+        ]
     };
 }
 
 /// The run CSV's columns, in order.
 pub fn run_csv_columns<'a>() -> Vec<Column<RunCsvLine<'a>>> {
-    let mut columns = vec![
-        column!("scenario", |l| quote(&l.result.scenario)),
-        column!("seed", |l| l.result.seed.to_string()),
-        column!("function", |l| quote(l.function)),
-        column!("invocations", |l| l.summary.invocations.to_string()),
-        column!("warm_starts", |l| l.summary.warm_starts.to_string()),
-        column!("cold_starts", |l| l.summary.cold_starts.to_string()),
-        column!("throttled", |l| l.summary.throttled.to_string()),
-        column!("cold_start_ratio", |l| optional(l.summary.cold_start_ratio)),
-        column!("throttle_ratio", |l| optional(l.summary.throttle_ratio)),
-        column!("evictions", |l| l.summary.evictions.to_string()),
+    let mut columns: Vec<Column<RunCsvLine<'a>>> = vec![
+        column!("scenario", |l: RunCsvLine<'_>| l.result.scenario),
+        column!("seed", |l: RunCsvLine<'_>| l.result.seed),
+        column!("function", |l: RunCsvLine<'_>| l.function),
+        summary!("invocations", |s| s.invocations),
+        summary!("warm_starts", |s| s.warm_starts),
+        summary!("cold_starts", |s| s.cold_starts),
+        summary!("throttled", |s| s.throttled),
+        summary!("cold_start_ratio", |s| s.cold_start_ratio),
+        summary!("throttle_ratio", |s| s.throttle_ratio),
+        summary!("evictions", |s| s.evictions),
     ];
-    columns.extend(latency_columns!("latency", latency_ms));
-    columns.extend(latency_columns!("cold_latency", cold_latency_ms));
-    columns.extend(latency_columns!("warm_latency", warm_latency_ms));
-    columns.extend(latency_columns!(
-        "cold_start_duration",
-        cold_start_duration_ms
-    ));
+    columns.extend(latency!("latency", latency_ms));
+    columns.extend(latency!("cold_latency", cold_latency_ms));
+    columns.extend(latency!("warm_latency", warm_latency_ms));
+    columns.extend(latency!("cold_start_duration", cold_start_duration_ms));
     columns.extend([
-        column!("instances_mean_total", |l| l
-            .summary
+        summary!("instances_mean_total", |s| s.instances.mean_total),
+        summary!("instances_mean_busy", |s| s.instances.mean_busy),
+        summary!("instances_mean_idle", |s| s.instances.mean_idle),
+        summary!("instances_mean_provisioning", |s| s
             .instances
-            .mean_total
-            .to_string()),
-        column!("instances_mean_busy", |l| l
-            .summary
-            .instances
-            .mean_busy
-            .to_string()),
-        column!("instances_mean_idle", |l| l
-            .summary
-            .instances
-            .mean_idle
-            .to_string()),
-        column!("instances_mean_provisioning", |l| {
-            l.summary.instances.mean_provisioning.to_string()
-        }),
-        column!("instances_max_total", |l| l
-            .summary
-            .instances
-            .max_total
-            .to_string()),
-        column!("instances_idle_gb_s", |l| l
-            .summary
-            .instances
-            .idle_gb_s
-            .to_string()),
-        column!("evictions_expiry", |l| l
-            .summary
-            .evictions_by_cause
-            .expiry
-            .to_string()),
-        column!("evictions_pressure", |l| {
-            l.summary.evictions_by_cause.pressure.to_string()
-        }),
-        column!("evictions_lifetime", |l| {
-            l.summary.evictions_by_cause.lifetime.to_string()
-        }),
-        column!("evictions_reset", |l| l
-            .summary
-            .evictions_by_cause
-            .reset
-            .to_string()),
-        column!("throttled_concurrency", |l| {
-            l.summary.throttle_causes.concurrency.to_string()
-        }),
-        column!("throttled_scale_out", |l| {
-            l.summary.throttle_causes.scale_out.to_string()
-        }),
-        column!("throttled_memory", |l| l
-            .summary
-            .throttle_causes
-            .memory
-            .to_string()),
-        column!("errors", |l| l.summary.errors.to_string()),
-        column!("timeouts", |l| l.summary.timeouts.to_string()),
-        column!("events", |l| optional(
-            l.summary.events.as_ref().map(|e| e.events)
-        )),
-        column!("events_succeeded", |l| {
-            optional(l.summary.events.as_ref().map(|e| e.succeeded))
-        }),
-        column!("events_dead_lettered", |l| {
-            optional(l.summary.events.as_ref().map(|e| e.dead_lettered))
-        }),
-        column!("events_expired", |l| {
-            optional(l.summary.events.as_ref().map(|e| e.expired))
-        }),
-        column!("provisioned_utilisation", |l| {
-            optional(l.summary.provisioned.as_ref().and_then(|p| p.utilisation))
-        }),
-        column!("provisioned_served", |l| {
-            optional(l.summary.provisioned.as_ref().map(|p| p.served))
-        }),
-        column!("provisioned_spillover", |l| {
-            optional(l.summary.provisioned.as_ref().map(|p| p.spillover))
-        }),
-        column!("provisioned_allocated_mean", |l| {
-            optional(l.summary.provisioned.as_ref().map(|p| p.allocated_mean))
-        }),
-        column!("pings", |l| optional(l.summary.warmers.map(|w| w.pings))),
-        column!("cost_total_usd", |l| l.summary.cost_usd.total.to_string()),
-        column!("cost_requests_usd", |l| l
-            .summary
-            .cost_usd
-            .requests
-            .to_string()),
-        column!("cost_compute_usd", |l| l
-            .summary
-            .cost_usd
-            .compute
-            .to_string()),
-        column!("cost_provisioned_usd", |l| l
-            .summary
-            .cost_usd
+            .mean_provisioning),
+        summary!("instances_max_total", |s| s.instances.max_total),
+        summary!("instances_idle_gb_s", |s| s.instances.idle_gb_s),
+        summary!("evictions_expiry", |s| s.evictions_by_cause.expiry),
+        summary!("evictions_pressure", |s| s.evictions_by_cause.pressure),
+        summary!("evictions_lifetime", |s| s.evictions_by_cause.lifetime),
+        summary!("evictions_reset", |s| s.evictions_by_cause.reset),
+        summary!("throttled_concurrency", |s| s.throttle_causes.concurrency),
+        summary!("throttled_scale_out", |s| s.throttle_causes.scale_out),
+        summary!("throttled_memory", |s| s.throttle_causes.memory),
+        summary!("errors", |s| s.errors),
+        summary!("timeouts", |s| s.timeouts),
+        summary!("events", |s| s.events.as_ref().map(|e| e.events)),
+        summary!("events_succeeded", |s| s
+            .events
+            .as_ref()
+            .map(|e| e.succeeded)),
+        summary!("events_dead_lettered", |s| s
+            .events
+            .as_ref()
+            .map(|e| e.dead_lettered)),
+        summary!("events_expired", |s| s.events.as_ref().map(|e| e.expired)),
+        summary!("provisioned_utilisation", |s| s
             .provisioned
-            .to_string()),
-        column!("cost_warmers_usd", |l| l
-            .summary
-            .cost_usd
-            .warmers
-            .to_string()),
-        column!("cost_free_tier_credit_usd", |l| {
-            l.summary.cost_usd.free_tier_credit.to_string()
-        }),
-        column!("fleet_instances", |l| {
-            l.summary.cost_usd.always_on_fleet.instances.to_string()
-        }),
-        column!("fleet_usd", |l| l
-            .summary
-            .cost_usd
-            .always_on_fleet
-            .usd
-            .to_string()),
+            .as_ref()
+            .and_then(|p| p.utilisation)),
+        summary!("provisioned_served", |s| s
+            .provisioned
+            .as_ref()
+            .map(|p| p.served)),
+        summary!("provisioned_spillover", |s| s
+            .provisioned
+            .as_ref()
+            .map(|p| p.spillover)),
+        summary!("provisioned_allocated_mean", |s| s
+            .provisioned
+            .as_ref()
+            .map(|p| p.allocated_mean)),
+        summary!("pings", |s| s.warmers.map(|w| w.pings)),
+        summary!("cost_total_usd", |s| s.cost_usd.total),
+        summary!("cost_requests_usd", |s| s.cost_usd.requests),
+        summary!("cost_compute_usd", |s| s.cost_usd.compute),
+        summary!("cost_provisioned_usd", |s| s.cost_usd.provisioned),
+        summary!("cost_warmers_usd", |s| s.cost_usd.warmers),
+        summary!("cost_free_tier_credit_usd", |s| s.cost_usd.free_tier_credit),
+        summary!("fleet_instances", |s| s.cost_usd.always_on_fleet.instances),
+        summary!("fleet_usd", |s| s.cost_usd.always_on_fleet.usd),
     ]);
     columns
 }
