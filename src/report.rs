@@ -9,6 +9,7 @@
 pub mod csv;
 mod events;
 pub mod export;
+mod layout;
 pub mod profiles;
 mod sources;
 mod windows;

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use super::csv::{self, Column, column};
 use super::export::{Format, pretty_json};
+use super::layout::TextTable;
 use crate::profile::{PlatformSummary, RuntimeSummary};
 
 /// The runtime profiles' list: `rows` sampled `samples` times each on the platform named
@@ -31,21 +32,29 @@ const RUNTIME_COLUMNS: [Column<RuntimeSummary>; 7] = [
 ];
 
 fn runtimes_table(rows: &[RuntimeSummary], platform: &str, samples: usize) -> String {
-    let mut s = format!(
-        "{:<20} {:<17} {:>10} {:>10} {:>12} {:>12}  {}\n",
-        "runtime", "start phase", "phase p50", "phase p99", "cold p50", "cold p99", "data as of"
-    );
+    let table = TextTable::new("")
+        .left("runtime", 20)
+        .left("start phase", 17)
+        .right("phase p50", 10)
+        .right("phase p99", 10)
+        .right("cold p50", 12)
+        .right("cold p99", 12)
+        .gap("  ")
+        .left("data as of", 0);
+    let mut s = String::new();
+    table.header(&mut s);
     for r in rows {
-        let _ = writeln!(
-            s,
-            "{:<20} {:<17} {:>10.1} {:>10.1} {:>12.1} {:>12.1}  {}",
-            r.name,
-            r.phase,
-            r.start_p50_ms,
-            r.start_p99_ms,
-            r.cold_start_p50_ms,
-            r.cold_start_p99_ms,
-            r.data_as_of.as_deref().unwrap_or("-"),
+        table.row(
+            &mut s,
+            &[
+                r.name.clone(),
+                r.phase.to_owned(),
+                format!("{:.1}", r.start_p50_ms),
+                format!("{:.1}", r.start_p99_ms),
+                format!("{:.1}", r.cold_start_p50_ms),
+                format!("{:.1}", r.cold_start_p99_ms),
+                r.data_as_of.clone().unwrap_or_else(|| "-".to_owned()),
+            ],
         );
     }
     let _ = write!(
@@ -93,34 +102,38 @@ fn timeouts(r: &PlatformSummary) -> String {
 }
 
 fn platforms_table(rows: &[PlatformSummary]) -> String {
-    let mut s = format!(
-        "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}\n",
-        "platform",
-        "account",
-        "scale-out",
-        "when every instance is full",
-        "per inst.",
-        "keep-alive",
-        "timeout s",
-        "billing",
-        "data as of"
-    );
+    let table = TextTable::new("")
+        .left("platform", 24)
+        .right("account", 8)
+        .gap("  ")
+        .left("scale-out", 40)
+        .left("when every instance is full", 56)
+        .right("per inst.", 10)
+        .gap("  ")
+        .left("keep-alive", 13)
+        .left("timeout s", 11)
+        .gap("  ")
+        .left("billing", 34)
+        .left("data as of", 0);
+    let mut s = String::new();
+    table.header(&mut s);
     for r in rows {
-        let _ = writeln!(
-            s,
-            "{:<24} {:>8}  {:<40} {:<56} {:>10}  {:<13} {:<11}  {:<34} {}",
-            r.name,
-            r.account_concurrency,
-            r.scale_out,
-            r.when_full,
-            format!(
-                "{}/{}",
-                r.per_instance_concurrency, r.max_per_instance_concurrency
-            ),
-            r.keep_alive,
-            timeouts(r),
-            r.billing,
-            r.data_as_of.as_deref().unwrap_or("-"),
+        table.row(
+            &mut s,
+            &[
+                r.name.clone(),
+                r.account_concurrency.to_string(),
+                r.scale_out.clone(),
+                r.when_full.clone(),
+                format!(
+                    "{}/{}",
+                    r.per_instance_concurrency, r.max_per_instance_concurrency
+                ),
+                r.keep_alive.clone(),
+                timeouts(r),
+                r.billing.clone(),
+                r.data_as_of.clone().unwrap_or_else(|| "-".to_owned()),
+            ],
         );
     }
     s.push_str(

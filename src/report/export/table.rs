@@ -8,6 +8,7 @@ mod sources;
 use std::fmt::Write as _;
 
 use super::Exporter;
+use crate::report::layout::TextTable;
 use crate::report::{LatencySummary, RunResult, Summary};
 
 /// Writes the result as aligned text tables.
@@ -61,24 +62,30 @@ fn render(r: &RunResult) -> String {
         rows.push(("TOTAL", &r.total));
     }
     let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(8).max(8);
+    // Every section starts with the function's (or database's) name.
+    let named = |heading| TextTable::new("  ").left(heading, width);
 
-    let _ = writeln!(out, "\nrequests");
-    let _ = writeln!(
-        out,
-        "  {:<width$} {:>12} {:>12} {:>10} {:>9} {:>10} {:>9}",
-        "function", "invocations", "warm", "cold", "cold %", "throttled", "evicted"
-    );
+    out.push_str("\nrequests\n");
+    let table = named("function")
+        .right("invocations", 12)
+        .right("warm", 12)
+        .right("cold", 10)
+        .right("cold %", 9)
+        .right("throttled", 10)
+        .right("evicted", 9);
+    table.header(&mut out);
     for (name, s) in &rows {
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:>12} {:>12} {:>10} {:>9} {:>10} {:>9}",
-            name,
-            count(s.invocations),
-            count(s.warm_starts),
-            count(s.cold_starts),
-            pct(s.cold_start_ratio),
-            count(s.throttled),
-            count(s.evictions)
+        table.row(
+            &mut out,
+            &[
+                name.to_string(),
+                count(s.invocations),
+                count(s.warm_starts),
+                count(s.cold_starts),
+                pct(s.cold_start_ratio),
+                count(s.throttled),
+                count(s.evictions),
+            ],
         );
     }
 
@@ -86,97 +93,103 @@ fn render(r: &RunResult) -> String {
         .iter()
         .any(|(_, s)| s.throttled > 0 || s.errors > 0 || s.timeouts > 0)
     {
-        let _ = writeln!(out, "\nfailures");
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:>13} {:>13} {:>10} {:>12} {:>10} {:>10}",
-            "function",
-            "429 by limit",
-            "429 by rate",
-            "429 by mem",
-            "429 queued",
-            "errors",
-            "timeouts"
-        );
+        out.push_str("\nfailures\n");
+        let table = named("function")
+            .right("429 by limit", 13)
+            .right("429 by rate", 13)
+            .right("429 by mem", 10)
+            .right("429 queued", 12)
+            .right("errors", 10)
+            .right("timeouts", 10);
+        table.header(&mut out);
         for (name, s) in &rows {
             let c = &s.throttle_causes;
-            let _ = writeln!(
-                out,
-                "  {:<width$} {:>13} {:>13} {:>10} {:>12} {:>10} {:>10}",
-                name,
-                count(c.concurrency),
-                count(c.scale_out),
-                count(c.memory),
-                count(c.pending_timeout),
-                count(s.errors),
-                count(s.timeouts)
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    count(c.concurrency),
+                    count(c.scale_out),
+                    count(c.memory),
+                    count(c.pending_timeout),
+                    count(s.errors),
+                    count(s.timeouts),
+                ],
             );
         }
     }
 
     if rows.iter().any(|(_, s)| s.events.is_some()) {
-        let _ = writeln!(out, "\nasynchronous events");
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>12} {:>12}",
-            "function",
-            "events",
-            "succeeded",
-            "retries",
-            "backoffs",
-            "dead",
-            "expired",
-            "queue p99 ms",
-            "e2e p99 ms"
-        );
+        out.push_str("\nasynchronous events\n");
+        let table = named("function")
+            .right("events", 10)
+            .right("succeeded", 10)
+            .right("retries", 9)
+            .right("backoffs", 9)
+            .right("dead", 9)
+            .right("expired", 9)
+            .right("queue p99 ms", 12)
+            .right("e2e p99 ms", 12);
+        table.header(&mut out);
         for (name, s) in &rows {
             let Some(e) = &s.events else { continue };
-            let _ = writeln!(
-                out,
-                "  {:<width$} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>12} {:>12}",
-                name,
-                count(e.events),
-                count(e.succeeded),
-                count(e.error_retries),
-                count(e.throttle_retries),
-                count(e.dead_lettered),
-                count(e.expired),
-                ms(e.queue_delay_ms.p99),
-                ms(e.end_to_end_ms.p99)
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    count(e.events),
+                    count(e.succeeded),
+                    count(e.error_retries),
+                    count(e.throttle_retries),
+                    count(e.dead_lettered),
+                    count(e.expired),
+                    ms(e.queue_delay_ms.p99),
+                    ms(e.end_to_end_ms.p99),
+                ],
             );
         }
     }
 
     if !r.databases.is_empty() {
-        let _ = writeln!(out, "\ndatabase connections");
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:>8} {:>8} {:>10} {:>10} {:>9} {:>12} {:>9}",
-            "database", "limit", "proxy", "max used", "mean used", "waits", "wait p99 ms", "failed"
-        );
+        out.push_str("\ndatabase connections\n");
+        let table = named("database")
+            .right("limit", 8)
+            .right("proxy", 8)
+            .right("max used", 10)
+            .right("mean used", 10)
+            .right("waits", 9)
+            .right("wait p99 ms", 12)
+            .right("failed", 9);
+        table.header(&mut out);
         for (name, d) in &r.databases {
-            let _ = writeln!(
-                out,
-                "  {:<width$} {:>8} {:>8} {:>10} {:>10.2} {:>9} {:>12} {:>9}",
-                name,
-                d.connections,
-                if d.proxied { "yes" } else { "no" },
-                d.max_in_use,
-                d.mean_in_use,
-                count(d.waits),
-                ms(d.wait_ms.p99),
-                count(d.failures)
+            table.row(
+                &mut out,
+                &[
+                    name.clone(),
+                    d.connections.to_string(),
+                    (if d.proxied { "yes" } else { "no" }).to_owned(),
+                    d.max_in_use.to_string(),
+                    format!("{:.2}", d.mean_in_use),
+                    count(d.waits),
+                    ms(d.wait_ms.p99),
+                    count(d.failures),
+                ],
             );
         }
     }
     sources::render(&mut out, r);
 
-    let _ = writeln!(out, "\nresponse time, ms (cold start + execution)");
-    let _ = writeln!(
-        out,
-        "  {:<width$} {:<6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "function", "kind", "mean", "p50", "p90", "p99", "p99.9", "p99.99", "max"
-    );
+    out.push_str("\nresponse time, ms (cold start + execution)\n");
+    let table = named("function")
+        .left("kind", 6)
+        .right("mean", 9)
+        .right("p50", 9)
+        .right("p90", 9)
+        .right("p99", 9)
+        .right("p99.9", 9)
+        .right("p99.99", 9)
+        .right("max", 9);
+    table.header(&mut out);
     for (name, s) in &rows {
         let kinds: [(&str, &LatencySummary); 3] = [
             ("all", &s.latency_ms),
@@ -184,100 +197,123 @@ fn render(r: &RunResult) -> String {
             ("cold", &s.cold_latency_ms),
         ];
         for (kind, l) in kinds {
-            let _ = writeln!(
-                out,
-                "  {:<width$} {:<6} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-                name,
-                kind,
-                ms(l.mean),
-                ms(l.p50),
-                ms(l.p90),
-                ms(l.p99),
-                ms(l.p999),
-                ms(l.p9999),
-                ms(l.max)
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    kind.to_owned(),
+                    ms(l.mean),
+                    ms(l.p50),
+                    ms(l.p90),
+                    ms(l.p99),
+                    ms(l.p999),
+                    ms(l.p9999),
+                    ms(l.max),
+                ],
             );
         }
     }
 
-    let _ = writeln!(out, "\ninstances (time-averaged over the measured period)");
-    let _ = writeln!(
-        out,
-        "  {:<width$} {:>10} {:>10} {:>10} {:>12} {:>10}",
-        "function", "mean", "busy", "idle", "starting", "max"
-    );
+    out.push_str("\ninstances (time-averaged over the measured period)\n");
+    let table = named("function")
+        .right("mean", 10)
+        .right("busy", 10)
+        .right("idle", 10)
+        .right("starting", 12)
+        .right("max", 10);
+    table.header(&mut out);
     for (name, s) in &rows {
         let i = &s.instances;
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:>10.2} {:>10.2} {:>10.2} {:>12.3} {:>10}",
-            name, i.mean_total, i.mean_busy, i.mean_idle, i.mean_provisioning, i.max_total
+        table.row(
+            &mut out,
+            &[
+                name.to_string(),
+                format!("{:.2}", i.mean_total),
+                format!("{:.2}", i.mean_busy),
+                format!("{:.2}", i.mean_idle),
+                format!("{:.3}", i.mean_provisioning),
+                i.max_total.to_string(),
+            ],
         );
     }
 
     if rows.iter().any(|(_, s)| s.provisioned.is_some()) {
-        let _ = writeln!(out, "\nprovisioned concurrency");
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:<16} {:>11} {:>10} {:>11} {:>10} {:>7}",
-            "function", "policy", "utilisation", "served", "spill-over", "allocated", "final"
-        );
+        out.push_str("\nprovisioned concurrency\n");
+        let table = named("function")
+            .left("policy", 16)
+            .right("utilisation", 11)
+            .right("served", 10)
+            .right("spill-over", 11)
+            .right("allocated", 10)
+            .right("final", 7);
+        table.header(&mut out);
         for (name, s) in &rows {
             let Some(p) = &s.provisioned else { continue };
-            let _ = writeln!(
-                out,
-                "  {:<width$} {:<16} {:>11} {:>10} {:>11} {:>10.2} {:>7}",
-                name,
-                p.policy,
-                pct(p.utilisation),
-                count(p.served),
-                count(p.spillover),
-                p.allocated_mean,
-                p.allocated_final
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    p.policy.to_owned(),
+                    pct(p.utilisation),
+                    count(p.served),
+                    count(p.spillover),
+                    format!("{:.2}", p.allocated_mean),
+                    p.allocated_final.to_string(),
+                ],
             );
         }
     }
 
     if rows.iter().any(|(_, s)| s.warmers.is_some()) {
-        let _ = writeln!(out, "\nwarm-up pings (not in the figures above)");
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:>10} {:>10} {:>10}",
-            "function", "pings", "cold", "throttled"
-        );
+        out.push_str("\nwarm-up pings (not in the figures above)\n");
+        let table = named("function")
+            .right("pings", 10)
+            .right("cold", 10)
+            .right("throttled", 10);
+        table.header(&mut out);
         for (name, s) in &rows {
             let Some(w) = &s.warmers else { continue };
-            let _ = writeln!(
-                out,
-                "  {:<width$} {:>10} {:>10} {:>10}",
-                name,
-                count(w.pings),
-                count(w.cold),
-                count(w.throttled)
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    count(w.pings),
+                    count(w.cold),
+                    count(w.throttled),
+                ],
             );
         }
     }
 
-    let _ = writeln!(out, "\ncost, USD (list prices of the platform profile)");
-    let _ = writeln!(
-        out,
-        "  {:<width$} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}   always-on fleet",
-        "function", "total", "requests", "compute", "provisioned", "warmers", "free tier"
-    );
+    out.push_str("\ncost, USD (list prices of the platform profile)\n");
+    let table = named("function")
+        .right("total", 12)
+        .right("requests", 12)
+        .right("compute", 12)
+        .right("provisioned", 12)
+        .right("warmers", 12)
+        .right("free tier", 12)
+        .gap("   ")
+        .left("always-on fleet", 0);
+    table.header(&mut out);
     for (name, s) in &rows {
         let c = &s.cost_usd;
-        let _ = writeln!(
-            out,
-            "  {:<width$} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}   {} x ${}",
-            name,
-            usd(c.total),
-            usd(c.requests),
-            usd(c.compute),
-            usd(c.provisioned),
-            usd(c.warmers),
-            usd(c.free_tier_credit),
-            c.always_on_fleet.instances,
-            usd(c.always_on_fleet.usd)
+        table.row(
+            &mut out,
+            &[
+                name.to_string(),
+                usd(c.total),
+                usd(c.requests),
+                usd(c.compute),
+                usd(c.provisioned),
+                usd(c.warmers),
+                usd(c.free_tier_credit),
+                format!(
+                    "{} x ${}",
+                    c.always_on_fleet.instances,
+                    usd(c.always_on_fleet.usd)
+                ),
+            ],
         );
     }
     out
