@@ -179,33 +179,33 @@ pub fn run(
     let jsonl = opts.out.join(output::JSONL);
     let existing = output::read_rows(&opts.out)?;
     if !opts.resume && !existing.is_empty() {
-        return Err(Error::Invalid {
-            origin: format!("--out {}", opts.out.display()),
-            field: output::JSONL.into(),
-            message: "already holds results; pass --resume to continue that sweep, or choose another --out".into(),
-        });
+        return Err(invalid(
+            &format!("--out {}", opts.out.display()),
+            output::JSONL,
+            "already holds results; pass --resume to continue that sweep, or choose another --out",
+        ));
     }
     for (k, (_, row)) in existing.iter().enumerate() {
         let at = format!("{}:{}", jsonl.display(), k + 1);
         if row.experiment != exp.hash {
-            return Err(Error::Invalid {
-                origin: at,
-                field: "experiment".into(),
-                message: format!(
+            return Err(invalid(
+                &at,
+                "experiment",
+                format!(
                     "these results belong to another experiment (hash {}, expected {} for {}); use another --out",
                     row.experiment, exp.hash, exp.origin
                 ),
-            });
+            ));
         }
         if tasks.get(k) != Some(&(row.point, row.replication)) {
-            return Err(Error::Invalid {
-                origin: at,
-                field: "point".into(),
-                message: format!(
+            return Err(invalid(
+                &at,
+                "point",
+                format!(
                     "row (point {}, replication {}) is not task {k} of shard {}/{}; was it written with another --shard?",
                     row.point, row.replication, opts.shard.index, opts.shard.count
                 ),
-            });
+            ));
         }
     }
     let mut sink = Sink::create(&opts.out, &exp.params, &metric_names(), exp.replications)?;
@@ -274,10 +274,12 @@ fn execute(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Invalid {
-            origin: "--threads".into(),
-            field: ".".into(),
-            message: format!("cannot start {threads} threads: {e}"),
+        .map_err(|e| {
+            invalid(
+                "--threads",
+                ".",
+                format!("cannot start {threads} threads: {e}"),
+            )
         })?;
     let worker = || {
         loop {
@@ -346,23 +348,18 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     for dir in shards {
         let file = dir.join(output::JSONL);
         if !file.is_file() {
-            return Err(Error::Invalid {
-                origin: dir.display().to_string(),
-                field: output::JSONL.into(),
-                message: "not found; expected the --out folder of a `faassim sweep --shard` run"
-                    .into(),
-            });
+            return Err(invalid(
+                &dir.display().to_string(),
+                output::JSONL,
+                "not found; expected the --out folder of a `faassim sweep --shard` run",
+            ));
         }
         for (k, (line, row)) in output::read_rows(dir)?.into_iter().enumerate() {
             rows.push((file.display().to_string(), k + 1, line, row));
         }
     }
     let Some((first_file, _, _, first)) = rows.first() else {
-        return Err(Error::Invalid {
-            origin: "merge".into(),
-            field: ".".into(),
-            message: "the shard folders hold no results".into(),
-        });
+        return Err(invalid("merge", ".", "the shard folders hold no results"));
     };
     let (hash, points, reps) = (first.experiment.clone(), first.points, first.replications);
     let params: Vec<String> = first.params.0.iter().map(|(k, _)| k.clone()).collect();
@@ -370,14 +367,14 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     let first_file = first_file.clone();
     for (file, line, _, row) in &rows {
         if row.experiment != hash || row.points != points || row.replications != reps {
-            return Err(Error::Invalid {
-                origin: format!("{file}:{line}"),
-                field: "experiment".into(),
-                message: format!(
+            return Err(invalid(
+                &format!("{file}:{line}"),
+                "experiment",
+                format!(
                     "belongs to another experiment (hash {}) than {first_file} (hash {hash})",
                     row.experiment
                 ),
-            });
+            ));
         }
     }
     rows.sort_by_key(|(_, _, _, r)| (r.point, r.replication));
@@ -392,19 +389,15 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
                 }
                 _ => format!("point {} replication {} appears twice", got.0, got.1),
             };
-            return Err(Error::Invalid {
-                origin: format!("{file}:{line}"),
-                field: "point".into(),
-                message: what,
-            });
+            return Err(invalid(&format!("{file}:{line}"), "point", what));
         }
     }
     if let Some((p, r)) = expected.next() {
-        return Err(Error::Invalid {
-            origin: "merge".into(),
-            field: "point".into(),
-            message: format!("point {p} replication {r} is missing (did every shard finish?)"),
-        });
+        return Err(invalid(
+            "merge",
+            "point",
+            format!("point {p} replication {r} is missing (did every shard finish?)"),
+        ));
     }
     let mut sink = Sink::create(out, &params, &metrics, reps)?;
     for (_, _, line, row) in &rows {

@@ -16,6 +16,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::invalid;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
 use crate::json::Ordered;
@@ -61,11 +62,7 @@ pub fn encode_histogram(h: &Histogram<u64>) -> String {
 
 /// Decodes a row's histogram; `what` names the row for errors.
 pub fn decode_histogram(s: &str, what: &str) -> Result<Histogram<u64>> {
-    let bad = |m: String| Error::Invalid {
-        origin: what.to_owned(),
-        field: "latency_histogram".into(),
-        message: m,
-    };
+    let bad = |m: String| invalid(what, "latency_histogram", m);
     let bytes = B64
         .decode(s)
         .map_err(|e| bad(format!("expected base64: {e}")))?;
@@ -220,11 +217,9 @@ impl Sink {
             }
         }
         match &mut acc.merged {
-            Some(m) => m.add(&hist).map_err(|e| Error::Invalid {
-                origin: what.clone(),
-                field: "latency_histogram".into(),
-                message: format!("cannot merge: {e:?}"),
-            })?,
+            Some(m) => m
+                .add(&hist)
+                .map_err(|e| invalid(&what, "latency_histogram", format!("cannot merge: {e:?}")))?,
             None => {
                 // Decoded histograms do not grow on their own; the accumulator must, since
                 // a later replication may hold larger values.
@@ -262,11 +257,8 @@ impl Sink {
 
 /// Parses one `results.jsonl` line; `what` names it for errors.
 pub fn parse_row(line: &str, what: &str) -> Result<Row> {
-    serde_json::from_str(line).map_err(|e| Error::Invalid {
-        origin: what.to_owned(),
-        field: ".".into(),
-        message: format!("not a sweep result row: {e}"),
-    })
+    serde_json::from_str(line)
+        .map_err(|e| invalid(what, ".", format!("not a sweep result row: {e}")))
 }
 
 /// The complete lines of `dir/results.jsonl` (a torn last line, left by an interruption
