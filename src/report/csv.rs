@@ -44,6 +44,19 @@ impl ToCell for String {
     }
 }
 
+/// A JSON value (a sweep's parameter or metric): a number as JSON writes it, text quoted
+/// when it needs it, null empty, anything else as its JSON text.
+impl ToCell for serde_json::Value {
+    fn to_cell(&self) -> String {
+        match self {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::String(s) => quote(s),
+            other => quote(&other.to_string()),
+        }
+    }
+}
+
 impl<T: ToCell + ?Sized> ToCell for &T {
     fn to_cell(&self) -> String {
         (**self).to_cell()
@@ -112,5 +125,14 @@ mod tests {
         assert_eq!(None::<f64>.to_cell(), "");
         assert_eq!(Some(0.5).to_cell(), "0.5");
         assert_eq!(Some(2u64).to_cell(), "2");
+        let json: serde_json::Value =
+            serde_json::from_str(r#"[null, 1.5, "a,b", [1, 2]]"#).unwrap();
+        let cells: Vec<String> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(ToCell::to_cell)
+            .collect();
+        assert_eq!(cells, ["", "1.5", "\"a,b\"", "\"[1,2]\""]);
     }
 }

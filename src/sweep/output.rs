@@ -20,7 +20,7 @@ use super::invalid;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
 use crate::json::Ordered;
-use crate::report::csv::{ToCell, quote as csv_field};
+use crate::report::csv::{ToCell, quote};
 
 /// Percentiles of the merged latency histogram in `summary.csv`.
 pub const MERGED_QUANTILES: [(&str, f64); 4] =
@@ -69,15 +69,6 @@ pub fn decode_histogram(s: &str, what: &str) -> Result<Histogram<u64>> {
     Deserializer::new()
         .deserialize(&mut bytes.as_slice())
         .map_err(|e| bad(format!("expected a V2 HDR histogram: {e:?}")))
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => csv_field(s),
-        other => csv_field(&other.to_string()),
-    }
 }
 
 /// The rows of one point seen so far (only the point being written is held).
@@ -136,7 +127,7 @@ impl Sink {
             replications,
             acc: None,
         };
-        let p: Vec<String> = params.iter().map(|p| csv_field(p)).collect();
+        let p: Vec<String> = params.iter().map(|p| quote(p)).collect();
         let mut h = vec!["point".to_owned(), "replication".into(), "seed".into()];
         h.extend(p.iter().cloned());
         h.extend(metrics.iter().cloned());
@@ -186,8 +177,8 @@ impl Sink {
             row.replication.to_string(),
             row.seed.to_string(),
         ];
-        cells.extend(row.params.0.iter().map(|(_, v)| cell(v)));
-        cells.extend(row.metrics.0.iter().map(|(_, v)| cell(v)));
+        cells.extend(row.params.0.iter().map(|(_, v)| v.to_cell()));
+        cells.extend(row.metrics.0.iter().map(|(_, v)| v.to_cell()));
         writeln!(self.csv, "{}", cells.join(",")).map_err(|e| self.err(CSV, e))?;
 
         let what = format!(
@@ -232,7 +223,7 @@ impl Sink {
         let done = if acc.rows == self.replications {
             let acc = self.acc.take().expect("present");
             let mut cells = vec![acc.point.to_string()];
-            cells.extend(acc.params.iter().map(cell));
+            cells.extend(acc.params.iter().map(ToCell::to_cell));
             cells.push(acc.rows.to_string());
             for xs in &acc.metrics {
                 let (m, h) = mean_ci95(xs);
