@@ -5,6 +5,8 @@
 //! - [`run`]: runs the (point, replication) tasks of one shard on a local rayon pool and
 //!   writes each result as soon as it and all earlier ones are done ([`output`]).
 //! - [`merge`]: combines shard outputs into exactly what one unsharded run writes.
+//! - [`METRICS`] (`metric`): the headline metrics each row records, typed reads of a run's
+//!   total; [`stats`]: their confidence intervals across replications.
 //!
 //! # Tasks, order and memory
 //! Tasks are numbered point-major: (point 0, replication 0), (0, 1), … A worker claims the
