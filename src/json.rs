@@ -1,10 +1,19 @@
-//! Reading JSON documents with errors that point at the field.
+//! JSON helpers: reading documents with errors that point at the field, and objects that
+//! keep their keys in order.
 //!
 //! serde alone says "invalid type at line 7 column 12"; with `serde_path_to_error` we also
 //! say which field (`functions[0].workload.rate_per_s`), which is what a user needs to fix a
 //! scenario.
+//!
+//! serde_json's map sorts its keys, but results keep functions, databases and sources in
+//! scenario order, and a sweep keeps its parameters and metrics in column order: both
+//! write `(name, value)` pairs through [`serialize_pairs`], and [`Ordered`] reads them back.
 
-use serde::de::DeserializeOwned;
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -98,6 +107,59 @@ pub(crate) fn merge(base: &mut Value, patch: &Value) {
     }
 }
 
+/// Serialises `(name, value)` pairs as a JSON object with the keys in slice order (for
+/// `#[serde(serialize_with = ...)]` on a `Vec<(String, T)>`).
+pub(crate) fn serialize_pairs<S: Serializer, T: Serialize>(
+    pairs: &[(String, T)],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+/// A JSON object whose key order is kept, read and written as `(key, value)` pairs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ordered<V>(pub Vec<(String, V)>);
+
+impl<V> Default for Ordered<V> {
+    fn default() -> Self {
+        Ordered(Vec::new())
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        /// Collects the entries in the order the document gives them.
+        struct PairsVisitor<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for PairsVisitor<V> {
+            type Value = Ordered<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Ordered<V>, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, V>()? {
+                    out.push((k, v));
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(PairsVisitor(PhantomData))
+    }
+}
+
+impl<V: Serialize> Serialize for Ordered<V> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        serialize_pairs(&self.0, s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +198,16 @@ mod tests {
             err.starts_with("s.json: items[0].rat: unknown field `rat`"),
             "{err}"
         );
+    }
+
+    /// serde_json's own map would sort these keys; the order written is kept both ways.
+    #[test]
+    fn ordered_objects_keep_key_order() {
+        let text = r#"{"zeta":1,"alpha":2,"mid":null}"#;
+        let parsed: Ordered<Value> = serde_json::from_str(text).unwrap();
+        let keys: Vec<&str> = parsed.0.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["zeta", "alpha", "mid"]);
+        assert_eq!(serde_json::to_string(&parsed).unwrap(), text);
     }
 
     #[test]

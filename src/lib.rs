@@ -50,7 +50,6 @@ pub mod policy;
 pub mod profile;
 pub mod report;
 pub mod rng;
-pub mod scenario;
 pub mod sim;
 pub mod sweep;
 pub mod time;
@@ -58,6 +57,6 @@ pub mod trace;
 pub mod workload;
 
 pub use error::{Error, Result};
+pub use model::Scenario;
 pub use report::RunResult;
-pub use scenario::Scenario;
 pub use time::SimTime;

@@ -459,6 +459,24 @@ pub struct PingCounts {
     pub throttled: u64,
 }
 
+/// Billed requests and their billed durations (rounded to the platform's billing unit,
+/// with billed init), as the simulator charges them. Measured here, priced by `cost`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BilledUsage {
+    /// Served user requests on on-demand instances.
+    pub on_demand_requests: u64,
+    /// Their billed duration, ns.
+    pub on_demand_billed: SimTime,
+    /// Served user requests on provisioned instances.
+    pub provisioned_requests: u64,
+    /// Their billed duration, ns.
+    pub provisioned_billed: SimTime,
+    /// Warm-up pings served.
+    pub pings: u64,
+    /// Their billed duration, ns.
+    pub pings_billed: SimTime,
+}
+
 /// Everything measured for one function.
 #[derive(Debug, Clone, Default)]
 pub struct FunctionMetrics {
@@ -490,8 +508,8 @@ pub struct FunctionMetrics {
     pub executions: Gauge,
     /// Warm-up pings.
     pub pings: PingCounts,
-    /// Billing inputs for the cost model.
-    pub usage: crate::cost::Usage,
+    /// What was billed: the cost model prices it (`report` hands it to `cost`).
+    pub usage: BilledUsage,
     /// Throttles by the limit that caused them.
     pub throttle_causes: ThrottleCauses,
     /// Executions that ended in a function error.

@@ -1,27 +1,30 @@
-//! Turning a run's raw metrics into results: a JSON document, a CSV table and a terminal
-//! table, plus the JSON Lines request log and the per-window time series (`windows`).
+//! A run's results ([`RunResult`], built from its raw metrics by `summarise`) and writing
+//! them out: one exporter per output format ([`export`]), CSV primitives ([`csv`]), the
+//! lists of `faassim profiles` and `faassim platforms` ([`profiles`]), the JSON Lines
+//! request log (`events`) and the per-window time series (`windows`).
 //!
 //! The JSON shape is the contract that scripts rely on; it is documented field by field in
 //! `docs/results.md`. Every field is deterministic for a given scenario and seed.
 
+pub mod csv;
 mod events;
+pub mod export;
+mod layout;
+pub mod profiles;
 mod sources;
-mod table;
+mod summarise;
 mod windows;
 
 use serde::Serialize;
-use serde::ser::SerializeMap;
 
 pub use events::JsonLinesLog;
+pub use export::{Exporter, Format};
 pub use sources::{QueueSummary, StreamSummary, WorkflowSummary};
-pub use table::render_table;
 pub use windows::{FanOut, WindowLog};
 
-use crate::cost::{self, CostBreakdown, Usage};
-use crate::metrics::{Evictions, FunctionMetrics, Latency, Occupancy, PingCounts, ThrottleCauses};
-use crate::model::Scenario;
-use crate::sim::RunOutput;
-use crate::time::SimTime;
+use crate::cost::CostBreakdown;
+use crate::json::serialize_pairs;
+use crate::metrics::{Evictions, Latency, PingCounts, ThrottleCauses};
 
 /// Percentiles reported for every latency distribution.
 pub const QUANTILES: [(&str, f64); 5] = [
@@ -52,10 +55,13 @@ pub struct RunResult {
     /// All functions together.
     pub total: Summary,
     /// Per function, in scenario order (a JSON object keyed by name).
-    #[serde(serialize_with = "as_map")]
+    #[serde(serialize_with = "serialize_pairs")]
     pub functions: Vec<(String, Summary)>,
     /// Per database, keyed by name (absent without databases).
-    #[serde(serialize_with = "as_map", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        serialize_with = "serialize_pairs",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub databases: Vec<(String, DatabaseSummary)>,
     /// What the scenario's `traces` section read and generated (absent without one).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,19 +69,19 @@ pub struct RunResult {
     /// Per queue, keyed by name (left out when the scenario has none).
     #[serde(
         skip_serializing_if = "Vec::is_empty",
-        serialize_with = "sources::as_map"
+        serialize_with = "serialize_pairs"
     )]
     pub queues: Vec<(String, QueueSummary)>,
     /// Per stream, keyed by name (left out when the scenario has none).
     #[serde(
         skip_serializing_if = "Vec::is_empty",
-        serialize_with = "sources::as_map"
+        serialize_with = "serialize_pairs"
     )]
     pub streams: Vec<(String, StreamSummary)>,
     /// Per workflow, keyed by name (left out when the scenario has none).
     #[serde(
         skip_serializing_if = "Vec::is_empty",
-        serialize_with = "sources::as_map"
+        serialize_with = "serialize_pairs"
     )]
     pub workflows: Vec<(String, WorkflowSummary)>,
 }
@@ -99,14 +105,6 @@ pub struct DatabaseSummary {
     pub wait_ms: LatencySummary,
     /// Requests that failed for want of a connection.
     pub failures: u64,
-}
-
-fn as_map<S: serde::Serializer, T: Serialize>(v: &[(String, T)], s: S) -> Result<S::Ok, S::Error> {
-    let mut map = s.serialize_map(Some(v.len()))?;
-    for (k, val) in v {
-        map.serialize_entry(k, val)?;
-    }
-    map.end()
 }
 
 /// Measured results of one function, or of all.
@@ -261,405 +259,10 @@ pub struct InstanceSummary {
     pub idle_gb_s: f64,
 }
 
-fn ratio(num: u64, den: u64) -> Option<f64> {
-    (den > 0).then(|| num as f64 / den as f64)
-}
-
-fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
-    let (prov, busy, idle) = occ.means(window);
-    let w = window.as_secs();
-    Usage {
-        provisioned_allocated_s: m.provisioned.allocated.window_seconds(),
-        instance_alive_s: (prov + busy + idle) * w,
-        instance_busy_s: (prov + busy) * w,
-        peak_executions: m.executions.max(),
-        mean_executions: m.executions.mean(window),
-        ..m.usage.clone()
-    }
-}
-
-fn latency(parts: &[&Latency]) -> LatencySummary {
-    let mut all = parts[0].clone();
-    for p in &parts[1..] {
-        all.merge(p);
-    }
-    (&all).into()
-}
-
-/// Which optional sections a summary has.
-#[derive(Debug, Clone, Copy)]
-struct Optional {
-    /// Warm-up pings.
-    warmers: bool,
-    /// Asynchronous events.
-    events: bool,
-}
-
-fn summarise(
-    m: &FunctionMetrics,
-    occ: &Occupancy,
-    window: SimTime,
-    idle_gb_s: f64,
-    provisioned: Option<(&'static str, u32)>,
-    optional: Optional,
-    cost_usd: CostBreakdown,
-) -> Summary {
-    let Optional {
-        warmers: has_warmers,
-        events: has_async,
-    } = optional;
-    let (prov, busy, idle) = occ.means(window);
-    let pc = &m.provisioned;
-    Summary {
-        invocations: m.invocations,
-        warm_starts: m.warm_starts,
-        cold_starts: m.cold_starts,
-        throttled: m.throttled,
-        cold_start_ratio: ratio(m.cold_starts, m.cold_starts + m.warm_starts),
-        throttle_ratio: ratio(m.throttled, m.invocations),
-        evictions: m.evictions.total(),
-        evictions_by_cause: m.evictions,
-        latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency, &m.cold_latency]),
-        cold_latency_ms: (&m.cold_latency).into(),
-        warm_latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency]),
-        provisioned_latency_ms: (&m.provisioned_latency).into(),
-        on_demand_latency_ms: latency(&[&m.warm_latency, &m.cold_latency]),
-        cold_start_duration_ms: (&m.cold_start_duration).into(),
-        instances: InstanceSummary {
-            mean_total: prov + busy + idle,
-            mean_busy: busy,
-            mean_idle: idle,
-            mean_provisioning: prov,
-            max_total: occ.max_total(),
-            idle_gb_s,
-        },
-        provisioned: provisioned.map(|(policy, allocated_final)| {
-            let ready = pc.ready.window_seconds();
-            ProvisionedSummary {
-                policy,
-                utilisation: (ready > 0.0).then(|| pc.busy.window_seconds() / ready),
-                served: m.provisioned_served,
-                spillover: m.spillover,
-                allocated_mean: pc.allocated.mean(window),
-                allocated_max: pc.allocated.max(),
-                allocated_final,
-                scale_outs: pc.scale_outs,
-                scale_ins: pc.scale_ins,
-            }
-        }),
-        warmers: has_warmers.then_some(m.pings),
-        throttle_causes: m.throttle_causes,
-        queued: m.queued,
-        pending_wait_ms: LatencySummary::from(&m.pending_wait),
-        errors: m.errors,
-        timeouts: m.timeouts,
-        events: has_async.then(|| {
-            let e = &m.events;
-            EventSummary {
-                events: e.events,
-                succeeded: e.succeeded,
-                error_retries: e.error_retries,
-                throttle_retries: e.throttle_retries,
-                dead_lettered: e.dead_lettered,
-                expired: e.expired,
-                queue_delay_ms: LatencySummary::from(&e.queue_delay),
-                end_to_end_ms: LatencySummary::from(&e.end_to_end),
-            }
-        }),
-        cost_usd,
-    }
-}
-
 impl RunResult {
-    /// Summarises a run of `scenario`.
-    pub fn new(scenario: &Scenario, out: &RunOutput) -> RunResult {
-        let window = scenario.duration - scenario.warmup;
-        let platform = &scenario.platform;
-        let settings = &scenario.cost;
-        let usages: Vec<Usage> = out
-            .functions
-            .iter()
-            .zip(&out.occupancy)
-            .map(|(m, occ)| usage_of(m, occ, window))
-            .collect();
-        let mut functions = Vec::with_capacity(scenario.functions.len());
-        let mut merged = FunctionMetrics::default();
-        let mut total_cost = CostBreakdown::default();
-        let mut fleet_load = 0.0;
-        let mut pc_policies: Vec<&'static str> = Vec::new();
-        let mut total_idle_gb_s = 0.0;
-        for (i, f) in scenario.functions.iter().enumerate() {
-            let m = &out.functions[i];
-            let cost = cost::function_cost(settings, platform, f, &usages[i], window);
-            total_cost.add(&cost);
-            fleet_load += cost::fleet_load(settings, f, &usages[i]);
-            let pc = f
-                .provisioned
-                .as_ref()
-                .map(|p| (p.name(), out.provisioned_final[i]));
-            if let Some((name, _)) = pc {
-                pc_policies.push(name);
-            }
-            let idle_gb_s =
-                out.occupancy[i].means(window).2 * window.as_secs() * f64::from(f.memory_mb)
-                    / 1024.0;
-            total_idle_gb_s += idle_gb_s;
-            functions.push((
-                f.name.clone(),
-                summarise(
-                    m,
-                    &out.occupancy[i],
-                    window,
-                    idle_gb_s,
-                    pc,
-                    Optional {
-                        warmers: f.warmers.is_some(),
-                        events: scenario.receives_events(i),
-                    },
-                    cost,
-                ),
-            ));
-            merged.add(m);
-        }
-        if settings.free_tier
-            && let Some(p) = &platform.pricing
-        {
-            total_cost.free_tier_credit =
-                cost::free_tier_credit(settings, p, &scenario.functions, &usages, window);
-            total_cost.total += total_cost.free_tier_credit;
-        }
-        total_cost.always_on_fleet = cost::fleet(settings, fleet_load, window);
-        let total_pc = (!pc_policies.is_empty()).then(|| {
-            let policy = if pc_policies.iter().all(|p| *p == pc_policies[0]) {
-                pc_policies[0]
-            } else {
-                "mixed"
-            };
-            (policy, out.provisioned_final.iter().sum())
-        });
-        let mut total = summarise(
-            &merged,
-            &out.total_occupancy,
-            window,
-            total_idle_gb_s,
-            total_pc,
-            Optional {
-                warmers: scenario.functions.iter().any(|f| f.warmers.is_some()),
-                events: (0..scenario.functions.len()).any(|i| scenario.receives_events(i)),
-            },
-            total_cost,
-        );
-        // Provisioned gauges do not add across functions; sum their integrals instead.
-        if let Some(pc) = total.provisioned.as_mut() {
-            let (mut busy, mut ready, mut alloc) = (0.0, 0.0, 0.0);
-            for m in &out.functions {
-                busy += m.provisioned.busy.window_seconds();
-                ready += m.provisioned.ready.window_seconds();
-                alloc += m.provisioned.allocated.window_seconds();
-            }
-            pc.utilisation = (ready > 0.0).then(|| busy / ready);
-            pc.allocated_mean = alloc / window.as_secs();
-            pc.allocated_max = out
-                .functions
-                .iter()
-                .map(|m| m.provisioned.allocated.max())
-                .sum();
-        }
-        let (queues, streams, workflows) = sources::summarise(scenario, &out.sources);
-        RunResult {
-            queues,
-            streams,
-            workflows,
-            faassim_version: env!("CARGO_PKG_VERSION"),
-            scenario: scenario.name.clone(),
-            seed: scenario.seed,
-            platform: scenario.platform.name.clone(),
-            duration_s: scenario.duration.as_secs(),
-            warmup_s: scenario.warmup.as_secs(),
-            events: out.events,
-            total,
-            functions,
-            databases: scenario
-                .databases
-                .iter()
-                .zip(&out.databases)
-                .map(|(d, m)| {
-                    (
-                        d.name.clone(),
-                        DatabaseSummary {
-                            connections: d.connections,
-                            proxied: d.proxied,
-                            max_in_use: m.in_use.max(),
-                            mean_in_use: m.in_use.mean(window),
-                            acquisitions: m.acquisitions,
-                            waits: m.waits,
-                            wait_ms: LatencySummary::from(&m.wait),
-                            failures: m.failures,
-                        },
-                    )
-                })
-                .collect(),
-            trace: scenario.trace.clone(),
-        }
-    }
-
-    /// The result as pretty-printed JSON (with a trailing newline).
+    /// The result as pretty-printed JSON (with a trailing newline): what the JSON exporter
+    /// writes.
     pub fn to_json(&self) -> String {
-        let mut s = serde_json::to_string_pretty(self).expect("results serialise");
-        s.push('\n');
-        s
-    }
-
-    /// The result as CSV: a header, one row per function, then a `total` row.
-    pub fn to_csv(&self) -> String {
-        let mut header = vec![
-            "scenario",
-            "seed",
-            "function",
-            "invocations",
-            "warm_starts",
-            "cold_starts",
-            "throttled",
-            "cold_start_ratio",
-            "throttle_ratio",
-            "evictions",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
-        for group in [
-            "latency",
-            "cold_latency",
-            "warm_latency",
-            "cold_start_duration",
-        ] {
-            for stat in ["mean", "p50", "p90", "p99", "p999", "p9999", "max"] {
-                header.push(format!("{group}_{stat}_ms"));
-            }
-        }
-        for col in [
-            "instances_mean_total",
-            "instances_mean_busy",
-            "instances_mean_idle",
-            "instances_mean_provisioning",
-            "instances_max_total",
-            "instances_idle_gb_s",
-            "evictions_expiry",
-            "evictions_pressure",
-            "evictions_lifetime",
-            "evictions_reset",
-            "throttled_concurrency",
-            "throttled_scale_out",
-            "throttled_memory",
-            "errors",
-            "timeouts",
-            "events",
-            "events_succeeded",
-            "events_dead_lettered",
-            "events_expired",
-            "provisioned_utilisation",
-            "provisioned_served",
-            "provisioned_spillover",
-            "provisioned_allocated_mean",
-            "pings",
-            "cost_total_usd",
-            "cost_requests_usd",
-            "cost_compute_usd",
-            "cost_provisioned_usd",
-            "cost_warmers_usd",
-            "cost_free_tier_credit_usd",
-            "fleet_instances",
-            "fleet_usd",
-        ] {
-            header.push(col.to_owned());
-        }
-        let mut out = header.join(",");
-        out.push('\n');
-        let rows = self
-            .functions
-            .iter()
-            .map(|(n, s)| (n.as_str(), s))
-            .chain(std::iter::once(("total", &self.total)));
-        for (name, s) in rows {
-            let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-            let mut cells = vec![
-                csv_field(&self.scenario),
-                self.seed.to_string(),
-                csv_field(name),
-                s.invocations.to_string(),
-                s.warm_starts.to_string(),
-                s.cold_starts.to_string(),
-                s.throttled.to_string(),
-                opt(s.cold_start_ratio),
-                opt(s.throttle_ratio),
-                s.evictions.to_string(),
-            ];
-            for l in [
-                &s.latency_ms,
-                &s.cold_latency_ms,
-                &s.warm_latency_ms,
-                &s.cold_start_duration_ms,
-            ] {
-                for v in [l.mean, l.p50, l.p90, l.p99, l.p999, l.p9999, l.max] {
-                    cells.push(opt(v));
-                }
-            }
-            let i = &s.instances;
-            cells.extend([
-                i.mean_total.to_string(),
-                i.mean_busy.to_string(),
-                i.mean_idle.to_string(),
-                i.mean_provisioning.to_string(),
-                i.max_total.to_string(),
-                i.idle_gb_s.to_string(),
-                s.evictions_by_cause.expiry.to_string(),
-                s.evictions_by_cause.pressure.to_string(),
-                s.evictions_by_cause.lifetime.to_string(),
-                s.evictions_by_cause.reset.to_string(),
-                s.throttle_causes.concurrency.to_string(),
-                s.throttle_causes.scale_out.to_string(),
-                s.throttle_causes.memory.to_string(),
-                s.errors.to_string(),
-                s.timeouts.to_string(),
-            ]);
-            let e = s.events.as_ref();
-            cells.extend([
-                e.map(|e| e.events.to_string()).unwrap_or_default(),
-                e.map(|e| e.succeeded.to_string()).unwrap_or_default(),
-                e.map(|e| e.dead_lettered.to_string()).unwrap_or_default(),
-                e.map(|e| e.expired.to_string()).unwrap_or_default(),
-            ]);
-            let pc = s.provisioned.as_ref();
-            cells.extend([
-                opt(pc.and_then(|p| p.utilisation)),
-                pc.map(|p| p.served.to_string()).unwrap_or_default(),
-                pc.map(|p| p.spillover.to_string()).unwrap_or_default(),
-                opt(pc.map(|p| p.allocated_mean)),
-                s.warmers.map(|w| w.pings.to_string()).unwrap_or_default(),
-            ]);
-            let c = &s.cost_usd;
-            cells.extend([
-                c.total.to_string(),
-                c.requests.to_string(),
-                c.compute.to_string(),
-                c.provisioned.to_string(),
-                c.warmers.to_string(),
-                c.free_tier_credit.to_string(),
-                c.always_on_fleet.instances.to_string(),
-                c.always_on_fleet.usd.to_string(),
-            ]);
-            out.push_str(&cells.join(","));
-            out.push('\n');
-        }
-        out
-    }
-}
-
-/// Quotes a CSV field when it needs it (RFC 4180).
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
+        export::JsonExporter.export(self)
     }
 }

@@ -5,6 +5,8 @@
 //! - [`run`]: runs the (point, replication) tasks of one shard on a local rayon pool and
 //!   writes each result as soon as it and all earlier ones are done ([`output`]).
 //! - [`merge`]: combines shard outputs into exactly what one unsharded run writes.
+//! - [`METRICS`] (`metric`): the headline metrics each row records, typed reads of a run's
+//!   total; [`stats`]: their confidence intervals across replications.
 //!
 //! # Tasks, order and memory
 //! Tasks are numbered point-major: (point 0, replication 0), (0, 1), … A worker claims the
@@ -24,7 +26,7 @@
 //! replayed into fresh `results.csv` and `summary.csv`, and only the remaining tasks run.
 
 pub mod experiment;
-pub mod ordered;
+pub mod metric;
 pub mod output;
 mod path;
 pub mod stats;
@@ -34,44 +36,16 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Condvar, Mutex};
 
-use serde_json::Value;
-
-pub use experiment::{Experiment, replication_seed};
-use ordered::Ordered;
+pub use crate::json::Ordered;
+pub use crate::rng::replication_seed;
+pub use experiment::Experiment;
+pub use metric::{METRICS, Metric, MetricValue};
 use output::{Row, Sink};
 
 use crate::error::{Error, Result};
 use crate::metrics::Latency;
 use crate::report::RunResult;
 use crate::sim;
-
-/// The headline metrics: (column, path in the run's JSON result). A path missing from the
-/// result (a field a later version adds) gives an empty cell, so adding a column is adding
-/// a line here.
-pub const METRICS: [(&str, &str); 22] = [
-    ("invocations", "total.invocations"),
-    ("cold_starts", "total.cold_starts"),
-    ("cold_start_ratio", "total.cold_start_ratio"),
-    ("throttled", "total.throttled"),
-    ("throttle_ratio", "total.throttle_ratio"),
-    ("throttled_scale_out", "total.throttle_causes.scale_out"),
-    ("errors", "total.errors"),
-    ("timeouts", "total.timeouts"),
-    ("dead_lettered", "total.events.dead_lettered"),
-    ("latency_mean_ms", "total.latency_ms.mean"),
-    ("latency_p50_ms", "total.latency_ms.p50"),
-    ("latency_p90_ms", "total.latency_ms.p90"),
-    ("latency_p99_ms", "total.latency_ms.p99"),
-    ("latency_p999_ms", "total.latency_ms.p999"),
-    ("instances_mean", "total.instances.mean_total"),
-    ("idle_gb_s", "total.instances.idle_gb_s"),
-    ("provisioned_utilisation", "total.provisioned.utilisation"),
-    ("provisioned_spillover", "total.provisioned.spillover"),
-    ("cost_usd", "total.cost_usd.total"),
-    ("cost_provisioned_usd", "total.cost_usd.provisioned"),
-    ("cost_warmers_usd", "total.cost_usd.warmers"),
-    ("fleet_usd", "total.cost_usd.always_on_fleet.usd"),
-];
 
 /// How far ahead of the oldest unwritten task workers may run, per thread.
 pub const WINDOW_PER_THREAD: usize = 4;
@@ -131,23 +105,23 @@ pub struct SweepReport {
     pub resumed: usize,
 }
 
+/// An `Invalid` error at `field` of the document `origin`.
+fn invalid(origin: &str, field: &str, message: impl Into<String>) -> Error {
+    Error::Invalid {
+        origin: origin.to_owned(),
+        field: field.to_owned(),
+        message: message.into(),
+    }
+}
+
 /// A finished task: its JSON line, parsed, and its decoded histogram.
 type Prepared = (String, Row, hdrhistogram::Histogram<u64>);
-
-/// Picks `path` (dot-separated keys) out of `v`; `Null` when absent.
-fn pick(v: &Value, path: &str) -> Value {
-    path.split('.')
-        .try_fold(v, |node, key| node.get(key))
-        .filter(|x| x.is_number() || x.is_null())
-        .cloned()
-        .unwrap_or(Value::Null)
-}
 
 /// Runs one task and returns its JSON Lines text.
 pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<String> {
     let scenario = exp.scenario(point, replication)?;
     let out = sim::run(&scenario, sim::RunOptions::default())?;
-    let result = serde_json::to_value(RunResult::new(&scenario, &out)).expect("serialises");
+    let result = RunResult::new(&scenario, &out);
     let mut all = Latency::default();
     for f in &out.functions {
         all.merge(&f.cold_latency);
@@ -171,7 +145,7 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
         metrics: Ordered(
             METRICS
                 .iter()
-                .map(|(c, p)| ((*c).to_owned(), pick(&result, p)))
+                .map(|m| (m.name.to_owned(), m.json(&result)))
                 .collect(),
         ),
         latency_histogram: match all.to_histogram() {
@@ -186,7 +160,7 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
 }
 
 fn metric_names() -> Vec<String> {
-    METRICS.iter().map(|(c, _)| (*c).to_owned()).collect()
+    METRICS.iter().map(|m| m.name.to_owned()).collect()
 }
 
 /// Runs the tasks of `opts.shard` and writes the outputs to `opts.out`. `on_point` is
@@ -207,33 +181,33 @@ pub fn run(
     let jsonl = opts.out.join(output::JSONL);
     let existing = output::read_rows(&opts.out)?;
     if !opts.resume && !existing.is_empty() {
-        return Err(Error::Invalid {
-            origin: format!("--out {}", opts.out.display()),
-            field: output::JSONL.into(),
-            message: "already holds results; pass --resume to continue that sweep, or choose another --out".into(),
-        });
+        return Err(invalid(
+            &format!("--out {}", opts.out.display()),
+            output::JSONL,
+            "already holds results; pass --resume to continue that sweep, or choose another --out",
+        ));
     }
     for (k, (_, row)) in existing.iter().enumerate() {
         let at = format!("{}:{}", jsonl.display(), k + 1);
         if row.experiment != exp.hash {
-            return Err(Error::Invalid {
-                origin: at,
-                field: "experiment".into(),
-                message: format!(
+            return Err(invalid(
+                &at,
+                "experiment",
+                format!(
                     "these results belong to another experiment (hash {}, expected {} for {}); use another --out",
                     row.experiment, exp.hash, exp.origin
                 ),
-            });
+            ));
         }
         if tasks.get(k) != Some(&(row.point, row.replication)) {
-            return Err(Error::Invalid {
-                origin: at,
-                field: "point".into(),
-                message: format!(
+            return Err(invalid(
+                &at,
+                "point",
+                format!(
                     "row (point {}, replication {}) is not task {k} of shard {}/{}; was it written with another --shard?",
                     row.point, row.replication, opts.shard.index, opts.shard.count
                 ),
-            });
+            ));
         }
     }
     let mut sink = Sink::create(&opts.out, &exp.params, &metric_names(), exp.replications)?;
@@ -302,10 +276,12 @@ fn execute(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|e| Error::Invalid {
-            origin: "--threads".into(),
-            field: ".".into(),
-            message: format!("cannot start {threads} threads: {e}"),
+        .map_err(|e| {
+            invalid(
+                "--threads",
+                ".",
+                format!("cannot start {threads} threads: {e}"),
+            )
         })?;
     let worker = || {
         loop {
@@ -374,23 +350,18 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     for dir in shards {
         let file = dir.join(output::JSONL);
         if !file.is_file() {
-            return Err(Error::Invalid {
-                origin: dir.display().to_string(),
-                field: output::JSONL.into(),
-                message: "not found; expected the --out folder of a `faassim sweep --shard` run"
-                    .into(),
-            });
+            return Err(invalid(
+                &dir.display().to_string(),
+                output::JSONL,
+                "not found; expected the --out folder of a `faassim sweep --shard` run",
+            ));
         }
         for (k, (line, row)) in output::read_rows(dir)?.into_iter().enumerate() {
             rows.push((file.display().to_string(), k + 1, line, row));
         }
     }
     let Some((first_file, _, _, first)) = rows.first() else {
-        return Err(Error::Invalid {
-            origin: "merge".into(),
-            field: ".".into(),
-            message: "the shard folders hold no results".into(),
-        });
+        return Err(invalid("merge", ".", "the shard folders hold no results"));
     };
     let (hash, points, reps) = (first.experiment.clone(), first.points, first.replications);
     let params: Vec<String> = first.params.0.iter().map(|(k, _)| k.clone()).collect();
@@ -398,14 +369,14 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     let first_file = first_file.clone();
     for (file, line, _, row) in &rows {
         if row.experiment != hash || row.points != points || row.replications != reps {
-            return Err(Error::Invalid {
-                origin: format!("{file}:{line}"),
-                field: "experiment".into(),
-                message: format!(
+            return Err(invalid(
+                &format!("{file}:{line}"),
+                "experiment",
+                format!(
                     "belongs to another experiment (hash {}) than {first_file} (hash {hash})",
                     row.experiment
                 ),
-            });
+            ));
         }
     }
     rows.sort_by_key(|(_, _, _, r)| (r.point, r.replication));
@@ -420,19 +391,15 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
                 }
                 _ => format!("point {} replication {} appears twice", got.0, got.1),
             };
-            return Err(Error::Invalid {
-                origin: format!("{file}:{line}"),
-                field: "point".into(),
-                message: what,
-            });
+            return Err(invalid(&format!("{file}:{line}"), "point", what));
         }
     }
     if let Some((p, r)) = expected.next() {
-        return Err(Error::Invalid {
-            origin: "merge".into(),
-            field: "point".into(),
-            message: format!("point {p} replication {r} is missing (did every shard finish?)"),
-        });
+        return Err(invalid(
+            "merge",
+            "point",
+            format!("point {p} replication {r} is missing (did every shard finish?)"),
+        ));
     }
     let mut sink = Sink::create(out, &params, &metrics, reps)?;
     for (_, _, line, row) in &rows {

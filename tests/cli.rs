@@ -427,3 +427,47 @@ fn split_csv(line: &str) -> Vec<String> {
     }
     cells
 }
+
+/// Progress bars draw only on a terminal: with stderr captured, `run` writes nothing there
+/// and `sweep` only its closing note, even without `--quiet`.
+#[test]
+fn progress_bars_stay_off_when_stderr_is_not_a_terminal() {
+    let o = faassim(&["run", QUICKSTART]);
+    assert!(o.status.success());
+    assert_eq!(stderr(&o), "");
+
+    let dir = temp_dir("cli-progress");
+    let exp = dir.join("e.json");
+    std::fs::write(
+        &exp,
+        format!(
+            r#"{{"name": "tiny", "base": "{}", "grid": {{"duration_s": [60, 120]}}}}"#,
+            QUICKSTART
+        ),
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let o = faassim(&[
+        "sweep",
+        exp.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "tiny: 2 point(s) × 1 replication(s) of shard 0/1 (0 resumed) -> {}\n",
+            out.display()
+        )
+    );
+    let o = faassim(&[
+        "sweep",
+        exp.to_str().unwrap(),
+        "--out",
+        dir.join("quiet").to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(stderr(&o), "");
+}

@@ -37,6 +37,9 @@ mod custom_policies;
 /// Golden results: every shipped experiment's output, pinned byte for byte
 /// (`FAASSIM_BLESS=1 cargo test golden` re-blesses).
 mod golden;
+/// Output formats against the JSON result: every run CSV column and every sweep metric
+/// reads the field it names.
+mod output;
 /// Event sources and workflows: queue batching and poller scaling, visibility timeouts and
 /// dead letters, stream order per shard, iterator age, workflow latency and retries.
 mod sources;

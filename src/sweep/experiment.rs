@@ -9,7 +9,7 @@
 //! and are numbered from 0.
 //!
 //! # Seeds: common random numbers
-//! Replication `r` of every point runs with the seed [`replication_seed`]`(seed, r)`: it
+//! Replication `r` of every point runs with the seed [`crate::rng::replication_seed`]`(seed, r)`: it
 //! depends on the experiment seed and the replication index only, never on the point. Since
 //! a scenario's random streams are keyed by seed, function and purpose (`rng`), the same
 //! replication sees the same arrival stream at every point, so differences between points
@@ -22,12 +22,14 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::ordered::Ordered;
+use super::invalid;
 use super::path::{self, Segment};
 use super::values::{MAX_POINTS, SampleSpec, sample, values};
 use crate::error::{Error, Result};
 use crate::json;
+use crate::json::Ordered;
 use crate::model::Scenario;
+use crate::rng::replication_seed;
 
 /// The experiment file as written.
 #[derive(Debug, Deserialize)]
@@ -82,23 +84,6 @@ pub struct Experiment {
     base: Value,
     base_origin: String,
     base_dir: PathBuf,
-}
-
-/// The seed of replication `r` under the experiment seed `seed` (SplitMix64 of both);
-/// independent of the point, see the module docs.
-pub fn replication_seed(seed: u64, r: u32) -> u64 {
-    let mut z = seed ^ (u64::from(r).wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-pub(super) fn invalid(origin: &str, field: &str, message: impl Into<String>) -> Error {
-    Error::Invalid {
-        origin: origin.to_owned(),
-        field: field.to_owned(),
-        message: message.into(),
-    }
 }
 
 /// FNV-1a, 64 bits: a stable hash (std's hasher may change between Rust releases).
@@ -369,17 +354,5 @@ fn section_of(spec: &ExperimentSpec, i: usize) -> &'static str {
         "zip"
     } else {
         "sample.ranges"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replication_seeds_differ() {
-        assert_ne!(replication_seed(1, 0), replication_seed(1, 1));
-        assert_ne!(replication_seed(1, 0), replication_seed(2, 0));
-        assert_eq!(replication_seed(1, 3), replication_seed(1, 3));
     }
 }

@@ -16,10 +16,11 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ordered::Ordered;
+use super::invalid;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
-use crate::report::csv_field;
+use crate::json::Ordered;
+use crate::report::csv::{ToCell, quote};
 
 /// Percentiles of the merged latency histogram in `summary.csv`.
 pub const MERGED_QUANTILES: [(&str, f64); 4] =
@@ -61,30 +62,13 @@ pub fn encode_histogram(h: &Histogram<u64>) -> String {
 
 /// Decodes a row's histogram; `what` names the row for errors.
 pub fn decode_histogram(s: &str, what: &str) -> Result<Histogram<u64>> {
-    let bad = |m: String| Error::Invalid {
-        origin: what.to_owned(),
-        field: "latency_histogram".into(),
-        message: m,
-    };
+    let bad = |m: String| invalid(what, "latency_histogram", m);
     let bytes = B64
         .decode(s)
         .map_err(|e| bad(format!("expected base64: {e}")))?;
     Deserializer::new()
         .deserialize(&mut bytes.as_slice())
         .map_err(|e| bad(format!("expected a V2 HDR histogram: {e:?}")))
-}
-
-fn cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => csv_field(s),
-        other => csv_field(&other.to_string()),
-    }
-}
-
-fn opt(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
 }
 
 /// The rows of one point seen so far (only the point being written is held).
@@ -143,7 +127,7 @@ impl Sink {
             replications,
             acc: None,
         };
-        let p: Vec<String> = params.iter().map(|p| csv_field(p)).collect();
+        let p: Vec<String> = params.iter().map(|p| quote(p)).collect();
         let mut h = vec!["point".to_owned(), "replication".into(), "seed".into()];
         h.extend(p.iter().cloned());
         h.extend(metrics.iter().cloned());
@@ -193,8 +177,8 @@ impl Sink {
             row.replication.to_string(),
             row.seed.to_string(),
         ];
-        cells.extend(row.params.0.iter().map(|(_, v)| cell(v)));
-        cells.extend(row.metrics.0.iter().map(|(_, v)| cell(v)));
+        cells.extend(row.params.0.iter().map(|(_, v)| v.to_cell()));
+        cells.extend(row.metrics.0.iter().map(|(_, v)| v.to_cell()));
         writeln!(self.csv, "{}", cells.join(",")).map_err(|e| self.err(CSV, e))?;
 
         let what = format!(
@@ -224,11 +208,9 @@ impl Sink {
             }
         }
         match &mut acc.merged {
-            Some(m) => m.add(&hist).map_err(|e| Error::Invalid {
-                origin: what.clone(),
-                field: "latency_histogram".into(),
-                message: format!("cannot merge: {e:?}"),
-            })?,
+            Some(m) => m
+                .add(&hist)
+                .map_err(|e| invalid(&what, "latency_histogram", format!("cannot merge: {e:?}")))?,
             None => {
                 // Decoded histograms do not grow on their own; the accumulator must, since
                 // a later replication may hold larger values.
@@ -241,19 +223,18 @@ impl Sink {
         let done = if acc.rows == self.replications {
             let acc = self.acc.take().expect("present");
             let mut cells = vec![acc.point.to_string()];
-            cells.extend(acc.params.iter().map(cell));
+            cells.extend(acc.params.iter().map(ToCell::to_cell));
             cells.push(acc.rows.to_string());
             for xs in &acc.metrics {
                 let (m, h) = mean_ci95(xs);
-                cells.push(opt(m));
-                cells.push(opt(h));
+                cells.push(m.to_cell());
+                cells.push(h.to_cell());
             }
             let merged = acc.merged.expect("one histogram per row");
             cells.push(merged.len().to_string());
             for (_, q) in MERGED_QUANTILES {
-                cells.push(opt(
-                    (!merged.is_empty()).then(|| merged.value_at_quantile(q) as f64 / 1e3)
-                ));
+                let ms = (!merged.is_empty()).then(|| merged.value_at_quantile(q) as f64 / 1e3);
+                cells.push(ms.to_cell());
             }
             writeln!(self.summary, "{}", cells.join(",")).map_err(|e| self.err(SUMMARY, e))?;
             Some(acc.point)
@@ -267,11 +248,8 @@ impl Sink {
 
 /// Parses one `results.jsonl` line; `what` names it for errors.
 pub fn parse_row(line: &str, what: &str) -> Result<Row> {
-    serde_json::from_str(line).map_err(|e| Error::Invalid {
-        origin: what.to_owned(),
-        field: ".".into(),
-        message: format!("not a sweep result row: {e}"),
-    })
+    serde_json::from_str(line)
+        .map_err(|e| invalid(what, ".", format!("not a sweep result row: {e}")))
 }
 
 /// The complete lines of `dir/results.jsonl` (a torn last line, left by an interruption

@@ -5,10 +5,11 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::experiment::{invalid, replication_seed};
-use super::ordered::Ordered;
+use super::invalid;
 use crate::error::Result;
 use crate::json;
+use crate::json::Ordered;
+use crate::rng::replication_seed;
 
 /// `"sample": {"method": "lhs", "points": 20, "ranges": {...}}`.
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,133 @@
+//! The command line's arguments: clap's definitions of every subcommand and option. The
+//! help text comes from the doc comments here.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use faassim::report;
+use faassim::sweep;
+
+/// A discrete-event simulator of FaaS / serverless platforms.
+#[derive(Debug, Parser)]
+#[command(name = "faassim", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// The subcommands (their doc comments are the help text).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate a scenario and report latency, cold starts and instances.
+    Run(RunArgs),
+    /// Check a scenario file (and the files it names), or a sweep's experiment file (and
+    /// every point), without running it.
+    Validate {
+        /// The scenario (or experiment) JSON file.
+        scenario: PathBuf,
+    },
+    /// Run a parameter sweep: an experiment file's grid of settings × replications.
+    Sweep(SweepArgs),
+    /// Combine the output folders of `sweep --shard` runs into one, as an unsharded run.
+    Merge {
+        /// The merged output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// The shards' output folders.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+    },
+    /// List the runtime profiles shipped with faassim, with sampled cold-start percentiles.
+    Profiles {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// List the platform profiles shipped with faassim, with their key rules.
+    Platforms {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+// `faassim run` (doc comments on clap types are help text, so plain comments here).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario JSON file.
+    pub scenario: PathBuf,
+    /// Seed for every random stream (overrides the file's `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the results to this file instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write every request as a JSON Lines record to this file (for small runs).
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// Write a per-window time series (CSV: one row per window and function with counts and
+    /// latency percentiles) to this file.
+    #[arg(long, value_name = "FILE.csv")]
+    pub windows: Option<PathBuf>,
+    /// Window width for `--windows`, seconds [default: 60].
+    #[arg(long, value_name = "SECONDS", requires = "windows", value_parser = parse_window_s)]
+    pub window_s: Option<f64>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+// `faassim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The experiment JSON file (format: experiments/README.md, "Sweeps").
+    pub experiment: PathBuf,
+    /// Worker threads [default: the number of cores].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// Output folder [default: `<experiment file stem>-results` in the current folder].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Keep the results already in the output folder and run only the missing ones.
+    #[arg(long)]
+    pub resume: bool,
+    /// Run only slice I of N (0-based): the points whose index is I modulo N.
+    #[arg(long, value_name = "I/N", value_parser = sweep::Shard::parse)]
+    pub shard: Option<sweep::Shard>,
+}
+
+// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned text for the terminal.
+    Table,
+    /// JSON (the full result).
+    Json,
+    /// CSV: one row per function plus a total row.
+    Csv,
+}
+
+impl From<Format> for report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Table => report::Format::Table,
+            Format::Json => report::Format::Json,
+            Format::Csv => report::Format::Csv,
+        }
+    }
+}
+
+/// `--window-s`: a positive number of seconds, at least 1 µs.
+fn parse_window_s(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 1e-6 => Ok(v),
+        _ => Err(format!("expected seconds >= 0.000001, got `{text}`")),
+    }
+}

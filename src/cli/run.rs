@@ -1,0 +1,96 @@
+//! `faassim run`: simulates one scenario, optionally logging every request (`--events`) and
+//! a per-window time series (`--windows`), and exports the results in the chosen format.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use faassim::report::{self, FanOut, JsonLinesLog, WindowLog};
+use faassim::sim::{self, RunOptions};
+use faassim::{RunResult, Scenario, SimTime};
+
+use super::args::RunArgs;
+use super::progress::Progress;
+use super::{Failure, Printout, warn_trace_skips};
+
+/// Width of a `--windows` window when `--window-s` is not given, seconds.
+const DEFAULT_WINDOW_S: f64 = 60.0;
+
+/// Runs the scenario and returns its results in `args.format`.
+pub fn run(args: RunArgs) -> Result<Printout, Failure> {
+    let mut scenario = Scenario::load(&args.scenario)?;
+    warn_trace_skips(&scenario);
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    // Per mille of simulated time.
+    let progress = Progress::new(
+        args.quiet,
+        1000,
+        "{spinner} simulating [{bar:40}] {percent}% of simulated time, ETA {eta}",
+    );
+    let mut on_progress = |fraction: f64| progress.set((fraction * 1000.0) as u64);
+    let mut events = match &args.events {
+        Some(path) => Some(JsonLinesLog::new(create(path)?, path.display().to_string())),
+        None => None,
+    };
+    let mut windows = match &args.windows {
+        Some(path) => Some(window_log(&scenario, path, args.window_s)?),
+        None => None,
+    };
+    let mut logs = FanOut::new();
+    if let Some(log) = events.as_mut() {
+        logs.push(log);
+    }
+    if let Some(log) = windows.as_mut() {
+        logs.push(log);
+    }
+    let log: Option<&mut dyn sim::RequestLog> = if logs.is_empty() {
+        None
+    } else {
+        Some(&mut logs)
+    };
+    let output = sim::run(
+        &scenario,
+        RunOptions {
+            log,
+            progress: Some(&mut on_progress),
+        },
+    )?;
+    drop(logs);
+    if let Some(log) = events {
+        log.finish()?;
+    }
+    if let Some(log) = windows {
+        log.finish()?;
+    }
+    progress.finish();
+    let result = RunResult::new(&scenario, &output);
+    Ok(Printout::Results {
+        text: report::Format::from(args.format).exporter().export(&result),
+        to: args.out,
+    })
+}
+
+/// The `--windows` log of `scenario`'s functions, writing to `path`.
+fn window_log(
+    scenario: &Scenario,
+    path: &Path,
+    window_s: Option<f64>,
+) -> Result<WindowLog<BufWriter<File>>, Failure> {
+    let names: Vec<&str> = scenario.functions.iter().map(|f| f.name.as_str()).collect();
+    Ok(WindowLog::new(
+        create(path)?,
+        path.display().to_string(),
+        SimTime::from_secs(window_s.unwrap_or(DEFAULT_WINDOW_S)),
+        scenario.duration,
+        &names,
+    )?)
+}
+
+/// Creates (truncates) an output file, buffered.
+fn create(path: &Path) -> Result<BufWriter<File>, Failure> {
+    File::create(path)
+        .map(BufWriter::new)
+        .map_err(|e| Failure::Output(path.display().to_string(), e))
+}

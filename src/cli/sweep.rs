@@ -1,0 +1,66 @@
+//! `faassim sweep` and `faassim merge`: parameter sweeps run by the library's
+//! `faassim::sweep`, which writes the output folder itself; these commands pick the
+//! defaults (output folder, threads) and report what was done.
+
+use std::path::{Path, PathBuf};
+
+use faassim::sweep::{self, Experiment, Shard, SweepOptions};
+
+use super::args::SweepArgs;
+use super::progress::Progress;
+use super::{Failure, Printout};
+
+/// Runs the experiment's points owned by the shard, writing `<out>/results.*`.
+pub fn sweep(args: SweepArgs) -> Result<Printout, Failure> {
+    let exp = Experiment::load(&args.experiment)?;
+    let shard = args.shard.unwrap_or(Shard::ALL);
+    let out = args
+        .out
+        .unwrap_or_else(|| default_out_folder(&args.experiment));
+    let threads = args.threads.map(|t| t as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let owned = (0..exp.points.len()).filter(|p| shard.owns(*p)).count();
+    let progress = Progress::new(
+        args.quiet,
+        owned as u64,
+        "{spinner} sweeping [{bar:40}] {pos}/{len} points, {elapsed} elapsed, ETA {eta}",
+    );
+    let opts = SweepOptions {
+        threads,
+        out: out.clone(),
+        shard,
+        resume: args.resume,
+    };
+    let report = sweep::run(&exp, &opts, &|done| progress.set(done as u64))?;
+    progress.finish();
+    if args.quiet {
+        return Ok(Printout::Nothing);
+    }
+    Ok(Printout::Note(format!(
+        "{}: {} point(s) × {} replication(s) of shard {}/{} ({} resumed) -> {}",
+        exp.name,
+        report.points,
+        exp.replications,
+        shard.index,
+        shard.count,
+        report.resumed,
+        out.display()
+    )))
+}
+
+/// `<experiment file stem>-results` in the current folder.
+fn default_out_folder(experiment: &Path) -> PathBuf {
+    let stem = experiment.file_stem().unwrap_or_default().to_string_lossy();
+    PathBuf::from(format!("{stem}-results"))
+}
+
+/// Combines the shards' output folders into `out`.
+pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Printout, Failure> {
+    let rows = sweep::merge(shards, out)?;
+    Ok(Printout::Note(format!(
+        "merged {rows} row(s) from {} shard(s) -> {}",
+        shards.len(),
+        out.display()
+    )))
+}

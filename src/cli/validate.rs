@@ -1,0 +1,64 @@
+//! `faassim validate`: loads a scenario (reading its trace files through) or a sweep's
+//! experiment (building every point) without running it, and says what it found.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use faassim::Scenario;
+use faassim::sweep::Experiment;
+use faassim::workload::TimestampReader;
+
+use super::{Failure, Printout, warn_trace_skips};
+
+/// Checks the scenario or experiment at `path`.
+pub fn validate(path: &Path) -> Result<Printout, Failure> {
+    if is_experiment(path) {
+        let exp = Experiment::load(path)?;
+        return Ok(Printout::stdout(format!(
+            "ok: {}: experiment `{}`, {} point(s) × {} replication(s), parameters: {}\n",
+            path.display(),
+            exp.name,
+            exp.points.len(),
+            exp.replications,
+            exp.params.join(", ")
+        )));
+    }
+    let scenario = Scenario::load(path)?;
+    warn_trace_skips(&scenario);
+    // Trace files are read lazily during a run; read them through now.
+    let own = scenario
+        .functions
+        .iter()
+        .filter_map(|f| f.workload.as_ref());
+    for w in own.chain(scenario.sources.workloads()) {
+        for path in w.timestamp_files() {
+            let mut reader = TimestampReader::open(path)?;
+            while reader.next_time()?.is_some() {}
+        }
+    }
+    let mut text = format!(
+        "ok: {}: scenario `{}`, platform {}, {} function(s), {} s\n",
+        path.display(),
+        scenario.name,
+        scenario.platform.name,
+        scenario.functions.len(),
+        scenario.duration.as_secs()
+    );
+    if let Some(t) = &scenario.trace {
+        let _ = writeln!(
+            text,
+            "traces: {} row(s) read ({} skipped), {} function(s) generated from {} candidate(s), {} invocation(s) in the window",
+            t.rows, t.skipped_rows, t.functions, t.candidates, t.invocations
+        );
+    }
+    Ok(Printout::stdout(text))
+}
+
+/// Whether `path` holds a sweep's experiment file (an object with a `base`) rather than a
+/// scenario; unreadable or malformed files are left for the scenario loader to report.
+fn is_experiment(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("base").is_some())
+}

@@ -1,0 +1,24 @@
+//! The JSON format: the full result, pretty-printed, field by field as `docs/results.md`
+//! documents it (field order is the struct order, functions and sources in scenario order).
+
+use serde::Serialize;
+
+use super::Exporter;
+use crate::report::RunResult;
+
+/// Writes the full result as pretty-printed JSON.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonExporter;
+
+impl Exporter for JsonExporter {
+    fn export(&self, result: &RunResult) -> String {
+        pretty_json(result)
+    }
+}
+
+/// `value` as pretty-printed JSON with a trailing newline (every JSON faassim prints).
+pub fn pretty_json<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("results serialise");
+    text.push('\n');
+    text
+}

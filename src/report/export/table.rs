@@ -1,0 +1,344 @@
+//! The table format: aligned text tables for the terminal, one section per aspect
+//! (requests, failures, events, databases, sources, response times, instances,
+//! provisioned concurrency, pings, cost); optional sections appear only when they have
+//! something to show.
+
+mod sources;
+
+use std::fmt::Write as _;
+
+use super::Exporter;
+use crate::report::layout::TextTable;
+use crate::report::{LatencySummary, RunResult, Summary};
+
+/// Writes the result as aligned text tables.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TableExporter;
+
+impl Exporter for TableExporter {
+    fn export(&self, result: &RunResult) -> String {
+        render(result)
+    }
+}
+
+/// Milliseconds with precision that shrinks as values grow; `-` when absent.
+fn ms(v: Option<f64>) -> String {
+    match v {
+        None => "-".to_owned(),
+        Some(x) if x >= 1000.0 => format!("{x:.0}"),
+        Some(x) if x >= 10.0 => format!("{x:.1}"),
+        Some(x) => format!("{x:.2}"),
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_owned(), |x| format!("{:.2}%", x * 100.0))
+}
+
+/// Groups thousands: 1234567 → "1,234,567".
+fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Renders a run's results as aligned text tables.
+fn render(r: &RunResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "faassim {} | scenario {} | platform {} | seed {} | {} s simulated (first {} s not measured)",
+        r.faassim_version, r.scenario, r.platform, r.seed, r.duration_s, r.warmup_s
+    );
+    let mut rows: Vec<(&str, &Summary)> =
+        r.functions.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    if rows.len() > 1 {
+        rows.push(("TOTAL", &r.total));
+    }
+    let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(8).max(8);
+    // Every section starts with the function's (or database's) name.
+    let named = |heading| TextTable::new("  ").left(heading, width);
+
+    out.push_str("\nrequests\n");
+    let table = named("function")
+        .right("invocations", 12)
+        .right("warm", 12)
+        .right("cold", 10)
+        .right("cold %", 9)
+        .right("throttled", 10)
+        .right("evicted", 9);
+    table.header(&mut out);
+    for (name, s) in &rows {
+        table.row(
+            &mut out,
+            &[
+                name.to_string(),
+                count(s.invocations),
+                count(s.warm_starts),
+                count(s.cold_starts),
+                pct(s.cold_start_ratio),
+                count(s.throttled),
+                count(s.evictions),
+            ],
+        );
+    }
+
+    if rows
+        .iter()
+        .any(|(_, s)| s.throttled > 0 || s.errors > 0 || s.timeouts > 0)
+    {
+        out.push_str("\nfailures\n");
+        let table = named("function")
+            .right("429 by limit", 13)
+            .right("429 by rate", 13)
+            .right("429 by mem", 10)
+            .right("429 queued", 12)
+            .right("errors", 10)
+            .right("timeouts", 10);
+        table.header(&mut out);
+        for (name, s) in &rows {
+            let c = &s.throttle_causes;
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    count(c.concurrency),
+                    count(c.scale_out),
+                    count(c.memory),
+                    count(c.pending_timeout),
+                    count(s.errors),
+                    count(s.timeouts),
+                ],
+            );
+        }
+    }
+
+    if rows.iter().any(|(_, s)| s.events.is_some()) {
+        out.push_str("\nasynchronous events\n");
+        let table = named("function")
+            .right("events", 10)
+            .right("succeeded", 10)
+            .right("retries", 9)
+            .right("backoffs", 9)
+            .right("dead", 9)
+            .right("expired", 9)
+            .right("queue p99 ms", 12)
+            .right("e2e p99 ms", 12);
+        table.header(&mut out);
+        for (name, s) in &rows {
+            let Some(e) = &s.events else { continue };
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    count(e.events),
+                    count(e.succeeded),
+                    count(e.error_retries),
+                    count(e.throttle_retries),
+                    count(e.dead_lettered),
+                    count(e.expired),
+                    ms(e.queue_delay_ms.p99),
+                    ms(e.end_to_end_ms.p99),
+                ],
+            );
+        }
+    }
+
+    if !r.databases.is_empty() {
+        out.push_str("\ndatabase connections\n");
+        let table = named("database")
+            .right("limit", 8)
+            .right("proxy", 8)
+            .right("max used", 10)
+            .right("mean used", 10)
+            .right("waits", 9)
+            .right("wait p99 ms", 12)
+            .right("failed", 9);
+        table.header(&mut out);
+        for (name, d) in &r.databases {
+            table.row(
+                &mut out,
+                &[
+                    name.clone(),
+                    d.connections.to_string(),
+                    (if d.proxied { "yes" } else { "no" }).to_owned(),
+                    d.max_in_use.to_string(),
+                    format!("{:.2}", d.mean_in_use),
+                    count(d.waits),
+                    ms(d.wait_ms.p99),
+                    count(d.failures),
+                ],
+            );
+        }
+    }
+    sources::render(&mut out, r);
+
+    out.push_str("\nresponse time, ms (cold start + execution)\n");
+    let table = named("function")
+        .left("kind", 6)
+        .right("mean", 9)
+        .right("p50", 9)
+        .right("p90", 9)
+        .right("p99", 9)
+        .right("p99.9", 9)
+        .right("p99.99", 9)
+        .right("max", 9);
+    table.header(&mut out);
+    for (name, s) in &rows {
+        let kinds: [(&str, &LatencySummary); 3] = [
+            ("all", &s.latency_ms),
+            ("warm", &s.warm_latency_ms),
+            ("cold", &s.cold_latency_ms),
+        ];
+        for (kind, l) in kinds {
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    kind.to_owned(),
+                    ms(l.mean),
+                    ms(l.p50),
+                    ms(l.p90),
+                    ms(l.p99),
+                    ms(l.p999),
+                    ms(l.p9999),
+                    ms(l.max),
+                ],
+            );
+        }
+    }
+
+    out.push_str("\ninstances (time-averaged over the measured period)\n");
+    let table = named("function")
+        .right("mean", 10)
+        .right("busy", 10)
+        .right("idle", 10)
+        .right("starting", 12)
+        .right("max", 10);
+    table.header(&mut out);
+    for (name, s) in &rows {
+        let i = &s.instances;
+        table.row(
+            &mut out,
+            &[
+                name.to_string(),
+                format!("{:.2}", i.mean_total),
+                format!("{:.2}", i.mean_busy),
+                format!("{:.2}", i.mean_idle),
+                format!("{:.3}", i.mean_provisioning),
+                i.max_total.to_string(),
+            ],
+        );
+    }
+
+    if rows.iter().any(|(_, s)| s.provisioned.is_some()) {
+        out.push_str("\nprovisioned concurrency\n");
+        let table = named("function")
+            .left("policy", 16)
+            .right("utilisation", 11)
+            .right("served", 10)
+            .right("spill-over", 11)
+            .right("allocated", 10)
+            .right("final", 7);
+        table.header(&mut out);
+        for (name, s) in &rows {
+            let Some(p) = &s.provisioned else { continue };
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    p.policy.to_owned(),
+                    pct(p.utilisation),
+                    count(p.served),
+                    count(p.spillover),
+                    format!("{:.2}", p.allocated_mean),
+                    p.allocated_final.to_string(),
+                ],
+            );
+        }
+    }
+
+    if rows.iter().any(|(_, s)| s.warmers.is_some()) {
+        out.push_str("\nwarm-up pings (not in the figures above)\n");
+        let table = named("function")
+            .right("pings", 10)
+            .right("cold", 10)
+            .right("throttled", 10);
+        table.header(&mut out);
+        for (name, s) in &rows {
+            let Some(w) = &s.warmers else { continue };
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    count(w.pings),
+                    count(w.cold),
+                    count(w.throttled),
+                ],
+            );
+        }
+    }
+
+    out.push_str("\ncost, USD (list prices of the platform profile)\n");
+    let table = named("function")
+        .right("total", 12)
+        .right("requests", 12)
+        .right("compute", 12)
+        .right("provisioned", 12)
+        .right("warmers", 12)
+        .right("free tier", 12)
+        .gap("   ")
+        .left("always-on fleet", 0);
+    table.header(&mut out);
+    for (name, s) in &rows {
+        let c = &s.cost_usd;
+        table.row(
+            &mut out,
+            &[
+                name.to_string(),
+                usd(c.total),
+                usd(c.requests),
+                usd(c.compute),
+                usd(c.provisioned),
+                usd(c.warmers),
+                usd(c.free_tier_credit),
+                format!(
+                    "{} x ${}",
+                    c.always_on_fleet.instances,
+                    usd(c.always_on_fleet.usd)
+                ),
+            ],
+        );
+    }
+    out
+}
+
+/// Dollars with enough digits for tiny per-run amounts.
+fn usd(v: f64) -> String {
+    if v == 0.0 {
+        "0".to_owned()
+    } else if v.abs() >= 100.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.6}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+}

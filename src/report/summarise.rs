@@ -1,0 +1,265 @@
+//! Building a [`RunResult`] from a run's raw metrics: per-function and total summaries,
+//! latency merges, time averages, and prices. This is where measurement meets pricing:
+//! `metrics` measures, `cost` prices what this module hands it, and the exporters render
+//! the result.
+
+use super::sources;
+use super::{
+    DatabaseSummary, EventSummary, InstanceSummary, LatencySummary, ProvisionedSummary, RunResult,
+    Summary,
+};
+use crate::cost::{self, CostBreakdown, Usage};
+use crate::metrics::{FunctionMetrics, Latency, Occupancy};
+use crate::model::Scenario;
+use crate::sim::RunOutput;
+use crate::time::SimTime;
+
+fn ratio(num: u64, den: u64) -> Option<f64> {
+    (den > 0).then(|| num as f64 / den as f64)
+}
+
+/// The cost model's inputs for one function: what it billed, and its instance time.
+fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
+    let (prov, busy, idle) = occ.means(window);
+    let w = window.as_secs();
+    let billed = &m.usage;
+    Usage {
+        on_demand_requests: billed.on_demand_requests,
+        on_demand_billed: billed.on_demand_billed,
+        provisioned_requests: billed.provisioned_requests,
+        provisioned_billed: billed.provisioned_billed,
+        pings: billed.pings,
+        pings_billed: billed.pings_billed,
+        provisioned_allocated_s: m.provisioned.allocated.window_seconds(),
+        instance_alive_s: (prov + busy + idle) * w,
+        instance_busy_s: (prov + busy) * w,
+        peak_executions: m.executions.max(),
+        mean_executions: m.executions.mean(window),
+    }
+}
+
+fn latency(parts: &[&Latency]) -> LatencySummary {
+    let mut all = parts[0].clone();
+    for p in &parts[1..] {
+        all.merge(p);
+    }
+    (&all).into()
+}
+
+/// Which optional sections a summary has.
+#[derive(Debug, Clone, Copy)]
+struct Optional {
+    /// Warm-up pings.
+    warmers: bool,
+    /// Asynchronous events.
+    events: bool,
+}
+
+fn summarise(
+    m: &FunctionMetrics,
+    occ: &Occupancy,
+    window: SimTime,
+    idle_gb_s: f64,
+    provisioned: Option<(&'static str, u32)>,
+    optional: Optional,
+    cost_usd: CostBreakdown,
+) -> Summary {
+    let Optional {
+        warmers: has_warmers,
+        events: has_async,
+    } = optional;
+    let (prov, busy, idle) = occ.means(window);
+    let pc = &m.provisioned;
+    Summary {
+        invocations: m.invocations,
+        warm_starts: m.warm_starts,
+        cold_starts: m.cold_starts,
+        throttled: m.throttled,
+        cold_start_ratio: ratio(m.cold_starts, m.cold_starts + m.warm_starts),
+        throttle_ratio: ratio(m.throttled, m.invocations),
+        evictions: m.evictions.total(),
+        evictions_by_cause: m.evictions,
+        latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency, &m.cold_latency]),
+        cold_latency_ms: (&m.cold_latency).into(),
+        warm_latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency]),
+        provisioned_latency_ms: (&m.provisioned_latency).into(),
+        on_demand_latency_ms: latency(&[&m.warm_latency, &m.cold_latency]),
+        cold_start_duration_ms: (&m.cold_start_duration).into(),
+        instances: InstanceSummary {
+            mean_total: prov + busy + idle,
+            mean_busy: busy,
+            mean_idle: idle,
+            mean_provisioning: prov,
+            max_total: occ.max_total(),
+            idle_gb_s,
+        },
+        provisioned: provisioned.map(|(policy, allocated_final)| {
+            let ready = pc.ready.window_seconds();
+            ProvisionedSummary {
+                policy,
+                utilisation: (ready > 0.0).then(|| pc.busy.window_seconds() / ready),
+                served: m.provisioned_served,
+                spillover: m.spillover,
+                allocated_mean: pc.allocated.mean(window),
+                allocated_max: pc.allocated.max(),
+                allocated_final,
+                scale_outs: pc.scale_outs,
+                scale_ins: pc.scale_ins,
+            }
+        }),
+        warmers: has_warmers.then_some(m.pings),
+        throttle_causes: m.throttle_causes,
+        queued: m.queued,
+        pending_wait_ms: LatencySummary::from(&m.pending_wait),
+        errors: m.errors,
+        timeouts: m.timeouts,
+        events: has_async.then(|| {
+            let e = &m.events;
+            EventSummary {
+                events: e.events,
+                succeeded: e.succeeded,
+                error_retries: e.error_retries,
+                throttle_retries: e.throttle_retries,
+                dead_lettered: e.dead_lettered,
+                expired: e.expired,
+                queue_delay_ms: LatencySummary::from(&e.queue_delay),
+                end_to_end_ms: LatencySummary::from(&e.end_to_end),
+            }
+        }),
+        cost_usd,
+    }
+}
+
+impl RunResult {
+    /// Summarises a run of `scenario`.
+    pub fn new(scenario: &Scenario, out: &RunOutput) -> RunResult {
+        let window = scenario.duration - scenario.warmup;
+        let platform = &scenario.platform;
+        let settings = &scenario.cost;
+        let usages: Vec<Usage> = out
+            .functions
+            .iter()
+            .zip(&out.occupancy)
+            .map(|(m, occ)| usage_of(m, occ, window))
+            .collect();
+        let mut functions = Vec::with_capacity(scenario.functions.len());
+        let mut merged = FunctionMetrics::default();
+        let mut total_cost = CostBreakdown::default();
+        let mut fleet_load = 0.0;
+        let mut pc_policies: Vec<&'static str> = Vec::new();
+        let mut total_idle_gb_s = 0.0;
+        for (i, f) in scenario.functions.iter().enumerate() {
+            let m = &out.functions[i];
+            let cost = cost::function_cost(settings, platform, f, &usages[i], window);
+            total_cost.add(&cost);
+            fleet_load += cost::fleet_load(settings, f, &usages[i]);
+            let pc = f
+                .provisioned
+                .as_ref()
+                .map(|p| (p.name(), out.provisioned_final[i]));
+            if let Some((name, _)) = pc {
+                pc_policies.push(name);
+            }
+            let idle_gb_s =
+                out.occupancy[i].means(window).2 * window.as_secs() * f64::from(f.memory_mb)
+                    / 1024.0;
+            total_idle_gb_s += idle_gb_s;
+            functions.push((
+                f.name.clone(),
+                summarise(
+                    m,
+                    &out.occupancy[i],
+                    window,
+                    idle_gb_s,
+                    pc,
+                    Optional {
+                        warmers: f.warmers.is_some(),
+                        events: scenario.receives_events(i),
+                    },
+                    cost,
+                ),
+            ));
+            merged.add(m);
+        }
+        if settings.free_tier
+            && let Some(p) = &platform.pricing
+        {
+            total_cost.free_tier_credit =
+                cost::free_tier_credit(settings, p, &scenario.functions, &usages, window);
+            total_cost.total += total_cost.free_tier_credit;
+        }
+        total_cost.always_on_fleet = cost::fleet(settings, fleet_load, window);
+        let total_pc = (!pc_policies.is_empty()).then(|| {
+            let policy = if pc_policies.iter().all(|p| *p == pc_policies[0]) {
+                pc_policies[0]
+            } else {
+                "mixed"
+            };
+            (policy, out.provisioned_final.iter().sum())
+        });
+        let mut total = summarise(
+            &merged,
+            &out.total_occupancy,
+            window,
+            total_idle_gb_s,
+            total_pc,
+            Optional {
+                warmers: scenario.functions.iter().any(|f| f.warmers.is_some()),
+                events: (0..scenario.functions.len()).any(|i| scenario.receives_events(i)),
+            },
+            total_cost,
+        );
+        // Provisioned gauges do not add across functions; sum their integrals instead.
+        if let Some(pc) = total.provisioned.as_mut() {
+            let (mut busy, mut ready, mut alloc) = (0.0, 0.0, 0.0);
+            for m in &out.functions {
+                busy += m.provisioned.busy.window_seconds();
+                ready += m.provisioned.ready.window_seconds();
+                alloc += m.provisioned.allocated.window_seconds();
+            }
+            pc.utilisation = (ready > 0.0).then(|| busy / ready);
+            pc.allocated_mean = alloc / window.as_secs();
+            pc.allocated_max = out
+                .functions
+                .iter()
+                .map(|m| m.provisioned.allocated.max())
+                .sum();
+        }
+        let (queues, streams, workflows) = sources::summarise(scenario, &out.sources);
+        RunResult {
+            queues,
+            streams,
+            workflows,
+            faassim_version: env!("CARGO_PKG_VERSION"),
+            scenario: scenario.name.clone(),
+            seed: scenario.seed,
+            platform: scenario.platform.name.clone(),
+            duration_s: scenario.duration.as_secs(),
+            warmup_s: scenario.warmup.as_secs(),
+            events: out.events,
+            total,
+            functions,
+            databases: scenario
+                .databases
+                .iter()
+                .zip(&out.databases)
+                .map(|(d, m)| {
+                    (
+                        d.name.clone(),
+                        DatabaseSummary {
+                            connections: d.connections,
+                            proxied: d.proxied,
+                            max_in_use: m.in_use.max(),
+                            mean_in_use: m.in_use.mean(window),
+                            acquisitions: m.acquisitions,
+                            waits: m.waits,
+                            wait_ms: LatencySummary::from(&m.wait),
+                            failures: m.failures,
+                        },
+                    )
+                })
+                .collect(),
+            trace: scenario.trace.clone(),
+        }
+    }
+}
