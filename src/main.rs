@@ -4,6 +4,8 @@
 //! returns. Results go to stdout (or `--out`); progress, notes and errors go to stderr.
 //! Exit codes: 0 success, 2 bad input or usage, 1 when output cannot be written.
 
+#![forbid(unsafe_code)]
+
 mod cli;
 
 use std::io::{self, Write};
