@@ -37,6 +37,7 @@
 
 use serde::Serialize;
 
+use crate::metrics::BilledUsage;
 use crate::model::{CostSettings, Function, SizeFor};
 use crate::profile::{BilledWhile, Billing, Platform, Pricing};
 use crate::time::SimTime;
@@ -47,18 +48,8 @@ const MONTH_S: f64 = 30.0 * 86_400.0;
 /// What one function used in the measured period, as the cost model needs it.
 #[derive(Debug, Clone, Default)]
 pub struct Usage {
-    /// Served user requests on on-demand instances.
-    pub on_demand_requests: u64,
-    /// Their billed duration (rounded, with billed init), ns.
-    pub on_demand_billed: SimTime,
-    /// Served user requests on provisioned instances.
-    pub provisioned_requests: u64,
-    /// Their billed duration (rounded), ns.
-    pub provisioned_billed: SimTime,
-    /// Pings served.
-    pub pings: u64,
-    /// Their billed duration (rounded, with billed init), ns.
-    pub pings_billed: SimTime,
+    /// Billed requests and durations, as the simulator measured them.
+    pub billed: BilledUsage,
     /// Provisioned instance-time allocated, instance-seconds.
     pub provisioned_allocated_s: f64,
     /// Instance-seconds alive (all states).
@@ -188,18 +179,18 @@ pub fn function_cost(
     let gb = billed_gb(p, f.memory_mb);
     let rate = p.gb_second.get(f.arch);
     let fee = p.request_per_million / 1e6;
-    c.requests = (u.on_demand_requests + u.provisioned_requests) as f64 * fee;
+    c.requests = (u.billed.on_demand_requests + u.billed.provisioned_requests) as f64 * fee;
     match p.billing {
         Billing::PerRequest => {
             let per_s = per_billed_second(settings, p, f);
-            c.compute = u.on_demand_billed.as_secs() * per_s;
-            c.warmers = u.pings as f64 * fee + u.pings_billed.as_secs() * per_s;
+            c.compute = u.billed.on_demand_billed.as_secs() * per_s;
+            c.warmers = u.billed.pings as f64 * fee + u.billed.pings_billed.as_secs() * per_s;
         }
         Billing::PerInstance => {
             let cpu = f.vcpus * p.vcpu_second.unwrap_or(0.0);
             c.compute = instance_seconds(p, u) * (gb * rate + cpu);
             // Pings cost their request fees; their instance time is already in compute.
-            c.warmers = u.pings as f64 * fee;
+            c.warmers = u.billed.pings as f64 * fee;
         }
     }
     if let Some(alloc) = &p.provisioned_gb_second {
@@ -208,7 +199,7 @@ pub fn function_cost(
     let pc_duration_rate = p
         .provisioned_duration_gb_second
         .map_or(rate, |r| r.get(f.arch));
-    c.provisioned += gb * u.provisioned_billed.as_secs() * pc_duration_rate;
+    c.provisioned += gb * u.billed.provisioned_billed.as_secs() * pc_duration_rate;
     c.total = c.requests + c.compute + c.provisioned + c.warmers;
     c
 }
@@ -240,10 +231,10 @@ pub fn free_tier_credit(
     let (mut ghz_s, mut cpu_ms, mut vcpu_s) = (0.0, 0.0, 0.0);
     for (f, u) in functions.iter().zip(usages) {
         let gb = billed_gb(pricing, f.memory_mb);
-        requests += (u.on_demand_requests + u.pings) as f64;
+        requests += (u.billed.on_demand_requests + u.billed.pings) as f64;
         let used = match pricing.billing {
             Billing::PerRequest => {
-                let billed_s = (u.on_demand_billed + u.pings_billed).as_secs();
+                let billed_s = (u.billed.on_demand_billed + u.billed.pings_billed).as_secs();
                 ghz_s += cpu_ghz(pricing, f.memory_mb) * billed_s;
                 cpu_ms += 1000.0 * settings.cpu_time_fraction * billed_s;
                 gb * billed_s

@@ -22,14 +22,8 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
 fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
     let (prov, busy, idle) = occ.means(window);
     let w = window.as_secs();
-    let billed = &m.usage;
     Usage {
-        on_demand_requests: billed.on_demand_requests,
-        on_demand_billed: billed.on_demand_billed,
-        provisioned_requests: billed.provisioned_requests,
-        provisioned_billed: billed.provisioned_billed,
-        pings: billed.pings,
-        pings_billed: billed.pings_billed,
+        billed: m.usage,
         provisioned_allocated_s: m.provisioned.allocated.window_seconds(),
         instance_alive_s: (prov + busy + idle) * w,
         instance_busy_s: (prov + busy) * w,
