@@ -32,29 +32,22 @@
 //! 6. **Whoever waits** for a request (a synchronous caller, a queue, stream or workflow)
 //!    is told how it ended through `Sim::answer`.
 //!
-//! Beside this file: `scale_out.rs` (token buckets), `pending.rs` (the pending queue),
-//! `autoscale.rs` (the target-concurrency autoscaler), `connections.rs` (database
-//! connections), `sources.rs` and `workflow.rs` (queues, streams, workflows), `idle.rs`
-//! (idle sets).
-//!
-//! Concurrency counts on-demand instances that are starting or executing, plus every
-//! allocated provisioned instance (Lambda's definition, where an instance serves one
-//! request); idle on-demand instances do not count. A function with `max_concurrency`
-//! (reserved concurrency) is capped by it and does not use the shared pool; the others
-//! share `account_concurrency − Σ reserved`.
-//!
-//! # CPU sharing
-//! With `cpu_sharing`, the requests executing on an instance share its vCPUs (processor
-//! sharing): with n requests on v vCPUs each progresses at rate min(1, v/n). The instance
-//! keeps a virtual clock of the service each of its requests has received; a request
-//! finishes when the clock passes its start mark plus its work. One pending event per
-//! instance (its next finish) is rescheduled whenever the number of requests changes.
+//! # Layout
+//! This file holds the model's state, its setup, the event dispatch and the end of a run.
+//! The orchestrator is `path.rs` (the request path above), `lifecycle.rs` (an instance's
+//! life, provisioned changes, pre-warm, autoscaler, warmers) and `waits.rs` (waiting for
+//! capacity, a connection or the shared CPU). Each rule lives in a component that owns its
+//! state and returns values: `pool.rs` (idle and open sets, routing), `limits.rs`
+//! (concurrency, scale-out, memory and eviction), `execution.rs` (sampled times and
+//! errors), `cpu.rs` (processor sharing), `connections.rs`, `pending.rs`, `retries.rs`,
+//! `autoscale.rs` and `meter.rs` (what a run measures). Queues, streams and workflows are
+//! in `sources.rs` and `workflow.rs`. `docs/design.md` has the whole picture.
 //!
 //! # Timers
 //! Each instance has at most one pending timer, at `min(keep-alive deadline, lifetime
 //! end)`; it is re-armed lazily when it fires early, so the heap holds O(instances) events
-//! rather than one stale timer per request. A timer is honoured only if its slot still
-//! holds the same generation and it is the instance's latest timer.
+//! rather than one stale timer per request. A timer is honoured only if its instance key
+//! is still current and it is the instance's latest timer.
 //!
 //! # Measurement
 //! Arrivals are generated in `[0, duration)`. Requests arriving before `warmup` are
