@@ -88,7 +88,7 @@ use crate::workload::ArrivalSource;
 use autoscale::Autoscale;
 use connections::Databases;
 use cpu::Cpu;
-use execution::{Execution, Streams};
+use execution::{Streams, Timing};
 pub use instance::ColdStartPhases;
 use instance::{Instance, State};
 use limits::{Limits, Memory};
@@ -153,6 +153,8 @@ enum Event {
 
 struct FunctionState {
     source: ArrivalSource,
+    /// Execution times, cold starts and function errors (`execution.rs`).
+    timing: Timing,
     call_rng: SimRng,
     /// Requests (user and pings) in flight, for idle-time tracking.
     requests_in_flight: u32,
@@ -163,7 +165,7 @@ struct FunctionState {
     /// Keep-alive deadline of the next pre-warmed instance.
     prewarm_until: SimTime,
     /// The provisioned-concurrency policy and its state.
-    provisioned: Option<ProvisionedState>,
+    provisioned: Option<Box<ProvisionedState>>,
     /// The function's settings the per-request path reads, kept beside its state.
     hot: Hot,
     /// Execution time a trace recorded for the pending arrival (MAX: none).
@@ -202,8 +204,6 @@ struct Sim<'s, 'o> {
     autoscale: Option<Autoscale>,
     /// Processor sharing on instances.
     cpu: Cpu,
-    /// Execution times, cold starts and function errors.
-    execution: Execution,
     /// Instances that can take a request, and routing.
     pools: Pools,
     meter: Meter,
@@ -249,6 +249,7 @@ impl Model for Sim<'_, '_> {
         &mut self.queue
     }
 
+    #[inline]
     fn handle(&mut self, now: SimTime, event: Event) -> Result<()> {
         match event {
             Event::Arrival { func } => self.on_arrival(now, func as usize)?,
@@ -335,15 +336,6 @@ impl<'s, 'o> Sim<'s, 'o> {
                     .iter()
                     .map(|f| (f.cpu_sharing, f.vcpus, f.cpu_fraction)),
             ),
-            execution: Execution::new(scenario.functions.iter().enumerate().map(|(i, f)| {
-                let stream = |which| rng::stream(scenario.seed, i as u64, which);
-                let streams = Streams {
-                    exec: stream(Stream::Execution),
-                    cold: stream(Stream::ColdStart),
-                    fail: stream(Stream::Failure),
-                };
-                (f, streams)
-            })),
             meter: Meter::new(scenario.functions.len(), scenario.warmup, scenario.duration),
             limits: Limits::new(
                 scenario.functions.iter().map(|f| f.max_concurrency),
@@ -389,14 +381,20 @@ impl<'s, 'o> Sim<'s, 'o> {
                 sim.queue.schedule(t, Event::Arrival { func: i as u32 });
                 next_exec = source.last_duration().unwrap_or(SimTime::MAX);
             }
+            let streams = Streams {
+                exec: rng::stream(seed, idx, Stream::Execution),
+                cold: rng::stream(seed, idx, Stream::ColdStart),
+                fail: rng::stream(seed, idx, Stream::Failure),
+            };
             sim.funcs.push(FunctionState {
                 source,
+                timing: Timing::new(f, streams),
                 call_rng: rng::stream(seed, idx, Stream::Calls),
                 requests_in_flight: 0,
                 last_idle_start: None,
                 keep_alive: f.keep_alive.start(),
                 prewarm_until: SimTime::ZERO,
-                provisioned: f.provisioned.as_ref().map(|p| p.start()),
+                provisioned: f.provisioned.as_ref().map(|p| Box::new(p.start())),
                 next_exec,
                 hot: Hot {
                     cap: f.per_instance_concurrency,

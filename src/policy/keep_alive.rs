@@ -181,15 +181,19 @@ pub enum KeepAliveState {
     Fixed(SimTime),
     /// Evict at once.
     None,
-    /// The hybrid histogram policy and its histogram.
-    Hybrid {
-        /// The policy's parameters.
-        params: HybridParams,
-        /// Idle times seen so far.
-        hist: IdleHistogram,
-    },
+    /// The hybrid histogram policy and its histogram (boxed: the fixed policy's state
+    /// stays one word, which keeps a function's state compact).
+    Hybrid(Box<HybridState>),
     /// A custom policy's state.
     Custom(Box<dyn KeepAliveRun>),
+}
+
+/// The hybrid policy's parameters and what it has seen.
+pub struct HybridState {
+    /// The policy's parameters.
+    pub params: HybridParams,
+    /// Idle times seen so far.
+    pub hist: IdleHistogram,
 }
 
 impl KeepAlive {
@@ -198,10 +202,10 @@ impl KeepAlive {
         match self {
             KeepAlive::Fixed(t) => KeepAliveState::Fixed(*t),
             KeepAlive::None => KeepAliveState::None,
-            KeepAlive::Hybrid(p) => KeepAliveState::Hybrid {
+            KeepAlive::Hybrid(p) => KeepAliveState::Hybrid(Box::new(HybridState {
                 params: p.clone(),
                 hist: IdleHistogram::default(),
-            },
+            })),
             KeepAlive::Custom(p) => KeepAliveState::Custom(p.start()),
         }
     }
@@ -221,17 +225,14 @@ impl KeepAliveState {
     /// Whether the policy learns from idle times (the caller can skip measuring them).
     #[inline]
     pub fn learns(&self) -> bool {
-        matches!(
-            self,
-            KeepAliveState::Hybrid { .. } | KeepAliveState::Custom(_)
-        )
+        matches!(self, KeepAliveState::Hybrid(_) | KeepAliveState::Custom(_))
     }
 
     /// The function was idle for `idle` before a request arrived at `now`.
     #[inline]
     pub fn on_idle_time(&mut self, now: SimTime, idle: SimTime) {
         match self {
-            KeepAliveState::Hybrid { params, hist } => hist.record(params, idle),
+            KeepAliveState::Hybrid(h) => h.hist.record(&h.params, idle),
             KeepAliveState::Custom(run) => run.on_idle_time(now, idle),
             KeepAliveState::Fixed(_) | KeepAliveState::None => {}
         }
@@ -243,8 +244,8 @@ impl KeepAliveState {
         match self {
             KeepAliveState::Fixed(ttl) => Decision::KeepUntil(now + *ttl),
             KeepAliveState::None => Decision::EvictNow,
-            KeepAliveState::Hybrid { params, hist } => match hist.windows() {
-                None => Decision::KeepUntil(now + params.fallback),
+            KeepAliveState::Hybrid(h) => match h.hist.windows() {
+                None => Decision::KeepUntil(now + h.params.fallback),
                 Some((pw, ka)) if pw == SimTime::ZERO => Decision::KeepUntil(now + ka),
                 Some((pw, ka)) => Decision::EvictAndPrewarm {
                     prewarm_at: now + pw,
@@ -434,7 +435,7 @@ mod tests {
 
     /// The hybrid policy's decision at time 0 with histogram `hist`.
     fn decide_with(params: HybridParams, hist: IdleHistogram) -> Decision {
-        KeepAliveState::Hybrid { params, hist }.decide(SimTime::ZERO)
+        KeepAliveState::Hybrid(Box::new(HybridState { params, hist })).decide(SimTime::ZERO)
     }
 
     fn hybrid() -> HybridParams {

@@ -16,23 +16,21 @@ use crate::profile::StartPhase;
 use crate::rng::SimRng;
 use crate::time::SimTime;
 
-/// One function's timing model and random streams.
-struct Timing {
+/// One function's timing model and random streams. The simulator keeps it beside the
+/// function's other per-request state (locality with many functions).
+pub(super) struct Timing {
     exec: Dist,
     /// Warm-up pings' execution time (when the function has warmers).
     ping_exec: Option<Dist>,
     /// Memory-speed scale of execution and init times.
     duration_scale: f64,
-    cold_start: ColdStart,
+    /// Boxed: read only at a cold start, so it stays out of the cache lines every
+    /// execution reads (this matters with many functions).
+    cold_start: Box<ColdStart>,
     failure_probability: f64,
     exec_rng: SimRng,
     cold_rng: SimRng,
     fail_rng: SimRng,
-}
-
-/// Every function's timing model.
-pub(super) struct Execution {
-    funcs: Vec<Timing>,
 }
 
 /// A function's random streams for execution.
@@ -45,29 +43,25 @@ pub(super) struct Streams {
     pub(super) fail: SimRng,
 }
 
-impl Execution {
-    /// The timing models of `functions`, with their random streams.
-    pub(super) fn new<'a>(functions: impl Iterator<Item = (&'a Function, Streams)>) -> Self {
-        Execution {
-            funcs: functions
-                .map(|(f, s)| Timing {
-                    exec: f.exec.clone(),
-                    ping_exec: f.warmers.as_ref().map(|w| w.exec.clone()),
-                    duration_scale: f.duration_scale,
-                    cold_start: f.cold_start.clone(),
-                    failure_probability: f.failure_probability,
-                    exec_rng: s.exec,
-                    cold_rng: s.cold,
-                    fail_rng: s.fail,
-                })
-                .collect(),
+impl Timing {
+    /// Function `f`'s timing model, with its random streams.
+    pub(super) fn new(f: &Function, s: Streams) -> Self {
+        Timing {
+            exec: f.exec.clone(),
+            ping_exec: f.warmers.as_ref().map(|w| w.exec.clone()),
+            duration_scale: f.duration_scale,
+            cold_start: Box::new(f.cold_start.clone()),
+            failure_probability: f.failure_probability,
+            exec_rng: s.exec,
+            cold_rng: s.cold,
+            fail_rng: s.fail,
         }
     }
 
-    /// An execution time of function `f` (a warm-up ping's when `ping`).
+    /// An execution time (a warm-up ping's when `ping`).
     #[inline]
-    pub(super) fn sample_exec(&mut self, f: usize, ping: bool) -> SimTime {
-        let t = &mut self.funcs[f];
+    pub(super) fn sample_exec(&mut self, ping: bool) -> SimTime {
+        let t = self;
         let ms = match (ping, &t.ping_exec) {
             (true, Some(d)) => d.sample(&mut t.exec_rng),
             _ => t.exec.sample(&mut t.exec_rng) * t.duration_scale,
@@ -75,18 +69,18 @@ impl Execution {
         SimTime::from_ms(ms)
     }
 
-    /// Whether an execution of function `f` ends in a function error (pings never do).
+    /// Whether an execution ends in a function error (pings never do).
     #[inline]
-    pub(super) fn fails(&mut self, f: usize, ping: bool) -> bool {
-        let t = &mut self.funcs[f];
+    pub(super) fn fails(&mut self, ping: bool) -> bool {
+        let t = self;
         !ping && t.failure_probability > 0.0 && t.fail_rng.random::<f64>() < t.failure_probability
     }
 
-    /// The phases of a cold start of function `f`.
-    pub(super) fn sample_cold_start(&mut self, f: usize) -> ColdStartPhases {
-        let t = &mut self.funcs[f];
+    /// The phases of a cold start.
+    pub(super) fn sample_cold_start(&mut self) -> ColdStartPhases {
+        let t = self;
         let rng = &mut t.cold_rng;
-        match &t.cold_start {
+        match &*t.cold_start {
             ColdStart::Override(d) => ColdStartPhases {
                 start: SimTime::from_ms(d.sample(rng)),
                 overridden: true,

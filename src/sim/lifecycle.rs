@@ -45,7 +45,7 @@ impl Sim<'_, '_> {
             return None;
         }
         self.memory.hold(memory_mb, true);
-        let phases = self.execution.sample_cold_start(f);
+        let phases = self.funcs[f].timing.sample_cold_start();
         let ready = if instant {
             now
         } else {

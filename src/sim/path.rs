@@ -311,14 +311,14 @@ impl Sim<'_, '_> {
         let f = self.instances[slot].func as usize;
         let hot = self.funcs[f].hot;
         let mut work = if recorded == SimTime::MAX {
-            self.execution.sample_exec(f, ping)
+            self.funcs[f].timing.sample_exec(ping)
         } else {
             recorded
         };
         if let Some(d) = hot.database {
             work = work + self.dbs.proxy_overhead(d);
         }
-        let failed = self.execution.fails(f, ping);
+        let failed = self.funcs[f].timing.fails(ping);
         let timeout = if ping { None } else { hot.timeout };
         // The timeout runs from the start of execution, including any wait for a
         // connection.

@@ -56,7 +56,8 @@ impl Pending {
     /// Whether requests of `f` are waiting.
     #[inline]
     pub(super) fn has_waiting(&self, f: usize) -> bool {
-        self.funcs[f].waiting > 0
+        // Without a pending queue nobody waits: no per-function look-up on the hot path.
+        self.timeout.is_some() && self.funcs[f].waiting > 0
     }
 
     /// Queues `inc` for `f` at `now`; returns when it expires and the low 32 bits of its
