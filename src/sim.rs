@@ -78,7 +78,7 @@ mod workflow;
 
 use crate::engine::{Engine, EventQueue, Key, Model, Slab};
 use crate::error::Result;
-use crate::model::{Invocation, Scenario};
+use crate::model::{Call, Invocation, Scenario};
 use crate::policy::eviction::EvictionOrder;
 use crate::policy::keep_alive::KeepAliveState;
 use crate::policy::provisioned::ProvisionedState;
@@ -155,6 +155,8 @@ struct FunctionState {
     source: ArrivalSource,
     /// Execution times, cold starts and function errors (`execution.rs`).
     timing: Timing,
+    /// The calls each request makes when its own work is done.
+    calls: Box<[Call]>,
     call_rng: SimRng,
     /// Requests (user and pings) in flight, for idle-time tracking.
     requests_in_flight: u32,
@@ -180,18 +182,22 @@ struct Hot {
     cap: u32,
     /// Database index.
     database: Option<usize>,
-    /// Has calls to make.
-    calls: bool,
     /// Execution timeout.
     timeout: Option<SimTime>,
     /// Has provisioned concurrency.
     has_pc: bool,
     /// Invoked asynchronously (events with retries).
     asynchronous: bool,
+    /// Memory of one instance, MB.
+    memory_mb: u32,
 }
 
 struct Sim<'s, 'o> {
     scenario: &'s Scenario,
+    /// Arrivals are generated in `[0, horizon)` (the scenario's `duration_s`).
+    horizon: SimTime,
+    /// Requests arriving before this are simulated but not counted.
+    warmup: SimTime,
     queue: EventQueue<Event>,
     instances: Slab<Instance>,
     reqs: Slab<Req>,
@@ -307,6 +313,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             .map_or(SimTime(1), |p| SimTime::from_ms(p.billing_granularity_ms));
         let mut sim = Sim {
             scenario,
+            horizon: scenario.duration,
+            warmup: scenario.warmup,
             queue: EventQueue::new(),
             instances: Slab::new(),
             reqs: Slab::new(),
@@ -389,6 +397,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             sim.funcs.push(FunctionState {
                 source,
                 timing: Timing::new(f, streams),
+                calls: f.calls.clone().into_boxed_slice(),
                 call_rng: rng::stream(seed, idx, Stream::Calls),
                 requests_in_flight: 0,
                 last_idle_start: None,
@@ -399,10 +408,10 @@ impl<'s, 'o> Sim<'s, 'o> {
                 hot: Hot {
                     cap: f.per_instance_concurrency,
                     database: f.database,
-                    calls: !f.calls.is_empty(),
                     timeout: f.timeout,
                     has_pc: f.provisioned.is_some(),
                     asynchronous: f.invocation == Invocation::Async,
+                    memory_mb: f.memory_mb,
                 },
             });
         }

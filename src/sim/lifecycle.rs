@@ -40,7 +40,7 @@ impl Sim<'_, '_> {
         delay: SimTime,
         instant: bool,
     ) -> Option<u32> {
-        let memory_mb = self.scenario.functions[f].memory_mb;
+        let memory_mb = self.funcs[f].hot.memory_mb;
         if !self.make_room(now, memory_mb) {
             return None;
         }
@@ -128,7 +128,7 @@ impl Sim<'_, '_> {
         self.meter.shift(now, f, Some(state), None);
         self.memory.hold(memory_mb, false);
         if std::mem::take(&mut self.instances[slot].conn)
-            && let Some(d) = self.scenario.functions[f].database
+            && let Some(d) = self.funcs[f].hot.database
         {
             self.release_connection(now, d);
         }
@@ -372,7 +372,7 @@ impl Sim<'_, '_> {
     /// Wakes function `f`'s provisioned schedule at `at` for `step` of `period`, if that
     /// is within the run.
     pub(super) fn schedule_step(&mut self, f: usize, at: SimTime, step: usize, period: u32) {
-        if at < self.scenario.duration {
+        if at < self.horizon {
             self.queue.schedule(
                 at,
                 Event::ScheduleStep {
@@ -412,7 +412,7 @@ impl Sim<'_, '_> {
             self.set_provisioned(now, f, c.count, c.delay);
         }
         let next = now + interval;
-        if next < self.scenario.duration {
+        if next < self.horizon {
             self.queue
                 .schedule(next, Event::ProvisionedTick { func: f as u32 });
         }
@@ -437,7 +437,7 @@ impl Sim<'_, '_> {
             }
         }
         let next = now + interval;
-        if next < self.scenario.duration {
+        if next < self.horizon {
             self.queue
                 .schedule(next, Event::Autoscale { func: f as u32 });
         }
@@ -449,10 +449,10 @@ impl Sim<'_, '_> {
         };
         let (every, k) = (w.every, w.concurrency);
         let next = now + every;
-        if next < self.scenario.duration {
+        if next < self.horizon {
             self.queue.schedule(next, Event::Warmers { func: f as u32 });
         }
-        let measured = now >= self.scenario.warmup;
+        let measured = now >= self.warmup;
         for _ in 0..k {
             let id = self.next_request;
             self.next_request += 1;

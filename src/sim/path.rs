@@ -355,7 +355,7 @@ impl Sim<'_, '_> {
         let exec = std::mem::replace(&mut self.funcs[f].next_exec, SimTime::MAX);
         // Keep exactly one pending arrival per source.
         if let Some(t) = self.funcs[f].source.next_arrival()?
-            && t < self.scenario.duration
+            && t < self.horizon
         {
             self.queue.schedule(t, Event::Arrival { func: f as u32 });
             let fs = &mut self.funcs[f];
@@ -363,7 +363,7 @@ impl Sim<'_, '_> {
         }
         let id = self.next_request;
         self.next_request += 1;
-        let measured = now >= self.scenario.warmup;
+        let measured = now >= self.warmup;
         if measured {
             self.meter.metrics(f).invocations += 1;
         }
@@ -438,7 +438,6 @@ impl Sim<'_, '_> {
             debug_assert_eq!(i.state, State::Busy);
             (i.func as usize, i.provisioned, i.phases, i.serial)
         };
-        let func = &self.scenario.functions[f];
         if q.measured {
             let init_billed = q.started_instance && self.init_billed;
             let exec = now - q.exec_start;
@@ -476,7 +475,7 @@ impl Sim<'_, '_> {
         if let Some(log) = self.log.as_mut() {
             log.record(&RequestRecord {
                 request: q.id,
-                function: &func.name,
+                function: &self.scenario.functions[f].name,
                 instance: Some(serial),
                 provisioned,
                 ping: q.ping,
@@ -557,14 +556,14 @@ impl Sim<'_, '_> {
     pub(super) fn work_done(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
         let q = &self.reqs[r];
         let f = self.instances[q.slot].func as usize;
-        if ending != Ending::Ok || q.ping || !self.funcs[f].hot.calls {
+        if ending != Ending::Ok || q.ping || self.funcs[f].calls.is_empty() {
             return self.end_request(now, r, ending);
         }
         let (measured, slot) = (q.measured, q.slot);
         let req = self.reqs.key(r);
         self.reqs[r].issuing = true;
-        for c in 0..self.scenario.functions[f].calls.len() {
-            let call = self.scenario.functions[f].calls[c];
+        for c in 0..self.funcs[f].calls.len() {
+            let call = self.funcs[f].calls[c];
             for _ in 0..call.count {
                 if call.probability < 1.0
                     && self.funcs[f].call_rng.random::<f64>() >= call.probability
