@@ -94,7 +94,7 @@ use instance::{Instance, State};
 use limits::{Limits, Memory};
 use meter::Meter;
 use pending::Pending;
-use pool::{PoolRules, Pools};
+use pool::{Pool, PoolRules};
 pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
 use request::{Ending, Incoming, Parent, Req};
 use retries::Retries;
@@ -155,6 +155,8 @@ struct FunctionState {
     source: ArrivalSource,
     /// Execution times, cold starts and function errors (`execution.rs`).
     timing: Timing,
+    /// Instances that can take a request, and routing (`pool.rs`).
+    pool: Pool,
     /// The calls each request makes when its own work is done.
     calls: Box<[Call]>,
     call_rng: SimRng,
@@ -210,8 +212,6 @@ struct Sim<'s, 'o> {
     autoscale: Option<Autoscale>,
     /// Processor sharing on instances.
     cpu: Cpu,
-    /// Instances that can take a request, and routing.
-    pools: Pools,
     meter: Meter,
     /// Concurrency and scale-out limits.
     limits: Limits,
@@ -320,19 +320,6 @@ impl<'s, 'o> Sim<'s, 'o> {
             reqs: Slab::new(),
             retries: Retries::new(scenario.functions.iter().map(|f| f.async_retry.clone())),
             funcs: Vec::with_capacity(scenario.functions.len()),
-            pools: Pools::new(
-                scenario
-                    .functions
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| PoolRules {
-                        reuse: f.reuse,
-                        routing: f.routing,
-                        cap: f.per_instance_concurrency,
-                        has_pc: f.provisioned.is_some(),
-                        rng: rng::stream(scenario.seed, i as u64, Stream::Routing),
-                    }),
-            ),
             pending: Pending::new(scenario.platform.pending_timeout, scenario.functions.len()),
             autoscale: scenario
                 .platform
@@ -397,6 +384,13 @@ impl<'s, 'o> Sim<'s, 'o> {
             sim.funcs.push(FunctionState {
                 source,
                 timing: Timing::new(f, streams),
+                pool: Pool::new(PoolRules {
+                    reuse: f.reuse,
+                    routing: f.routing,
+                    cap: f.per_instance_concurrency,
+                    has_pc: f.provisioned.is_some(),
+                    rng: rng::stream(seed, idx, Stream::Routing),
+                }),
                 calls: f.calls.clone().into_boxed_slice(),
                 call_rng: rng::stream(seed, idx, Stream::Calls),
                 requests_in_flight: 0,
@@ -450,6 +444,37 @@ impl<'s, 'o> Sim<'s, 'o> {
             }
         }
         Ok(sim)
+    }
+
+    /// The pool of instance `slot`'s function, with the instances (disjoint borrows).
+    #[inline]
+    fn pool_of(&mut self, slot: u32) -> (&mut Pool, &mut Slab<Instance>) {
+        let f = self.instances[slot].func as usize;
+        (&mut self.funcs[f].pool, &mut self.instances)
+    }
+
+    /// Files instance `slot` in its function's open set as its state calls for.
+    fn pool_open_update(&mut self, slot: u32) {
+        let (pool, instances) = self.pool_of(slot);
+        pool.open_update(slot, instances);
+    }
+
+    /// Takes instance `slot` out of its function's open sets.
+    fn pool_open_remove(&mut self, slot: u32) {
+        let (pool, instances) = self.pool_of(slot);
+        pool.open_remove(slot, instances);
+    }
+
+    /// Puts idle instance `slot` in its function's idle set.
+    fn pool_push_idle(&mut self, slot: u32) {
+        let (pool, instances) = self.pool_of(slot);
+        pool.push_idle(slot, instances);
+    }
+
+    /// Takes idle instance `slot` out of its function's idle set.
+    fn pool_remove_idle(&mut self, slot: u32) {
+        let (pool, instances) = self.pool_of(slot);
+        pool.remove_idle(slot, instances);
     }
 
     #[inline]

@@ -103,9 +103,9 @@ impl Sim<'_, '_> {
         };
         debug_assert_ne!(state, State::Free);
         debug_assert_eq!(self.instances[slot].active, 0);
-        self.pools.open_remove(slot, &mut self.instances);
+        self.pool_open_remove(slot);
         if state == State::Idle {
-            self.pools.remove_idle(slot, &mut self.instances);
+            self.pool_remove_idle(slot);
             if let Some(key) = self.instances[slot].evict_key.take() {
                 self.memory.unfile(key, slot);
             }
@@ -169,9 +169,9 @@ impl Sim<'_, '_> {
         inst.idle_since = now;
         if inst.provisioned {
             inst.expires_at = SimTime::MAX;
-            self.pools.push_idle(slot, &mut self.instances);
+            self.pool_push_idle(slot);
         } else {
-            self.pools.push_idle(slot, &mut self.instances);
+            self.pool_push_idle(slot);
             let key = self.memory.file_idle(slot, f, now);
             self.instances[slot].evict_key = key;
         }
@@ -213,7 +213,7 @@ impl Sim<'_, '_> {
         let inst = &mut self.instances[slot];
         inst.state = State::Busy;
         inst.cpu.restart(now);
-        self.pools.open_update(slot, &mut self.instances);
+        self.pool_open_update(slot);
         // Start the waiting requests, oldest first (the list is newest first).
         let mut r = self.instances[slot].head;
         while self.reqs[r].next != NIL {
@@ -231,7 +231,7 @@ impl Sim<'_, '_> {
 
     /// The instance's last request ended: it goes back to its pool, or away.
     pub(super) fn instance_emptied(&mut self, now: SimTime, slot: u32) {
-        self.pools.open_remove(slot, &mut self.instances);
+        self.pool_open_remove(slot);
         let (f, provisioned, retire, reset) = {
             let i = &self.instances[slot];
             (i.func as usize, i.provisioned, i.retire_at <= now, i.reset)
@@ -283,7 +283,7 @@ impl Sim<'_, '_> {
             if now >= inst.retire_at && !inst.draining {
                 // Past its lifetime while in use: no new requests; recycled once empty.
                 inst.draining = true;
-                self.pools.open_remove(slot, &mut self.instances);
+                self.pool_open_remove(slot);
             }
             return;
         }
@@ -302,7 +302,7 @@ impl Sim<'_, '_> {
 
     pub(super) fn on_prewarm(&mut self, now: SimTime, f: usize) {
         let until = self.funcs[f].prewarm_until;
-        if now >= until || self.pools.has_idle(f) || !self.limits.has_headroom(f) {
+        if now >= until || self.funcs[f].pool.has_idle() || !self.limits.has_headroom(f) {
             return; // Already warm, or no room: the next request will cold-start.
         }
         if let Some(slot) = self.spawn(now, f, false, SimTime::ZERO, false) {
@@ -360,7 +360,7 @@ impl Sim<'_, '_> {
                             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
                             self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
                         }
-                        self.pools.open_update(slot, &mut self.instances);
+                        self.pool_open_update(slot);
                     } else {
                         self.free(now, slot, Cause::Released);
                     }

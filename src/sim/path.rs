@@ -89,7 +89,7 @@ impl Sim<'_, '_> {
         now: SimTime,
         f: usize,
     ) -> std::result::Result<(u32, bool), Refusal> {
-        if let Some(slot) = self.pools.route(f, &mut self.instances) {
+        if let Some(slot) = self.funcs[f].pool.route(&mut self.instances) {
             // An idle instance leaves the eviction order too.
             if let Some(key) = self.instances[slot].evict_key.take() {
                 self.memory.unfile(key, slot);
@@ -194,7 +194,7 @@ impl Sim<'_, '_> {
         });
         self.attach(slot, r);
         if hot.cap > 1 {
-            self.pools.open_update(slot, &mut self.instances);
+            self.pool_open_update(slot);
         }
         if !cold {
             self.start_exec(now, r)?;
@@ -528,7 +528,7 @@ impl Sim<'_, '_> {
                 self.shared_reschedule(now, slot);
             }
             if hot.cap > 1 {
-                self.pools.open_update(slot, &mut self.instances);
+                self.pool_open_update(slot);
             }
         } else {
             self.instance_emptied(now, slot);

@@ -18,8 +18,8 @@ use crate::rng::SimRng;
 /// Key of an instance in an open set: (requests assigned, creation serial, slot).
 type OpenKey = (u32, u64, u32);
 
-/// One function's pool.
-struct Pool {
+/// One function's pool (kept in the function's state by the simulator, for locality).
+pub(super) struct Pool {
     idle: IdleSet,
     pc_idle: IdleSet,
     open_pc: BTreeSet<OpenKey>,
@@ -31,11 +31,6 @@ struct Pool {
     cap: u32,
     /// The function has provisioned concurrency (so provisioned instances may exist).
     has_pc: bool,
-}
-
-/// Every function's pool.
-pub(super) struct Pools {
-    funcs: Vec<Pool>,
 }
 
 /// How a function's pool is organised.
@@ -52,38 +47,33 @@ pub(super) struct PoolRules {
     pub(super) rng: SimRng,
 }
 
-impl Pools {
-    /// Empty pools, one per function.
-    pub(super) fn new(rules: impl Iterator<Item = PoolRules>) -> Self {
-        Pools {
-            funcs: rules
-                .map(|r| Pool {
-                    idle: IdleSet::new(r.reuse),
-                    pc_idle: IdleSet::new(Reuse::Mru),
-                    open_pc: BTreeSet::new(),
-                    open_od: BTreeSet::new(),
-                    open_starting: BTreeSet::new(),
-                    route_rng: r.rng,
-                    routing: r.routing,
-                    cap: r.cap,
-                    has_pc: r.has_pc,
-                })
-                .collect(),
+impl Pool {
+    /// An empty pool.
+    pub(super) fn new(r: PoolRules) -> Self {
+        Pool {
+            idle: IdleSet::new(r.reuse),
+            pc_idle: IdleSet::new(Reuse::Mru),
+            open_pc: BTreeSet::new(),
+            open_od: BTreeSet::new(),
+            open_starting: BTreeSet::new(),
+            route_rng: r.rng,
+            routing: r.routing,
+            cap: r.cap,
+            has_pc: r.has_pc,
         }
     }
 
-    /// Whether function `f` has an idle on-demand instance.
+    /// Whether the function has an idle on-demand instance.
     #[inline]
-    pub(super) fn has_idle(&self, f: usize) -> bool {
-        !self.funcs[f].idle.is_empty()
+    pub(super) fn has_idle(&self) -> bool {
+        !self.idle.is_empty()
     }
 
     /// Files instance `slot`, which just went idle, in its function's idle set.
     #[inline]
     pub(super) fn push_idle(&mut self, slot: u32, instances: &mut Slab<Instance>) {
-        let inst = &instances[slot];
-        let pool = &mut self.funcs[inst.func as usize];
-        if inst.provisioned {
+        let pool = self;
+        if instances[slot].provisioned {
             pool.pc_idle.push(slot, instances);
         } else {
             pool.idle.push(slot, instances);
@@ -93,9 +83,8 @@ impl Pools {
     /// Takes idle instance `slot` out of its idle set (it goes away).
     #[inline]
     pub(super) fn remove_idle(&mut self, slot: u32, instances: &mut Slab<Instance>) {
-        let inst = &instances[slot];
-        let pool = &mut self.funcs[inst.func as usize];
-        if inst.provisioned {
+        let pool = self;
+        if instances[slot].provisioned {
             pool.pc_idle.remove(slot, instances);
         } else {
             pool.idle.remove(slot, instances);
@@ -106,8 +95,8 @@ impl Pools {
     /// idle: provisioned before on-demand, ready before starting. `None`: no instance has
     /// a free slot.
     #[inline]
-    pub(super) fn route(&mut self, f: usize, instances: &mut Slab<Instance>) -> Option<u32> {
-        let pool = &mut self.funcs[f];
+    pub(super) fn route(&mut self, instances: &mut Slab<Instance>) -> Option<u32> {
+        let pool = self;
         if pool.cap == 1 {
             // Provisioned instances exist only under a provisioned policy.
             if pool.has_pc
@@ -143,7 +132,7 @@ impl Pools {
     pub(super) fn open_update(&mut self, slot: u32, instances: &mut Slab<Instance>) {
         self.open_remove(slot, instances);
         let inst = &instances[slot];
-        let pool = &mut self.funcs[inst.func as usize];
+        let pool = self;
         let cap = pool.cap;
         if cap == 1 || inst.draining || inst.active == 0 || inst.active >= cap {
             return;
@@ -171,7 +160,7 @@ impl Pools {
         let inst = &mut instances[slot];
         let which = std::mem::replace(&mut inst.open, Open::None);
         let key = (inst.open_active, inst.serial, slot);
-        let pool = &mut self.funcs[inst.func as usize];
+        let pool = self;
         match which {
             Open::None => {}
             Open::Starting => {
@@ -188,6 +177,8 @@ impl Pools {
 }
 
 impl Pool {
+    // Private helpers.
+
     /// Takes an idle instance out of the provisioned or the on-demand idle set.
     #[inline]
     fn take_idle(&mut self, provisioned: bool, instances: &mut Slab<Instance>) -> Option<u32> {
