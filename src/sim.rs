@@ -339,7 +339,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             ),
             memory: Memory::new(
                 scenario.platform.memory_capacity_mb,
-                EvictionOrder::new(scenario.platform.eviction, scenario.functions.len()),
+                EvictionOrder::new(scenario.platform.eviction.clone(), scenario.functions.len()),
                 scenario
                     .functions
                     .iter()

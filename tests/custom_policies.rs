@@ -1,10 +1,11 @@
-//! Policies of a library user's own, carried by the `Custom` variants: a custom keep-alive
-//! and a custom provisioned-concurrency policy run inside the simulator and are checked
+//! Policies of a library user's own, carried by the `Custom` variants: custom keep-alive,
+//! provisioned-concurrency and eviction policies run inside the simulator and are checked
 //! against hand-worked traces.
 
 use std::sync::{Arc, Mutex};
 
 use faassim::SimTime;
+use faassim::policy::eviction::{Eviction, EvictionPolicy, IdleInstance};
 use faassim::policy::keep_alive::{Decision, KeepAlive, KeepAlivePolicy, KeepAliveRun};
 use faassim::policy::provisioned::{
     Provisioned, ProvisionedLoad, ProvisionedPolicy, ProvisionedRun,
@@ -157,4 +158,79 @@ fn a_custom_provisioned_policy_is_consulted_every_interval_by_hand() {
     let pc = r.functions[0].1.provisioned.clone().unwrap();
     assert_eq!((pc.allocated_final, pc.scale_outs), (5, 1));
     crate::common::assert_close(pc.allocated_mean, 4.7);
+}
+
+/// Least recently used, written as a custom order: the priority is the time it went idle.
+#[derive(Debug)]
+struct OldestFirst;
+
+impl EvictionPolicy for OldestFirst {
+    fn name(&self) -> &'static str {
+        "oldest_first"
+    }
+    fn priority(&self, idle: IdleInstance) -> f64 {
+        idle.idle_since.0 as f64
+    }
+}
+
+/// FaasCache's greedy-dual, written as a custom order: clock + frequency × cost / size.
+#[derive(Debug)]
+struct GreedyDualAgain;
+
+impl EvictionPolicy for GreedyDualAgain {
+    fn name(&self) -> &'static str {
+        "greedy_dual_again"
+    }
+    fn priority(&self, i: IdleInstance) -> f64 {
+        i.clock + i.frequency as f64 * i.cold_start_ms / i.memory_mb.max(1.0)
+    }
+    fn ages(&self) -> bool {
+        true
+    }
+}
+
+/// The hand-worked memory-pressure trace of `policies::memory_pressure_evicts_by_policy`
+/// (three 512 MB functions in 1 GB; `a` at 0, 1, 2 and 5 s, `b` at 3 s, `c` at 4 s), run
+/// with the two orders written as custom policies: LRU gives 4 cold starts, 2 pressure
+/// evictions and 2 cold starts of `a`; greedy-dual 3, 1 and 1.
+#[test]
+fn a_custom_eviction_order_decides_under_memory_pressure_by_hand() {
+    let dir = temp_dir("custom-eviction");
+    std::fs::write(dir.join("a.csv"), "0\n1\n2\n5\n").unwrap();
+    std::fs::write(dir.join("b.csv"), "3\n").unwrap();
+    std::fs::write(dir.join("c.csv"), "4\n").unwrap();
+    let f = |name: &str| {
+        format!(
+            r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
+              "exec_ms": {{"dist": "const", "value": 100}},
+              "cold_start_ms": {{"dist": "const", "value": 500}},
+              "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
+              "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
+        )
+    };
+    let orders: [(Eviction, (u64, u64, u64)); 2] = [
+        (Eviction::Custom(Arc::new(OldestFirst)), (4, 2, 2)),
+        (Eviction::Custom(Arc::new(GreedyDualAgain)), (3, 1, 1)),
+    ];
+    for (order, (cold, pressure, a_cold)) in orders {
+        let mut s = scenario_in(
+            &format!(
+                r#"{{"name": "mem", "duration_s": 10,
+                  "platform_overrides": {{"memory_capacity_gb": 1}},
+                  "functions": [{}, {}, {}]}}"#,
+                f("a"),
+                f("b"),
+                f("c")
+            ),
+            &dir,
+        );
+        s.platform.eviction = order;
+        let r = run(&s);
+        let got = (
+            r.total.cold_starts,
+            r.total.evictions_by_cause.pressure,
+            r.functions[0].1.cold_starts,
+        );
+        assert_eq!(got, (cold, pressure, a_cold), "{:?}", s.platform.eviction);
+    }
 }

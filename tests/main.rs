@@ -32,7 +32,7 @@ mod sweep;
 /// instance, routing, CPU sharing, VPC, timeouts, errors and asynchronous retries.
 mod platform_rules;
 
-/// Keep-alive and provisioned-concurrency policies of a library user's own.
+/// Keep-alive, provisioned-concurrency and eviction policies of a library user's own.
 mod custom_policies;
 /// Golden results: every shipped experiment's output, pinned byte for byte
 /// (`FAASSIM_BLESS=1 cargo test golden` re-blesses).

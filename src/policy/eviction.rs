@@ -8,13 +8,20 @@
 //!   function's invocation count, cost its mean cold start (ms) and size its memory (MB);
 //!   the clock rises to the priority of each evicted instance, so instances that have been
 //!   idle through many evictions age out.
+//!
+//! A library user adds an order of their own without forking: implement
+//! [`EvictionPolicy`] (a priority for each idle instance, and whether the clock ages) and
+//! set the platform's `eviction` to [`Eviction::Custom`].
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::time::SimTime;
+
 /// The platform's `eviction` field.
-#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Eviction {
     /// Least recently used first.
@@ -22,13 +29,57 @@ pub enum Eviction {
     Lru,
     /// Greedy-Dual-Size-Frequency (FaasCache).
     GreedyDual,
+    /// An order of the library user's own (not in profile or scenario files).
+    #[serde(skip)]
+    Custom(Arc<dyn EvictionPolicy>),
+}
+
+impl PartialEq for Eviction {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Eviction::Lru, Eviction::Lru) | (Eviction::GreedyDual, Eviction::GreedyDual) => true,
+            // The same policy object.
+            (Eviction::Custom(a), Eviction::Custom(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// What an eviction policy knows of an idle instance when it goes idle.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IdleInstance {
+    /// When it went idle.
+    pub idle_since: SimTime,
+    /// The policy's clock: the priority of the last instance evicted (0 until then, and
+    /// always 0 for a policy that does not age).
+    pub clock: f64,
+    /// Its function's invocations so far.
+    pub frequency: u64,
+    /// Its function's mean cold start, ms (the cost of evicting it).
+    pub cold_start_ms: f64,
+    /// Its memory, MB.
+    pub memory_mb: f64,
+}
+
+/// An eviction order of one's own: what [`Eviction::Custom`] carries.
+pub trait EvictionPolicy: std::fmt::Debug + Send + Sync {
+    /// A short name, for listings.
+    fn name(&self) -> &'static str;
+    /// The instance's priority: the lowest is evicted first (ties: the lower slot). A
+    /// value below zero or not a number counts as zero.
+    fn priority(&self, idle: IdleInstance) -> f64;
+    /// Whether the clock rises to the priority of each evicted instance (greedy-dual
+    /// aging).
+    fn ages(&self) -> bool {
+        false
+    }
 }
 
 impl Eviction {
     /// The ordering key of an instance that went idle at `idle_since_ns` (lower = evicted
     /// first). Greedy-dual priorities are non-negative, so their IEEE bits order like them.
     pub fn key(
-        self,
+        &self,
         idle_since_ns: u64,
         clock: f64,
         frequency: u64,
@@ -41,6 +92,17 @@ impl Eviction {
                 let p = clock + frequency as f64 * cost_ms / size_mb.max(1.0);
                 p.max(0.0).to_bits()
             }
+            // Non-negative priorities order like their IEEE bits; NaN becomes 0 too.
+            Eviction::Custom(policy) => policy
+                .priority(IdleInstance {
+                    idle_since: SimTime(idle_since_ns),
+                    clock,
+                    frequency,
+                    cold_start_ms: cost_ms,
+                    memory_mb: size_mb,
+                })
+                .max(0.0)
+                .to_bits(),
         }
     }
 }
@@ -96,7 +158,12 @@ impl EvictionOrder {
     /// its priority), or `None` when no idle instance is left.
     pub fn pop_victim(&mut self) -> Option<u32> {
         let (key, instance) = self.idle.pop_first()?;
-        if self.policy == Eviction::GreedyDual {
+        let ages = match &self.policy {
+            Eviction::GreedyDual => true,
+            Eviction::Custom(p) => p.ages(),
+            Eviction::Lru => false,
+        };
+        if ages {
             self.clock = f64::from_bits(key);
         }
         Some(instance)

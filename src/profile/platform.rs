@@ -624,7 +624,7 @@ impl PlatformSpec {
                 .memory_capacity_gb
                 .map(|g| positive(g, "memory_capacity_gb").map(|g| g * 1024.0))
                 .transpose()?,
-            eviction: self.eviction,
+            eviction: self.eviction.clone(),
             max_instance_lifetime: self
                 .max_instance_lifetime_s
                 .map(|l| positive(l, "max_instance_lifetime_s").map(SimTime::from_secs))
