@@ -118,18 +118,18 @@ type RequestKey = Key<Req>;
 enum Event {
     /// The next request of function `func` arrives.
     Arrival { func: u32 },
-    /// The instance in `slot` finished its cold start.
+    /// The instance finished its cold start.
     ColdStartDone { instance: InstanceKey },
     /// Request `req` finished executing (or hit its timeout).
     ExecDone { req: RequestKey },
-    /// CPU sharing: the next request on the instance in `slot` finishes (if `epoch` is
-    /// still the instance's latest).
+    /// CPU sharing: the next request on the instance finishes (if `epoch` is still the
+    /// instance's latest).
     SharedDone { instance: InstanceKey, epoch: u32 },
     /// CPU sharing: request `req` reached its timeout.
     Timeout { req: RequestKey },
     /// Request `req` has waited for a database connection as long as it may.
     ConnectionTimeout { req: RequestKey },
-    /// The timer of the instance in `slot` (keep-alive deadline or lifetime end).
+    /// The instance's timer (keep-alive deadline or lifetime end).
     Timer { instance: InstanceKey },
     /// Start a pre-warmed instance of `func` (hybrid keep-alive).
     Prewarm { func: u32 },
@@ -151,7 +151,10 @@ enum Event {
     Source(SourceEvent),
 }
 
+/// One function during a run: its arrivals, the per-function parts of the components
+/// (kept together for locality with many functions), and its policies' state.
 struct FunctionState {
+    /// Its arrivals (generated lazily).
     source: ArrivalSource,
     /// Execution times, cold starts and function errors (`execution.rs`).
     timing: Timing,
@@ -159,6 +162,7 @@ struct FunctionState {
     pool: Pool,
     /// The calls each request makes when its own work is done.
     calls: Box<[Call]>,
+    /// Draws whether a call with a probability below 1 is made.
     call_rng: SimRng,
     /// Requests (user and pings) in flight, for idle-time tracking.
     requests_in_flight: u32,
@@ -194,14 +198,18 @@ struct Hot {
     memory_mb: u32,
 }
 
+/// The platform model: the engine's `Model` (see the module docs).
 struct Sim<'s, 'o> {
+    /// The scenario, for setup and for names in the request log.
     scenario: &'s Scenario,
     /// Arrivals are generated in `[0, horizon)` (the scenario's `duration_s`).
     horizon: SimTime,
     /// Requests arriving before this are simulated but not counted.
     warmup: SimTime,
     queue: EventQueue<Event>,
+    /// Live instances.
     instances: Slab<Instance>,
+    /// Requests being served.
     reqs: Slab<Req>,
     /// Asynchronous events between attempts.
     retries: Retries,
@@ -212,6 +220,7 @@ struct Sim<'s, 'o> {
     autoscale: Option<Autoscale>,
     /// Processor sharing on instances.
     cpu: Cpu,
+    /// What the run measures.
     meter: Meter,
     /// Concurrency and scale-out limits.
     limits: Limits,
@@ -222,8 +231,11 @@ struct Sim<'s, 'o> {
     /// Scratch list of requests finishing together (CPU sharing), kept to reuse its
     /// allocation.
     finished: Vec<u32>,
+    /// Request ids, in arrival order across the scenario.
     next_request: u64,
+    /// Instance serial numbers, in creation order.
     next_serial: u64,
+    /// The platform's billing unit.
     granularity: SimTime,
     /// The platform bills init (of the request that started an instance).
     init_billed: bool,
