@@ -195,35 +195,23 @@ impl EvictionPolicy for GreedyDualAgain {
 /// evictions and 2 cold starts of `a`; greedy-dual 3, 1 and 1.
 #[test]
 fn a_custom_eviction_order_decides_under_memory_pressure_by_hand() {
-    let dir = temp_dir("custom-eviction");
-    std::fs::write(dir.join("a.csv"), "0\n1\n2\n5\n").unwrap();
-    std::fs::write(dir.join("b.csv"), "3\n").unwrap();
-    std::fs::write(dir.join("c.csv"), "4\n").unwrap();
-    let f = |name: &str| {
-        format!(
-            r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
-              "exec_ms": {{"dist": "const", "value": 100}},
-              "cold_start_ms": {{"dist": "const", "value": 500}},
-              "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
-              "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
-        )
-    };
-    let orders: [(Eviction, (u64, u64, u64)); 2] = [
-        (Eviction::Custom(Arc::new(OldestFirst)), (4, 2, 2)),
-        (Eviction::Custom(Arc::new(GreedyDualAgain)), (3, 1, 1)),
+    // Each custom order replaces the other built-in order written in the file, so a run
+    // that ignored the custom order would give the other counts.
+    let orders: [(Eviction, &str, (u64, u64, u64)); 2] = [
+        (
+            Eviction::Custom(Arc::new(OldestFirst)),
+            "greedy_dual",
+            (4, 2, 2),
+        ),
+        (
+            Eviction::Custom(Arc::new(GreedyDualAgain)),
+            "lru",
+            (3, 1, 1),
+        ),
     ];
-    for (order, (cold, pressure, a_cold)) in orders {
-        let mut s = scenario_in(
-            &format!(
-                r#"{{"name": "mem", "duration_s": 10,
-                  "platform_overrides": {{"memory_capacity_gb": 1}},
-                  "functions": [{}, {}, {}]}}"#,
-                f("a"),
-                f("b"),
-                f("c")
-            ),
-            &dir,
-        );
+    for (i, (order, in_file, (cold, pressure, a_cold))) in orders.into_iter().enumerate() {
+        let mut s =
+            crate::policies::memory_pressure_scenario(&format!("custom-eviction-{i}"), in_file);
         s.platform.eviction = order;
         let r = run(&s);
         let got = (

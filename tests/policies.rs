@@ -269,33 +269,41 @@ fn no_keep_alive_makes_every_request_cold() {
 /// room: LRU evicts `a` (idle since 2.6 s) while greedy-dual evicts `b` (priority
 /// 1 × 500/512 against `a`'s 3 × 500/512). `a` again at 5 s: cold under LRU (evicting `b`,
 /// idle since 3.6 s), warm under greedy-dual.
-#[test]
-fn memory_pressure_evicts_by_policy() {
-    let dir = temp_dir("pressure");
+/// A 512 MB function of that trace, arriving at the times in `<name>.csv`.
+fn pressure_function(name: &str) -> String {
+    format!(
+        r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
+          "exec_ms": {{"dist": "const", "value": 100}},
+          "cold_start_ms": {{"dist": "const", "value": 500}},
+          "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
+          "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
+    )
+}
+
+/// The scenario of that trace, with eviction order `policy`, in a fresh folder named
+/// after `test` (shared with `custom_policies`).
+pub(crate) fn memory_pressure_scenario(test: &str, policy: &str) -> faassim::Scenario {
+    let dir = temp_dir(test);
     std::fs::write(dir.join("a.csv"), "0\n1\n2\n5\n").unwrap();
     std::fs::write(dir.join("b.csv"), "3\n").unwrap();
     std::fs::write(dir.join("c.csv"), "4\n").unwrap();
-    let f = |name: &str| {
-        format!(
-            r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
-              "exec_ms": {{"dist": "const", "value": 100}},
-              "cold_start_ms": {{"dist": "const", "value": 500}},
-              "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
-              "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
-        )
-    };
+    scenario_in(
+        &format!(
+            r#"{{"name": "mem", "duration_s": 10,
+              "platform_overrides": {{"memory_capacity_gb": 1, "eviction": "{policy}"}},
+              "functions": [{}, {}, {}]}}"#,
+            pressure_function("a"),
+            pressure_function("b"),
+            pressure_function("c")
+        ),
+        &dir,
+    )
+}
+
+#[test]
+fn memory_pressure_evicts_by_policy() {
     for (policy, cold, pressure, a_cold) in [("lru", 4, 2, 2), ("greedy_dual", 3, 1, 1)] {
-        let s = scenario_in(
-            &format!(
-                r#"{{"name": "mem", "duration_s": 10,
-                  "platform_overrides": {{"memory_capacity_gb": 1, "eviction": "{policy}"}},
-                  "functions": [{}, {}, {}]}}"#,
-                f("a"),
-                f("b"),
-                f("c")
-            ),
-            &dir,
-        );
+        let s = memory_pressure_scenario(&format!("pressure-{policy}"), policy);
         let r = run(&s);
         assert_eq!(r.total.cold_starts, cold, "{policy}");
         assert_eq!(r.total.evictions_by_cause.pressure, pressure, "{policy}");
@@ -303,13 +311,15 @@ fn memory_pressure_evicts_by_policy() {
         assert_eq!(r.total.throttled, 0);
     }
     // Nothing idle to evict: the second simultaneous request is refused.
+    let dir = temp_dir("pressure-full");
+    std::fs::write(dir.join("b.csv"), "3\n").unwrap();
     let s = scenario_in(
         &format!(
             r#"{{"name": "mem", "duration_s": 10,
               "platform_overrides": {{"memory_capacity_gb": 0.5}},
               "functions": [{}, {}]}}"#,
-            f("a").replace("a.csv", "b.csv"),
-            f("b")
+            pressure_function("a").replace("a.csv", "b.csv"),
+            pressure_function("b")
         ),
         &dir,
     );
