@@ -184,18 +184,12 @@ struct FunctionState {
 /// touches one cache-resident struct.
 #[derive(Debug, Clone, Copy)]
 struct Hot {
-    /// Requests per instance.
-    cap: u32,
     /// Database index.
     database: Option<usize>,
     /// Execution timeout.
     timeout: Option<SimTime>,
-    /// Has provisioned concurrency.
-    has_pc: bool,
     /// Invoked asynchronously (events with retries).
     asynchronous: bool,
-    /// Memory of one instance, MB.
-    memory_mb: u32,
 }
 
 /// The platform model: the engine's `Model` (see the module docs).
@@ -355,7 +349,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 scenario
                     .functions
                     .iter()
-                    .map(|f| (f.mean_cold_start_ms, f64::from(f.memory_mb)))
+                    .map(|f| (f.mean_cold_start_ms, f.memory_mb))
                     .collect(),
             ),
             dbs: Databases::new(
@@ -412,12 +406,9 @@ impl<'s, 'o> Sim<'s, 'o> {
                 provisioned: f.provisioned.as_ref().map(|p| Box::new(p.start())),
                 next_exec,
                 hot: Hot {
-                    cap: f.per_instance_concurrency,
                     database: f.database,
                     timeout: f.timeout,
-                    has_pc: f.provisioned.is_some(),
                     asynchronous: f.invocation == Invocation::Async,
-                    memory_mb: f.memory_mb,
                 },
             });
         }

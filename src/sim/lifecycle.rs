@@ -40,7 +40,7 @@ impl Sim<'_, '_> {
         delay: SimTime,
         instant: bool,
     ) -> Option<u32> {
-        let memory_mb = self.funcs[f].hot.memory_mb;
+        let memory_mb = self.memory.instance_mb(f);
         if !self.make_room(now, memory_mb) {
             return None;
         }
@@ -422,7 +422,7 @@ impl Sim<'_, '_> {
     /// limits.
     pub(super) fn on_autoscale(&mut self, now: SimTime, f: usize) {
         let area = self.meter.gauge_area(now, f, |m| &mut m.executions);
-        let cap = self.funcs[f].hot.cap;
+        let cap = self.funcs[f].pool.cap();
         let Some(a) = self.autoscale.as_mut() else {
             return;
         };

@@ -142,8 +142,9 @@ pub(super) struct Memory {
     used_mb: f64,
     /// Idle on-demand instances in eviction order (only with a capacity).
     order: EvictionOrder,
-    /// Per function: mean cold start (ms) and memory (MB), the greedy-dual cost and size.
-    cost_size: Vec<(f64, f64)>,
+    /// Per function: mean cold start (ms, the greedy-dual cost) and an instance's memory
+    /// (MB, its size).
+    funcs: Vec<(f64, u32)>,
 }
 
 /// What making room for a new instance needs next.
@@ -157,19 +158,25 @@ pub(super) enum Room {
 }
 
 impl Memory {
-    /// Memory of a platform with `capacity_mb`, evicting in `order`; `cost_size` gives
-    /// each function's mean cold start (ms) and memory (MB).
+    /// Memory of a platform with `capacity_mb`, evicting in `order`; `funcs` gives each
+    /// function's mean cold start (ms) and instance memory (MB).
     pub(super) fn new(
         capacity_mb: Option<f64>,
         order: EvictionOrder,
-        cost_size: Vec<(f64, f64)>,
+        funcs: Vec<(f64, u32)>,
     ) -> Self {
         Memory {
             capacity_mb,
             used_mb: 0.0,
             order,
-            cost_size,
+            funcs,
         }
+    }
+
+    /// The memory of one instance of function `f`, MB.
+    #[inline]
+    pub(super) fn instance_mb(&self, f: usize) -> u32 {
+        self.funcs[f].1
     }
 
     /// Whether instances are tracked for eviction (the platform has a capacity).
@@ -216,8 +223,8 @@ impl Memory {
         if !self.limited() {
             return None;
         }
-        let (cost, size) = self.cost_size[f];
-        Some(self.order.insert(slot, f, now.0, cost, size))
+        let (cost, size) = self.funcs[f];
+        Some(self.order.insert(slot, f, now.0, cost, f64::from(size)))
     }
 
     /// Takes instance `slot` (filed under `key`) out of the eviction order.

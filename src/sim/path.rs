@@ -122,8 +122,10 @@ impl Sim<'_, '_> {
             event,
             parent,
         } = inc;
-        let hot = self.funcs[f].hot;
-        let has_pc = hot.has_pc;
+        let (cap, has_pc) = (
+            self.funcs[f].pool.cap(),
+            self.funcs[f].pool.has_provisioned(),
+        );
         let (state, provisioned) = {
             let i = &self.instances[slot];
             (i.state, i.provisioned)
@@ -193,7 +195,7 @@ impl Sim<'_, '_> {
             next: NIL,
         });
         self.attach(slot, r);
-        if hot.cap > 1 {
+        if cap > 1 {
             self.pool_open_update(slot);
         }
         if !cold {
@@ -527,7 +529,7 @@ impl Sim<'_, '_> {
             if sharing {
                 self.shared_reschedule(now, slot);
             }
-            if hot.cap > 1 {
+            if self.funcs[f].pool.cap() > 1 {
                 self.pool_open_update(slot);
             }
         } else {

@@ -63,6 +63,18 @@ impl Pool {
         }
     }
 
+    /// Requests per instance (the function's `per_instance_concurrency`).
+    #[inline]
+    pub(super) fn cap(&self) -> u32 {
+        self.cap
+    }
+
+    /// Whether the function has provisioned concurrency.
+    #[inline]
+    pub(super) fn has_provisioned(&self) -> bool {
+        self.has_pc
+    }
+
     /// Whether the function has an idle on-demand instance.
     #[inline]
     pub(super) fn has_idle(&self) -> bool {
