@@ -40,8 +40,9 @@
 //! state and returns values: `pool.rs` (idle and open sets, routing), `limits.rs`
 //! (concurrency, scale-out, memory and eviction), `execution.rs` (sampled times and
 //! errors), `cpu.rs` (processor sharing), `connections.rs`, `pending.rs`, `retries.rs`,
-//! `autoscale.rs` and `meter.rs` (what a run measures). Queues, streams and workflows are
-//! in `sources.rs` and `workflow.rs`. `docs/design.md` has the whole picture.
+//! `autoscale.rs` and `meter.rs` (what a run measures), and for event sources `queues.rs`,
+//! `streams.rs` and `workflow.rs`, whose invocations `sources.rs` serves.
+//! `docs/design.md` has the whole picture.
 //!
 //! # Timers
 //! Each instance has at most one pending timer, at `min(keep-alive deadline, lifetime
@@ -67,12 +68,14 @@ mod meter;
 mod path;
 mod pending;
 mod pool;
+mod queues;
 mod record;
 mod request;
 mod retries;
 mod scale_out;
 mod source_events;
 mod sources;
+mod streams;
 mod waits;
 mod workflow;
 
@@ -100,7 +103,7 @@ use request::{Ending, Incoming, Parent, Req};
 use retries::Retries;
 use source_events::SourceEvent;
 pub use source_events::{BatchRecord, SourceKind};
-use sources::SourceState;
+use sources::Sources;
 
 /// "No instance / request / event" in links and indices.
 const NIL: u32 = u32::MAX;
@@ -235,7 +238,7 @@ struct Sim<'s, 'o> {
     init_billed: bool,
     log: Option<&'o mut dyn RequestLog>,
     /// Queues, streams and workflows.
-    sources: SourceState,
+    sources: Sources<'s>,
 }
 
 /// Runs a scenario to completion.
@@ -366,7 +369,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 .as_ref()
                 .is_some_and(|p| p.init_billed),
             log,
-            sources: SourceState::default(),
+            sources: Sources::none(),
         };
         for (i, f) in scenario.functions.iter().enumerate() {
             let seed = scenario.seed;
@@ -436,7 +439,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 sim.queue.schedule(w.start, Event::Warmers { func });
             }
         }
-        sim.start_sources()?;
+        sim.sources = Sources::start(scenario, &mut sim.queue)?;
         // Every function's first autoscaler evaluation (platforms with an autoscaler).
         if let Some(a) = &sim.autoscale
             && a.interval() < scenario.duration

@@ -140,6 +140,18 @@ impl<T> Slab<T> {
         self.entries[key.index as usize].generation == key.generation
     }
 
+    /// Values held now (slots occupied).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.entries.len() - self.free.len()
+    }
+
+    /// Whether no value is held.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Slots ever used (occupied or free): indices run from 0 to this.
     #[inline]
     pub fn slots(&self) -> usize {
@@ -175,6 +187,7 @@ mod tests {
         assert_eq!((a.index(), b.index(), c.index()), (0, 1, 2));
         s.remove(0);
         s.remove(2);
+        assert_eq!((s.len(), s.slots()), (1, 3));
         assert!(!s.is_current(a) && s.is_current(b) && !s.is_current(c));
         let d = s.insert("d");
         let e = s.insert("e");
@@ -184,7 +197,7 @@ mod tests {
             s.is_current(d) && !s.is_current(c),
             "same slot, new occupant"
         );
-        assert_eq!(s.slots(), 3);
+        assert_eq!((s.len(), s.slots()), (3, 3));
         s[1] = "B";
         assert_eq!(s[b.index()], "B");
     }

@@ -1,9 +1,12 @@
 //! What queues, streams and workflows add to the simulation's vocabulary: their events,
-//! who waits for a batch or task request, and the batch records given to a request log.
-//! Shared by `sources.rs` (queues, streams) and `workflow.rs` (workflows), so that neither
-//! imports the other's types.
+//! who waits for a batch or task request, the invocation a source asks for, the timer
+//! interface the source components schedule through, and the batch records given to a
+//! request log. Shared by the components `queues.rs`, `streams.rs` and `workflow.rs` and by
+//! the orchestrator `sources.rs`, so that no component imports another or the orchestrator.
 
+use crate::error::Result;
 use crate::time::SimTime;
+use crate::workload::{ArrivalSource, Workload};
 
 /// Source and workflow events (one variant of the simulation's `Event`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +30,45 @@ pub(super) enum SourceEvent {
     WorkflowArrival { workflow: u32 },
     /// Retry of a workflow task (`branch`: NIL outside a parallel step).
     WorkflowRetry { exec: u32, branch: u32 },
+}
+
+/// Where a source component schedules its events: the simulation's event queue (the
+/// orchestrator implements it), or a plain list in unit tests.
+pub(super) trait SourceTimers {
+    /// Schedules `event` at `at`.
+    fn set(&mut self, at: SimTime, event: SourceEvent);
+}
+
+/// A request a source asks the orchestrator to serve: one synchronous invocation of
+/// `function` whose answer goes to `parent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Invoke {
+    /// The function invoked.
+    pub function: usize,
+    /// Counted in the results (started at or after the warm-up).
+    pub measured: bool,
+    /// Who waits for the answer.
+    pub parent: SourceParent,
+}
+
+/// Starts a source's arrival process; returns it with its first arrival, if that comes
+/// before `horizon`.
+pub(super) fn start_arrivals(
+    workload: &Workload,
+    rng: crate::rng::SimRng,
+    horizon: SimTime,
+) -> Result<(ArrivalSource, Option<SimTime>)> {
+    let mut source = workload.start(rng)?;
+    let first = next_arrival(&mut source, horizon)?;
+    Ok((source, first))
+}
+
+/// The source's next arrival, if it comes before `horizon`.
+pub(super) fn next_arrival(
+    source: &mut ArrivalSource,
+    horizon: SimTime,
+) -> Result<Option<SimTime>> {
+    Ok(source.next_arrival()?.filter(|&t| t < horizon))
 }
 
 /// Who waits for a batch or task request (one variant of the simulation's `Parent`).
@@ -73,4 +115,21 @@ pub struct BatchRecord<'a> {
     pub throttled: bool,
     /// The messages or records in it, by id (arrival order within the source, from 0).
     pub items: &'a [u64],
+}
+
+/// Unit tests' timers: the events set, in order.
+#[cfg(test)]
+impl SourceTimers for Vec<(SimTime, SourceEvent)> {
+    fn set(&mut self, at: SimTime, event: SourceEvent) {
+        self.push((at, event));
+    }
+}
+
+/// A validated workload from its JSON, for unit tests.
+#[cfg(test)]
+pub(super) fn test_workload(json: &str) -> Workload {
+    serde_json::from_str::<crate::workload::WorkloadSpec>(json)
+        .expect("a workload spec")
+        .validate("workload", std::path::Path::new("."))
+        .expect("a valid workload")
 }
