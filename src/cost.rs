@@ -14,8 +14,10 @@
 //! - GHz-seconds (`ghz_second`, Cloud Functions 1st gen): the CPU clock of the function's
 //!   memory tier (`cpu_ghz_by_memory`) × billed seconds;
 //! - CPU-milliseconds (`cpu_ms_per_million`, Cloudflare Workers): billed milliseconds ×
-//!   the scenario's `cost.cpu_time_fraction`, because faassim knows a request's wall time,
-//!   not how much of it the CPU was busy.
+//!   the function's CPU share ([`Function::cpu_share`]: `cpu_fraction` of at most one
+//!   vCPU), the same share the simulator runs under `cpu_sharing` and the fleet is sized
+//!   on; the scenario's `cost.cpu_time_fraction`, when set, overrides it for every
+//!   function.
 //!
 //! Billed memory is the function's memory, rounded up to `memory_rounding_mb` when the
 //! platform bills in steps (Azure Consumption: 128 MB).
@@ -133,7 +135,12 @@ pub fn cpu_ghz(p: &Pricing, memory_mb: u32) -> f64 {
 fn per_billed_second(settings: &CostSettings, p: &Pricing, f: &Function) -> f64 {
     billed_gb(p, f.memory_mb) * p.gb_second.get(f.arch)
         + cpu_ghz(p, f.memory_mb) * p.ghz_second.unwrap_or(0.0)
-        + 1000.0 * settings.cpu_time_fraction * p.cpu_ms_per_million.unwrap_or(0.0) / 1e6
+        + 1000.0 * cpu_time_share(settings, f) * p.cpu_ms_per_million.unwrap_or(0.0) / 1e6
+}
+
+/// Share of a request's billed duration of `f` billed as CPU time.
+pub fn cpu_time_share(settings: &CostSettings, f: &Function) -> f64 {
+    settings.cpu_time_fraction.unwrap_or_else(|| f.cpu_share())
 }
 
 /// Servers of the fleet for a load of `vcpu_load` vCPUs, and their cost over `window`.
@@ -236,7 +243,7 @@ pub fn free_tier_credit(
             Billing::PerRequest => {
                 let billed_s = (u.billed.on_demand_billed + u.billed.pings_billed).as_secs();
                 ghz_s += cpu_ghz(pricing, f.memory_mb) * billed_s;
-                cpu_ms += 1000.0 * settings.cpu_time_fraction * billed_s;
+                cpu_ms += 1000.0 * cpu_time_share(settings, f) * billed_s;
                 gb * billed_s
             }
             Billing::PerInstance => {

@@ -13,6 +13,7 @@ mod cost;
 mod function;
 mod scenario;
 pub mod source;
+mod warnings;
 
 pub use cost::{CostSettings, Fleet, SizeFor};
 pub use function::{AsyncRetry, Call, CallMode, ColdStart, Function, Invocation, Reuse, Routing};

@@ -189,25 +189,30 @@ fn warm_on(platform: &str, runtime: &str, fields: &str, extra: &str, n: u64) -> 
     )))
 }
 
-/// Cloudflare Workers bill CPU time, which faassim takes as the billed duration times
-/// `cost.cpu_time_fraction`. By hand: 1,000 requests of 20 ms at a CPU share of 0.25 are
+/// Cloudflare Workers bill CPU time: the billed duration times the function's CPU share
+/// (`cpu_fraction` of one vCPU), or `cost.cpu_time_fraction` when the scenario overrides it.
+/// By hand: 1,000 requests of 20 ms at a CPU share of 0.25 are
 /// 1,000 × 5 = 5,000 CPU-ms × $0.02 / 1M = $0.0001, plus 1,000 × $0.30 / 1M = $0.0003 of
 /// requests; memory is free.
 #[test]
 fn cloudflare_bills_cpu_milliseconds() {
     let fields = r#""exec_ms": {"dist": "const", "value": 20},"#;
-    let r = warm_on(
-        "cloudflare-workers",
-        "v8-isolate",
-        fields,
-        r#""cost": {"cpu_time_fraction": 0.25},"#,
-        1000,
-    );
-    let c = &r.total.cost_usd;
-    assert_eq!(r.total.warm_starts + r.total.cold_starts, 1000);
-    assert_close(c.compute, 0.0001);
-    assert_close(c.requests, 0.0003);
-    assert_close(c.total, 0.0004);
+    let cpu_bound_quarter = r#""exec_ms": {"dist": "const", "value": 20}, "cpu_fraction": 0.25,"#;
+    for (fields, cost) in [
+        (fields, r#""cost": {"cpu_time_fraction": 0.25},"#),
+        (cpu_bound_quarter, ""),
+    ] {
+        let r = warm_on("cloudflare-workers", "v8-isolate", fields, cost, 1000);
+        let c = &r.total.cost_usd;
+        assert_eq!(r.total.warm_starts + r.total.cold_starts, 1000);
+        assert_close(c.compute, 0.0001);
+        assert_close(c.requests, 0.0003);
+        assert_close(c.total, 0.0004);
+    }
+    // An I/O-bound Worker (cpu_fraction 0, the default) is billed no CPU time.
+    let r = warm_on("cloudflare-workers", "v8-isolate", fields, "", 1000);
+    assert_eq!(r.total.cost_usd.compute, 0.0);
+    assert_close(r.total.cost_usd.total, 0.0003);
 
     // With the plan's allowance: over 1,000 s it is 10M × 1,000 / 2,592,000 = 3,858
     // requests and 11,574 CPU-ms, both above the use, so everything is credited, and the
@@ -345,4 +350,29 @@ fn bad_pricing_fields_are_named() {
         e.contains("cost.cpu_time_fraction") && e.contains("1.5"),
         "{e}"
     );
+}
+
+/// `cost.cpu_time_fraction` overrides each function's CPU share for CPU-time billing; a
+/// scenario where the two disagree gets a warning naming the function, and only on a
+/// platform that bills CPU time.
+#[test]
+fn a_cpu_time_override_that_disagrees_with_the_function_is_warned_about() {
+    let load = |platform: &str, fraction: f64| {
+        scenario(&format!(
+            r#"{{"name": "c", "duration_s": 10, "platform": "{platform}",
+              "cost": {{"cpu_time_fraction": 0.25}},
+              "functions": [{{"name": "f", "runtime": "nodejs", "cpu_fraction": {fraction},
+                "exec_ms": {{"dist": "const", "value": 20}},
+                "workload": {{"kind": "constant", "interval_s": 1}}}}]}}"#
+        ))
+    };
+    let warnings = load("cloudflare-workers", 0.0).warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("cost.cpu_time_fraction 0.25") && warnings[0].contains("'f'"),
+        "{}",
+        warnings[0]
+    );
+    assert!(load("cloudflare-workers", 0.25).warnings().is_empty());
+    assert!(load("aws-lambda", 0.0).warnings().is_empty());
 }

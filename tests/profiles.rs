@@ -311,7 +311,7 @@ fn a_poisson_scenario_runs_on_every_platform() {
         let s = crate::common::scenario(&format!(
             r#"{{"name": "p", "duration_s": 120, "platform": "{platform}",
               "functions": [{{"name": "f", "runtime": "{runtime}", "vcpus": 1,
-                "exec_ms": {{"dist": "exponential", "mean": 80}},
+                "exec_ms": {{"dist": "exponential", "mean": 80}}, "cpu_fraction": 0.5,
                 "workload": {{"kind": "poisson", "rate_per_s": 5}}}}]}}"#
         ));
         let r = crate::common::run(&s);

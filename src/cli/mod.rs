@@ -63,8 +63,12 @@ impl From<Error> for Failure {
     }
 }
 
-/// Malformed trace rows skipped in lenient mode are worth a warning on every load.
-fn warn_trace_skips(scenario: &faassim::Scenario) {
+/// Prints the scenario's warnings, and the malformed trace rows skipped in lenient mode,
+/// on every load.
+fn warn(scenario: &faassim::Scenario) {
+    for w in scenario.warnings() {
+        eprintln!("warning: {}: {w}", scenario.origin);
+    }
     if let Some(t) = scenario.trace.as_ref().filter(|t| t.skipped_rows > 0) {
         eprintln!(
             "warning: traces: skipped {} malformed row(s) of {} (lenient mode); first: {}",

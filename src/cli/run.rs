@@ -11,7 +11,7 @@ use faassim::{RunResult, Scenario, SimTime};
 
 use super::args::RunArgs;
 use super::progress::Progress;
-use super::{Failure, Printout, warn_trace_skips};
+use super::{Failure, Printout, warn};
 
 /// Width of a `--windows` window when `--window-s` is not given, seconds.
 const DEFAULT_WINDOW_S: f64 = 60.0;
@@ -19,7 +19,7 @@ const DEFAULT_WINDOW_S: f64 = 60.0;
 /// Runs the scenario and returns its results in `args.format`.
 pub fn run(args: RunArgs) -> Result<Printout, Failure> {
     let mut scenario = Scenario::load(&args.scenario)?;
-    warn_trace_skips(&scenario);
+    warn(&scenario);
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }

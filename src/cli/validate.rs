@@ -8,7 +8,7 @@ use faassim::Scenario;
 use faassim::sweep::Experiment;
 use faassim::workload::TimestampReader;
 
-use super::{Failure, Printout, warn_trace_skips};
+use super::{Failure, Printout, warn};
 
 /// Checks the scenario or experiment at `path`.
 pub fn validate(path: &Path) -> Result<Printout, Failure> {
@@ -24,7 +24,7 @@ pub fn validate(path: &Path) -> Result<Printout, Failure> {
         )));
     }
     let scenario = Scenario::load(path)?;
-    warn_trace_skips(&scenario);
+    warn(&scenario);
     // Trace files are read lazily during a run; read them through now.
     let own = scenario
         .functions

@@ -7,7 +7,7 @@ use crate::error::FieldError;
 use crate::model::{CostSettings, Fleet, SizeFor};
 
 /// The scenario's `cost` object.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct CostSpec {
     /// Credit the platform's monthly free tier, prorated (default false).
@@ -16,24 +16,13 @@ pub struct CostSpec {
     /// The always-on fleet used for comparison.
     #[serde(default)]
     pub fleet: FleetSpec,
-    /// Share of a request's billed duration that is CPU time, for platforms that bill CPU
-    /// time (`cpu_ms_per_million`), 0..=1 (default 1: the whole duration, an upper bound).
-    #[serde(default = "d_cpu_time_fraction")]
-    pub cpu_time_fraction: f64,
-}
-
-impl Default for CostSpec {
-    fn default() -> Self {
-        CostSpec {
-            free_tier: false,
-            fleet: FleetSpec::default(),
-            cpu_time_fraction: d_cpu_time_fraction(),
-        }
-    }
-}
-
-fn d_cpu_time_fraction() -> f64 {
-    1.0
+    /// Share of a request's billed duration billed as CPU time on platforms that bill CPU
+    /// time (`cpu_ms_per_million`), 0..=1, for every function. Default: each function's
+    /// own CPU share (`cpu_fraction` × its vCPUs up to one), the same share that sizes the
+    /// always-on fleet and is shared under `cpu_sharing`; setting it overrides that on
+    /// purpose, with a warning where the two disagree.
+    #[serde(default)]
+    pub cpu_time_fraction: Option<f64>,
 }
 
 fn d_fleet_price() -> f64 {
@@ -89,7 +78,9 @@ impl CostSpec {
             "cost.fleet.target_utilisation",
             "a utilisation",
         )?;
-        check::fraction(self.cpu_time_fraction, "cost.cpu_time_fraction")?;
+        if let Some(share) = self.cpu_time_fraction {
+            check::fraction(share, "cost.cpu_time_fraction")?;
+        }
         Ok(CostSettings {
             free_tier: self.free_tier,
             fleet: Fleet {
@@ -111,7 +102,7 @@ mod tests {
     fn defaults_are_a_t3_medium_fleet_at_60_percent_sized_for_the_peak() {
         let c = CostSpec::default().validate().unwrap();
         assert!(!c.free_tier);
-        assert_eq!(c.cpu_time_fraction, 1.0);
+        assert_eq!(c.cpu_time_fraction, None);
         assert_eq!(
             c.fleet,
             Fleet {

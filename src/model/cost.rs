@@ -12,8 +12,10 @@ pub struct CostSettings {
     pub free_tier: bool,
     /// The always-on fleet used for comparison.
     pub fleet: Fleet,
-    /// Share of a request's billed duration that is CPU time, in [0, 1].
-    pub cpu_time_fraction: f64,
+    /// Share of a request's billed duration billed as CPU time, in [0, 1], for every
+    /// function; `None` (the default): each function's own CPU time
+    /// ([`Function::cpu_share`](super::Function::cpu_share)).
+    pub cpu_time_fraction: Option<f64>,
 }
 
 /// An always-on fleet of identical servers.

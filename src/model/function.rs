@@ -207,6 +207,16 @@ pub struct Function {
     pub database: Option<usize>,
 }
 
+impl Function {
+    /// The vCPUs one execution keeps busy on average while it runs: its CPU-bound share
+    /// (`cpu_fraction`) of the one vCPU single-threaded code can use, or of the instance's
+    /// vCPUs when it has less. CPU time = wall time × this; the one setting behind
+    /// CPU-time billing (Cloudflare Workers) and the always-on fleet's CPU demand.
+    pub fn cpu_share(&self) -> f64 {
+        self.cpu_fraction * self.vcpus.min(1.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
