@@ -574,7 +574,7 @@ impl Sim<'_, '_> {
                 }
                 let id = self.next_request;
                 self.next_request += 1;
-                let g = call.target;
+                let g = call.target.index();
                 if measured {
                     self.meter.metrics(g).invocations += 1;
                 }

@@ -295,7 +295,7 @@ impl<'s> Queues<'s> {
             qs.metrics.batch_messages += take as u64;
         }
         Invoke {
-            function: self.specs[q].function,
+            function: self.specs[q].function.index(),
             measured,
             parent: SourceParent::Queue { batch: slot },
         }
@@ -402,6 +402,7 @@ impl<'s> Queues<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FunctionId;
     use crate::sim::source_events::test_workload;
 
     type Timers = Vec<(SimTime, SourceEvent)>;
@@ -414,7 +415,7 @@ mod tests {
     fn queue(count: u32, batch_size: u32, window_s: u64, max_receive_count: Option<u32>) -> Queue {
         Queue {
             name: "q".into(),
-            function: 7,
+            function: FunctionId::new(7),
             workload: test_workload(&format!(r#"{{"kind":"spike","at_s":0,"count":{count}}}"#)),
             batch_size,
             batching_window: secs(window_s),

@@ -212,7 +212,7 @@ impl<'s> Streams<'s> {
         l.request = request;
         l.invoked = now;
         Invoke {
-            function: self.specs[s].function,
+            function: self.specs[s].function.index(),
             measured: now >= self.warmup,
             parent: SourceParent::Stream {
                 stream: s as u32,
@@ -324,6 +324,7 @@ impl<'s> Streams<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FunctionId;
     use crate::sim::source_events::test_workload;
 
     type Timers = Vec<(SimTime, SourceEvent)>;
@@ -335,7 +336,7 @@ mod tests {
     fn stream(count: u32, shards: u32, pf: u32, max_retries: Option<u32>) -> Stream {
         Stream {
             name: "s".into(),
-            function: 3,
+            function: FunctionId::new(3),
             workload: test_workload(&format!(r#"{{"kind":"spike","at_s":0,"count":{count}}}"#)),
             shards,
             batch_size: 100,

@@ -227,7 +227,7 @@ impl<'s> Flows<'s> {
         let (flow, measured) = (x.flow as usize, x.measured);
         self.flows[flow].metrics.transitions += u64::from(measured);
         Invoke {
-            function: task.function,
+            function: task.function.index(),
             measured,
             parent: SourceParent::Workflow { exec: e, branch },
         }
@@ -334,6 +334,7 @@ impl<'s> Flows<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FunctionId;
     use crate::model::source::Retry;
     use crate::sim::source_events::test_workload;
 
@@ -344,7 +345,10 @@ mod tests {
     }
 
     fn task(function: usize, retry: Option<Retry>) -> Task {
-        Task { function, retry }
+        Task {
+            function: FunctionId::new(function),
+            retry,
+        }
     }
 
     fn workflow(steps: Vec<Step>) -> Workflow {
