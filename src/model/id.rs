@@ -25,11 +25,12 @@ impl FunctionId {
     /// If `index` does not fit in a `u32` (more functions than
     /// [`MAX_FUNCTIONS`](Self::MAX_FUNCTIONS), which validation rejects).
     #[inline]
-    pub fn new(index: usize) -> Self {
-        match u32::try_from(index) {
-            Ok(i) => FunctionId(i),
-            Err(_) => panic!("function index {index} does not fit in a FunctionId (u32)"),
-        }
+    pub const fn new(index: usize) -> Self {
+        assert!(
+            index <= u32::MAX as usize,
+            "function index does not fit in a FunctionId (u32)"
+        );
+        FunctionId(index as u32)
     }
 
     /// Its position in `Scenario::functions`.

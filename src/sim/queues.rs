@@ -295,7 +295,7 @@ impl<'s> Queues<'s> {
             qs.metrics.batch_messages += take as u64;
         }
         Invoke {
-            function: self.specs[q].function.index(),
+            function: self.specs[q].function,
             measured,
             parent: SourceParent::Queue { batch: slot },
         }
@@ -430,7 +430,7 @@ mod tests {
     fn pump(queues: &mut Queues<'_>, now: SimTime, timers: &mut Timers) -> Vec<usize> {
         let mut sizes = Vec::new();
         while let Some(invoke) = queues.next_batch(now, 0, 100 + sizes.len() as u64, timers) {
-            assert_eq!(invoke.function, 7);
+            assert_eq!(invoke.function, FunctionId::new(7));
             let SourceParent::Queue { batch } = invoke.parent else {
                 panic!("a queue batch");
             };

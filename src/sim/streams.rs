@@ -212,7 +212,7 @@ impl<'s> Streams<'s> {
         l.request = request;
         l.invoked = now;
         Invoke {
-            function: self.specs[s].function.index(),
+            function: self.specs[s].function,
             measured: now >= self.warmup,
             parent: SourceParent::Stream {
                 stream: s as u32,
@@ -364,7 +364,7 @@ mod tests {
             let invoke = streams
                 .read(SimTime::ZERO, 0, lane, 9)
                 .expect("an idle lane");
-            assert_eq!(invoke.function, 3);
+            assert_eq!(invoke.function, FunctionId::new(3));
             // Every lane got two records, in id order.
             let record = streams.record(0, lane, secs(1), (true, false));
             assert_eq!(record.items.len(), 2);

@@ -227,7 +227,7 @@ impl<'s> Flows<'s> {
         let (flow, measured) = (x.flow as usize, x.measured);
         self.flows[flow].metrics.transitions += u64::from(measured);
         Invoke {
-            function: task.function.index(),
+            function: task.function,
             measured,
             parent: SourceParent::Workflow { exec: e, branch },
         }
@@ -364,7 +364,7 @@ mod tests {
         let SourceParent::Workflow { branch, .. } = i.parent else {
             panic!("a workflow task");
         };
-        (i.function, branch)
+        (i.function.index(), branch)
     }
 
     #[test]
