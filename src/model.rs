@@ -8,13 +8,18 @@
 //! sources and workflows in [`source`]); the validated parts of the leaf domain modules
 //! (distributions, workloads, policies, profiles, databases) stay beside their specs in
 //! those modules. [`Scenario`] holds them all.
+//!
+//! A function is named by its [`FunctionId`] (its position in [`Scenario::functions`]);
+//! per-function state is kept in a [`PerFunction`], indexed by it ([`id`]).
 
 mod cost;
 mod function;
+pub mod id;
 mod scenario;
 pub mod source;
 mod warnings;
 
 pub use cost::{CostSettings, Fleet, SizeFor};
 pub use function::{AsyncRetry, Call, CallMode, ColdStart, Function, Invocation, Reuse, Routing};
+pub use id::{FunctionId, PerFunction};
 pub use scenario::Scenario;

@@ -81,7 +81,7 @@ mod workflow;
 
 use crate::engine::{Engine, EventQueue, Key, Model, Slab};
 use crate::error::Result;
-use crate::model::{Call, Invocation, Scenario};
+use crate::model::{Call, FunctionId, Invocation, PerFunction, Scenario};
 use crate::policy::eviction::EvictionOrder;
 use crate::policy::keep_alive::KeepAliveState;
 use crate::policy::provisioned::ProvisionedState;
@@ -120,7 +120,7 @@ type RequestKey = Key<Req>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Event {
     /// The next request of function `func` arrives.
-    Arrival { func: u32 },
+    Arrival { func: FunctionId },
     /// The instance finished its cold start.
     ColdStartDone { instance: InstanceKey },
     /// Request `req` finished executing (or hit its timeout).
@@ -135,21 +135,25 @@ enum Event {
     /// The instance's timer (keep-alive deadline or lifetime end).
     Timer { instance: InstanceKey },
     /// Start a pre-warmed instance of `func` (hybrid keep-alive).
-    Prewarm { func: u32 },
+    Prewarm { func: FunctionId },
     /// Step `step` of `func`'s provisioned schedule, in period `period`.
-    ScheduleStep { func: u32, step: u32, period: u32 },
+    ScheduleStep {
+        func: FunctionId,
+        step: u32,
+        period: u32,
+    },
     /// Periodic provisioned-concurrency evaluation of `func` (target tracking, custom).
-    ProvisionedTick { func: u32 },
+    ProvisionedTick { func: FunctionId },
     /// A round of warm-up pings for `func`.
-    Warmers { func: u32 },
+    Warmers { func: FunctionId },
     /// Retry of asynchronous event `event`.
     Retry { event: u32 },
     /// Pending-queue entry `entry` of `func` waited as long as it may.
-    PendingExpire { func: u32, entry: u32 },
+    PendingExpire { func: FunctionId, entry: u32 },
     /// Try again to place `func`'s pending requests.
-    PendingPoll { func: u32 },
+    PendingPoll { func: FunctionId },
     /// Autoscaler evaluation of `func`.
-    Autoscale { func: u32 },
+    Autoscale { func: FunctionId },
     /// A queue, stream or workflow event (`sim/sources.rs`).
     Source(SourceEvent),
 }
@@ -210,7 +214,8 @@ struct Sim<'s, 'o> {
     reqs: Slab<Req>,
     /// Asynchronous events between attempts.
     retries: Retries,
-    funcs: Vec<FunctionState>,
+    /// Every function's state during the run.
+    funcs: PerFunction<FunctionState>,
     /// Requests waiting for capacity.
     pending: Pending,
     /// The platform's autoscaler, if it has one.
@@ -267,7 +272,7 @@ impl Model for Sim<'_, '_> {
     #[inline]
     fn handle(&mut self, now: SimTime, event: Event) -> Result<()> {
         match event {
-            Event::Arrival { func } => self.on_arrival(now, func as usize)?,
+            Event::Arrival { func } => self.on_arrival(now, func)?,
             Event::ColdStartDone { instance } => {
                 if self.current(instance) {
                     self.on_cold_start_done(now, instance.index())?;
@@ -295,18 +300,16 @@ impl Model for Sim<'_, '_> {
                 }
             }
             Event::Timer { instance } => self.on_timer(now, instance),
-            Event::Prewarm { func } => self.on_prewarm(now, func as usize),
+            Event::Prewarm { func } => self.on_prewarm(now, func),
             Event::ScheduleStep { func, step, period } => {
-                self.on_schedule_step(now, func as usize, step as usize, period)
+                self.on_schedule_step(now, func, step as usize, period)
             }
-            Event::ProvisionedTick { func } => self.on_provisioned_tick(now, func as usize),
-            Event::Warmers { func } => self.on_warmers(now, func as usize)?,
+            Event::ProvisionedTick { func } => self.on_provisioned_tick(now, func),
+            Event::Warmers { func } => self.on_warmers(now, func)?,
             Event::Retry { event } => self.on_retry(now, event)?,
-            Event::PendingExpire { func, entry } => {
-                self.on_pending_expire(now, func as usize, entry)?
-            }
-            Event::PendingPoll { func } => self.on_pending_poll(now, func as usize)?,
-            Event::Autoscale { func } => self.on_autoscale(now, func as usize),
+            Event::PendingExpire { func, entry } => self.on_pending_expire(now, func, entry)?,
+            Event::PendingPoll { func } => self.on_pending_poll(now, func)?,
+            Event::Autoscale { func } => self.on_autoscale(now, func),
             Event::Source(e) => self.on_source_event(now, e)?,
         }
         Ok(())
@@ -328,7 +331,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             instances: Slab::new(),
             reqs: Slab::new(),
             retries: Retries::new(scenario.functions.iter().map(|f| f.async_retry.clone())),
-            funcs: Vec::with_capacity(scenario.functions.len()),
+            funcs: PerFunction::with_capacity(scenario.functions.len()),
             pending: Pending::new(scenario.platform.pending_timeout, scenario.functions.len()),
             autoscale: scenario
                 .platform
@@ -371,9 +374,9 @@ impl<'s, 'o> Sim<'s, 'o> {
             log,
             sources: Sources::none(),
         };
-        for (i, f) in scenario.functions.iter().enumerate() {
+        for (func, f) in scenario.function_ids().zip(&scenario.functions) {
             let seed = scenario.seed;
-            let idx = i as u64;
+            let idx = func.index() as u64;
             let mut source = match &f.workload {
                 Some(w) => w.start(rng::stream(seed, idx, Stream::Arrivals))?,
                 None => ArrivalSource::Empty,
@@ -382,7 +385,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             if let Some(t) = source.next_arrival()?
                 && t < scenario.duration
             {
-                sim.queue.schedule(t, Event::Arrival { func: i as u32 });
+                sim.queue.schedule(t, Event::Arrival { func });
                 next_exec = source.last_duration().unwrap_or(SimTime::MAX);
             }
             let streams = Streams {
@@ -390,7 +393,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                 cold: rng::stream(seed, idx, Stream::ColdStart),
                 fail: rng::stream(seed, idx, Stream::Failure),
             };
-            sim.funcs.push(FunctionState {
+            let pushed = sim.funcs.push(FunctionState {
                 source,
                 timing: Timing::new(f, streams),
                 pool: Pool::new(PoolRules {
@@ -414,17 +417,17 @@ impl<'s, 'o> Sim<'s, 'o> {
                     asynchronous: f.invocation == Invocation::Async,
                 },
             });
+            debug_assert_eq!(pushed, func);
         }
-        for (i, f) in scenario.functions.iter().enumerate() {
-            let func = i as u32;
+        for (func, f) in scenario.function_ids().zip(&scenario.functions) {
             if let Some(p) = &f.provisioned {
                 // Allocated before the run: ready at time 0.
                 let n = p.initial();
-                sim.set_provisioned(SimTime::ZERO, i, n, None);
-                let state = sim.funcs[i].provisioned.as_ref().expect("started above");
+                sim.set_provisioned(SimTime::ZERO, func, n, None);
+                let state = sim.funcs[func].provisioned.as_ref().expect("started above");
                 let (first, interval) = (state.first_step(), state.interval());
                 if let Some((at, step, period)) = first {
-                    sim.schedule_step(i, at, step, period);
+                    sim.schedule_step(func, at, step, period);
                 }
                 if let Some(interval) = interval
                     && interval < scenario.duration
@@ -445,8 +448,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             && a.interval() < scenario.duration
         {
             let at = a.interval();
-            for f in 0..sim.funcs.len() {
-                sim.queue.schedule(at, Event::Autoscale { func: f as u32 });
+            for func in sim.funcs.ids() {
+                sim.queue.schedule(at, Event::Autoscale { func });
             }
         }
         Ok(sim)
@@ -455,7 +458,7 @@ impl<'s, 'o> Sim<'s, 'o> {
     /// The pool of instance `slot`'s function, with the instances (disjoint borrows).
     #[inline]
     fn pool_of(&mut self, slot: u32) -> (&mut Pool, &mut Slab<Instance>) {
-        let f = self.instances[slot].func as usize;
+        let f = self.instances[slot].func;
         (&mut self.funcs[f].pool, &mut self.instances)
     }
 
@@ -489,7 +492,9 @@ impl<'s, 'o> Sim<'s, 'o> {
     }
 
     fn finish(self, events: u64) -> RunOutput {
-        let provisioned_final = (0..self.funcs.len())
+        let provisioned_final = self
+            .funcs
+            .ids()
             .map(|f| self.limits.pc_allocated(f))
             .collect();
         let databases = self.dbs.finish();

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use super::check;
 use crate::dist::DistSpec;
 use crate::error::{FieldError, Result};
-use crate::model::{AsyncRetry, Call, CallMode, ColdStart, Function, Invocation, Reuse, Routing};
+use crate::model::{
+    AsyncRetry, Call, CallMode, ColdStart, Function, FunctionId, Invocation, Reuse, Routing,
+};
 use crate::policy::keep_alive::KeepAliveSpec;
 use crate::policy::provisioned::ProvisionedSpec;
 use crate::policy::warmers::WarmersSpec;
@@ -247,6 +249,7 @@ pub(super) fn resolve_calls(
             let target = specs
                 .iter()
                 .position(|g| g.name == c.function)
+                .map(FunctionId::new)
                 .ok_or_else(|| {
                     FieldError::new(
                         at("function"),
@@ -276,15 +279,16 @@ pub(super) fn resolve_calls(
         mark[i] = 1;
         path.push(i);
         for c in &functions[i].calls {
-            match mark[c.target] {
+            let target = c.target.index();
+            match mark[target] {
                 1 => {
-                    let start = path.iter().position(|&p| p == c.target).unwrap_or(0);
+                    let start = path.iter().position(|&p| p == target).unwrap_or(0);
                     let mut cycle = path[start..].to_vec();
-                    cycle.push(c.target);
+                    cycle.push(target);
                     return Some(cycle);
                 }
                 0 => {
-                    if let Some(cycle) = visit(c.target, functions, mark, path) {
+                    if let Some(cycle) = visit(target, functions, mark, path) {
                         return Some(cycle);
                     }
                 }

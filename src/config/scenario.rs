@@ -16,7 +16,7 @@ use super::trace;
 use crate::database::{Database, DatabaseSpec};
 use crate::error::{Error, FieldError, Result};
 use crate::json;
-use crate::model::{Function, Scenario};
+use crate::model::{Function, FunctionId, Scenario};
 use crate::profile::{Kind, Platform, ProfileRef};
 use crate::time::SimTime;
 use crate::trace::TraceSpec;
@@ -27,6 +27,21 @@ const MAX_DURATION_S: f64 = 1e10;
 
 fn default_platform() -> ProfileRef {
     ProfileRef::Name("aws-lambda".to_owned())
+}
+
+/// Every function needs a [`FunctionId`]: at most [`FunctionId::MAX_FUNCTIONS`] of them
+/// (checked for the functions as written, and again with those a trace adds).
+fn check_function_count(n: usize) -> Result<(), FieldError> {
+    if n > FunctionId::MAX_FUNCTIONS {
+        return Err(FieldError::new(
+            "functions",
+            format!(
+                "expected at most {} functions (ids are 32-bit), got {n}",
+                FunctionId::MAX_FUNCTIONS
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A scenario file as written.
@@ -92,6 +107,7 @@ impl ScenarioSpec {
                 "expected at least one function (or a `traces` section)",
             )));
         }
+        check_function_count(self.functions.len()).map_err(inv)?;
         let mut functions = Vec::with_capacity(self.functions.len());
         for (i, f) in self.functions.iter().enumerate() {
             let field = format!("functions[{i}]");
@@ -112,6 +128,7 @@ impl ScenarioSpec {
                 let (generated, report) =
                     trace::expand(t, origin, base_dir, &platform, &mut taken)?;
                 functions.extend(generated);
+                check_function_count(functions.len()).map_err(inv)?;
                 Some(report)
             }
             None => None,

@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use super::check;
 use crate::error::FieldError;
-use crate::model::Function;
 use crate::model::source::{
     MAX_QUEUE_CONCURRENCY, Queue, Retry, Sources, Step, Stream, Task, Workflow,
 };
+use crate::model::{Function, FunctionId};
 use crate::time::SimTime;
 use crate::workload::WorkloadSpec;
 
@@ -174,10 +174,15 @@ fn d_backoff_rate() -> f64 {
     2.0
 }
 
-fn function_index(functions: &[Function], name: &str, field: String) -> Result<usize, FieldError> {
+fn function_id(
+    functions: &[Function],
+    name: &str,
+    field: String,
+) -> Result<FunctionId, FieldError> {
     functions
         .iter()
         .position(|f| f.name == name)
+        .map(FunctionId::new)
         .ok_or_else(|| {
             FieldError::new(
                 field,
@@ -209,7 +214,7 @@ impl QueueSpec {
         let at = |f: &str| format!("{field}.{f}");
         Ok(Queue {
             name: self.name.clone(),
-            function: function_index(functions, &self.function, at("function"))?,
+            function: function_id(functions, &self.function, at("function"))?,
             workload: self.workload.validate(&at("workload"), base_dir)?,
             batch_size: check::count_within(
                 self.batch_size,
@@ -269,7 +274,7 @@ impl StreamSpec {
         }
         Ok(Stream {
             name: self.name.clone(),
-            function: function_index(functions, &self.function, at("function"))?,
+            function: function_id(functions, &self.function, at("function"))?,
             workload: self.workload.validate(&at("workload"), base_dir)?,
             shards: check::count_within(self.shards, 1, 100_000, at("shards"), "shards")?,
             batch_size: check::count_within(
@@ -332,7 +337,7 @@ impl StepSpec {
     fn validate_task(&self, field: &str, functions: &[Function]) -> Result<Task, FieldError> {
         let name = self.task.as_deref().expect("checked by the caller");
         Ok(Task {
-            function: function_index(functions, name, format!("{field}.task"))?,
+            function: function_id(functions, name, format!("{field}.task"))?,
             retry: self
                 .retry
                 .as_ref()
@@ -449,10 +454,11 @@ pub fn validate(
 /// a forgotten `workload`.
 pub fn check_driven(functions: &[Function], sources: &Sources) -> Result<(), FieldError> {
     for (i, f) in functions.iter().enumerate() {
+        let id = FunctionId::new(i);
         let called = functions
             .iter()
-            .any(|g| g.calls.iter().any(|c| c.target == i));
-        if f.workload.is_none() && !called && !sources.drives(i) {
+            .any(|g| g.calls.iter().any(|c| c.target == id));
+        if f.workload.is_none() && !called && !sources.drives(id) {
             return Err(FieldError::new(
                 format!("functions[{i}].workload"),
                 "expected a workload: a function needs one unless a queue, stream, workflow or another function's calls invoke it",

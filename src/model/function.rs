@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::FunctionId;
 use crate::dist::Dist;
 use crate::policy::keep_alive::KeepAlive;
 use crate::policy::provisioned::Provisioned;
@@ -97,8 +98,8 @@ pub enum CallMode {
 /// A validated call.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Call {
-    /// Index of the callee in the scenario's functions.
-    pub target: usize,
+    /// The callee.
+    pub target: FunctionId,
     /// Sync or async.
     pub mode: CallMode,
     /// Probability of each call.

@@ -4,7 +4,7 @@
 //! [`Scenario::from_str`] are defined there.
 
 use super::source::Sources;
-use super::{CallMode, CostSettings, Function, Invocation};
+use super::{CallMode, CostSettings, Function, FunctionId, Invocation};
 use crate::database::Database;
 use crate::profile::Platform;
 use crate::time::SimTime;
@@ -23,7 +23,8 @@ pub struct Scenario {
     pub warmup: SimTime,
     /// The platform.
     pub platform: Platform,
-    /// The functions, in file order.
+    /// The functions, in file order (then those a trace generated); a function's
+    /// [`FunctionId`] is its position here.
     pub functions: Vec<Function>,
     /// Cost-model settings.
     pub cost: CostSettings,
@@ -38,14 +39,27 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    /// Whether function `i` gets asynchronous events: it is `async`, or another function
+    /// Function `f`.
+    #[inline]
+    pub fn function(&self, f: FunctionId) -> &Function {
+        &self.functions[f.index()]
+    }
+
+    /// Every function's id, in file order.
+    pub fn function_ids(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = FunctionId> + ExactSizeIterator + use<> {
+        FunctionId::all(self.functions.len())
+    }
+
+    /// Whether function `f` gets asynchronous events: it is `async`, or another function
     /// calls it asynchronously.
-    pub fn receives_events(&self, i: usize) -> bool {
-        self.functions[i].invocation == Invocation::Async
-            || self.functions.iter().any(|f| {
-                f.calls
+    pub fn receives_events(&self, f: FunctionId) -> bool {
+        self.function(f).invocation == Invocation::Async
+            || self.functions.iter().any(|g| {
+                g.calls
                     .iter()
-                    .any(|c| c.target == i && c.mode == CallMode::Async)
+                    .any(|c| c.target == f && c.mode == CallMode::Async)
             })
     }
 }

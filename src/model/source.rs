@@ -8,6 +8,7 @@
 //! one; each is cited at its field there. The semantics are described in `docs/design.md`
 //! ("Event sources and workflows").
 
+use super::FunctionId;
 use crate::time::SimTime;
 use crate::workload::Workload;
 
@@ -23,8 +24,8 @@ pub const INITIAL_POLLERS: u32 = 5;
 pub struct Queue {
     /// Name.
     pub name: String,
-    /// Index of the target function.
-    pub function: usize,
+    /// The target function.
+    pub function: FunctionId,
     /// Message arrivals.
     pub workload: Workload,
     /// Most messages per batch.
@@ -46,8 +47,8 @@ pub struct Queue {
 pub struct Stream {
     /// Name.
     pub name: String,
-    /// Index of the target function.
-    pub function: usize,
+    /// The target function.
+    pub function: FunctionId,
     /// Record arrivals.
     pub workload: Workload,
     /// Shards.
@@ -91,8 +92,8 @@ impl Retry {
 /// A validated task.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Task {
-    /// Index of the function it calls.
-    pub function: usize,
+    /// The function it calls.
+    pub function: FunctionId,
     /// Retry rule (None: a failure fails the task at once).
     pub retry: Option<Retry>,
 }
@@ -146,7 +147,7 @@ impl Sources {
     }
 
     /// Whether a source or workflow invokes function `f`.
-    pub fn drives(&self, f: usize) -> bool {
+    pub fn drives(&self, f: FunctionId) -> bool {
         self.queues.iter().any(|q| q.function == f)
             || self.streams.iter().any(|s| s.function == f)
             || self.workflows.iter().any(|w| {

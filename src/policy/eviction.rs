@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
+use crate::model::id::{FunctionId, PerFunction};
 use crate::time::SimTime;
 
 /// The platform's `eviction` field.
@@ -115,7 +116,7 @@ pub struct EvictionOrder {
     /// Greedy-dual: the priority of the last instance evicted.
     clock: f64,
     /// Invocations so far, per function (greedy-dual frequency).
-    frequency: Vec<u64>,
+    frequency: PerFunction<u64>,
     /// `(key, instance)`: the lowest key goes first.
     idle: BTreeSet<(u64, u32)>,
 }
@@ -126,21 +127,28 @@ impl EvictionOrder {
         EvictionOrder {
             policy,
             clock: 0.0,
-            frequency: vec![0; functions],
+            frequency: vec![0; functions].into(),
             idle: BTreeSet::new(),
         }
     }
 
     /// Function `f` was invoked once more.
     #[inline]
-    pub fn note_invocation(&mut self, f: usize) {
+    pub fn note_invocation(&mut self, f: FunctionId) {
         self.frequency[f] += 1;
     }
 
     /// Files `instance` of function `f`, idle since `now`, whose function's mean cold
     /// start costs `cost_ms` and which holds `size_mb`; returns its key (to
     /// [`forget`](Self::forget) it when it leaves the idle set).
-    pub fn insert(&mut self, instance: u32, f: usize, now: u64, cost_ms: f64, size_mb: f64) -> u64 {
+    pub fn insert(
+        &mut self,
+        instance: u32,
+        f: FunctionId,
+        now: u64,
+        cost_ms: f64,
+        size_mb: f64,
+    ) -> u64 {
         let key = self
             .policy
             .key(now, self.clock, self.frequency[f], cost_ms, size_mb);
@@ -174,12 +182,15 @@ impl EvictionOrder {
 mod tests {
     use super::*;
 
+    const F0: FunctionId = FunctionId::new(0);
+    const F1: FunctionId = FunctionId::new(1);
+
     #[test]
     fn lru_evicts_the_longest_idle_first() {
         let mut o = EvictionOrder::new(Eviction::Lru, 1);
-        o.insert(7, 0, 300, 100.0, 128.0);
-        let k = o.insert(8, 0, 100, 100.0, 128.0);
-        o.insert(9, 0, 200, 100.0, 128.0);
+        o.insert(7, F0, 300, 100.0, 128.0);
+        let k = o.insert(8, F0, 100, 100.0, 128.0);
+        o.insert(9, F0, 200, 100.0, 128.0);
         assert_eq!(o.pop_victim(), Some(8));
         o.forget(k, 8); // already gone: no effect
         assert_eq!(o.pop_victim(), Some(9));
@@ -195,15 +206,15 @@ mod tests {
     fn greedy_dual_priorities_and_clock_by_hand() {
         let mut o = EvictionOrder::new(Eviction::GreedyDual, 2);
         for _ in 0..3 {
-            o.note_invocation(0);
+            o.note_invocation(F0);
         }
-        o.note_invocation(1);
-        o.insert(10, 0, 0, 500.0, 1000.0);
-        o.insert(11, 1, 0, 300.0, 100.0);
+        o.note_invocation(F1);
+        o.insert(10, F0, 0, 500.0, 1000.0);
+        o.insert(11, F1, 0, 300.0, 100.0);
         assert_eq!(o.pop_victim(), Some(10));
         assert_eq!(o.clock, 1.5);
-        o.insert(12, 0, 0, 500.0, 1000.0);
-        o.insert(13, 1, 0, 300.0, 100.0);
+        o.insert(12, F0, 0, 500.0, 1000.0);
+        o.insert(13, F1, 0, 300.0, 100.0);
         assert_eq!(o.pop_victim(), Some(11));
         assert_eq!(o.clock, 3.0);
         assert_eq!(o.pop_victim(), Some(12));

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::LatencySummary;
 use crate::metrics::{QueueMetrics, SourceMetrics, StreamMetrics, WorkflowMetrics};
-use crate::model::Scenario;
+use crate::model::{FunctionId, Scenario};
 
 fn mean(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
@@ -151,7 +151,7 @@ pub(super) type Sections = (
 
 /// Summarises every source of a run.
 pub(super) fn summarise(scenario: &Scenario, m: &SourceMetrics) -> Sections {
-    let fname = |f: usize| scenario.functions[f].name.as_str();
+    let fname = |f: FunctionId| scenario.function(f).name.as_str();
     let s = &scenario.sources;
     (
         s.queues

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::cost::{self, CostBreakdown, Usage};
 use crate::metrics::{FunctionMetrics, Latency, Occupancy};
-use crate::model::Scenario;
+use crate::model::{FunctionId, Scenario};
 use crate::sim::RunOutput;
 use crate::time::SimTime;
 
@@ -168,7 +168,7 @@ impl RunResult {
                     pc,
                     Optional {
                         warmers: f.warmers.is_some(),
-                        events: scenario.receives_events(i),
+                        events: scenario.receives_events(FunctionId::new(i)),
                     },
                     cost,
                 ),
@@ -199,7 +199,7 @@ impl RunResult {
             total_pc,
             Optional {
                 warmers: scenario.functions.iter().any(|f| f.warmers.is_some()),
-                events: (0..scenario.functions.len()).any(|i| scenario.receives_events(i)),
+                events: scenario.function_ids().any(|f| scenario.receives_events(f)),
             },
             total_cost,
         );

@@ -12,6 +12,7 @@
 
 use std::collections::VecDeque;
 
+use crate::model::{FunctionId, PerFunction};
 use crate::profile::Autoscaler as Rules;
 use crate::time::SimTime;
 
@@ -27,7 +28,7 @@ struct History {
 /// The autoscaler of a platform that has one, with every function's history.
 pub(super) struct Autoscale {
     rules: Rules,
-    funcs: Vec<History>,
+    funcs: PerFunction<History>,
 }
 
 impl Autoscale {
@@ -47,7 +48,7 @@ impl Autoscale {
     /// An evaluation of function `f`: `area` is the integral of its requests in flight
     /// since the start (value × ns), `cap` its requests per instance. Returns the number
     /// of instances it should have.
-    pub(super) fn desired(&mut self, f: usize, area: u128, cap: u32) -> u32 {
+    pub(super) fn desired(&mut self, f: FunctionId, area: u128, cap: u32) -> u32 {
         let h = &mut self.funcs[f];
         let mean = (area - h.last_area) as f64 / self.rules.interval.0 as f64;
         h.last_area = area;
@@ -80,8 +81,9 @@ mod tests {
             1,
         );
         let area = 30 * u128::from(interval.0);
-        assert_eq!(a.desired(0, area, 10), 5);
-        assert_eq!(a.desired(0, area, 10), 3);
-        assert_eq!(a.desired(0, area, 10), 0);
+        let f = FunctionId::new(0);
+        assert_eq!(a.desired(f, area, 10), 5);
+        assert_eq!(a.desired(f, area, 10), 3);
+        assert_eq!(a.desired(f, area, 10), 0);
     }
 }

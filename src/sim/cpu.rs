@@ -12,11 +12,12 @@
 //! (`cpu_fraction > 0`). A request that is not on the shared CPU runs for its whole
 //! execution time in real time.
 
+use crate::model::{FunctionId, PerFunction};
 use crate::time::SimTime;
 
 /// Each function's CPU settings.
 pub(super) struct Cpu {
-    funcs: Vec<FunctionCpu>,
+    funcs: PerFunction<FunctionCpu>,
     /// Some function shares the CPU (else no request ever looks further).
     any: bool,
 }
@@ -54,7 +55,7 @@ pub(super) struct RequestCpu {
 impl Cpu {
     /// Settings per function: `(cpu_sharing, vcpus, cpu_fraction)`.
     pub(super) fn new(funcs: impl Iterator<Item = (bool, f64, f64)>) -> Self {
-        let funcs: Vec<FunctionCpu> = funcs
+        let funcs: PerFunction<FunctionCpu> = funcs
             .map(|(sharing, vcpus, cpu_fraction)| FunctionCpu {
                 shares: sharing && cpu_fraction > 0.0,
                 vcpus,
@@ -67,19 +68,19 @@ impl Cpu {
 
     /// Whether function `f`'s requests run their CPU-bound part on the shared CPU.
     #[inline]
-    pub(super) fn shares(&self, f: usize) -> bool {
+    pub(super) fn shares(&self, f: FunctionId) -> bool {
         self.any && self.funcs[f].shares
     }
 
     /// Function `f`'s vCPUs per instance.
     #[inline]
-    pub(super) fn vcpus(&self, f: usize) -> f64 {
+    pub(super) fn vcpus(&self, f: FunctionId) -> f64 {
         self.funcs[f].vcpus
     }
 
     /// Splits an execution of `f` into its CPU-bound part (run first) and the rest.
     #[inline]
-    pub(super) fn split(&self, f: usize, work: SimTime) -> (SimTime, SimTime) {
+    pub(super) fn split(&self, f: FunctionId, work: SimTime) -> (SimTime, SimTime) {
         let cpu = SimTime((work.0 as f64 * self.funcs[f].cpu_fraction).round() as u64);
         (cpu, work - cpu)
     }
@@ -235,10 +236,11 @@ mod tests {
     #[test]
     fn sharing_needs_a_cpu_bound_part() {
         let cpu = Cpu::new([(true, 1.0, 0.0), (true, 1.0, 0.5), (false, 1.0, 1.0)].into_iter());
+        let [f0, f1, f2] = [0, 1, 2].map(FunctionId::new);
         assert_eq!(
-            (cpu.shares(0), cpu.shares(1), cpu.shares(2)),
+            (cpu.shares(f0), cpu.shares(f1), cpu.shares(f2)),
             (false, true, false)
         );
-        assert_eq!(cpu.split(1, SimTime(101)), (SimTime(51), SimTime(50)));
+        assert_eq!(cpu.split(f1, SimTime(101)), (SimTime(51), SimTime(50)));
     }
 }

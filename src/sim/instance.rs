@@ -4,6 +4,7 @@
 //! write these fields.
 
 use super::cpu::InstanceCpu;
+use crate::model::FunctionId;
 use crate::time::SimTime;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +77,8 @@ impl ColdStartPhases {
 /// An execution environment (in the instance slab: its key goes stale when it goes away).
 #[derive(Debug, Clone)]
 pub(super) struct Instance {
-    pub(super) func: u32,
+    /// Its function.
+    pub(super) func: FunctionId,
     pub(super) state: State,
     /// Unique, in creation order.
     pub(super) serial: u64,

@@ -11,6 +11,7 @@ use super::limits::Room;
 use super::request::{Incoming, Parent};
 use super::{Event, InstanceKey, NIL, Sim};
 use crate::error::Result;
+use crate::model::FunctionId;
 use crate::policy::keep_alive::Decision;
 use crate::time::SimTime;
 
@@ -35,7 +36,7 @@ impl Sim<'_, '_> {
     pub(super) fn spawn(
         &mut self,
         now: SimTime,
-        f: usize,
+        f: FunctionId,
         provisioned: bool,
         delay: SimTime,
         instant: bool,
@@ -59,7 +60,7 @@ impl Sim<'_, '_> {
             .max_instance_lifetime
             .map_or(SimTime::MAX, |l| now + l);
         let fresh = Instance {
-            func: f as u32,
+            func: f,
             state: State::Provisioning,
             serial,
             provisioned,
@@ -99,7 +100,7 @@ impl Sim<'_, '_> {
     pub(super) fn free(&mut self, now: SimTime, slot: u32, cause: Cause) {
         let (f, state, provisioned, memory_mb) = {
             let i = &self.instances[slot];
-            (i.func as usize, i.state, i.provisioned, i.memory_mb)
+            (i.func, i.state, i.provisioned, i.memory_mb)
         };
         debug_assert_ne!(state, State::Free);
         debug_assert_eq!(self.instances[slot].active, 0);
@@ -163,7 +164,7 @@ impl Sim<'_, '_> {
 
     /// Puts an instance into its function's idle set at `now`.
     pub(super) fn make_idle(&mut self, now: SimTime, slot: u32) {
-        let f = self.instances[slot].func as usize;
+        let f = self.instances[slot].func;
         let inst = &mut self.instances[slot];
         inst.state = State::Idle;
         inst.idle_since = now;
@@ -182,7 +183,7 @@ impl Sim<'_, '_> {
         let (f, active, provisioned) = {
             let i = &self.instances[slot];
             debug_assert_eq!(i.state, State::Provisioning);
-            (i.func as usize, i.active, i.provisioned)
+            (i.func, i.active, i.provisioned)
         };
         if provisioned {
             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
@@ -234,7 +235,7 @@ impl Sim<'_, '_> {
         self.pool_open_remove(slot);
         let (f, provisioned, retire, reset) = {
             let i = &self.instances[slot];
-            (i.func as usize, i.provisioned, i.retire_at <= now, i.reset)
+            (i.func, i.provisioned, i.retire_at <= now, i.reset)
         };
         if retire || reset {
             let cause = if reset { Cause::Reset } else { Cause::Lifetime };
@@ -265,8 +266,7 @@ impl Sim<'_, '_> {
             Decision::EvictAndPrewarm { prewarm_at, until } => {
                 self.free(now, slot, Cause::Expiry);
                 self.funcs[f].prewarm_until = until;
-                self.queue
-                    .schedule(prewarm_at, Event::Prewarm { func: f as u32 });
+                self.queue.schedule(prewarm_at, Event::Prewarm { func: f });
             }
         }
     }
@@ -288,7 +288,7 @@ impl Sim<'_, '_> {
             return;
         }
         if now >= inst.retire_at {
-            let (f, provisioned) = (inst.func as usize, inst.provisioned);
+            let (f, provisioned) = (inst.func, inst.provisioned);
             self.free(now, slot, Cause::Lifetime);
             if provisioned {
                 self.spawn(now, f, true, SimTime::ZERO, false);
@@ -300,7 +300,7 @@ impl Sim<'_, '_> {
         }
     }
 
-    pub(super) fn on_prewarm(&mut self, now: SimTime, f: usize) {
+    pub(super) fn on_prewarm(&mut self, now: SimTime, f: FunctionId) {
         let until = self.funcs[f].prewarm_until;
         if now >= until || self.funcs[f].pool.has_idle() || !self.limits.has_headroom(f) {
             return; // Already warm, or no room: the next request will cold-start.
@@ -315,7 +315,7 @@ impl Sim<'_, '_> {
     pub(super) fn set_provisioned(
         &mut self,
         now: SimTime,
-        f: usize,
+        f: FunctionId,
         n: u32,
         delay: Option<SimTime>,
     ) {
@@ -340,7 +340,7 @@ impl Sim<'_, '_> {
                 let slots: Vec<u32> = (0..self.instances.slots() as u32)
                     .filter(|&s| {
                         let i = &self.instances[s];
-                        i.func as usize == f && i.provisioned && i.state == wanted
+                        i.func == f && i.provisioned && i.state == wanted
                     })
                     .collect();
                 for slot in slots {
@@ -371,12 +371,12 @@ impl Sim<'_, '_> {
 
     /// Wakes function `f`'s provisioned schedule at `at` for `step` of `period`, if that
     /// is within the run.
-    pub(super) fn schedule_step(&mut self, f: usize, at: SimTime, step: usize, period: u32) {
+    pub(super) fn schedule_step(&mut self, f: FunctionId, at: SimTime, step: usize, period: u32) {
         if at < self.horizon {
             self.queue.schedule(
                 at,
                 Event::ScheduleStep {
-                    func: f as u32,
+                    func: f,
                     step: step as u32,
                     period,
                 },
@@ -384,7 +384,13 @@ impl Sim<'_, '_> {
         }
     }
 
-    pub(super) fn on_schedule_step(&mut self, now: SimTime, f: usize, step: usize, period: u32) {
+    pub(super) fn on_schedule_step(
+        &mut self,
+        now: SimTime,
+        f: FunctionId,
+        step: usize,
+        period: u32,
+    ) {
         let Some(state) = &self.funcs[f].provisioned else {
             return;
         };
@@ -398,7 +404,7 @@ impl Sim<'_, '_> {
     }
 
     /// A periodic provisioned-concurrency evaluation (target tracking, custom policies).
-    pub(super) fn on_provisioned_tick(&mut self, now: SimTime, f: usize) {
+    pub(super) fn on_provisioned_tick(&mut self, now: SimTime, f: FunctionId) {
         let busy_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.busy);
         let ready_area = self.meter.gauge_area(now, f, |m| &mut m.provisioned.ready);
         let allocated = self.limits.pc_allocated(f);
@@ -414,13 +420,13 @@ impl Sim<'_, '_> {
         let next = now + interval;
         if next < self.horizon {
             self.queue
-                .schedule(next, Event::ProvisionedTick { func: f as u32 });
+                .schedule(next, Event::ProvisionedTick { func: f });
         }
     }
 
     /// An autoscaler evaluation of `f`: starts the instances it is short of, within the
     /// limits.
-    pub(super) fn on_autoscale(&mut self, now: SimTime, f: usize) {
+    pub(super) fn on_autoscale(&mut self, now: SimTime, f: FunctionId) {
         let area = self.meter.gauge_area(now, f, |m| &mut m.executions);
         let cap = self.funcs[f].pool.cap();
         let Some(a) = self.autoscale.as_mut() else {
@@ -438,19 +444,18 @@ impl Sim<'_, '_> {
         }
         let next = now + interval;
         if next < self.horizon {
-            self.queue
-                .schedule(next, Event::Autoscale { func: f as u32 });
+            self.queue.schedule(next, Event::Autoscale { func: f });
         }
     }
 
-    pub(super) fn on_warmers(&mut self, now: SimTime, f: usize) -> Result<()> {
-        let Some(w) = &self.scenario.functions[f].warmers else {
+    pub(super) fn on_warmers(&mut self, now: SimTime, f: FunctionId) -> Result<()> {
+        let Some(w) = &self.scenario.function(f).warmers else {
             return Ok(());
         };
         let (every, k) = (w.every, w.concurrency);
         let next = now + every;
         if next < self.horizon {
-            self.queue.schedule(next, Event::Warmers { func: f as u32 });
+            self.queue.schedule(next, Event::Warmers { func: f });
         }
         let measured = now >= self.warmup;
         for _ in 0..k {

@@ -9,6 +9,7 @@
 //! idle on-demand instances are evicted in the eviction policy's order to make room.
 
 use super::scale_out::Bucket;
+use crate::model::{FunctionId, PerFunction};
 use crate::policy::eviction::EvictionOrder;
 use crate::profile::ScaleOut;
 use crate::time::SimTime;
@@ -41,7 +42,7 @@ struct FunctionLimits {
 
 /// Concurrency and scale-out limits of every function and of the account.
 pub(super) struct Limits {
-    funcs: Vec<FunctionLimits>,
+    funcs: PerFunction<FunctionLimits>,
     /// In-flight concurrency of functions without reserved concurrency.
     unreserved_in_flight: u32,
     unreserved_limit: u32,
@@ -57,7 +58,7 @@ impl Limits {
         account_concurrency: u32,
         scale_out: &ScaleOut,
     ) -> Self {
-        let funcs: Vec<FunctionLimits> = reserved
+        let funcs: PerFunction<FunctionLimits> = reserved
             .map(|reserved| FunctionLimits {
                 reserved,
                 od_in_flight: 0,
@@ -76,7 +77,7 @@ impl Limits {
 
     /// Changes function `f`'s in-flight concurrency (on-demand or provisioned).
     #[inline]
-    pub(super) fn in_flight(&mut self, f: usize, provisioned: bool, delta: i32) {
+    pub(super) fn in_flight(&mut self, f: FunctionId, provisioned: bool, delta: i32) {
         let fl = &mut self.funcs[f];
         let c = if provisioned {
             &mut fl.pc_allocated
@@ -91,13 +92,13 @@ impl Limits {
 
     /// Provisioned instances of `f` allocated now.
     #[inline]
-    pub(super) fn pc_allocated(&self, f: usize) -> u32 {
+    pub(super) fn pc_allocated(&self, f: FunctionId) -> u32 {
         self.funcs[f].pc_allocated
     }
 
     /// Whether function `f` may start one more instance now.
     #[inline]
-    pub(super) fn has_headroom(&self, f: usize) -> bool {
+    pub(super) fn has_headroom(&self, f: FunctionId) -> bool {
         let fl = &self.funcs[f];
         match fl.reserved {
             Some(reserved) => fl.od_in_flight + fl.pc_allocated < reserved,
@@ -109,7 +110,7 @@ impl Limits {
     /// concurrency limit, then with a scale-out token left (the token is taken by
     /// [`take_scale_out_token`](Self::take_scale_out_token) once the instance exists).
     #[inline]
-    pub(super) fn may_start(&mut self, now: SimTime, f: usize) -> Result<(), Refusal> {
+    pub(super) fn may_start(&mut self, now: SimTime, f: FunctionId) -> Result<(), Refusal> {
         if !self.has_headroom(f) {
             return Err(Refusal::Concurrency);
         }
@@ -125,7 +126,7 @@ impl Limits {
     }
 
     /// Takes a token from every scale-out bucket that applies to `f`.
-    pub(super) fn take_scale_out_token(&mut self, f: usize) {
+    pub(super) fn take_scale_out_token(&mut self, f: FunctionId) {
         if let Some(b) = self.funcs[f].scale_out.as_mut() {
             b.take();
         }
@@ -144,7 +145,7 @@ pub(super) struct Memory {
     order: EvictionOrder,
     /// Per function: mean cold start (ms, the greedy-dual cost) and an instance's memory
     /// (MB, its size).
-    funcs: Vec<(f64, u32)>,
+    funcs: PerFunction<(f64, u32)>,
 }
 
 /// What making room for a new instance needs next.
@@ -163,7 +164,7 @@ impl Memory {
     pub(super) fn new(
         capacity_mb: Option<f64>,
         order: EvictionOrder,
-        funcs: Vec<(f64, u32)>,
+        funcs: PerFunction<(f64, u32)>,
     ) -> Self {
         Memory {
             capacity_mb,
@@ -175,7 +176,7 @@ impl Memory {
 
     /// The memory of one instance of function `f`, MB.
     #[inline]
-    pub(super) fn instance_mb(&self, f: usize) -> u32 {
+    pub(super) fn instance_mb(&self, f: FunctionId) -> u32 {
         self.funcs[f].1
     }
 
@@ -187,7 +188,7 @@ impl Memory {
 
     /// Function `f` was invoked once more (greedy-dual frequency).
     #[inline]
-    pub(super) fn note_invocation(&mut self, f: usize) {
+    pub(super) fn note_invocation(&mut self, f: FunctionId) {
         // Only an eviction order under a capacity uses the frequencies.
         if self.limited() {
             self.order.note_invocation(f);
@@ -219,7 +220,7 @@ impl Memory {
     }
 
     /// Files idle on-demand instance `slot` of `f` for eviction; returns its key.
-    pub(super) fn file_idle(&mut self, slot: u32, f: usize, now: SimTime) -> Option<u64> {
+    pub(super) fn file_idle(&mut self, slot: u32, f: FunctionId, now: SimTime) -> Option<u64> {
         if !self.limited() {
             return None;
         }

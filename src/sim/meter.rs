@@ -7,6 +7,7 @@
 
 use super::instance::State;
 use crate::metrics::{FunctionMetrics, Gauge, Occupancy};
+use crate::model::{FunctionId, PerFunction};
 use crate::time::SimTime;
 
 /// From this many functions on, latency histograms record in sorted batches: 1,000
@@ -18,7 +19,7 @@ pub(super) struct Meter {
     start: SimTime,
     end: SimTime,
     /// Per function, side by side: a request touches both.
-    funcs: Vec<(FunctionMetrics, Occupancy)>,
+    funcs: PerFunction<(FunctionMetrics, Occupancy)>,
     /// All functions together (with one function, that function's occupancy, copied at
     /// the end).
     total: Occupancy,
@@ -60,20 +61,26 @@ impl Meter {
 
     /// Function `f`'s counters and histograms.
     #[inline]
-    pub(super) fn metrics(&mut self, f: usize) -> &mut FunctionMetrics {
+    pub(super) fn metrics(&mut self, f: FunctionId) -> &mut FunctionMetrics {
         &mut self.funcs[f].0
     }
 
     /// Function `f`'s instance counts.
     #[inline]
-    pub(super) fn occupancy(&self, f: usize) -> &Occupancy {
+    pub(super) fn occupancy(&self, f: FunctionId) -> &Occupancy {
         &self.funcs[f].1
     }
 
     /// One of function `f`'s instances moves between states (`None`: it appears or goes
     /// away); the counts are integrated up to `now` first.
     #[inline]
-    pub(super) fn shift(&mut self, now: SimTime, f: usize, from: Option<State>, to: Option<State>) {
+    pub(super) fn shift(
+        &mut self,
+        now: SimTime,
+        f: FunctionId,
+        from: Option<State>,
+        to: Option<State>,
+    ) {
         let (start, end) = (self.start, self.end);
         let single = self.funcs.len() == 1;
         let occ = &mut self.funcs[f].1;
@@ -110,7 +117,7 @@ impl Meter {
     pub(super) fn gauge(
         &mut self,
         now: SimTime,
-        f: usize,
+        f: FunctionId,
         which: fn(&mut FunctionMetrics) -> &mut Gauge,
         d: i32,
     ) {
@@ -122,7 +129,7 @@ impl Meter {
     pub(super) fn gauge_area(
         &mut self,
         now: SimTime,
-        f: usize,
+        f: FunctionId,
         which: fn(&mut FunctionMetrics) -> &mut Gauge,
     ) -> u128 {
         let g = which(&mut self.funcs[f].0);
@@ -145,7 +152,7 @@ impl Meter {
             }
         }
         if self.funcs.len() == 1 {
-            self.total = self.funcs[0].1.clone();
+            self.total = self.funcs[FunctionId::new(0)].1.clone();
         } else {
             self.total.advance(end, start, end);
         }

@@ -18,7 +18,7 @@ use super::{Event, NIL, Outcome, RequestKey, RequestRecord, Sim, Status};
 use crate::cost::billed;
 use crate::error::Result;
 use crate::metrics::AsyncCounts;
-use crate::model::CallMode;
+use crate::model::{CallMode, FunctionId};
 use crate::time::SimTime;
 
 impl Sim<'_, '_> {
@@ -64,7 +64,7 @@ impl Sim<'_, '_> {
 
     /// Serves a request (user, ping or an attempt of asynchronous event `event`) arriving
     /// at `now`.
-    pub(super) fn serve(&mut self, now: SimTime, f: usize, inc: Incoming) -> Result<()> {
+    pub(super) fn serve(&mut self, now: SimTime, f: FunctionId, inc: Incoming) -> Result<()> {
         // Requests already waiting for capacity go first.
         if !inc.ping && self.pending.has_waiting(f) {
             self.enqueue(now, f, inc);
@@ -87,7 +87,7 @@ impl Sim<'_, '_> {
     pub(super) fn place(
         &mut self,
         now: SimTime,
-        f: usize,
+        f: FunctionId,
     ) -> std::result::Result<(u32, bool), Refusal> {
         if let Some(slot) = self.funcs[f].pool.route(&mut self.instances) {
             // An idle instance leaves the eviction order too.
@@ -108,7 +108,7 @@ impl Sim<'_, '_> {
     pub(super) fn admit(
         &mut self,
         now: SimTime,
-        f: usize,
+        f: FunctionId,
         inc: Incoming,
         slot: u32,
         started_instance: bool,
@@ -208,7 +208,7 @@ impl Sim<'_, '_> {
     pub(super) fn throttle(
         &mut self,
         now: SimTime,
-        f: usize,
+        f: FunctionId,
         inc: Incoming,
         refusal: Refusal,
     ) -> Result<()> {
@@ -240,7 +240,7 @@ impl Sim<'_, '_> {
         if let Some(log) = self.log.as_mut() {
             log.record(&RequestRecord {
                 request: id,
-                function: &self.scenario.functions[f].name,
+                function: &self.scenario.function(f).name,
                 instance: None,
                 provisioned: false,
                 ping,
@@ -270,7 +270,7 @@ impl Sim<'_, '_> {
         settled: Settled,
         retried: fn(&mut AsyncCounts) -> &mut u64,
     ) {
-        let m = &mut self.meter.metrics(e.func as usize).events;
+        let m = &mut self.meter.metrics(e.func).events;
         match settled {
             Settled::Retry(at) => {
                 self.queue.schedule(at, Event::Retry { event });
@@ -287,7 +287,7 @@ impl Sim<'_, '_> {
     pub(super) fn start_exec(&mut self, now: SimTime, r: u32) -> Result<()> {
         let q = &mut self.reqs[r];
         q.exec_start = now;
-        let f = self.instances[q.slot].func as usize;
+        let f = self.instances[q.slot].func;
         if let Some(d) = self.funcs[f].hot.database
             && !self.connect(now, r, d)?
         {
@@ -310,7 +310,7 @@ impl Sim<'_, '_> {
             let q = &self.reqs[r];
             (q.slot, q.ping, q.exec_start, q.exec)
         };
-        let f = self.instances[slot].func as usize;
+        let f = self.instances[slot].func;
         let hot = self.funcs[f].hot;
         let mut work = if recorded == SimTime::MAX {
             self.funcs[f].timing.sample_exec(ping)
@@ -352,14 +352,14 @@ impl Sim<'_, '_> {
         self.queue.schedule(end, Event::ExecDone { req });
     }
 
-    pub(super) fn on_arrival(&mut self, now: SimTime, f: usize) -> Result<()> {
+    pub(super) fn on_arrival(&mut self, now: SimTime, f: FunctionId) -> Result<()> {
         // This arrival's recorded execution time, read before the source moves on.
         let exec = std::mem::replace(&mut self.funcs[f].next_exec, SimTime::MAX);
         // Keep exactly one pending arrival per source.
         if let Some(t) = self.funcs[f].source.next_arrival()?
             && t < self.horizon
         {
-            self.queue.schedule(t, Event::Arrival { func: f as u32 });
+            self.queue.schedule(t, Event::Arrival { func: f });
             let fs = &mut self.funcs[f];
             fs.next_exec = fs.source.last_duration().unwrap_or(SimTime::MAX);
         }
@@ -388,7 +388,7 @@ impl Sim<'_, '_> {
     }
 
     /// Accepts an asynchronous event for function `f`.
-    pub(super) fn new_event(&mut self, now: SimTime, f: usize, measured: bool) -> u32 {
+    pub(super) fn new_event(&mut self, now: SimTime, f: FunctionId, measured: bool) -> u32 {
         if measured {
             self.meter.metrics(f).events.events += 1;
         }
@@ -397,7 +397,7 @@ impl Sim<'_, '_> {
 
     pub(super) fn on_retry(&mut self, now: SimTime, event: u32) -> Result<()> {
         let e = self.retries.get(event);
-        let f = e.func as usize;
+        let f = e.func;
         let id = self.next_request;
         self.next_request += 1;
         // An event's attempts count where the event does (by its arrival), so its
@@ -420,7 +420,7 @@ impl Sim<'_, '_> {
 
     /// Feeds the hybrid keep-alive histogram and the greedy-dual frequency.
     #[inline]
-    pub(super) fn note_invocation(&mut self, now: SimTime, f: usize) {
+    pub(super) fn note_invocation(&mut self, now: SimTime, f: FunctionId) {
         let fs = &mut self.funcs[f];
         self.memory.note_invocation(f);
         if fs.keep_alive.learns()
@@ -438,7 +438,7 @@ impl Sim<'_, '_> {
         let (f, provisioned, phases, serial) = {
             let i = &self.instances[slot];
             debug_assert_eq!(i.state, State::Busy);
-            (i.func as usize, i.provisioned, i.phases, i.serial)
+            (i.func, i.provisioned, i.phases, i.serial)
         };
         if q.measured {
             let init_billed = q.started_instance && self.init_billed;
@@ -477,7 +477,7 @@ impl Sim<'_, '_> {
         if let Some(log) = self.log.as_mut() {
             log.record(&RequestRecord {
                 request: q.id,
-                function: &self.scenario.functions[f].name,
+                function: &self.scenario.function(f).name,
                 instance: Some(serial),
                 provisioned,
                 ping: q.ping,
@@ -557,7 +557,7 @@ impl Sim<'_, '_> {
     /// for synchronous ones.
     pub(super) fn work_done(&mut self, now: SimTime, r: u32, ending: Ending) -> Result<()> {
         let q = &self.reqs[r];
-        let f = self.instances[q.slot].func as usize;
+        let f = self.instances[q.slot].func;
         if ending != Ending::Ok || q.ping || self.funcs[f].calls.is_empty() {
             return self.end_request(now, r, ending);
         }
@@ -669,7 +669,7 @@ impl Sim<'_, '_> {
         let e = self.retries.get(event);
         let settled = self.retries.ended(now, event, ending == Ending::Ok);
         if settled == Settled::Succeeded && e.measured {
-            let m = &mut self.meter.metrics(e.func as usize).events;
+            let m = &mut self.meter.metrics(e.func).events;
             m.queue_delay.record(attempt - e.born);
             m.end_to_end.record(now - e.born);
         }

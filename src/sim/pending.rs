@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 
 use super::request::Incoming;
+use crate::model::{FunctionId, PerFunction};
 use crate::time::SimTime;
 
 /// How often a non-empty queue is retried without a request ending.
@@ -35,7 +36,7 @@ struct Queue {
 pub(super) struct Pending {
     /// How long a request may wait (`None`: the platform throttles at once).
     timeout: Option<SimTime>,
-    funcs: Vec<Queue>,
+    funcs: PerFunction<Queue>,
 }
 
 impl Pending {
@@ -55,7 +56,7 @@ impl Pending {
 
     /// Whether requests of `f` are waiting.
     #[inline]
-    pub(super) fn has_waiting(&self, f: usize) -> bool {
+    pub(super) fn has_waiting(&self, f: FunctionId) -> bool {
         // Without a pending queue nobody waits: no per-function look-up on the hot path.
         self.timeout.is_some() && self.funcs[f].waiting > 0
     }
@@ -63,7 +64,7 @@ impl Pending {
     /// Queues `inc` for `f` at `now`; returns when it expires and the low 32 bits of its
     /// index, for the expiry event. Entry indices fit in u32 for any run that could hold
     /// them in memory at once; [`expire`](Self::expire) rebuilds the full index.
-    pub(super) fn push(&mut self, now: SimTime, f: usize, inc: Incoming) -> (SimTime, u32) {
+    pub(super) fn push(&mut self, now: SimTime, f: FunctionId, inc: Incoming) -> (SimTime, u32) {
         let timeout = self
             .timeout
             .expect("only platforms with a pending queue queue requests");
@@ -76,7 +77,7 @@ impl Pending {
 
     /// Whether a poll of `f` should be scheduled now (it has waiting requests and no
     /// poll pending); marks it pending.
-    pub(super) fn arm_poll(&mut self, f: usize) -> bool {
+    pub(super) fn arm_poll(&mut self, f: FunctionId) -> bool {
         let q = &mut self.funcs[f];
         if !q.poll_armed && q.waiting > 0 {
             q.poll_armed = true;
@@ -86,13 +87,13 @@ impl Pending {
     }
 
     /// The poll of `f` fired.
-    pub(super) fn poll_fired(&mut self, f: usize) {
+    pub(super) fn poll_fired(&mut self, f: FunctionId) {
         self.funcs[f].poll_armed = false;
     }
 
     /// The oldest request of `f` still waiting (it stays queued until
     /// [`pop_front`](Self::pop_front)).
-    pub(super) fn front(&mut self, f: usize) -> Option<Incoming> {
+    pub(super) fn front(&mut self, f: FunctionId) -> Option<Incoming> {
         let q = &mut self.funcs[f];
         while matches!(q.entries.front(), Some(None)) {
             q.entries.pop_front();
@@ -102,7 +103,7 @@ impl Pending {
     }
 
     /// The oldest waiting request of `f` was placed.
-    pub(super) fn pop_front(&mut self, f: usize) {
+    pub(super) fn pop_front(&mut self, f: FunctionId) {
         let q = &mut self.funcs[f];
         q.entries.pop_front();
         q.first += 1;
@@ -111,7 +112,7 @@ impl Pending {
 
     /// Entry `entry` (low 32 bits of its index) of `f` waited as long as it may: the
     /// request, unless it was placed already.
-    pub(super) fn expire(&mut self, f: usize, entry: u32) -> Option<Incoming> {
+    pub(super) fn expire(&mut self, f: FunctionId, entry: u32) -> Option<Incoming> {
         let q = &mut self.funcs[f];
         // The entry is at or after the front: rebuild its full index from the low bits.
         let offset = entry.wrapping_sub(q.first as u32) as usize;

@@ -402,6 +402,7 @@ impl<'s> Queues<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FunctionId;
     use crate::sim::source_events::test_workload;
 
     type Timers = Vec<(SimTime, SourceEvent)>;
@@ -414,7 +415,7 @@ mod tests {
     fn queue(count: u32, batch_size: u32, window_s: u64, max_receive_count: Option<u32>) -> Queue {
         Queue {
             name: "q".into(),
-            function: 7,
+            function: FunctionId::new(7),
             workload: test_workload(&format!(r#"{{"kind":"spike","at_s":0,"count":{count}}}"#)),
             batch_size,
             batching_window: secs(window_s),
@@ -429,7 +430,7 @@ mod tests {
     fn pump(queues: &mut Queues<'_>, now: SimTime, timers: &mut Timers) -> Vec<usize> {
         let mut sizes = Vec::new();
         while let Some(invoke) = queues.next_batch(now, 0, 100 + sizes.len() as u64, timers) {
-            assert_eq!(invoke.function, 7);
+            assert_eq!(invoke.function, FunctionId::new(7));
             let SourceParent::Queue { batch } = invoke.parent else {
                 panic!("a queue batch");
             };

@@ -8,14 +8,14 @@
 //! the attempts and counts them.
 
 use crate::engine::Slab;
-use crate::model::AsyncRetry;
+use crate::model::{AsyncRetry, FunctionId, PerFunction};
 use crate::time::SimTime;
 
 /// An asynchronous event between attempts.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct AsyncEvent {
     /// Its function.
-    pub(super) func: u32,
+    pub(super) func: FunctionId,
     /// When it was accepted.
     pub(super) born: SimTime,
     /// Retries after errors so far.
@@ -42,7 +42,7 @@ pub(super) enum Settled {
 /// Every asynchronous event in flight, and each function's retry rules.
 pub(super) struct Retries {
     events: Slab<AsyncEvent>,
-    rules: Vec<AsyncRetry>,
+    rules: PerFunction<AsyncRetry>,
 }
 
 impl Retries {
@@ -55,9 +55,9 @@ impl Retries {
     }
 
     /// Accepts an event for function `f` at `now`; returns its handle.
-    pub(super) fn accept(&mut self, now: SimTime, f: usize, measured: bool) -> u32 {
+    pub(super) fn accept(&mut self, now: SimTime, f: FunctionId, measured: bool) -> u32 {
         let e = AsyncEvent {
-            func: f as u32,
+            func: f,
             born: now,
             retries: 0,
             throttles: 0,
@@ -77,7 +77,7 @@ impl Retries {
     pub(super) fn throttled(&mut self, now: SimTime, event: u32) -> Settled {
         let e = &mut self.events[event];
         e.throttles += 1;
-        let delay = self.rules[e.func as usize].throttle_delay(e.throttles);
+        let delay = self.rules[e.func].throttle_delay(e.throttles);
         self.retry_or_expire(now, event, delay)
     }
 
@@ -88,7 +88,7 @@ impl Retries {
             return Settled::Succeeded;
         }
         let e = &mut self.events[event];
-        let rules = &self.rules[e.func as usize];
+        let rules = &self.rules[e.func];
         if e.retries >= rules.max_retries {
             self.events.remove(event);
             return Settled::DeadLettered;
@@ -103,7 +103,7 @@ impl Retries {
     fn retry_or_expire(&mut self, now: SimTime, event: u32, delay: SimTime) -> Settled {
         let e = self.events[event];
         let at = now.saturating_add(delay);
-        if at - e.born > self.rules[e.func as usize].max_age {
+        if at - e.born > self.rules[e.func].max_age {
             self.events.remove(event);
             Settled::Expired
         } else {

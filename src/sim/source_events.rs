@@ -5,6 +5,7 @@
 //! the orchestrator `sources.rs`, so that no component imports another or the orchestrator.
 
 use crate::error::Result;
+use crate::model::FunctionId;
 use crate::time::SimTime;
 use crate::workload::{ArrivalSource, Workload};
 
@@ -44,7 +45,7 @@ pub(super) trait SourceTimers {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Invoke {
     /// The function invoked.
-    pub function: usize,
+    pub function: FunctionId,
     /// Counted in the results (started at or after the warm-up).
     pub measured: bool,
     /// Who waits for the answer.

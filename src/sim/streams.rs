@@ -324,6 +324,7 @@ impl<'s> Streams<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FunctionId;
     use crate::sim::source_events::test_workload;
 
     type Timers = Vec<(SimTime, SourceEvent)>;
@@ -335,7 +336,7 @@ mod tests {
     fn stream(count: u32, shards: u32, pf: u32, max_retries: Option<u32>) -> Stream {
         Stream {
             name: "s".into(),
-            function: 3,
+            function: FunctionId::new(3),
             workload: test_workload(&format!(r#"{{"kind":"spike","at_s":0,"count":{count}}}"#)),
             shards,
             batch_size: 100,
@@ -363,7 +364,7 @@ mod tests {
             let invoke = streams
                 .read(SimTime::ZERO, 0, lane, 9)
                 .expect("an idle lane");
-            assert_eq!(invoke.function, 3);
+            assert_eq!(invoke.function, FunctionId::new(3));
             // Every lane got two records, in id order.
             let record = streams.record(0, lane, secs(1), (true, false));
             assert_eq!(record.items.len(), 2);

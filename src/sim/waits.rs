@@ -11,34 +11,30 @@ use super::pending::POLL;
 use super::request::{Ending, Incoming};
 use super::{Event, NIL, Sim};
 use crate::error::Result;
+use crate::model::FunctionId;
 use crate::time::SimTime;
 
 impl Sim<'_, '_> {
     /// Queues `inc` for function `f` until capacity frees or its time runs out.
-    pub(super) fn enqueue(&mut self, now: SimTime, f: usize, inc: Incoming) {
+    pub(super) fn enqueue(&mut self, now: SimTime, f: FunctionId, inc: Incoming) {
         if inc.measured {
             self.meter.metrics(f).queued += 1;
         }
         let (expires, entry) = self.pending.push(now, f, inc);
-        self.queue.schedule(
-            expires,
-            Event::PendingExpire {
-                func: f as u32,
-                entry,
-            },
-        );
+        self.queue
+            .schedule(expires, Event::PendingExpire { func: f, entry });
         self.arm_poll(now, f);
     }
 
-    pub(super) fn arm_poll(&mut self, now: SimTime, f: usize) {
+    pub(super) fn arm_poll(&mut self, now: SimTime, f: FunctionId) {
         if self.pending.arm_poll(f) {
             self.queue
-                .schedule(now + POLL, Event::PendingPoll { func: f as u32 });
+                .schedule(now + POLL, Event::PendingPoll { func: f });
         }
     }
 
     /// Places waiting requests of `f`, oldest first, while there is capacity.
-    pub(super) fn drain_pending(&mut self, now: SimTime, f: usize) -> Result<()> {
+    pub(super) fn drain_pending(&mut self, now: SimTime, f: FunctionId) -> Result<()> {
         while let Some(inc) = self.pending.front(f) {
             let Ok((slot, started)) = self.place(now, f) else {
                 return Ok(());
@@ -52,7 +48,7 @@ impl Sim<'_, '_> {
         Ok(())
     }
 
-    pub(super) fn on_pending_poll(&mut self, now: SimTime, f: usize) -> Result<()> {
+    pub(super) fn on_pending_poll(&mut self, now: SimTime, f: FunctionId) -> Result<()> {
         self.pending.poll_fired(f);
         self.drain_pending(now, f)?;
         self.arm_poll(now, f);
@@ -60,7 +56,12 @@ impl Sim<'_, '_> {
     }
 
     /// Entry `entry` (low 32 bits of its index) of `f` waited as long as it may.
-    pub(super) fn on_pending_expire(&mut self, now: SimTime, f: usize, entry: u32) -> Result<()> {
+    pub(super) fn on_pending_expire(
+        &mut self,
+        now: SimTime,
+        f: FunctionId,
+        entry: u32,
+    ) -> Result<()> {
         match self.pending.expire(f, entry) {
             Some(inc) => self.throttle(now, f, inc, Refusal::PendingTimeout),
             None => Ok(()), // Already placed.
@@ -75,7 +76,7 @@ impl Sim<'_, '_> {
         if !proxied && self.instances[q.slot].conn {
             return Ok(true); // The instance opened one earlier and still holds it.
         }
-        let f = self.instances[q.slot].func as usize;
+        let f = self.instances[q.slot].func;
         let timeout_at = self.funcs[f]
             .hot
             .timeout
@@ -133,7 +134,7 @@ impl Sim<'_, '_> {
         }
         q.conn_wait = false;
         let (slot, exec_start, measured) = (q.slot, q.exec_start, q.measured);
-        let hot = self.funcs[self.instances[slot].func as usize].hot;
+        let hot = self.funcs[self.instances[slot].func].hot;
         if let Some(d) = hot.database {
             self.dbs.gave_up(d, measured);
         }
@@ -151,7 +152,7 @@ impl Sim<'_, '_> {
     /// CPU sharing: brings the instance's service clock up to `now`.
     #[inline]
     pub(super) fn shared_advance(&mut self, now: SimTime, slot: u32) {
-        let f = self.instances[slot].func as usize;
+        let f = self.instances[slot].func;
         let vcpus = self.cpu.vcpus(f);
         self.instances[slot].cpu.advance(now, vcpus);
     }
@@ -172,7 +173,7 @@ impl Sim<'_, '_> {
 
     /// CPU sharing: schedules the instance's next finish (the smallest finish mark).
     pub(super) fn shared_reschedule(&mut self, now: SimTime, slot: u32) {
-        let f = self.instances[slot].func as usize;
+        let f = self.instances[slot].func;
         let vcpus = self.cpu.vcpus(f);
         let next = self
             .cpu_shares(slot)

@@ -334,6 +334,7 @@ impl<'s> Flows<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::FunctionId;
     use crate::model::source::Retry;
     use crate::sim::source_events::test_workload;
 
@@ -344,7 +345,10 @@ mod tests {
     }
 
     fn task(function: usize, retry: Option<Retry>) -> Task {
-        Task { function, retry }
+        Task {
+            function: FunctionId::new(function),
+            retry,
+        }
     }
 
     fn workflow(steps: Vec<Step>) -> Workflow {
@@ -360,7 +364,7 @@ mod tests {
         let SourceParent::Workflow { branch, .. } = i.parent else {
             panic!("a workflow task");
         };
-        (i.function, branch)
+        (i.function.index(), branch)
     }
 
     #[test]
