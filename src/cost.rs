@@ -6,7 +6,8 @@
 //!   duration is rounded up to the billing granularity, and a cold start adds its init
 //!   (runtime start or snapshot restore, plus the function's init; the sandbox and code
 //!   load phases are not in Lambda's billed `Init Duration`) when `init_billed`;
-//! - provisioned: allocated provisioned GB-seconds at the provisioned rate, plus requests
+//! - provisioned: billed provisioned GB-seconds (allocated, each enabled period rounded up
+//!   to the platform's `provisioned_increment_s`) at the provisioned rate, plus requests
 //!   served by provisioned instances at the lower provisioned duration rate;
 //! - warmers: the pings' request fees and GB-seconds, billed like any request.
 //!
@@ -52,8 +53,9 @@ const MONTH_S: f64 = 30.0 * 86_400.0;
 pub struct Usage {
     /// Billed requests and durations, as the simulator measured them.
     pub billed: BilledUsage,
-    /// Provisioned instance-time allocated, instance-seconds.
-    pub provisioned_allocated_s: f64,
+    /// Provisioned instance-time billed, instance-seconds: allocated, plus each enabled
+    /// period rounded up to the platform's increment.
+    pub provisioned_billed_s: f64,
     /// Instance-seconds alive (all states).
     pub instance_alive_s: f64,
     /// Instance-seconds starting or executing.
@@ -201,7 +203,7 @@ pub fn function_cost(
         }
     }
     if let Some(alloc) = &p.provisioned_gb_second {
-        c.provisioned += gb * u.provisioned_allocated_s * alloc.get(f.arch);
+        c.provisioned += gb * u.provisioned_billed_s * alloc.get(f.arch);
     }
     let pc_duration_rate = p
         .provisioned_duration_gb_second

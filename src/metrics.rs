@@ -446,6 +446,16 @@ pub struct ProvisionedMetrics {
     pub scale_outs: u64,
     /// Scaling actions that lowered it.
     pub scale_ins: u64,
+    /// Instance-seconds billed beyond the allocation, in the window: the platform rounds
+    /// each enabled period up to its increment (`pricing.provisioned_increment_s`).
+    pub rounding_s: f64,
+}
+
+impl ProvisionedMetrics {
+    /// Instance-seconds billed in the window: allocated, plus the rounding.
+    pub fn billed_s(&self) -> f64 {
+        self.allocated.window_seconds() + self.rounding_s
+    }
 }
 
 /// Warm-up ping counts.

@@ -199,6 +199,9 @@ pub struct ProvisionedSummary {
     pub allocated_max: u32,
     /// Allocated at the end of the run.
     pub allocated_final: u32,
+    /// Instance-seconds billed in the measured period: allocated, plus each enabled period
+    /// rounded up to the platform's increment (AWS: 5 minutes).
+    pub billed_s: f64,
     /// Scaling actions that raised the count.
     pub scale_outs: u64,
     /// Scaling actions that lowered it.

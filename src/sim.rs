@@ -66,6 +66,7 @@ mod lifecycle;
 mod limits;
 mod meter;
 mod path;
+mod pc_billing;
 mod pending;
 mod pool;
 mod queues;
@@ -96,6 +97,7 @@ pub use instance::ColdStartPhases;
 use instance::{Instance, State};
 use limits::{Limits, Memory};
 use meter::Meter;
+use pc_billing::PcBilling;
 use pending::Pending;
 use pool::{Pool, PoolRules};
 pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
@@ -224,6 +226,8 @@ struct Sim<'s, 'o> {
     cpu: Cpu,
     /// What the run measures.
     meter: Meter,
+    /// Provisioned concurrency's billing periods.
+    pc_billing: PcBilling,
     /// Concurrency and scale-out limits.
     limits: Limits,
     /// Memory held by instances, and the eviction order.
@@ -344,6 +348,16 @@ impl<'s, 'o> Sim<'s, 'o> {
                     .map(|f| (f.cpu_sharing, f.vcpus, f.cpu_fraction)),
             ),
             meter: Meter::new(scenario.functions.len(), scenario.warmup, scenario.duration),
+            pc_billing: PcBilling::new(
+                scenario.functions.len(),
+                scenario
+                    .platform
+                    .pricing
+                    .as_ref()
+                    .and_then(|p| p.provisioned_increment_s)
+                    .map(SimTime::from_secs),
+                (scenario.warmup, scenario.duration),
+            ),
             limits: Limits::new(
                 scenario.functions.iter().map(|f| f.max_concurrency),
                 scenario.platform.account_concurrency,
@@ -498,7 +512,14 @@ impl<'s, 'o> Sim<'s, 'o> {
             .map(|f| self.limits.pc_allocated(f))
             .collect();
         let databases = self.dbs.finish();
-        let measured = self.meter.finish();
+        let mut measured = self.meter.finish();
+        for (m, rounding) in measured
+            .metrics
+            .iter_mut()
+            .zip(self.pc_billing.finish().iter())
+        {
+            m.provisioned.rounding_s = *rounding;
+        }
         RunOutput {
             functions: measured.metrics,
             occupancy: measured.occupancy,

@@ -376,3 +376,48 @@ fn a_cpu_time_override_that_disagrees_with_the_function_is_warned_about() {
     assert!(load("cloudflare-workers", 0.25).warnings().is_empty());
     assert!(load("aws-lambda", 0.0).warnings().is_empty());
 }
+
+/// AWS bills provisioned concurrency "from the time you enable it on your function until it
+/// is disabled, rounded up to the nearest 5 minutes". By hand: 40 instances of 512 MB for
+/// 110 s in every 10 minutes, over an hour, are 6 periods billed 300 s each: 6 × 300 × 40 ×
+/// 0.5 GB × $0.0000041667 = $0.1500 (billed as allocated it would be 6 × 110 × 40 × 0.5 ×
+/// $0.0000041667 = $0.0550). A fixed level for the whole run is not rounded.
+#[test]
+fn provisioned_concurrency_is_billed_in_five_minute_periods() {
+    let load = |provisioned: &str| {
+        run(&scenario(&format!(
+            r#"{{"name": "pc", "duration_s": 3600, "platform": "aws-lambda",
+              "functions": [{{"name": "f", "runtime": "nodejs", "memory_mb": 512,
+                "exec_ms": {{"dist": "const", "value": 10}},
+                "provisioned": {provisioned},
+                "workload": {{"kind": "constant", "interval_s": 60}}}}]}}"#
+        )))
+    };
+    let r = load(
+        r#"{"policy": "scheduled", "repeat_s": 600,
+            "steps": [{"at_s": 0, "count": 40}, {"at_s": 110, "count": 0}]}"#,
+    );
+    let pc = r.total.provisioned.as_ref().expect("provisioned summary");
+    assert!(
+        (pc.billed_s - 6.0 * 300.0 * 40.0).abs() < 1e-6,
+        "{}",
+        pc.billed_s
+    );
+    let allocation = 6.0 * 300.0 * 40.0 * 0.5 * 4.1667e-6;
+    let duration = r.total.cost_usd.provisioned - allocation;
+    // The rest of the provisioned line is the duration of the requests they served.
+    assert!(
+        (0.0..1e-4).contains(&duration),
+        "{}",
+        r.total.cost_usd.provisioned
+    );
+    assert!((r.total.cost_usd.provisioned - 0.15).abs() < 0.001);
+
+    let fixed = load(r#"{"policy": "fixed", "count": 3}"#);
+    let pc = fixed
+        .total
+        .provisioned
+        .as_ref()
+        .expect("provisioned summary");
+    assert!((pc.billed_s - 3.0 * 3600.0).abs() < 1e-6, "{}", pc.billed_s);
+}

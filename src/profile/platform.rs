@@ -254,9 +254,14 @@ pub struct Pricing {
     #[serde(default)]
     pub cpu_ghz_by_memory: Vec<(u32, f64)>,
     /// Price of one million CPU-milliseconds (Cloudflare Workers). CPU time is the billed
-    /// duration times the scenario's `cost.cpu_time_fraction`.
+    /// duration times the function's CPU share (or the scenario's `cost.cpu_time_fraction`).
     #[serde(default)]
     pub cpu_ms_per_million: Option<f64>,
+    /// Provisioned concurrency is billed from enabling to disabling, each enabled period
+    /// rounded up to a multiple of this, seconds (AWS Lambda: 300); none: billed as
+    /// allocated.
+    #[serde(default)]
+    pub provisioned_increment_s: Option<f64>,
 }
 
 impl Pricing {
@@ -277,6 +282,9 @@ impl Pricing {
         }
         if let Some(v) = self.cpu_ms_per_million {
             nonneg(v, "cpu_ms_per_million")?;
+        }
+        if let Some(v) = self.provisioned_increment_s {
+            check::positive_seconds(v, at("provisioned_increment_s"))?;
         }
         if let Some(step) = self.memory_rounding_mb {
             check::at_least(step, 1, at("memory_rounding_mb"), "MB")?;

@@ -24,7 +24,7 @@ fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
     let w = window.as_secs();
     Usage {
         billed: m.usage,
-        provisioned_allocated_s: m.provisioned.allocated.window_seconds(),
+        provisioned_billed_s: m.provisioned.billed_s(),
         instance_alive_s: (prov + busy + idle) * w,
         instance_busy_s: (prov + busy) * w,
         peak_executions: m.executions.max(),
@@ -97,6 +97,7 @@ fn summarise(
                 allocated_mean: pc.allocated.mean(window),
                 allocated_max: pc.allocated.max(),
                 allocated_final,
+                billed_s: pc.billed_s(),
                 scale_outs: pc.scale_outs,
                 scale_ins: pc.scale_ins,
             }
@@ -205,12 +206,14 @@ impl RunResult {
         );
         // Provisioned gauges do not add across functions; sum their integrals instead.
         if let Some(pc) = total.provisioned.as_mut() {
-            let (mut busy, mut ready, mut alloc) = (0.0, 0.0, 0.0);
+            let (mut busy, mut ready, mut alloc, mut billed) = (0.0, 0.0, 0.0, 0.0);
             for m in &out.functions {
                 busy += m.provisioned.busy.window_seconds();
                 ready += m.provisioned.ready.window_seconds();
                 alloc += m.provisioned.allocated.window_seconds();
+                billed += m.provisioned.billed_s();
             }
+            pc.billed_s = billed;
             pc.utilisation = (ready > 0.0).then(|| busy / ready);
             pc.allocated_mean = alloc / window.as_secs();
             pc.allocated_max = out

@@ -312,6 +312,7 @@ impl Sim<'_, '_> {
 
     /// Sets function `f`'s provisioned count to `n`. New instances wait `delay` (None:
     /// the platform's allocation delay) plus a cold start; at time 0 they are ready at once.
+    /// The billing periods follow the level reached (what fits).
     pub(super) fn set_provisioned(
         &mut self,
         now: SimTime,
@@ -319,6 +320,11 @@ impl Sim<'_, '_> {
         n: u32,
         delay: Option<SimTime>,
     ) {
+        self.change_provisioned(now, f, n, delay);
+        self.pc_billing.level(now, f, self.limits.pc_allocated(f));
+    }
+
+    fn change_provisioned(&mut self, now: SimTime, f: FunctionId, n: u32, delay: Option<SimTime>) {
         let current = self.limits.pc_allocated(f);
         let instant = now == SimTime::ZERO;
         let delay = delay.unwrap_or(self.scenario.platform.pc_allocation_delay);
