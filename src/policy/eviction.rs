@@ -4,10 +4,14 @@
 //! are working). The policy gives each idle instance a priority; the lowest goes first.
 //! - `lru`: the instance idle the longest.
 //! - `greedy_dual`: FaasCache's Greedy-Dual-Size-Frequency (Fuerst and Sharma, ASPLOS
-//!   2021): priority = clock + frequency × cold-start cost / size, where frequency is the
-//!   function's invocation count, cost its mean cold start (ms) and size its memory (MB);
-//!   the clock rises to the priority of each evicted instance, so instances that have been
-//!   idle through many evictions age out.
+//!   2021): priority = clock + frequency × cold-start cost / size, where cost is the
+//!   function's mean cold start (ms) and size its memory (MB). Frequency is the number of
+//!   invocations of the function since it was last loaded: it counts while the function
+//!   has an instance in memory and resets to zero when its last instance goes (evicted,
+//!   expired or recycled), as FaasCache resets a function's frequency when its containers
+//!   are evicted, so a once-hot function does not keep its priority forever. The clock
+//!   rises to the priority of each evicted instance, so instances that have been idle
+//!   through many evictions age out.
 //!
 //! A library user adds an order of their own without forking: implement
 //! [`EvictionPolicy`] (a priority for each idle instance, and whether the clock ages) and
@@ -54,7 +58,8 @@ pub struct IdleInstance {
     /// The policy's clock: the priority of the last instance evicted (0 until then, and
     /// always 0 for a policy that does not age).
     pub clock: f64,
-    /// Its function's invocations so far.
+    /// Its function's invocations since the function was last loaded (its first instance
+    /// in memory after none).
     pub frequency: u64,
     /// Its function's mean cold start, ms (the cost of evicting it).
     pub cold_start_ms: f64,
@@ -109,13 +114,15 @@ impl Eviction {
 }
 
 /// The eviction policy's state over a run: the idle instances that may be evicted, in
-/// eviction order, the greedy-dual clock and each function's invocation frequency.
+/// eviction order, the greedy-dual clock and each function's invocation frequency since it
+/// was last loaded.
 #[derive(Debug, Clone)]
 pub struct EvictionOrder {
     policy: Eviction,
     /// Greedy-dual: the priority of the last instance evicted.
     clock: f64,
-    /// Invocations so far, per function (greedy-dual frequency).
+    /// Invocations since the function was last loaded, per function (greedy-dual
+    /// frequency).
     frequency: PerFunction<u64>,
     /// `(key, instance)`: the lowest key goes first.
     idle: BTreeSet<(u64, u32)>,
@@ -136,6 +143,12 @@ impl EvictionOrder {
     #[inline]
     pub fn note_invocation(&mut self, f: FunctionId) {
         self.frequency[f] += 1;
+    }
+
+    /// Function `f`'s last instance left memory: its frequency starts again from zero.
+    #[inline]
+    pub fn unloaded(&mut self, f: FunctionId) {
+        self.frequency[f] = 0;
     }
 
     /// Files `instance` of function `f`, idle since `now`, whose function's mean cold
@@ -220,5 +233,29 @@ mod tests {
         assert_eq!(o.pop_victim(), Some(12));
         assert_eq!(o.pop_victim(), Some(13));
         assert_eq!(o.clock, 4.5);
+    }
+
+    /// FaasCache's frequency counts since the function was loaded: function 0 was called
+    /// 100 times, then its last instance left memory; a new instance of it has priority
+    /// clock + 0 × cost / size = 0 and goes before function 1's (1 call: 300 / 100 = 3),
+    /// where the count since t = 0 would have kept it (100 × 500 / 1,000 = 50) ahead.
+    #[test]
+    fn a_function_that_left_memory_starts_its_frequency_again() {
+        let mut o = EvictionOrder::new(Eviction::GreedyDual, 2);
+        for _ in 0..100 {
+            o.note_invocation(F0);
+        }
+        o.note_invocation(F1);
+        o.unloaded(F0);
+        o.insert(20, F0, 0, 500.0, 1000.0);
+        o.insert(21, F1, 0, 300.0, 100.0);
+        assert_eq!(o.pop_victim(), Some(20));
+        assert_eq!(o.clock, 0.0);
+        o.note_invocation(F0);
+        o.note_invocation(F0);
+        o.insert(22, F0, 0, 500.0, 1000.0);
+        // Two calls since it was loaded again: 2 × 0.5 = 1 < 3.
+        assert_eq!(o.pop_victim(), Some(22));
+        assert_eq!(o.pop_victim(), Some(21));
     }
 }

@@ -83,7 +83,6 @@ pub(super) struct Instance {
     /// Unique, in creation order.
     pub(super) serial: u64,
     pub(super) provisioned: bool,
-    pub(super) memory_mb: u32,
     pub(super) idle_since: SimTime,
     /// Keep-alive deadline while idle (MAX: none).
     pub(super) expires_at: SimTime,

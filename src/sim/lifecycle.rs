@@ -45,7 +45,7 @@ impl Sim<'_, '_> {
         if !self.make_room(now, memory_mb) {
             return None;
         }
-        self.memory.hold(memory_mb, true);
+        self.memory.hold(f, true);
         let phases = self.funcs[f].timing.sample_cold_start();
         let ready = if instant {
             now
@@ -64,7 +64,6 @@ impl Sim<'_, '_> {
             state: State::Provisioning,
             serial,
             provisioned,
-            memory_mb,
             idle_since: now,
             expires_at: SimTime::MAX,
             retire_at,
@@ -98,9 +97,9 @@ impl Sim<'_, '_> {
 
     /// Removes an instance that has no request.
     pub(super) fn free(&mut self, now: SimTime, slot: u32, cause: Cause) {
-        let (f, state, provisioned, memory_mb) = {
+        let (f, state, provisioned) = {
             let i = &self.instances[slot];
-            (i.func, i.state, i.provisioned, i.memory_mb)
+            (i.func, i.state, i.provisioned)
         };
         debug_assert_ne!(state, State::Free);
         debug_assert_eq!(self.instances[slot].active, 0);
@@ -127,7 +126,7 @@ impl Sim<'_, '_> {
             self.limits.in_flight(f, false, -1);
         }
         self.meter.shift(now, f, Some(state), None);
-        self.memory.hold(memory_mb, false);
+        self.memory.hold(f, false);
         if std::mem::take(&mut self.instances[slot].conn)
             && let Some(d) = self.funcs[f].hot.database
         {

@@ -146,6 +146,8 @@ pub(super) struct Memory {
     /// Per function: mean cold start (ms, the greedy-dual cost) and an instance's memory
     /// (MB, its size).
     funcs: PerFunction<(f64, u32)>,
+    /// Per function: instances in memory (only with a capacity).
+    loaded: PerFunction<u32>,
 }
 
 /// What making room for a new instance needs next.
@@ -170,6 +172,7 @@ impl Memory {
             capacity_mb,
             used_mb: 0.0,
             order,
+            loaded: funcs.iter().map(|_| 0).collect(),
             funcs,
         }
     }
@@ -209,13 +212,26 @@ impl Memory {
         }
     }
 
-    /// An instance of `memory_mb` starts (`true`) or goes away (`false`).
+    /// An instance of `f` starts (`true`) or goes away (`false`). When its function's
+    /// last instance goes, the eviction order forgets the function's frequency.
     #[inline]
-    pub(super) fn hold(&mut self, memory_mb: u32, held: bool) {
+    pub(super) fn hold(&mut self, f: FunctionId, held: bool) {
+        let memory_mb = f64::from(self.funcs[f].1);
         if held {
-            self.used_mb += f64::from(memory_mb);
+            self.used_mb += memory_mb;
         } else {
-            self.used_mb -= f64::from(memory_mb);
+            self.used_mb -= memory_mb;
+        }
+        if self.limited() {
+            let loaded = &mut self.loaded[f];
+            if held {
+                *loaded += 1;
+            } else {
+                *loaded -= 1;
+                if *loaded == 0 {
+                    self.order.unloaded(f);
+                }
+            }
         }
     }
 
@@ -232,5 +248,31 @@ impl Memory {
     #[inline]
     pub(super) fn unfile(&mut self, key: u64, slot: u32) {
         self.order.forget(key, slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::eviction::Eviction;
+
+    /// The frequency resets when the function's last instance goes, not before: with two
+    /// instances loaded, one leaving keeps the count (5 calls × 500 ms / 1,000 MB = 2.5);
+    /// the second leaving resets it (0).
+    #[test]
+    fn the_last_instance_leaving_resets_the_greedy_dual_frequency() {
+        let f = FunctionId::new(0);
+        let order = EvictionOrder::new(Eviction::GreedyDual, 1);
+        let mut m = Memory::new(Some(4096.0), order, vec![(500.0, 1000)].into());
+        m.hold(f, true);
+        m.hold(f, true);
+        for _ in 0..5 {
+            m.note_invocation(f);
+        }
+        m.hold(f, false);
+        assert_eq!(m.file_idle(1, f, SimTime::ZERO), Some(2.5f64.to_bits()));
+        m.hold(f, false);
+        m.hold(f, true);
+        assert_eq!(m.file_idle(2, f, SimTime::ZERO), Some(0.0f64.to_bits()));
     }
 }
