@@ -45,7 +45,7 @@ impl KeepAliveRun for LongestGapRun {
         self.longest = self.longest.max(idle);
     }
 
-    fn decide(&mut self, now: SimTime) -> Decision {
+    fn decide(&mut self, now: SimTime, _others: u32) -> Decision {
         let (floor, ceiling) = self.policy;
         Decision::KeepUntil(now + self.longest.clamp(floor, ceiling))
     }

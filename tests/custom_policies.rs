@@ -41,7 +41,7 @@ impl KeepAliveRun for KeepForRun {
     fn on_idle_time(&mut self, _now: SimTime, idle: SimTime) {
         self.seen.lock().unwrap().push(idle);
     }
-    fn decide(&mut self, now: SimTime) -> Decision {
+    fn decide(&mut self, now: SimTime, _others: u32) -> Decision {
         Decision::KeepUntil(now + self.keep)
     }
 }

@@ -24,6 +24,14 @@
 //! - PW = 0: keep the instance until KA after it went idle; PW > 0: evict it now, start a
 //!   new instance in the background PW after it went idle, and keep that one until KA.
 //!
+//! The windows decide about the function's last instance: whether the application stays
+//! loaded, which is the question the paper answers (it models one instance per
+//! application). An instance that goes idle while other instances of the function are in
+//! memory is extra capacity for concurrent requests, which the paper does not cover; it is
+//! kept for `extra_idle_s` (default 600 s, the paper's fixed 10-minute baseline: our
+//! choice), so a busy function's instances do not all expire after its short idle-time
+//! window, and the windows take over when only one is left.
+//!
 //! # Policies of your own
 //! A library user adds a policy without forking: implement [`KeepAlivePolicy`] (a name and
 //! a fresh per-function [`KeepAliveRun`] state) and put it in a function's
@@ -32,7 +40,8 @@
 //!
 //! Simplifications (documented in `docs/design.md`): the paper's ARIMA forecast for
 //! functions whose idle times fall out of range is replaced by the fixed fallback; the
-//! policy is applied per function (the paper: per application).
+//! policy is applied per function, which is per application when a trace is replayed with
+//! `group_by: app` (one function per application).
 
 use std::sync::Arc;
 
@@ -123,6 +132,14 @@ pub struct HybridSpec {
     /// Keep-alive while not representative, seconds (default: the range).
     #[serde(default)]
     pub fallback_idle_s: Option<f64>,
+    /// Keep-alive of an instance that goes idle while other instances of the function are
+    /// in memory, seconds (default 600, the paper's fixed baseline; our choice).
+    #[serde(default = "d_extra")]
+    pub extra_idle_s: f64,
+}
+
+fn d_extra() -> f64 {
+    600.0
 }
 
 /// A validated keep-alive policy.
@@ -170,8 +187,10 @@ pub trait KeepAliveRun {
     fn on_idle_time(&mut self, now: SimTime, idle: SimTime) {
         let _ = (now, idle);
     }
-    /// What to do with an on-demand instance of the function that went idle at `now`.
-    fn decide(&mut self, now: SimTime) -> Decision;
+    /// What to do with an on-demand instance of the function that went idle at `now`,
+    /// while `others` other instances of the function (any kind, in any state) are in
+    /// memory.
+    fn decide(&mut self, now: SimTime, others: u32) -> Decision;
 }
 
 /// A keep-alive policy's state for one function over a run: the policy and what it has
@@ -238,12 +257,15 @@ impl KeepAliveState {
         }
     }
 
-    /// The decision for an instance of the function that went idle at `now`.
+    /// The decision for an instance of the function that went idle at `now`, while
+    /// `others` other instances of the function are in memory.
     #[inline]
-    pub fn decide(&mut self, now: SimTime) -> Decision {
+    pub fn decide(&mut self, now: SimTime, others: u32) -> Decision {
         match self {
             KeepAliveState::Fixed(ttl) => Decision::KeepUntil(now + *ttl),
             KeepAliveState::None => Decision::EvictNow,
+            // Extra capacity: the windows are about the last instance.
+            KeepAliveState::Hybrid(h) if others > 0 => Decision::KeepUntil(now + h.params.extra),
             KeepAliveState::Hybrid(h) => match h.hist.windows() {
                 None => Decision::KeepUntil(now + h.params.fallback),
                 Some((pw, ka)) if pw == SimTime::ZERO => Decision::KeepUntil(now + ka),
@@ -252,7 +274,7 @@ impl KeepAliveState {
                     until: now + ka,
                 },
             },
-            KeepAliveState::Custom(run) => run.decide(now),
+            KeepAliveState::Custom(run) => run.decide(now, others),
         }
     }
 }
@@ -278,6 +300,8 @@ pub struct HybridParams {
     pub max_out_of_range: f64,
     /// Fallback keep-alive.
     pub fallback: SimTime,
+    /// Keep-alive of an instance that is not the function's last.
+    pub extra: SimTime,
 }
 
 /// What to do with an instance that just went idle at `now`.
@@ -351,6 +375,7 @@ impl KeepAliveSpec {
                     cv_threshold: h.cv_threshold,
                     max_out_of_range: check::fraction(h.max_out_of_range, at("max_out_of_range"))?,
                     fallback,
+                    extra: check::seconds(h.extra_idle_s, at("extra_idle_s"))?,
                 }))
             }
         }
@@ -433,9 +458,10 @@ impl IdleHistogram {
 mod tests {
     use super::*;
 
-    /// The hybrid policy's decision at time 0 with histogram `hist`.
+    /// The hybrid policy's decision at time 0 with histogram `hist`, for the function's
+    /// last instance.
     fn decide_with(params: HybridParams, hist: IdleHistogram) -> Decision {
-        KeepAliveState::Hybrid(Box::new(HybridState { params, hist })).decide(SimTime::ZERO)
+        KeepAliveState::Hybrid(Box::new(HybridState { params, hist })).decide(SimTime::ZERO, 0)
     }
 
     fn hybrid() -> HybridParams {
@@ -473,6 +499,28 @@ mod tests {
                 until: SimTime::from_secs(1980.0)
             }
         );
+    }
+
+    /// The windows decide only about the last instance: with another instance in memory,
+    /// one going idle is kept `extra_idle_s` (600 s by default), whatever the histogram says
+    /// (here it would pre-warm after 26.1 minutes).
+    #[test]
+    fn an_instance_that_is_not_the_last_keeps_the_extra_keep_alive() {
+        let p = hybrid();
+        let mut h = IdleHistogram::default();
+        for _ in 0..10 {
+            h.record(&p, SimTime::from_secs(29.5 * 60.0));
+        }
+        let mut state = KeepAliveState::Hybrid(Box::new(HybridState { params: p, hist: h }));
+        let now = SimTime::from_secs(100.0);
+        assert_eq!(
+            state.decide(now, 2),
+            Decision::KeepUntil(SimTime::from_secs(700.0))
+        );
+        assert!(matches!(
+            state.decide(now, 0),
+            Decision::EvictAndPrewarm { .. }
+        ));
     }
 
     /// Short idle times: head in bin 0 gives PW = 0, so the instance is kept until KA.

@@ -195,7 +195,8 @@ impl Sim<'_, '_> {
                 self.limits.in_flight(f, false, -1);
                 if self.instances[slot].expires_at == SimTime::MAX {
                     // Started by the autoscaler: idle under the keep-alive policy.
-                    let until = match self.funcs[f].keep_alive.decide(now) {
+                    let others = self.memory.loaded(f) - 1;
+                    let until = match self.funcs[f].keep_alive.decide(now, others) {
                         Decision::KeepUntil(until) => until,
                         _ => now,
                     };
@@ -252,7 +253,8 @@ impl Sim<'_, '_> {
             self.make_idle(now, slot);
             return;
         }
-        let decision = self.funcs[f].keep_alive.decide(now);
+        let others = self.memory.loaded(f) - 1;
+        let decision = self.funcs[f].keep_alive.decide(now, others);
         match decision {
             Decision::KeepUntil(until) => {
                 self.meter

@@ -146,7 +146,7 @@ pub(super) struct Memory {
     /// Per function: mean cold start (ms, the greedy-dual cost) and an instance's memory
     /// (MB, its size).
     funcs: PerFunction<(f64, u32)>,
-    /// Per function: instances in memory (only with a capacity).
+    /// Per function: instances in memory (any kind, any state).
     loaded: PerFunction<u32>,
 }
 
@@ -222,17 +222,21 @@ impl Memory {
         } else {
             self.used_mb -= memory_mb;
         }
-        if self.limited() {
-            let loaded = &mut self.loaded[f];
-            if held {
-                *loaded += 1;
-            } else {
-                *loaded -= 1;
-                if *loaded == 0 {
-                    self.order.unloaded(f);
-                }
+        let loaded = &mut self.loaded[f];
+        if held {
+            *loaded += 1;
+        } else {
+            *loaded -= 1;
+            if *loaded == 0 && self.limited() {
+                self.order.unloaded(f);
             }
         }
+    }
+
+    /// Instances of `f` in memory now (any kind, any state).
+    #[inline]
+    pub(super) fn loaded(&self, f: FunctionId) -> u32 {
+        self.loaded[f]
     }
 
     /// Files idle on-demand instance `slot` of `f` for eviction; returns its key.
