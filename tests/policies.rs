@@ -397,3 +397,33 @@ fn memory_size_scales_the_cpu_bound_part() {
         );
     }
 }
+
+/// The hybrid windows decide about a function's last instance only: on `function-mix`,
+/// the frequent function (about 3.7 requests a second, several instances at its peaks)
+/// must not lose its spare instances after its short idle-time window (about a minute),
+/// so its cold starts stay those of a fixed 10-minute keep-alive (the extra instances'
+/// default). Applying the windows to every instance gave 1,008 against 75.
+#[test]
+fn hybrid_keeps_a_busy_functions_spare_instances_like_fixed_ten_minutes() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/function-mix.json"),
+    )
+    .unwrap();
+    let cold = |policy: &str| {
+        let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for f in json["functions"].as_array_mut().unwrap() {
+            f["keep_alive"] = serde_json::from_str(policy).unwrap();
+        }
+        let r = run(&scenario(&json.to_string()));
+        let (name, frequent) = &r.functions[0];
+        assert_eq!(name, "frequent");
+        frequent.cold_starts
+    };
+    let fixed = cold(r#"{"policy": "fixed", "idle_s": 600}"#);
+    let hybrid = cold(r#"{"policy": "hybrid_histogram"}"#);
+    assert!(fixed > 20, "{fixed}");
+    assert!(
+        hybrid <= fixed + fixed / 5,
+        "hybrid {hybrid} cold starts against fixed 10 minutes {fixed}"
+    );
+}
