@@ -11,9 +11,10 @@ use crate::common::{run, scenario};
 
 /// Every optional section present in the total: provisioned concurrency and warm-up pings
 /// on `api`, asynchronous events that fail half the time (so some are dead-lettered) on
-/// `worker`. `api` gets one request a second for 600 s: 600 invocations.
+/// `worker`, a latency objective for both. `api` gets one request a second for 600 s: 600
+/// invocations.
 const EVERYTHING: &str = r#"{
-  "name": "everything", "seed": 5, "duration_s": 600,
+  "name": "everything", "seed": 5, "duration_s": 600, "slo_ms": 40,
   "functions": [
     {"name": "api", "runtime": "nodejs",
      "exec_ms": {"dist": "const", "value": 10},
@@ -84,6 +85,9 @@ fn run_csv_columns() -> Vec<(String, String)> {
         ("cost_free_tier_credit_usd", "cost_usd.free_tier_credit"),
         ("fleet_instances", "cost_usd.always_on_fleet.instances"),
         ("fleet_usd", "cost_usd.always_on_fleet.usd"),
+        ("slo_ms", "slo.slo_ms"),
+        ("slo_over", "slo.over"),
+        ("slo_over_ratio", "slo.over_ratio"),
     ];
     columns.extend(rest.iter().map(|(c, p)| (c.to_string(), p.to_string())));
     columns
@@ -139,6 +143,23 @@ fn every_run_csv_column_copies_its_json_field() {
     assert!(at(&json["total"], "events.dead_lettered").as_u64().unwrap() > 0);
     assert!(json["functions"]["api"]["events"].is_null());
     assert!(json["functions"]["worker"]["provisioned"].is_null());
+    assert_eq!(json["total"]["slo"]["slo_ms"], 40.0);
+    assert!(json["total"]["slo"]["over"].as_u64().unwrap() > 0);
+}
+
+/// Without `slo_ms` the run CSV keeps its columns, with empty objective cells.
+#[test]
+fn run_csv_objective_cells_are_empty_without_an_objective() {
+    let result = run(&scenario(&EVERYTHING.replace(r#""slo_ms": 40,"#, "")));
+    let csv = Format::Csv.exporter().export(&result);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        header[header.len() - 3..],
+        ["slo_ms", "slo_over", "slo_over_ratio"]
+    );
+    for line in csv.lines().skip(1) {
+        assert!(line.ends_with(",,,"), "{line}");
+    }
 }
 
 /// The sweep metrics in column order (as in the header of

@@ -1,0 +1,135 @@
+//! Results for comparing policies, against hand-worked runs: the requests over a latency
+//! objective (`slo_ms`).
+//!
+//! Apart from one random run checked against its request log, every function here
+//! executes for a constant time, cold-starts in exactly 400 ms (`cold_start_ms`) and gets
+//! one request a second for 60 s (arrivals 0, 1, …, 59 s), so each figure follows from the
+//! keep-alive rules by hand, as the comments work out.
+
+use serde_json::Value;
+
+use crate::common::{MS, run, run_logged, scenario};
+
+/// A function `name` on 1 GB with constant `exec_ms`, cold starts of 400 ms, keep-alive
+/// `keep_alive` (a policy object) and one request a second; `extra` is spliced into its
+/// fields.
+fn function(name: &str, exec_ms: u32, keep_alive: &str, extra: &str) -> String {
+    format!(
+        r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 1024, {extra}
+            "exec_ms": {{"dist": "const", "value": {exec_ms}}},
+            "cold_start_ms": {{"dist": "const", "value": 400}},
+            "keep_alive": {keep_alive},
+            "workload": {{"kind": "constant", "interval_s": 1}}}}"#
+    )
+}
+
+/// A 60-second scenario of `functions`, with `top` spliced into the top level.
+fn scenario_json(top: &str, functions: &[String]) -> String {
+    format!(
+        r#"{{"name": "results", "seed": 1, "duration_s": 60, {top}
+            "functions": [{}]}}"#,
+        functions.join(", ")
+    )
+}
+
+const KEEP: &str = r#"{"policy": "fixed", "idle_s": 600}"#;
+const NONE: &str = r#"{"policy": "none"}"#;
+
+/// Constant 100 ms executions, cold starts of 400 ms: a warm request takes 100 ms, a cold
+/// one 500 ms.
+/// - `kept` (keep-alive 10 minutes): the request at 0 s is cold, the other 59 are warm;
+/// - `fresh` (no keep-alive): every instance goes as soon as it idles, so all 60 are cold.
+///
+/// An objective of 300 ms lies between the two latencies: exactly the cold-started requests
+/// exceed it, 1 of `kept`'s 60, 60 of `fresh`'s, 61 of the 120 in total.
+fn two_functions(top: &str) -> String {
+    scenario_json(
+        top,
+        &[
+            function("kept", 100, KEEP, ""),
+            function("fresh", 100, NONE, ""),
+        ],
+    )
+}
+
+#[test]
+fn requests_over_the_objective_are_the_cold_starts() {
+    let r = run(&scenario(&two_functions(r#""slo_ms": 300,"#)));
+    let kept = &r.functions[0].1;
+    let fresh = &r.functions[1].1;
+    assert_eq!((kept.invocations, kept.cold_starts), (60, 1));
+    assert_eq!((fresh.invocations, fresh.cold_starts), (60, 60));
+    let slo = |s: &faassim::report::Summary| {
+        let o = s.slo.expect("an objective is set");
+        assert_eq!(o.slo_ms, 300.0);
+        (o.over, o.over_ratio)
+    };
+    assert_eq!(slo(kept), (1, Some(1.0 / 60.0)));
+    assert_eq!(slo(fresh), (60, Some(1.0)));
+    assert_eq!(slo(&r.total), (61, Some(61.0 / 120.0)));
+    assert_eq!(slo(&r.total).0, r.total.cold_starts);
+
+    // "Exceeded" is strict: at the warm latency only the cold requests are over, at the
+    // cold latency none. Just below the warm latency (99.9 ms, a histogram bucket below
+    // 100 ms) every request is over.
+    for (objective, over) in [(100.0, 61), (500.0, 0), (99.9, 120), (499.9, 61)] {
+        let r = run(&scenario(&two_functions(&format!(
+            r#""slo_ms": {objective},"#
+        ))));
+        assert_eq!(r.total.slo.unwrap().over, over, "slo_ms {objective}");
+    }
+    // The precision limit `docs/results.md` states: 499.99 ms shares the histogram bucket
+    // of 500 ms (256 µs wide there), so the cold requests, 0.002 % above it, are missed.
+    let r = run(&scenario(&two_functions(r#""slo_ms": 499.99,"#)));
+    assert_eq!(r.total.slo.unwrap().over, 0);
+}
+
+/// On a random run, against each request's exact latency from the request log: the count
+/// misses at most the requests less than one histogram bucket (1/1024 of the objective)
+/// above the objective, and never counts one at or below it.
+#[test]
+fn over_matches_exact_latencies_up_to_one_bucket() {
+    let s = scenario(
+        r#"{"name": "random", "seed": 7, "duration_s": 600, "slo_ms": 300,
+            "functions": [{"name": "api", "runtime": "nodejs",
+              "exec_ms": {"dist": "lognormal", "median": 120, "p99": 800},
+              "keep_alive": {"policy": "fixed", "idle_s": 30},
+              "workload": {"kind": "poisson", "rate_per_s": 20}}]}"#,
+    );
+    let (r, recs) = run_logged(&s);
+    let latencies: Vec<u64> = recs
+        .iter()
+        .filter(|q| q.measured && q.start_ns.is_some())
+        .map(|q| q.end_ns - q.arrival_ns)
+        .collect();
+    assert_eq!(latencies.len() as u64, r.total.latency_ms.count);
+    let slo_ns = 300 * MS;
+    let exact = latencies.iter().filter(|&&l| l > slo_ns).count() as u64;
+    let near = latencies
+        .iter()
+        .filter(|&&l| l > slo_ns && l <= slo_ns + slo_ns / 1024)
+        .count() as u64;
+    let over = r.total.slo.unwrap().over;
+    assert!(exact > 1000, "a meaningful test: {exact} over");
+    assert!(
+        over <= exact && exact - over <= near,
+        "{over} {exact} {near}"
+    );
+}
+
+/// The objective only adds the `slo` objects: the rest of the JSON is the same, and
+/// without it there is no `slo` key at all.
+#[test]
+fn the_objective_adds_its_section_and_changes_nothing_else() {
+    let plain = run(&scenario(&two_functions("")));
+    let with = run(&scenario(&two_functions(r#""slo_ms": 300,"#)));
+    let plain_json = plain.to_json();
+    assert!(!plain_json.contains("\"slo\""));
+    let mut v: Value = serde_json::from_str(&with.to_json()).unwrap();
+    assert!(v["total"]["slo"].is_object());
+    v["total"].as_object_mut().unwrap().remove("slo");
+    for f in v["functions"].as_object_mut().unwrap().values_mut() {
+        assert!(f.as_object_mut().unwrap().remove("slo").is_some());
+    }
+    assert_eq!(v, serde_json::from_str::<Value>(&plain_json).unwrap());
+}
