@@ -199,6 +199,8 @@ pub fn run(
                 ),
             ));
         }
+        // Checked here, before the outputs are rewritten, so a refused resume loses nothing.
+        output::check_metrics(row, &metric_names(), &at)?;
         if tasks.get(k) != Some(&(row.point, row.replication)) {
             return Err(invalid(
                 &at,
@@ -368,6 +370,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     let metrics: Vec<String> = first.metrics.0.iter().map(|(k, _)| k.clone()).collect();
     let first_file = first_file.clone();
     for (file, line, _, row) in &rows {
+        output::check_metrics(row, &metrics, &format!("{file}:{line}"))?;
         if row.experiment != hash || row.points != points || row.replications != reps {
             return Err(invalid(
                 &format!("{file}:{line}"),

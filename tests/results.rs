@@ -1,14 +1,15 @@
 //! Results for comparing policies, against hand-worked runs: the requests over a latency
-//! objective (`slo_ms`).
+//! objective (`slo_ms`); and sweep rows of another version refused.
 //!
 //! Apart from one random run checked against its request log, every function here
 //! executes for a constant time, cold-starts in exactly 400 ms (`cold_start_ms`) and gets
 //! one request a second for 60 s (arrivals 0, 1, …, 59 s), so each figure follows from the
 //! keep-alive rules by hand, as the comments work out.
 
+use faassim::sweep::{self, Experiment, METRICS, SweepOptions};
 use serde_json::Value;
 
-use crate::common::{MS, run, run_logged, scenario};
+use crate::common::{MS, run, run_logged, scenario, temp_dir};
 
 /// A function `name` on 1 GB with constant `exec_ms`, cold starts of 400 ms, keep-alive
 /// `keep_alive` (a policy object) and one request a second; `extra` is spliced into its
@@ -132,4 +133,57 @@ fn the_objective_adds_its_section_and_changes_nothing_else() {
         assert!(f.as_object_mut().unwrap().remove("slo").is_some());
     }
     assert_eq!(v, serde_json::from_str::<Value>(&plain_json).unwrap());
+}
+
+/// Rows written with other metric columns (an older faassim) are refused on resume and
+/// by merge, rather than shifting the CSV's cells, and a refused resume keeps them.
+#[test]
+fn rows_with_other_metric_columns_are_refused() {
+    let dir = temp_dir("results-other-columns");
+    std::fs::write(dir.join("base.json"), two_functions("")).unwrap();
+    let exp = dir.join("exp.json");
+    std::fs::write(
+        &exp,
+        r#"{"name": "t", "base": "base.json", "replications": 2}"#,
+    )
+    .unwrap();
+    let e = Experiment::load(&exp).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("out");
+    let opts = |resume| SweepOptions {
+        threads: 1,
+        out: out.clone(),
+        shard: sweep::Shard::ALL,
+        resume,
+    };
+    sweep::run(&e, &opts(false), &|_| {}).unwrap();
+    // Keep the first row, without its last metric, as an older version would have written.
+    let text = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let line = text.lines().next().unwrap();
+    let last = METRICS.last().unwrap().name;
+    let from = line.find(&format!(r#","{last}":"#)).unwrap();
+    let to = from + line[from..].find('}').unwrap();
+    let old = format!("{}{}\n", &line[..from], &line[to..]);
+    std::fs::write(out.join("results.jsonl"), &old).unwrap();
+    let want = format!(
+        "results.jsonl:1: metrics: has other metric columns than this sweep writes (column {}: none where this sweep has `{last}`)",
+        METRICS.len()
+    );
+    let err = sweep::run(&e, &opts(true), &|_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&want), "{err}");
+    // Refused before anything was rewritten: the old row is still there.
+    assert_eq!(
+        std::fs::read_to_string(out.join("results.jsonl")).unwrap(),
+        old
+    );
+    // A merge with a shard of this version refuses it too.
+    let shard = dir.join("shard");
+    std::fs::create_dir_all(&shard).unwrap();
+    let fresh = text.lines().nth(1).unwrap();
+    std::fs::write(shard.join("results.jsonl"), format!("{fresh}\n")).unwrap();
+    let err = sweep::merge(&[shard, out.clone()], &dir.join("merged"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&want), "{err}");
 }
