@@ -6,7 +6,10 @@
 //!   writes each result as soon as it and all earlier ones are done ([`output`]).
 //! - [`merge`]: combines shard outputs into exactly what one unsharded run writes.
 //! - [`METRICS`] (`metric`): the headline metrics each row records, typed reads of a run's
-//!   total; [`stats`]: their confidence intervals across replications.
+//!   total or statistics across its functions; [`stats`]: their confidence intervals
+//!   across replications, and nearest-rank percentiles across functions.
+//! - [`functions`]: the per-function table each row carries ([`FunctionRow`]) and the
+//!   distributions across functions.
 //!
 //! # Tasks, order and memory
 //! Tasks are numbered point-major: (point 0, replication 0), (0, 1), … A worker claims the
@@ -26,6 +29,7 @@
 //! replayed into fresh `results.csv` and `summary.csv`, and only the remaining tasks run.
 
 pub mod experiment;
+pub mod functions;
 pub mod metric;
 pub mod output;
 mod path;
@@ -39,6 +43,7 @@ use std::sync::{Condvar, Mutex};
 pub use crate::json::Ordered;
 pub use crate::rng::replication_seed;
 pub use experiment::Experiment;
+pub use functions::FunctionRow;
 pub use metric::{METRICS, Metric, MetricValue};
 use output::{Row, Sink};
 
@@ -148,6 +153,7 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
                 .map(|m| (m.name.to_owned(), m.json(&result)))
                 .collect(),
         ),
+        functions: functions::table(&result),
         latency_histogram: match all.to_histogram() {
             Some(h) => output::encode_histogram(&h),
             // Nothing served: an empty histogram keeps every row mergeable.

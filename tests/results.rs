@@ -1,5 +1,6 @@
 //! Results for comparing policies, against hand-worked runs: the requests over a latency
-//! objective (`slo_ms`); and sweep rows of another version refused.
+//! objective (`slo_ms`), the distribution across functions of the sweep's `fn_*` columns,
+//! and the per-function table of a sweep row (and rows of another version refused).
 //!
 //! Apart from one random run checked against its request log, every function here
 //! executes for a constant time, cold-starts in exactly 400 ms (`cold_start_ms`) and gets
@@ -9,7 +10,7 @@
 use faassim::sweep::{self, Experiment, METRICS, SweepOptions};
 use serde_json::Value;
 
-use crate::common::{MS, run, run_logged, scenario, temp_dir};
+use crate::common::{MS, assert_close, run, run_logged, scenario, temp_dir};
 
 /// A function `name` on 1 GB with constant `exec_ms`, cold starts of 400 ms, keep-alive
 /// `keep_alive` (a policy object) and one request a second; `extra` is spliced into its
@@ -133,6 +134,200 @@ fn the_objective_adds_its_section_and_changes_nothing_else() {
         assert!(f.as_object_mut().unwrap().remove("slo").is_some());
     }
     assert_eq!(v, serde_json::from_str::<Value>(&plain_json).unwrap());
+}
+
+/// Four measured functions and one without invocations:
+///
+/// | function | exec | keep-alive | cold | cold % | idle GB-s | p99 ms |
+/// |---|---|---|---|---|---|---|
+/// | `a` | 100 ms | 10 min | 1 of 60 | 1.667 | 60 − 0.4 − 60 × 0.1 = 53.6 | 500 (the one cold request: rank ⌈0.99 · 60⌉ = 60) |
+/// | `b` | 200 ms | none | 60 | 100 | 0 | 600 |
+/// | `c` | 300 ms | 0.2 s (gone at +0.9 s, before the next arrival) | 60 | 100 | 60 × 0.2 = 12 | 700 |
+/// | `d` | 50 ms, 2 GB | 10 min | 1 of 60 | 1.667 | (60 − 0.4 − 60 × 0.05) × 2 = 113.2 | 450 |
+/// | `e` | one provisioned instance, no request | | | | 60 | |
+///
+/// Nearest rank over the four measured ones (rank ⌈p · 4 / 100⌉: 2, 3, 4):
+/// - cold %: 1.667, 1.667, 100, 100 → p50 1.667, p75 100, p90 100;
+/// - idle GB-s: 0, 12, 53.6, 113.2 → 12, 53.6, 113.2 (with `e`'s 60 among them, p50 and
+///   p75 would be 53.6 and 60);
+/// - p99: 450, 500, 600, 700 → 500, 600, 700.
+fn five_functions() -> String {
+    scenario_json(
+        r#""slo_ms": 300,"#,
+        &[
+            function("a", 100, KEEP, ""),
+            function("b", 200, NONE, ""),
+            function("c", 300, r#"{"policy": "fixed", "idle_s": 0.2}"#, ""),
+            function("d", 50, KEEP, "").replace("1024", "2048"),
+            function(
+                "e",
+                100,
+                KEEP,
+                r#""provisioned": {"policy": "fixed", "count": 1},"#,
+            )
+            .replace(r#""interval_s": 1"#, r#""interval_s": 1, "start_s": 100"#),
+        ],
+    )
+}
+
+#[test]
+fn distributions_across_functions_by_hand() {
+    let r = run(&scenario(&five_functions()));
+    // The per-function figures the table above works out.
+    let f = |i: usize| &r.functions[i].1;
+    let idle: Vec<f64> = (0..5).map(|i| f(i).instances.idle_gb_s).collect();
+    for (got, want) in idle.iter().zip([53.6, 0.0, 12.0, 113.2, 60.0]) {
+        assert_close(*got, want);
+    }
+    let p99: Vec<Option<f64>> = (0..5).map(|i| f(i).latency_ms.p99).collect();
+    assert_eq!(
+        p99,
+        [Some(500.0), Some(600.0), Some(700.0), Some(450.0), None]
+    );
+    let cold: Vec<u64> = (0..5).map(|i| f(i).cold_starts).collect();
+    assert_eq!(cold, [1, 60, 60, 1, 0]);
+    assert_eq!(f(4).invocations, 0);
+
+    let metric = |name: &str| {
+        let m = METRICS.iter().find(|m| m.name == name).unwrap();
+        assert!(m.across_functions(), "{name}");
+        m.json(&r)
+    };
+    assert_eq!(metric("fn_measured"), Value::from(4));
+    let real = |name: &str| metric(name).as_f64().unwrap();
+    assert_close(real("fn_cold_start_pct_p50"), 100.0 / 60.0);
+    assert_close(real("fn_cold_start_pct_p75"), 100.0);
+    assert_close(real("fn_cold_start_pct_p90"), 100.0);
+    assert_close(real("fn_idle_gb_s_p50"), 12.0);
+    assert_close(real("fn_idle_gb_s_p75"), 53.6);
+    assert_close(real("fn_idle_gb_s_p90"), 113.2);
+    assert_eq!(real("fn_latency_p99_ms_p50"), 500.0);
+    assert_eq!(real("fn_latency_p99_ms_p75"), 600.0);
+    assert_eq!(real("fn_latency_p99_ms_p90"), 700.0);
+}
+
+/// A sweep row carries every function's figures (the measured and the unmeasured), as a
+/// list of records (`pd.json_normalize(rows, "functions", ["point", "replication"])`),
+/// and the new columns reach `results.csv` and `summary.csv`.
+#[test]
+fn sweep_rows_carry_the_per_function_table() {
+    let dir = temp_dir("results-sweep");
+    std::fs::write(dir.join("base.json"), five_functions()).unwrap();
+    let exp = dir.join("exp.json");
+    // Two points: the objective at 300 ms and at 550 ms (only the 600 and 700 ms requests
+    // of `b` and `c` exceed it).
+    std::fs::write(
+        &exp,
+        r#"{"name": "t", "seed": 3, "base": "base.json", "grid": {"slo_ms": [300, 550]}}"#,
+    )
+    .unwrap();
+    let e = Experiment::load(&exp).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("out");
+    sweep::run(
+        &e,
+        &SweepOptions {
+            threads: 1,
+            out: out.clone(),
+            shard: sweep::Shard::ALL,
+            resume: false,
+        },
+        &|_| {},
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 2);
+    let table = rows[0]["functions"].as_array().unwrap();
+    let names: Vec<&str> = table.iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    // The fields in this order in the text (serde_json's `Value` sorts them).
+    let first = &text[text.find(r#""functions":[{"#).unwrap()..];
+    assert!(
+        first.starts_with(
+            r#""functions":[{"name":"a","invocations":60,"cold_starts":1,"cold_start_ratio":0.016666666666666666,"idle_gb_s":"#
+        ),
+        "{}",
+        &first[..200]
+    );
+    let keys: Vec<&str> = table[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "cold_start_ratio",
+            "cold_starts",
+            "idle_gb_s",
+            "invocations",
+            "latency_p99_ms",
+            "name",
+            "slo"
+        ]
+    );
+    assert_eq!(
+        table[0]["slo"],
+        serde_json::json!({"slo_ms": 300.0, "over": 1, "over_ratio": 1.0 / 60.0})
+    );
+    let col = |key: &str| -> Vec<Value> { table.iter().map(|f| f[key].clone()).collect() };
+    assert_eq!(col("invocations"), [60, 60, 60, 60, 0].map(Value::from));
+    assert_eq!(col("cold_starts"), [1, 60, 60, 1, 0].map(Value::from));
+    assert_eq!(
+        col("latency_p99_ms"),
+        [
+            Value::from(500.0),
+            Value::from(600.0),
+            Value::from(700.0),
+            Value::from(450.0),
+            Value::Null
+        ]
+    );
+    assert_eq!(table[4]["cold_start_ratio"], Value::Null);
+    let over = |row: &Value| -> Vec<Value> {
+        row["functions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["slo"]["over"].clone())
+            .collect()
+    };
+    assert_eq!(over(&rows[0]), [1, 60, 60, 1, 0].map(Value::from));
+    assert_eq!(over(&rows[1]), [0, 60, 60, 0, 0].map(Value::from));
+    assert_eq!(table[4]["slo"]["over_ratio"], Value::Null);
+    assert_eq!(rows[0]["metrics"]["slo_over"], 122);
+    assert_eq!(rows[1]["metrics"]["slo_over"], 120);
+    assert_close(
+        rows[0]["metrics"]["slo_over_ratio"].as_f64().unwrap(),
+        122.0 / 240.0,
+    );
+    assert_eq!(rows[0]["metrics"]["fn_measured"], 4);
+
+    // The CSV files: the same values under the new columns.
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let cell = |line: usize, name: &str| {
+        let k = header.iter().position(|h| *h == name).unwrap();
+        csv.lines()
+            .nth(line)
+            .unwrap()
+            .split(',')
+            .nth(k)
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(cell(1, "slo_over"), "122");
+    assert_eq!(cell(2, "slo_over"), "120");
+    assert_eq!(cell(1, "fn_latency_p99_ms_p50"), "500.0");
+    assert_eq!(cell(1, "fn_measured"), "4");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let head = summary.lines().next().unwrap();
+    assert!(head.contains(",fn_idle_gb_s_p90_mean,fn_idle_gb_s_p90_ci95,"));
+    assert!(head.contains(",slo_over_mean,slo_over_ci95,"));
 }
 
 /// Rows written with other metric columns (an older faassim) are refused on resume and

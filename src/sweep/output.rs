@@ -16,6 +16,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::functions::FunctionRow;
 use super::invalid;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
@@ -46,6 +47,9 @@ pub struct Row {
     pub params: Ordered<Value>,
     /// Headline metrics (number or null), in column order.
     pub metrics: Ordered<Value>,
+    /// Every function's headline figures, in scenario order (not in the CSV files).
+    #[serde(default)]
+    pub functions: Vec<FunctionRow>,
     /// Response times of all served requests of all functions: an HDR histogram in
     /// microseconds, V2-serialised, base64.
     pub latency_histogram: String,
