@@ -15,7 +15,7 @@ mod sources;
 mod summarise;
 mod windows;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use events::JsonLinesLog;
 pub use export::{Exporter, Format};
@@ -128,6 +128,10 @@ pub struct Summary {
     pub evictions_by_cause: Evictions,
     /// Response time (arrival to end: cold start + execution) of every served request.
     pub latency_ms: LatencySummary,
+    /// The served requests over the scenario's latency objective (left out of the JSON
+    /// when the scenario sets no `slo_ms`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slo: Option<SloSummary>,
     /// Response time of cold-started requests.
     pub cold_latency_ms: LatencySummary,
     /// Response time of warm-started requests.
@@ -159,6 +163,26 @@ pub struct Summary {
     pub pending_wait_ms: LatencySummary,
     /// What it cost, in the platform's currency (USD for the shipped profiles).
     pub cost_usd: CostBreakdown,
+}
+
+/// The served requests whose response time exceeded the latency objective, counted in
+/// the latency histogram the summary's `latency_ms` comes from.
+///
+/// Exact up to the histogram's precision (3 significant digits): latencies are recorded
+/// in whole microseconds (rounded), in buckets 1 µs wide below 2,048 µs and less than
+/// 1/1024 of their value wide above. A request counts as over when its bucket lies
+/// entirely above the objective (rounded to the microsecond as latencies are), so no
+/// request at or below the objective is ever counted, and only one less than a bucket
+/// above it (under 0.1 %, or 1 µs) can be missed.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloSummary {
+    /// The objective, ms (the scenario's `slo_ms`).
+    pub slo_ms: f64,
+    /// Served requests whose response time exceeded it.
+    pub over: u64,
+    /// `over / latency_ms.count`; null when nothing was served.
+    pub over_ratio: Option<f64>,
 }
 
 /// Asynchronous events: each is attempted until it succeeds or is dead-lettered.

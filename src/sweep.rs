@@ -6,7 +6,10 @@
 //!   writes each result as soon as it and all earlier ones are done ([`output`]).
 //! - [`merge`]: combines shard outputs into exactly what one unsharded run writes.
 //! - [`METRICS`] (`metric`): the headline metrics each row records, typed reads of a run's
-//!   total; [`stats`]: their confidence intervals across replications.
+//!   total or statistics across its functions; [`stats`]: their confidence intervals
+//!   across replications, and nearest-rank percentiles across functions.
+//! - [`functions`]: the per-function table each row carries ([`FunctionRow`]) and the
+//!   distributions across functions.
 //!
 //! # Tasks, order and memory
 //! Tasks are numbered point-major: (point 0, replication 0), (0, 1), … A worker claims the
@@ -26,6 +29,7 @@
 //! replayed into fresh `results.csv` and `summary.csv`, and only the remaining tasks run.
 
 pub mod experiment;
+pub mod functions;
 pub mod metric;
 pub mod output;
 mod path;
@@ -39,6 +43,7 @@ use std::sync::{Condvar, Mutex};
 pub use crate::json::Ordered;
 pub use crate::rng::replication_seed;
 pub use experiment::Experiment;
+pub use functions::FunctionRow;
 pub use metric::{METRICS, Metric, MetricValue};
 use output::{Row, Sink};
 
@@ -148,6 +153,7 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
                 .map(|m| (m.name.to_owned(), m.json(&result)))
                 .collect(),
         ),
+        functions: functions::table(&result),
         latency_histogram: match all.to_histogram() {
             Some(h) => output::encode_histogram(&h),
             // Nothing served: an empty histogram keeps every row mergeable.
@@ -199,6 +205,8 @@ pub fn run(
                 ),
             ));
         }
+        // Checked here, before the outputs are rewritten, so a refused resume loses nothing.
+        output::check_metrics(row, &metric_names(), &at)?;
         if tasks.get(k) != Some(&(row.point, row.replication)) {
             return Err(invalid(
                 &at,
@@ -368,6 +376,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<usize> {
     let metrics: Vec<String> = first.metrics.0.iter().map(|(k, _)| k.clone()).collect();
     let first_file = first_file.clone();
     for (file, line, _, row) in &rows {
+        output::check_metrics(row, &metrics, &format!("{file}:{line}"))?;
         if row.experiment != hash || row.points != points || row.replications != reps {
             return Err(invalid(
                 &format!("{file}:{line}"),

@@ -40,6 +40,9 @@ mod golden;
 /// Output formats against the JSON result: every run CSV column and every sweep metric
 /// reads the field it names.
 mod output;
+/// Results for comparing policies: requests over a latency objective, distributions across
+/// functions and the per-function table of sweep rows, against hand-worked runs.
+mod results;
 /// Event sources and workflows: queue batching and poller scaling, visibility timeouts and
 /// dead letters, stream order per shard, iterator age, workflow latency and retries.
 mod sources;

@@ -11,9 +11,10 @@ use crate::common::{run, scenario};
 
 /// Every optional section present in the total: provisioned concurrency and warm-up pings
 /// on `api`, asynchronous events that fail half the time (so some are dead-lettered) on
-/// `worker`. `api` gets one request a second for 600 s: 600 invocations.
+/// `worker`, a latency objective for both. `api` gets one request a second for 600 s: 600
+/// invocations.
 const EVERYTHING: &str = r#"{
-  "name": "everything", "seed": 5, "duration_s": 600,
+  "name": "everything", "seed": 5, "duration_s": 600, "slo_ms": 40,
   "functions": [
     {"name": "api", "runtime": "nodejs",
      "exec_ms": {"dist": "const", "value": 10},
@@ -84,6 +85,9 @@ fn run_csv_columns() -> Vec<(String, String)> {
         ("cost_free_tier_credit_usd", "cost_usd.free_tier_credit"),
         ("fleet_instances", "cost_usd.always_on_fleet.instances"),
         ("fleet_usd", "cost_usd.always_on_fleet.usd"),
+        ("slo_ms", "slo.slo_ms"),
+        ("slo_over", "slo.over"),
+        ("slo_over_ratio", "slo.over_ratio"),
     ];
     columns.extend(rest.iter().map(|(c, p)| (c.to_string(), p.to_string())));
     columns
@@ -139,12 +143,29 @@ fn every_run_csv_column_copies_its_json_field() {
     assert!(at(&json["total"], "events.dead_lettered").as_u64().unwrap() > 0);
     assert!(json["functions"]["api"]["events"].is_null());
     assert!(json["functions"]["worker"]["provisioned"].is_null());
+    assert_eq!(json["total"]["slo"]["slo_ms"], 40.0);
+    assert!(json["total"]["slo"]["over"].as_u64().unwrap() > 0);
 }
 
-/// The sweep metrics in column order (as in the header of
-/// `tests/golden/sweep-keepalive.results.csv`), with the JSON field of the run's total that
-/// each reads (as the dotted paths that named them before they were typed).
-const SWEEP_METRICS: [(&str, &str); 22] = [
+/// Without `slo_ms` the run CSV keeps its columns, with empty objective cells.
+#[test]
+fn run_csv_objective_cells_are_empty_without_an_objective() {
+    let result = run(&scenario(&EVERYTHING.replace(r#""slo_ms": 40,"#, "")));
+    let csv = Format::Csv.exporter().export(&result);
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(
+        header[header.len() - 3..],
+        ["slo_ms", "slo_over", "slo_over_ratio"]
+    );
+    for line in csv.lines().skip(1) {
+        assert!(line.ends_with(",,,"), "{line}");
+    }
+}
+
+/// The sweep metrics that read the run's total, in column order (as in the header of
+/// `tests/golden/sweep-keepalive.results.csv`), with the JSON field of the total that each
+/// reads (as the dotted paths that named them before they were typed).
+const SWEEP_METRICS: [(&str, &str); 26] = [
     ("invocations", "invocations"),
     ("cold_starts", "cold_starts"),
     ("cold_start_ratio", "cold_start_ratio"),
@@ -167,6 +188,25 @@ const SWEEP_METRICS: [(&str, &str); 22] = [
     ("cost_provisioned_usd", "cost_usd.provisioned"),
     ("cost_warmers_usd", "cost_usd.warmers"),
     ("fleet_usd", "cost_usd.always_on_fleet.usd"),
+    ("cold_latency_p50_ms", "cold_latency_ms.p50"),
+    ("cold_latency_p99_ms", "cold_latency_ms.p99"),
+    ("slo_over", "slo.over"),
+    ("slo_over_ratio", "slo.over_ratio"),
+];
+
+/// The sweep metrics across functions, after those of the total: a figure of each
+/// function's summary (a JSON path, and a scale) and a percentile of it across the
+/// functions with an invocation, as `docs/sweeps.md` defines them.
+const FN_METRICS: [(&str, &str, f64, u32); 9] = [
+    ("fn_cold_start_pct_p50", "cold_start_ratio", 100.0, 50),
+    ("fn_cold_start_pct_p75", "cold_start_ratio", 100.0, 75),
+    ("fn_cold_start_pct_p90", "cold_start_ratio", 100.0, 90),
+    ("fn_idle_gb_s_p50", "instances.idle_gb_s", 1.0, 50),
+    ("fn_idle_gb_s_p75", "instances.idle_gb_s", 1.0, 75),
+    ("fn_idle_gb_s_p90", "instances.idle_gb_s", 1.0, 90),
+    ("fn_latency_p99_ms_p50", "latency_ms.p99", 1.0, 50),
+    ("fn_latency_p99_ms_p75", "latency_ms.p99", 1.0, 75),
+    ("fn_latency_p99_ms_p90", "latency_ms.p99", 1.0, 90),
 ];
 
 #[test]
@@ -174,13 +214,36 @@ fn every_sweep_metric_resolves_to_its_json_field() {
     let result = run(&scenario(EVERYTHING));
     let json: Value = serde_json::to_value(&result).unwrap();
     let names: Vec<&str> = METRICS.iter().map(|m| m.name).collect();
-    let expected: Vec<&str> = SWEEP_METRICS.iter().map(|(n, _)| *n).collect();
+    let mut expected: Vec<&str> = SWEEP_METRICS.iter().map(|(n, _)| *n).collect();
+    expected.push("fn_measured");
+    expected.extend(FN_METRICS.iter().map(|(n, ..)| *n));
     assert_eq!(names, expected);
-    for (metric, (name, path)) in METRICS.iter().zip(SWEEP_METRICS) {
+    let (total, across) = METRICS.split_at(SWEEP_METRICS.len());
+    for (metric, (name, path)) in total.iter().zip(SWEEP_METRICS) {
+        assert!(!metric.across_functions(), "{name}");
         let want = at(&json["total"], path);
         assert!(want.is_number(), "{name}: {path} is {want} in this run");
         // The same JSON number, integer or not, as the row will store it.
         assert_eq!(&metric.json(&result), want, "{name}");
+    }
+    // Both functions have invocations: the distributions have two values each, so the
+    // median is the smaller (rank ⌈0.5 · 2⌉ = 1) and p75 and p90 the larger (rank 2).
+    let functions: Vec<&Value> = json["functions"].as_object().unwrap().values().collect();
+    assert!(
+        functions
+            .iter()
+            .all(|f| f["invocations"].as_u64().unwrap() > 0)
+    );
+    assert!(across.iter().all(|m| m.across_functions()));
+    assert_eq!(across[0].json(&result), Value::from(2));
+    for (metric, (name, path, scale, pct)) in across[1..].iter().zip(FN_METRICS) {
+        let mut values: Vec<f64> = functions
+            .iter()
+            .map(|f| at(f, path).as_f64().unwrap() * scale)
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let want = if pct == 50 { values[0] } else { values[1] };
+        assert_eq!(metric.json(&result), Value::from(want), "{name}");
     }
 }
 
@@ -201,6 +264,33 @@ fn absent_sweep_metrics_are_null() {
     assert_eq!(value("dead_lettered"), Value::Null);
     assert_eq!(value("provisioned_utilisation"), Value::Null);
     assert_eq!(value("provisioned_spillover"), Value::Null);
+    assert_eq!(value("slo_over"), Value::Null);
+    assert_eq!(value("slo_over_ratio"), Value::Null);
     assert_eq!(value("invocations"), Value::from(60));
     assert_eq!(value("cold_starts"), Value::from(1));
+    assert!(value("cold_latency_p99_ms").is_number());
+    assert_eq!(value("fn_measured"), Value::from(1));
+
+    // Nothing arrives in the measured period: no function is measured, no cold start.
+    let result = run(&scenario(
+        r#"{"name": "idle", "seed": 1, "duration_s": 60, "slo_ms": 100,
+            "functions": [{"name": "f", "runtime": "nodejs",
+              "exec_ms": {"dist": "const", "value": 10},
+              "workload": {"kind": "constant", "interval_s": 1, "start_s": 100}}]}"#,
+    ));
+    let value = |name: &str| {
+        let metric = METRICS.iter().find(|m| m.name == name).unwrap();
+        metric.json(&result)
+    };
+    assert_eq!(value("invocations"), Value::from(0));
+    assert_eq!(value("cold_latency_p50_ms"), Value::Null);
+    assert_eq!(value("slo_over"), Value::from(0));
+    assert_eq!(value("slo_over_ratio"), Value::Null);
+    assert_eq!(value("fn_measured"), Value::from(0));
+    for m in METRICS
+        .iter()
+        .filter(|m| m.name.starts_with("fn_") && m.name != "fn_measured")
+    {
+        assert_eq!(m.json(&result), Value::Null, "{}", m.name);
+    }
 }

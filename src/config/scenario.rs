@@ -88,6 +88,10 @@ pub struct ScenarioSpec {
     /// Workflows: sequences and parallel branches of function tasks.
     #[serde(default)]
     pub workflows: Vec<WorkflowSpec>,
+    /// A latency objective, ms: results count the requests whose response time exceeded
+    /// it (default none).
+    #[serde(default)]
+    pub slo_ms: Option<f64>,
 }
 
 impl ScenarioSpec {
@@ -95,6 +99,11 @@ impl ScenarioSpec {
     pub fn validate(&self, origin: &str, base_dir: &Path) -> Result<Scenario> {
         let inv = |e: FieldError| e.in_origin(origin);
         let (duration, warmup) = self.horizon().map_err(inv)?;
+        let slo_ms = self
+            .slo_ms
+            .map(|v| check::positive(v, "slo_ms", "a latency objective in ms"))
+            .transpose()
+            .map_err(inv)?;
         let platform = Platform::from_located(
             self.platform
                 .locate(Kind::Platform, base_dir, origin, "platform")?,
@@ -156,6 +165,7 @@ impl ScenarioSpec {
             sources,
             origin: origin.to_owned(),
             trace,
+            slo_ms,
         })
     }
 
@@ -320,6 +330,30 @@ mod tests {
         assert_eq!(
             error(&json),
             "s.json: warmup_s: expected less than duration_s (5), got 5"
+        );
+    }
+
+    #[test]
+    fn the_latency_objective_is_optional_and_must_be_positive() {
+        let json = |slo: &str| {
+            format!(
+                r#"{{"name": "t", "duration_s": 5, {slo} "functions": [{{"name": "a", {F}}}]}}"#
+            )
+        };
+        let s = Scenario::from_str(&json(""), "s.json", Path::new(".")).unwrap();
+        assert_eq!(s.slo_ms, None);
+        let s = Scenario::from_str(&json(r#""slo_ms": 250.5,"#), "s.json", Path::new(".")).unwrap();
+        assert_eq!(s.slo_ms, Some(250.5));
+        for (bad, shown) in [("0", "0"), ("-5", "-5")] {
+            assert_eq!(
+                error(&json(&format!(r#""slo_ms": {bad},"#))),
+                format!("s.json: slo_ms: expected a latency objective in ms > 0, got {shown}")
+            );
+        }
+        assert!(
+            error(&json(r#""slo_ms": "fast","#)).contains("slo_ms"),
+            "{}",
+            error(&json(r#""slo_ms": "fast","#))
         );
     }
 

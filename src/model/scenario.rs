@@ -36,6 +36,10 @@ pub struct Scenario {
     pub origin: String,
     /// What loading the `traces` section read, generated and skipped.
     pub trace: Option<TraceReport>,
+    /// The latency objective, ms (`slo_ms`, > 0): every summary counts the served requests
+    /// whose response time exceeded it. It changes no simulated behaviour. `None`: no
+    /// objective, and summaries have no `slo` section.
+    pub slo_ms: Option<f64>,
 }
 
 impl Scenario {

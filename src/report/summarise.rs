@@ -6,7 +6,7 @@
 use super::sources;
 use super::{
     DatabaseSummary, EventSummary, InstanceSummary, LatencySummary, ProvisionedSummary, RunResult,
-    Summary,
+    SloSummary, Summary,
 };
 use crate::cost::{self, CostBreakdown, Usage};
 use crate::metrics::{FunctionMetrics, Latency, Occupancy};
@@ -32,12 +32,40 @@ fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
     }
 }
 
-fn latency(parts: &[&Latency]) -> LatencySummary {
+/// The distributions `parts` merged into one.
+fn merged(parts: &[&Latency]) -> Latency {
     let mut all = parts[0].clone();
     for p in &parts[1..] {
         all.merge(p);
     }
-    (&all).into()
+    all
+}
+
+fn latency(parts: &[&Latency]) -> LatencySummary {
+    (&merged(parts)).into()
+}
+
+/// The objective in whole microseconds, rounded half up as `SimTime::as_micros` rounds
+/// latencies, so that a latency at or below the objective is never recorded above it
+/// (`as` saturates absurdly large objectives).
+fn objective_us(slo_ms: f64) -> u64 {
+    (slo_ms * 1e3).round() as u64
+}
+
+/// The requests of `all` over the objective `slo_ms`: those recorded in a histogram
+/// bucket that lies entirely above it (see [`SloSummary`]).
+fn slo(all: &Latency, slo_ms: f64) -> SloSummary {
+    let over = all.to_histogram().map_or(0, |h| {
+        // `count_between` counts every bucket up to and including the objective's (all of
+        // them when the objective is beyond the largest value recorded).
+        h.len()
+            .saturating_sub(h.count_between(0, objective_us(slo_ms)))
+    });
+    SloSummary {
+        slo_ms,
+        over,
+        over_ratio: ratio(over, all.count()),
+    }
 }
 
 /// Which optional sections a summary has.
@@ -47,6 +75,8 @@ struct Optional {
     warmers: bool,
     /// Asynchronous events.
     events: bool,
+    /// The latency objective, ms, when the scenario sets one.
+    slo_ms: Option<f64>,
 }
 
 fn summarise(
@@ -61,7 +91,9 @@ fn summarise(
     let Optional {
         warmers: has_warmers,
         events: has_async,
+        slo_ms,
     } = optional;
+    let all = merged(&[&m.warm_latency, &m.provisioned_latency, &m.cold_latency]);
     let (prov, busy, idle) = occ.means(window);
     let pc = &m.provisioned;
     Summary {
@@ -73,7 +105,8 @@ fn summarise(
         throttle_ratio: ratio(m.throttled, m.invocations),
         evictions: m.evictions.total(),
         evictions_by_cause: m.evictions,
-        latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency, &m.cold_latency]),
+        latency_ms: (&all).into(),
+        slo: slo_ms.map(|ms| slo(&all, ms)),
         cold_latency_ms: (&m.cold_latency).into(),
         warm_latency_ms: latency(&[&m.warm_latency, &m.provisioned_latency]),
         provisioned_latency_ms: (&m.provisioned_latency).into(),
@@ -170,6 +203,7 @@ impl RunResult {
                     Optional {
                         warmers: f.warmers.is_some(),
                         events: scenario.receives_events(FunctionId::new(i)),
+                        slo_ms: scenario.slo_ms,
                     },
                     cost,
                 ),
@@ -201,6 +235,7 @@ impl RunResult {
             Optional {
                 warmers: scenario.functions.iter().any(|f| f.warmers.is_some()),
                 events: scenario.function_ids().any(|f| scenario.receives_events(f)),
+                slo_ms: scenario.slo_ms,
             },
             total_cost,
         );
@@ -258,5 +293,53 @@ impl RunResult {
                 .collect(),
             trace: scenario.trace.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Three requests of 100 ms and two of 500 ms.
+    fn five() -> Latency {
+        let mut l = Latency::default();
+        for ms in [100.0, 500.0, 100.0, 500.0, 100.0] {
+            l.record(SimTime::from_ms(ms));
+        }
+        l
+    }
+
+    #[test]
+    fn requests_over_the_objective_are_counted_strictly_above_it() {
+        let over = |slo_ms: f64| {
+            let s = slo(&five(), slo_ms);
+            (s.over, s.over_ratio)
+        };
+        assert_eq!(over(300.0), (2, Some(0.4)));
+        // Exactly at a latency: not over it.
+        assert_eq!(over(100.0), (2, Some(0.4)));
+        assert_eq!(over(500.0), (0, Some(0.0)));
+        // 99.9 ms is a bucket below 100 ms (buckets are 64 µs wide there).
+        assert_eq!(over(99.9), (5, Some(1.0)));
+        // Beyond everything recorded, and below everything.
+        assert_eq!(over(1e300), (0, Some(0.0)));
+        assert_eq!(over(1e-9), (5, Some(1.0)));
+        // Nothing served: nothing over, and no ratio.
+        let none = slo(&Latency::default(), 300.0);
+        assert_eq!((none.over, none.over_ratio), (0, None));
+    }
+
+    #[test]
+    fn the_objective_is_rounded_to_the_microsecond_as_latencies_are() {
+        assert_eq!(objective_us(250.0), 250_000);
+        assert_eq!(objective_us(0.0004), 0);
+        assert_eq!(objective_us(0.0005), 1);
+        assert_eq!(objective_us(1e300), u64::MAX);
+        // A latency of 1.0006 ms is recorded as 1,001 µs: over an objective of 1.0004 ms
+        // (1,000 µs, a bucket below), not over one of 1.0006 ms (the same microsecond).
+        let mut l = Latency::default();
+        l.record(SimTime::from_ms(1.0006));
+        assert_eq!(slo(&l, 1.0004).over, 1);
+        assert_eq!(slo(&l, 1.0006).over, 0);
     }
 }

@@ -16,6 +16,7 @@ use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::functions::FunctionRow;
 use super::invalid;
 use super::stats::mean_ci95;
 use crate::error::{Error, Result};
@@ -46,6 +47,9 @@ pub struct Row {
     pub params: Ordered<Value>,
     /// Headline metrics (number or null), in column order.
     pub metrics: Ordered<Value>,
+    /// Every function's headline figures, in scenario order (not in the CSV files).
+    #[serde(default)]
+    pub functions: Vec<FunctionRow>,
     /// Response times of all served requests of all functions: an HDR histogram in
     /// microseconds, V2-serialised, base64.
     pub latency_histogram: String,
@@ -87,6 +91,8 @@ pub struct Sink {
     csv: BufWriter<File>,
     summary: BufWriter<File>,
     replications: u32,
+    /// The metric columns of the header: every row must have exactly these.
+    metrics: Vec<String>,
     acc: Option<PointAcc>,
 }
 
@@ -125,6 +131,7 @@ impl Sink {
             csv: create(dir, CSV)?,
             summary: create(dir, SUMMARY)?,
             replications,
+            metrics: metrics.to_vec(),
             acc: None,
         };
         let p: Vec<String> = params.iter().map(|p| quote(p)).collect();
@@ -171,6 +178,11 @@ impl Sink {
         row: &Row,
         hist: Option<Histogram<u64>>,
     ) -> Result<Option<usize>> {
+        let what = format!(
+            "{} row point {} replication {}",
+            JSONL, row.point, row.replication
+        );
+        check_metrics(row, &self.metrics, &what)?;
         writeln!(self.jsonl, "{line}").map_err(|e| self.err(JSONL, e))?;
         let mut cells = vec![
             row.point.to_string(),
@@ -181,10 +193,6 @@ impl Sink {
         cells.extend(row.metrics.0.iter().map(|(_, v)| v.to_cell()));
         writeln!(self.csv, "{}", cells.join(",")).map_err(|e| self.err(CSV, e))?;
 
-        let what = format!(
-            "{} row point {} replication {}",
-            JSONL, row.point, row.replication
-        );
         let hist = match hist {
             Some(h) => h,
             None => decode_histogram(&row.latency_histogram, &what)?,
@@ -244,6 +252,37 @@ impl Sink {
         self.flush()?;
         Ok(done)
     }
+}
+
+/// Checks that `row` has the metric columns `want`, in order: a row written by another
+/// faassim version (resumed or merged) would otherwise shift the CSV's cells. `what` names
+/// the row for errors.
+pub fn check_metrics(row: &Row, want: &[String], what: &str) -> Result<()> {
+    let got: Vec<&str> = row
+        .metrics
+        .0
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let want: Vec<&str> = want.iter().map(String::as_str).collect();
+    if got == want {
+        return Ok(());
+    }
+    // The first column where they differ (one list may be a prefix of the other).
+    let k = (0..)
+        .find(|&k| got.get(k) != want.get(k))
+        .expect("the lists differ");
+    let name = |n: Option<&&str>| n.map_or("none".to_owned(), |n| format!("`{n}`"));
+    Err(invalid(
+        what,
+        "metrics",
+        format!(
+            "has other metric columns than this sweep writes (column {}: {} where this sweep has {}); was it written by another version of faassim? Use a fresh --out",
+            k + 1,
+            name(got.get(k)),
+            name(want.get(k)),
+        ),
+    ))
 }
 
 /// Parses one `results.jsonl` line; `what` names it for errors.

@@ -1,4 +1,5 @@
-//! Statistics across replications: mean and Student-t confidence intervals.
+//! Statistics across replications (mean and Student-t confidence intervals) and across
+//! functions (nearest-rank percentiles).
 //!
 //! The t quantile is computed, not tabulated, so any number of replications works: the
 //! Student-t CDF is written through the regularised incomplete beta function (evaluated by
@@ -119,9 +120,53 @@ pub fn mean_ci95(xs: &[f64]) -> (Option<f64>, Option<f64>) {
     (Some(mean), Some(half))
 }
 
+/// The `pct`-th percentile (`1..=100`) of `xs` by the nearest-rank rule: sorted
+/// ascending, the value of rank `⌈pct · n / 100⌉` (1-based, computed in integers), so
+/// always one of the values; `None` for no values.
+///
+/// Nearest rank needs no interpolation, which suits small sets (a scenario's functions)
+/// and keeps every reported value one that some function actually has.
+pub fn nearest_rank(xs: &[f64], pct: u32) -> Option<f64> {
+    debug_assert!((1..=100).contains(&pct), "percentile {pct}");
+    if xs.is_empty() {
+        return None;
+    }
+    let mut sorted = xs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let rank = (pct as usize * n).div_ceil(100).clamp(1, n);
+    Some(sorted[rank - 1])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nearest_rank_by_hand() {
+        // Five values, in any order: ranks ⌈2.5⌉ = 3, ⌈3.75⌉ = 4, ⌈4.5⌉ = 5.
+        let five = [5.0, 1.0, 4.0, 2.0, 3.0];
+        assert_eq!(nearest_rank(&five, 50), Some(3.0));
+        assert_eq!(nearest_rank(&five, 75), Some(4.0));
+        assert_eq!(nearest_rank(&five, 90), Some(5.0));
+        // Four: ranks 2, 3 and ⌈3.6⌉ = 4.
+        let four = [40.0, 10.0, 30.0, 20.0];
+        assert_eq!(nearest_rank(&four, 50), Some(20.0));
+        assert_eq!(nearest_rank(&four, 75), Some(30.0));
+        assert_eq!(nearest_rank(&four, 90), Some(40.0));
+        // Ten (1 to 10): ranks exactly 5, ⌈7.5⌉ = 8 and exactly 9, with no rounding up
+        // from floating point (0.9 · 10 is not computed).
+        let ten: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(nearest_rank(&ten, 50), Some(5.0));
+        assert_eq!(nearest_rank(&ten, 75), Some(8.0));
+        assert_eq!(nearest_rank(&ten, 90), Some(9.0));
+        assert_eq!(nearest_rank(&ten, 100), Some(10.0));
+        assert_eq!(nearest_rank(&ten, 1), Some(1.0));
+        // One value is every percentile; none has none.
+        assert_eq!(nearest_rank(&[7.5], 50), Some(7.5));
+        assert_eq!(nearest_rank(&[7.5], 90), Some(7.5));
+        assert_eq!(nearest_rank(&[], 50), None);
+    }
 
     #[test]
     fn t_quantiles_match_printed_tables() {

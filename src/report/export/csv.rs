@@ -140,6 +140,9 @@ pub fn run_csv_columns<'a>() -> Vec<Column<RunCsvLine<'a>>> {
         summary!("cost_free_tier_credit_usd", |s| s.cost_usd.free_tier_credit),
         summary!("fleet_instances", |s| s.cost_usd.always_on_fleet.instances),
         summary!("fleet_usd", |s| s.cost_usd.always_on_fleet.usd),
+        summary!("slo_ms", |s| s.slo.map(|o| o.slo_ms)),
+        summary!("slo_over", |s| s.slo.map(|o| o.over)),
+        summary!("slo_over_ratio", |s| s.slo.and_then(|o| o.over_ratio)),
     ]);
     columns
 }

@@ -1,7 +1,7 @@
 //! The table format: aligned text tables for the terminal, one section per aspect
-//! (requests, failures, events, databases, sources, response times, instances,
-//! provisioned concurrency, pings, cost); optional sections appear only when they have
-//! something to show.
+//! (requests, failures, events, databases, sources, response times, the latency
+//! objective, instances, provisioned concurrency, pings, cost); optional sections appear
+//! only when they have something to show.
 
 mod sources;
 
@@ -209,6 +209,31 @@ fn render(r: &RunResult) -> String {
                     ms(l.p999),
                     ms(l.p9999),
                     ms(l.max),
+                ],
+            );
+        }
+    }
+
+    if let Some(objective) = r.total.slo {
+        let _ = writeln!(
+            out,
+            "\nover the latency objective ({} ms)",
+            objective.slo_ms
+        );
+        let table = named("function")
+            .right("served", 12)
+            .right("over", 12)
+            .right("over %", 9);
+        table.header(&mut out);
+        for (name, s) in &rows {
+            let Some(o) = &s.slo else { continue };
+            table.row(
+                &mut out,
+                &[
+                    name.to_string(),
+                    count(s.latency_ms.count),
+                    count(o.over),
+                    pct(o.over_ratio),
                 ],
             );
         }
