@@ -464,6 +464,109 @@ fn a_failing_stream_batch_blocks_its_shard_until_skipped() {
     assert_eq!(st.iterator_age_ms.max, Some(3500.0));
 }
 
+// ---- per-item cost ----
+
+/// Groups of 25, 7 and 13 items at 0, 100 and 200.5 s, batch size 10, into a queue and a
+/// one-shard stream whose functions draw lognormal execution times: the batches are
+/// 10, 10, 5 | 7 | 10, 3 whatever the times, so two runs that differ only in
+/// `per_item_ms` (0 and 2.5) invoke the same batches in the same order, draw the same
+/// execution times, and each batch of n items runs exactly n × 2.5 ms longer.
+#[test]
+fn per_item_ms_adds_exactly_n_times_it_to_each_batch() {
+    let dir = crate::common::temp_dir("per-item");
+    let times = std::iter::repeat_n(0, 25)
+        .chain(std::iter::repeat_n(100_000, 7))
+        .chain(std::iter::repeat_n(200_500, 13));
+    let file = arrivals(&dir, "x.csv", times);
+    let run = |per_item: &str| {
+        let f = |name: &str| {
+            format!(
+                r#"{{"name": "{name}", "runtime": "nodejs",
+                    "exec_ms": {{"dist": "lognormal", "median": 100, "p99": 400}},
+                    "cold_start_ms": {{"dist": "const", "value": 100}}}}"#
+            )
+        };
+        let s = scenario(
+            &dir,
+            &[f("worker"), f("agg")],
+            &format!(
+                r#""queues": [{{"name": "q", "function": "worker", "batch_size": 10,
+                    "per_item_ms": {per_item},
+                    "workload": {{"kind": "timestamps", "path": "{file}"}}}}],
+                   "streams": [{{"name": "s", "function": "agg", "shards": 1, "batch_size": 10,
+                    "per_item_ms": {per_item},
+                    "workload": {{"kind": "timestamps", "path": "{file}"}}}}]"#
+            ),
+        );
+        run_traced(&s)
+    };
+    let (r0, recs0, batches0) = run("0");
+    let (r1, recs1, batches1) = run("2.5");
+    for kind in [SourceKind::Queue, SourceKind::Stream] {
+        let sizes: Vec<usize> = batches1
+            .iter()
+            .filter(|b| b.kind == kind)
+            .map(|b| b.items.len())
+            .collect();
+        assert_eq!(sizes, [10, 10, 5, 7, 10, 3], "{kind:?}");
+    }
+    assert_eq!(batches0.len(), batches1.len());
+    // Execution time (start to end) of request `id`.
+    let exec = |recs: &[Rec], id: u64| {
+        let r = recs.iter().find(|r| r.request == id).unwrap();
+        assert_eq!(r.status, Status::Ok);
+        r.end_ns - r.start_ns.unwrap()
+    };
+    for (b0, b1) in batches0.iter().zip(&batches1) {
+        assert_eq!((b0.kind, &b0.items), (b1.kind, &b1.items));
+        let n = b1.items.len() as u64;
+        assert_eq!(
+            exec(&recs1, b1.request),
+            exec(&recs0, b0.request) + n * 2_500_000,
+            "{:?} batch {:?}",
+            b1.kind,
+            b1.items
+        );
+    }
+    // The draws differ between batches (lognormal), so the check is not vacuous.
+    let distinct: std::collections::BTreeSet<u64> =
+        batches0.iter().map(|b| exec(&recs0, b.request)).collect();
+    assert!(distinct.len() > 6, "{distinct:?}");
+    // 90 items × 2.5 ms more compute, the same requests.
+    for ((_, f0), (_, f1)) in r0.functions.iter().zip(&r1.functions) {
+        assert_eq!(f0.invocations, f1.invocations);
+    }
+}
+
+/// A function timeout applies to the whole execution, per-item cost included: 900 ms
+/// plus 50 ms a message under a 1 s timeout: a batch of 1 (950 ms) succeeds; a batch of 3
+/// (1,050 ms) times out at 1 s and its messages go to the dead-letter queue.
+#[test]
+fn a_timeout_applies_to_the_execution_with_its_per_item_cost() {
+    let dir = crate::common::temp_dir("per-item-timeout");
+    let file = arrivals(&dir, "m.csv", [0, 10_000, 10_000, 10_000]);
+    let s = scenario(
+        &dir,
+        &[func("worker", 900.0, 0.0, r#", "timeout_s": 1"#)],
+        &format!(
+            r#""queues": [{{"name": "q", "function": "worker", "batch_size": 10,
+                "per_item_ms": 50, "max_receive_count": 1,
+                "workload": {{"kind": "timestamps", "path": "{file}"}}}}]"#
+        ),
+    );
+    let (r, recs, _) = run_traced(&s);
+    let ran: Vec<(Status, u64, u64)> = recs
+        .iter()
+        .map(|r| (r.status, r.start_ns.unwrap() / MS, r.end_ns / MS))
+        .collect();
+    assert_eq!(
+        ran,
+        [(Status::Ok, 0, 950), (Status::Timeout, 10_000, 11_000)]
+    );
+    let q = &r.queues[0].1;
+    assert_eq!((q.processed, q.dead_lettered, q.failed_batches), (1, 3, 1));
+}
+
 // ---- workflows ----
 
 /// A; parallel [[B, C], [D]]; E with constant times and 100 ms cold starts. The first
@@ -705,6 +808,18 @@ fn bad_sources_are_rejected_with_the_field() {
                 r#""queues": [{{"name": "q", "function": "worker", {wl}}}, {{"name": "q", "function": "worker", {wl}}}]"#
             ),
             "queues[1].name: queue names must be unique; `q` appears twice",
+        ),
+        (
+            format!(
+                r#""queues": [{{"name": "q", "function": "worker", "per_item_ms": -1, {wl}}}]"#
+            ),
+            "queues[0].per_item_ms: expected a number of milliseconds per item >= 0, got -1",
+        ),
+        (
+            format!(
+                r#""streams": [{{"name": "s", "function": "worker", "shards": 1, "per_item_ms": -0.5, {wl}}}]"#
+            ),
+            "streams[0].per_item_ms: expected a number of milliseconds per item >= 0, got -0.5",
         ),
         (
             format!(r#""streams": [{{"name": "s", "function": "worker", "shards": 0, {wl}}}]"#),

@@ -51,6 +51,10 @@ pub struct QueueSpec {
     /// default 4 days, 60 s to 14 days).
     #[serde(default = "d_queue_retention_s")]
     pub retention_s: f64,
+    /// Execution time each message adds to its batch's, milliseconds (default 0): a
+    /// batch of `n` runs its sampled `exec_ms` plus `n × per_item_ms`.
+    #[serde(default)]
+    pub per_item_ms: f64,
 }
 
 fn d_queue_batch() -> u32 {
@@ -95,6 +99,10 @@ pub struct StreamSpec {
     /// Records older than this expire, seconds (Kinesis: default 24 h, at most 365 days).
     #[serde(default = "d_stream_retention_s")]
     pub retention_s: f64,
+    /// Execution time each record adds to its batch's, milliseconds (default 0): a batch
+    /// of `n` runs its sampled `exec_ms` plus `n × per_item_ms`.
+    #[serde(default)]
+    pub per_item_ms: f64,
 }
 
 fn d_stream_batch() -> u32 {
@@ -204,6 +212,11 @@ fn check_name<'a>(
     Ok(())
 }
 
+/// A per-item execution cost: milliseconds `>= 0`.
+fn per_item(ms: f64, field: String) -> Result<SimTime, FieldError> {
+    check::non_negative(ms, field, "a number of milliseconds per item").map(SimTime::from_ms)
+}
+
 impl QueueSpec {
     fn validate(
         &self,
@@ -252,6 +265,7 @@ impl QueueSpec {
                 1_209_600.0,
                 at("retention_s"),
             )?,
+            per_item: per_item(self.per_item_ms, at("per_item_ms"))?,
         })
     }
 }
@@ -302,6 +316,7 @@ impl StreamSpec {
                 31_536_000.0,
                 at("retention_s"),
             )?,
+            per_item: per_item(self.per_item_ms, at("per_item_ms"))?,
         })
     }
 }

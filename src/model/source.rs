@@ -40,6 +40,21 @@ pub struct Queue {
     pub visibility_timeout: SimTime,
     /// Retention period.
     pub retention: SimTime,
+    /// Execution time each message adds to its batch's.
+    pub per_item: SimTime,
+}
+
+impl Queue {
+    /// The per-message cost of a batch of `n` messages, added to its sampled execution
+    /// time.
+    pub fn batch_cost(&self, n: usize) -> SimTime {
+        batch_cost(self.per_item, n)
+    }
+}
+
+/// `n × per_item`, exact in nanoseconds (saturating at the end of time).
+fn batch_cost(per_item: SimTime, n: usize) -> SimTime {
+    SimTime(per_item.0.saturating_mul(n as u64))
 }
 
 /// A validated stream.
@@ -63,6 +78,16 @@ pub struct Stream {
     pub retry_delay: SimTime,
     /// Retention period.
     pub retention: SimTime,
+    /// Execution time each record adds to its batch's.
+    pub per_item: SimTime,
+}
+
+impl Stream {
+    /// The per-record cost of a batch of `n` records, added to its sampled execution
+    /// time.
+    pub fn batch_cost(&self, n: usize) -> SimTime {
+        batch_cost(self.per_item, n)
+    }
 }
 
 /// A validated retry rule.

@@ -217,6 +217,7 @@ impl Sim<'_, '_> {
         let Invoke {
             function: f,
             measured,
+            extra,
             parent,
         } = invoke;
         let id = self.next_request;
@@ -229,6 +230,7 @@ impl Sim<'_, '_> {
             id,
             arrival: now,
             exec: SimTime::MAX,
+            extra,
             ping: false,
             measured,
             event: NIL,

@@ -208,12 +208,15 @@ impl<'s> Streams<'s> {
 
     /// Invokes a lane's batch (first attempt or retry) as request `request`.
     fn launch(&mut self, now: SimTime, s: usize, lane: usize, request: u64) -> Invoke {
+        let spec = &self.specs[s];
         let l = &mut self.streams[s].lanes[lane];
         l.request = request;
         l.invoked = now;
         Invoke {
-            function: self.specs[s].function,
+            function: spec.function,
             measured: now >= self.warmup,
+            // A retry carries the same records, so the same per-item cost.
+            extra: spec.batch_cost(l.batch.len()),
             parent: SourceParent::Stream {
                 stream: s as u32,
                 lane: lane as u32,
@@ -344,6 +347,7 @@ mod tests {
             max_retries,
             retry_delay: secs(1),
             retention: secs(86_400),
+            per_item: SimTime::ZERO,
         }
     }
 
