@@ -96,6 +96,12 @@ pub struct StreamSpec {
     /// Wait before retrying a failed or throttled batch, seconds (default 1).
     #[serde(default = "d_retry_delay_s")]
     pub retry_delay_s: f64,
+    /// Time between a caught-up lane's polls, seconds (default 1: Lambda docs, "How Lambda
+    /// processes records from Amazon Kinesis Data Streams": "Lambda polls shards in your
+    /// stream for records at a rate of once per second for each shard"). At most 300: a
+    /// Kinesis shard iterator "expires 5 minutes after it is returned" (GetShardIterator).
+    #[serde(default = "d_polling_interval_s")]
+    pub polling_interval_s: f64,
     /// Records older than this expire, seconds (Kinesis: default 24 h, at most 365 days).
     #[serde(default = "d_stream_retention_s")]
     pub retention_s: f64,
@@ -112,6 +118,9 @@ fn d_one() -> u32 {
     1
 }
 fn d_retry_delay_s() -> f64 {
+    1.0
+}
+fn d_polling_interval_s() -> f64 {
     1.0
 }
 fn d_stream_retention_s() -> f64 {
@@ -286,6 +295,20 @@ impl StreamSpec {
                 "expected a wait > 0 seconds (a zero wait would retry a throttled batch forever at one instant)",
             ));
         }
+        let polling_interval = check::within_excluding_low(
+            self.polling_interval_s,
+            0.0,
+            300.0,
+            at("polling_interval_s"),
+            "a number of seconds",
+        )
+        .map(SimTime::from_secs)?;
+        if polling_interval == SimTime::ZERO {
+            return Err(FieldError::new(
+                at("polling_interval_s"),
+                "expected an interval of at least 1 ns",
+            ));
+        }
         Ok(Stream {
             name: self.name.clone(),
             function: function_id(functions, &self.function, at("function"))?,
@@ -310,6 +333,7 @@ impl StreamSpec {
                 .map(|n| check::count_within(n, 0, 10_000, at("max_retries"), "retries"))
                 .transpose()?,
             retry_delay,
+            polling_interval,
             retention: check::seconds_within(
                 self.retention_s,
                 60.0,

@@ -27,6 +27,9 @@ pub(super) enum SourceEvent {
     /// Retry of the batch blocking a stream lane (or, if the lane dropped it, reading the
     /// next one).
     StreamRetry { stream: u32, lane: u32 },
+    /// A stream lane with records waiting polls (its poll is due, or its shard may be
+    /// read again).
+    StreamPoll { stream: u32, lane: u32 },
     /// A workflow execution starts.
     WorkflowArrival { workflow: u32 },
     /// Retry of a workflow task (`branch`: NIL outside a parallel step).
