@@ -44,7 +44,8 @@ mod output;
 /// functions and the per-function table of sweep rows, against hand-worked runs.
 mod results;
 /// Event sources and workflows: queue batching and poller scaling, visibility timeouts and
-/// dead letters, stream order per shard, iterator age, workflow latency and retries.
+/// dead letters, stream order per shard, polling and the shard read limit, iterator age,
+/// per-item cost, workflow latency and retries.
 mod sources;
 /// Public trace replay (Azure 2019/2021, Huawei 2023, CSV) on the samples in
 /// `workloads/traces/`: exact per-minute counts, selection, durations, memory, bad rows.

@@ -1,6 +1,7 @@
 //! Event sources and workflows against hand-worked traces: queue batching, the batching
 //! window, poller scaling, visibility timeouts, dead letters and retention; stream order
-//! per shard, parallelisation factor, iterator age, retries and skipping; workflow
+//! per shard, parallelisation factor, polling once a second when caught up, the per-shard
+//! read limit, iterator age, retries and skipping; per-item execution cost; workflow
 //! latency over sequences and parallel branches, retries with back-off, failing branches;
 //! the outcome identities of every source, common random numbers, and input errors.
 
@@ -360,12 +361,13 @@ fn stream_order_is_preserved_per_shard() {
 }
 
 /// One shard, 30 records at once, batch size 2, 1 s executions. With a parallelisation
-/// factor of 3, record i goes to lane i mod 3; the lanes run side by side, so batches
-/// start at 0, 1, 2, 3 and 4 s, three at a time, and 3 instances suffice. With factor 1
-/// the 15 batches run one after another.
+/// factor of 3, record i goes to lane i mod 3; the lanes run side by side, each behind
+/// until its last batch, but the shard's reads are at least 200 ms apart: lane l's k-th
+/// batch starts at k + 0.2 l s (the last at 4.4 s), and 3 instances suffice. With factor
+/// 1 the 15 batches run one after another, at 0, 1, …, 14 s.
 #[test]
 fn parallelization_factor_runs_lanes_side_by_side() {
-    for (pf, last_start_s, instances) in [(3u32, 4u64, 3u32), (1, 14, 1)] {
+    for (pf, last_start_ms, instances) in [(3u32, 4_400u64, 3u32), (1, 14_000, 1)] {
         let dir = crate::common::temp_dir("s-pf");
         let file = arrivals(&dir, "r.csv", std::iter::repeat_n(0, 30));
         let s = scenario(
@@ -382,20 +384,62 @@ fn parallelization_factor_runs_lanes_side_by_side() {
         for b in &batches {
             let k = b.invoked_ns / S;
             let lane = u64::from(b.lane);
+            assert_eq!(b.invoked_ns, k * S + lane * 200 * MS, "pf {pf}");
             let pf = u64::from(pf);
             // Lane `lane`'s k-th batch holds its records 2k and 2k+1.
             let expected = vec![lane + 2 * k * pf, lane + (2 * k + 1) * pf];
             assert_eq!(b.items, expected, "pf {pf}");
         }
-        assert_eq!(batches.last().unwrap().invoked_ns, last_start_s * S);
+        assert_eq!(batches.last().unwrap().invoked_ns, last_start_ms * MS);
         assert_eq!(r.functions[0].1.instances.max_total, instances);
         assert_eq!(r.streams[0].1.processed, 30);
     }
 }
 
-/// Batch size 2, 1 s executions, records at 0, 0.2, 0.4, 0.6 and 2.5 s on one shard:
-/// batches [0] at 0, [1,2] at 1, [3] at 2, [4] at 3 s; iterator ages 0, 0.8, 0.6, 1.4 and
-/// 0.5 s.
+/// One shard, a record every 100 ms from 50 ms to 59.95 s (600), batch size 100, 200 ms
+/// executions plus 5 ms a record. Every lane polled at 0; record 0 arrives at 50 ms, so
+/// the first read is the poll at 1 s, and each read takes all that waited (caught up),
+/// so the lane reads at its polls: 60 batches, at 1, 2, …, 60 s, of 10 records each
+/// (rate × polling interval), each running 200 + 10 × 5 = 250 ms. Record j of a second
+/// waits 950 − 100 j ms for its poll (iterator age: mean 500, max 950 ms). Reading
+/// whenever the lane is free would read record 0 alone at 50 ms.
+#[test]
+fn a_caught_up_stream_reads_at_its_polls_once_a_second() {
+    let dir = crate::common::temp_dir("s-poll");
+    let s = scenario_in(
+        &format!(
+            r#"{{"name": "t", "duration_s": 60, "platform": "aws-lambda",
+                "functions": [{}],
+                "streams": [{{"name": "s", "function": "f", "shards": 1, "per_item_ms": 5,
+                    "workload": {{"kind": "constant", "interval_s": 0.1, "start_s": 0.05}}}}]}}"#,
+            func("f", 200.0, 0.0, "")
+        ),
+        &dir,
+    );
+    let (r, recs, batches) = run_traced(&s);
+    let expected: Vec<(Vec<u64>, u64)> = (0..60)
+        .map(|k| ((10 * k..10 * k + 10).collect(), (k + 1) * 1000))
+        .collect();
+    assert_eq!(composition(&batches), expected);
+    // Each batch of 10 runs exactly 200 ms + 10 × 5 ms.
+    assert_eq!(recs.len(), 60);
+    for rec in &recs {
+        assert_eq!(rec.status, Status::Ok);
+        assert_eq!(rec.end_ns - rec.start_ns.unwrap(), 250 * MS);
+    }
+    let st = &r.streams[0].1;
+    assert_eq!((st.records, st.processed, st.batches), (600, 600, 60));
+    assert_eq!(st.mean_batch_size, Some(10.0));
+    assert_eq!(st.iterator_age_ms.mean, Some(500.0));
+    assert_eq!(st.iterator_age_ms.max, Some(950.0));
+    assert_eq!(st.end_to_end_ms.max, Some(1200.0));
+    assert_eq!(r.functions[0].1.invocations, 60);
+}
+
+/// Batch size 2, 1 s executions, records at 0, 0.2, 0.4, 0.6 and 2.5 s on one shard
+/// polled once a second from 0: [0] at the poll at 0 (it took all: caught up, next poll
+/// 1 s), [1,2] at 1 s (the poll and the batch's end; 3 waited: behind), [3] at 2 s as
+/// that batch ends, [4] at the poll at 3 s; iterator ages 0, 0.8, 0.6, 1.4 and 0.5 s.
 #[test]
 fn iterator_age_by_hand() {
     let dir = crate::common::temp_dir("s-age");
@@ -428,7 +472,8 @@ fn iterator_age_by_hand() {
 
 /// A batch that always fails, `max_retries` 2, retries 1 s after each failure, 0.5 s
 /// executions, batch size 2, three records at 0: [0,1] runs at 0, 1.5 and 3 s, is
-/// skipped at 3.5 s; [2] is read at 3.5 s and runs at 3.5, 5 and 6.5 s, then is skipped.
+/// skipped at 3.5 s; [2] (left waiting by the first read: behind) is read at once at
+/// 3.5 s and runs at 3.5, 5 and 6.5 s, then is skipped.
 #[test]
 fn a_failing_stream_batch_blocks_its_shard_until_skipped() {
     let dir = crate::common::temp_dir("s-skip");
@@ -462,6 +507,109 @@ fn a_failing_stream_batch_blocks_its_shard_until_skipped() {
     assert_eq!((st.batches, st.retries, st.failed_batches), (2, 4, 6));
     // Record 2 was read at 3.5 s.
     assert_eq!(st.iterator_age_ms.max, Some(3500.0));
+}
+
+// ---- per-item cost ----
+
+/// Groups of 25, 7 and 13 items at 0, 100 and 200.5 s, batch size 10, into a queue and a
+/// one-shard stream whose functions draw lognormal execution times: the batches are
+/// 10, 10, 5 | 7 | 10, 3 whatever the times, so two runs that differ only in
+/// `per_item_ms` (0 and 2.5) invoke the same batches in the same order, draw the same
+/// execution times, and each batch of n items runs exactly n × 2.5 ms longer.
+#[test]
+fn per_item_ms_adds_exactly_n_times_it_to_each_batch() {
+    let dir = crate::common::temp_dir("per-item");
+    let times = std::iter::repeat_n(0, 25)
+        .chain(std::iter::repeat_n(100_000, 7))
+        .chain(std::iter::repeat_n(200_500, 13));
+    let file = arrivals(&dir, "x.csv", times);
+    let run = |per_item: &str| {
+        let f = |name: &str| {
+            format!(
+                r#"{{"name": "{name}", "runtime": "nodejs",
+                    "exec_ms": {{"dist": "lognormal", "median": 100, "p99": 400}},
+                    "cold_start_ms": {{"dist": "const", "value": 100}}}}"#
+            )
+        };
+        let s = scenario(
+            &dir,
+            &[f("worker"), f("agg")],
+            &format!(
+                r#""queues": [{{"name": "q", "function": "worker", "batch_size": 10,
+                    "per_item_ms": {per_item},
+                    "workload": {{"kind": "timestamps", "path": "{file}"}}}}],
+                   "streams": [{{"name": "s", "function": "agg", "shards": 1, "batch_size": 10,
+                    "per_item_ms": {per_item},
+                    "workload": {{"kind": "timestamps", "path": "{file}"}}}}]"#
+            ),
+        );
+        run_traced(&s)
+    };
+    let (r0, recs0, batches0) = run("0");
+    let (r1, recs1, batches1) = run("2.5");
+    for kind in [SourceKind::Queue, SourceKind::Stream] {
+        let sizes: Vec<usize> = batches1
+            .iter()
+            .filter(|b| b.kind == kind)
+            .map(|b| b.items.len())
+            .collect();
+        assert_eq!(sizes, [10, 10, 5, 7, 10, 3], "{kind:?}");
+    }
+    assert_eq!(batches0.len(), batches1.len());
+    // Execution time (start to end) of request `id`.
+    let exec = |recs: &[Rec], id: u64| {
+        let r = recs.iter().find(|r| r.request == id).unwrap();
+        assert_eq!(r.status, Status::Ok);
+        r.end_ns - r.start_ns.unwrap()
+    };
+    for (b0, b1) in batches0.iter().zip(&batches1) {
+        assert_eq!((b0.kind, &b0.items), (b1.kind, &b1.items));
+        let n = b1.items.len() as u64;
+        assert_eq!(
+            exec(&recs1, b1.request),
+            exec(&recs0, b0.request) + n * 2_500_000,
+            "{:?} batch {:?}",
+            b1.kind,
+            b1.items
+        );
+    }
+    // The draws differ between batches (lognormal), so the check is not vacuous.
+    let distinct: std::collections::BTreeSet<u64> =
+        batches0.iter().map(|b| exec(&recs0, b.request)).collect();
+    assert!(distinct.len() > 6, "{distinct:?}");
+    // 90 items × 2.5 ms more compute, the same requests.
+    for ((_, f0), (_, f1)) in r0.functions.iter().zip(&r1.functions) {
+        assert_eq!(f0.invocations, f1.invocations);
+    }
+}
+
+/// A function timeout applies to the whole execution, per-item cost included: 900 ms
+/// plus 50 ms a message under a 1 s timeout: a batch of 1 (950 ms) succeeds; a batch of 3
+/// (1,050 ms) times out at 1 s and its messages go to the dead-letter queue.
+#[test]
+fn a_timeout_applies_to_the_execution_with_its_per_item_cost() {
+    let dir = crate::common::temp_dir("per-item-timeout");
+    let file = arrivals(&dir, "m.csv", [0, 10_000, 10_000, 10_000]);
+    let s = scenario(
+        &dir,
+        &[func("worker", 900.0, 0.0, r#", "timeout_s": 1"#)],
+        &format!(
+            r#""queues": [{{"name": "q", "function": "worker", "batch_size": 10,
+                "per_item_ms": 50, "max_receive_count": 1,
+                "workload": {{"kind": "timestamps", "path": "{file}"}}}}]"#
+        ),
+    );
+    let (r, recs, _) = run_traced(&s);
+    let ran: Vec<(Status, u64, u64)> = recs
+        .iter()
+        .map(|r| (r.status, r.start_ns.unwrap() / MS, r.end_ns / MS))
+        .collect();
+    assert_eq!(
+        ran,
+        [(Status::Ok, 0, 950), (Status::Timeout, 10_000, 11_000)]
+    );
+    let q = &r.queues[0].1;
+    assert_eq!((q.processed, q.dead_lettered, q.failed_batches), (1, 3, 1));
 }
 
 // ---- workflows ----
@@ -707,6 +855,18 @@ fn bad_sources_are_rejected_with_the_field() {
             "queues[1].name: queue names must be unique; `q` appears twice",
         ),
         (
+            format!(
+                r#""queues": [{{"name": "q", "function": "worker", "per_item_ms": -1, {wl}}}]"#
+            ),
+            "queues[0].per_item_ms: expected a number of milliseconds per item >= 0, got -1",
+        ),
+        (
+            format!(
+                r#""streams": [{{"name": "s", "function": "worker", "shards": 1, "per_item_ms": -0.5, {wl}}}]"#
+            ),
+            "streams[0].per_item_ms: expected a number of milliseconds per item >= 0, got -0.5",
+        ),
+        (
             format!(r#""streams": [{{"name": "s", "function": "worker", "shards": 0, {wl}}}]"#),
             "streams[0].shards: expected shards in 1..=100000, got 0",
         ),
@@ -721,6 +881,24 @@ fn bad_sources_are_rejected_with_the_field() {
                 r#""streams": [{{"name": "s", "function": "worker", "shards": 1, "retry_delay_s": 0, {wl}}}]"#
             ),
             "streams[0].retry_delay_s: expected a wait > 0 seconds",
+        ),
+        (
+            format!(
+                r#""streams": [{{"name": "s", "function": "worker", "shards": 1, "polling_interval_s": 0, {wl}}}]"#
+            ),
+            "streams[0].polling_interval_s: expected a number of seconds in (0, 300], got 0",
+        ),
+        (
+            format!(
+                r#""streams": [{{"name": "s", "function": "worker", "shards": 1, "polling_interval_s": 301, {wl}}}]"#
+            ),
+            "streams[0].polling_interval_s: expected a number of seconds in (0, 300], got 301",
+        ),
+        (
+            format!(
+                r#""streams": [{{"name": "s", "function": "worker", "shards": 1, "polling_interval_s": 1e-12, {wl}}}]"#
+            ),
+            "streams[0].polling_interval_s: expected an interval of at least 1 ns",
         ),
         (
             format!(r#""workflows": [{{"name": "w", "steps": [], {wl}}}]"#),

@@ -51,6 +51,10 @@ pub struct QueueSpec {
     /// default 4 days, 60 s to 14 days).
     #[serde(default = "d_queue_retention_s")]
     pub retention_s: f64,
+    /// Execution time each message adds to its batch's, milliseconds (default 0): a
+    /// batch of `n` runs its sampled `exec_ms` plus `n × per_item_ms`.
+    #[serde(default)]
+    pub per_item_ms: f64,
 }
 
 fn d_queue_batch() -> u32 {
@@ -92,9 +96,19 @@ pub struct StreamSpec {
     /// Wait before retrying a failed or throttled batch, seconds (default 1).
     #[serde(default = "d_retry_delay_s")]
     pub retry_delay_s: f64,
+    /// Time between a caught-up lane's polls, seconds (default 1: Lambda docs, "How Lambda
+    /// processes records from Amazon Kinesis Data Streams": "Lambda polls shards in your
+    /// stream for records at a rate of once per second for each shard"). At most 300: a
+    /// Kinesis shard iterator "expires 5 minutes after it is returned" (GetShardIterator).
+    #[serde(default = "d_polling_interval_s")]
+    pub polling_interval_s: f64,
     /// Records older than this expire, seconds (Kinesis: default 24 h, at most 365 days).
     #[serde(default = "d_stream_retention_s")]
     pub retention_s: f64,
+    /// Execution time each record adds to its batch's, milliseconds (default 0): a batch
+    /// of `n` runs its sampled `exec_ms` plus `n × per_item_ms`.
+    #[serde(default)]
+    pub per_item_ms: f64,
 }
 
 fn d_stream_batch() -> u32 {
@@ -104,6 +118,9 @@ fn d_one() -> u32 {
     1
 }
 fn d_retry_delay_s() -> f64 {
+    1.0
+}
+fn d_polling_interval_s() -> f64 {
     1.0
 }
 fn d_stream_retention_s() -> f64 {
@@ -204,6 +221,11 @@ fn check_name<'a>(
     Ok(())
 }
 
+/// A per-item execution cost: milliseconds `>= 0`.
+fn per_item(ms: f64, field: String) -> Result<SimTime, FieldError> {
+    check::non_negative(ms, field, "a number of milliseconds per item").map(SimTime::from_ms)
+}
+
 impl QueueSpec {
     fn validate(
         &self,
@@ -252,6 +274,7 @@ impl QueueSpec {
                 1_209_600.0,
                 at("retention_s"),
             )?,
+            per_item: per_item(self.per_item_ms, at("per_item_ms"))?,
         })
     }
 }
@@ -270,6 +293,20 @@ impl StreamSpec {
             return Err(FieldError::new(
                 at("retry_delay_s"),
                 "expected a wait > 0 seconds (a zero wait would retry a throttled batch forever at one instant)",
+            ));
+        }
+        let polling_interval = check::within_excluding_low(
+            self.polling_interval_s,
+            0.0,
+            300.0,
+            at("polling_interval_s"),
+            "a number of seconds",
+        )
+        .map(SimTime::from_secs)?;
+        if polling_interval == SimTime::ZERO {
+            return Err(FieldError::new(
+                at("polling_interval_s"),
+                "expected an interval of at least 1 ns",
             ));
         }
         Ok(Stream {
@@ -296,12 +333,14 @@ impl StreamSpec {
                 .map(|n| check::count_within(n, 0, 10_000, at("max_retries"), "retries"))
                 .transpose()?,
             retry_delay,
+            polling_interval,
             retention: check::seconds_within(
                 self.retention_s,
                 60.0,
                 31_536_000.0,
                 at("retention_s"),
             )?,
+            per_item: per_item(self.per_item_ms, at("per_item_ms"))?,
         })
     }
 }

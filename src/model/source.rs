@@ -19,6 +19,12 @@ pub const MAX_QUEUE_CONCURRENCY: u32 = 1_000;
 /// Batches in flight when a queue starts being polled (same source).
 pub const INITIAL_POLLERS: u32 = 5;
 
+/// The shortest time between two reads of one stream shard (all its lanes): Kinesis
+/// allows five `GetRecords` calls a second per shard ("Each shard can support up to five
+/// read transactions per second", Kinesis Data Streams developer guide, "Quotas and
+/// limits"; "Each call to GetRecords is counted as one read transaction").
+pub const SHARD_READ_GAP: SimTime = SimTime(200_000_000);
+
 /// A validated queue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Queue {
@@ -40,6 +46,21 @@ pub struct Queue {
     pub visibility_timeout: SimTime,
     /// Retention period.
     pub retention: SimTime,
+    /// Execution time each message adds to its batch's.
+    pub per_item: SimTime,
+}
+
+impl Queue {
+    /// The per-message cost of a batch of `n` messages, added to its sampled execution
+    /// time.
+    pub fn batch_cost(&self, n: usize) -> SimTime {
+        batch_cost(self.per_item, n)
+    }
+}
+
+/// `n × per_item`, exact in nanoseconds (saturating at the end of time).
+fn batch_cost(per_item: SimTime, n: usize) -> SimTime {
+    SimTime(per_item.0.saturating_mul(n as u64))
 }
 
 /// A validated stream.
@@ -61,8 +82,20 @@ pub struct Stream {
     pub max_retries: Option<u32>,
     /// Wait before a retry.
     pub retry_delay: SimTime,
+    /// A caught-up lane's time between polls.
+    pub polling_interval: SimTime,
     /// Retention period.
     pub retention: SimTime,
+    /// Execution time each record adds to its batch's.
+    pub per_item: SimTime,
+}
+
+impl Stream {
+    /// The per-record cost of a batch of `n` records, added to its sampled execution
+    /// time.
+    pub fn batch_cost(&self, n: usize) -> SimTime {
+        batch_cost(self.per_item, n)
+    }
 }
 
 /// A validated retry rule.

@@ -117,6 +117,7 @@ impl Sim<'_, '_> {
             id,
             arrival,
             exec,
+            extra,
             ping,
             measured,
             event,
@@ -184,6 +185,7 @@ impl Sim<'_, '_> {
             event,
             cpu: RequestCpu::default(),
             exec,
+            extra,
             parent,
             pending: 0,
             waiting: false,
@@ -216,6 +218,7 @@ impl Sim<'_, '_> {
             id,
             arrival,
             exec: _,
+            extra: _,
             ping,
             measured,
             event,
@@ -306,17 +309,19 @@ impl Sim<'_, '_> {
     /// Samples request `r`'s work and schedules its end.
     pub(super) fn begin_work(&mut self, now: SimTime, r: u32) {
         let req = self.reqs.key(r);
-        let (slot, ping, exec_start, recorded) = {
+        let (slot, ping, exec_start, recorded, extra) = {
             let q = &self.reqs[r];
-            (q.slot, q.ping, q.exec_start, q.exec)
+            (q.slot, q.ping, q.exec_start, q.exec, q.extra)
         };
         let f = self.instances[slot].func;
         let hot = self.funcs[f].hot;
-        let mut work = if recorded == SimTime::MAX {
+        let sampled = if recorded == SimTime::MAX {
             self.funcs[f].timing.sample_exec(ping)
         } else {
             recorded
         };
+        // A batch's per-item cost comes on top of the draw, which it leaves unchanged.
+        let mut work = sampled + extra;
         if let Some(d) = hot.database {
             work = work + self.dbs.proxy_overhead(d);
         }
@@ -379,6 +384,7 @@ impl Sim<'_, '_> {
             id,
             arrival: now,
             exec,
+            extra: SimTime::ZERO,
             ping: false,
             measured,
             event,
@@ -410,6 +416,7 @@ impl Sim<'_, '_> {
             id,
             arrival: now,
             exec: SimTime::MAX,
+            extra: SimTime::ZERO,
             ping: false,
             measured: e.measured,
             event,
@@ -590,6 +597,7 @@ impl Sim<'_, '_> {
                     id,
                     arrival: now,
                     exec: SimTime::MAX,
+                    extra: SimTime::ZERO,
                     ping: false,
                     measured,
                     event,

@@ -297,6 +297,7 @@ impl<'s> Queues<'s> {
         Invoke {
             function: self.specs[q].function,
             measured,
+            extra: self.specs[q].batch_cost(take),
             parent: SourceParent::Queue { batch: slot },
         }
     }
@@ -423,6 +424,7 @@ mod tests {
             max_receive_count,
             visibility_timeout: secs(30),
             retention: secs(3_600),
+            per_item: SimTime::ZERO,
         }
     }
 

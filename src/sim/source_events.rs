@@ -27,6 +27,9 @@ pub(super) enum SourceEvent {
     /// Retry of the batch blocking a stream lane (or, if the lane dropped it, reading the
     /// next one).
     StreamRetry { stream: u32, lane: u32 },
+    /// A stream lane with records waiting polls (its poll is due, or its shard may be
+    /// read again).
+    StreamPoll { stream: u32, lane: u32 },
     /// A workflow execution starts.
     WorkflowArrival { workflow: u32 },
     /// Retry of a workflow task (`branch`: NIL outside a parallel step).
@@ -48,6 +51,9 @@ pub(super) struct Invoke {
     pub function: FunctionId,
     /// Counted in the results (started at or after the warm-up).
     pub measured: bool,
+    /// Added to the sampled execution time: a batch's per-item cost (`n × per_item`;
+    /// zero for workflow tasks).
+    pub extra: SimTime,
     /// Who waits for the answer.
     pub parent: SourceParent,
 }

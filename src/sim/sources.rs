@@ -121,6 +121,16 @@ impl Sim<'_, '_> {
                     RetryNext::Invoke(invoke) => self.source_invoke(now, invoke),
                 }
             }
+            SourceEvent::StreamPoll { stream, lane } => {
+                let (s, lane) = (stream as usize, lane as usize);
+                match sources
+                    .streams
+                    .on_poll(now, s, lane, self.next_request, timers)
+                {
+                    Some(invoke) => self.source_invoke(now, invoke),
+                    None => Ok(()),
+                }
+            }
             SourceEvent::WorkflowArrival { workflow } => {
                 let e = sources.flows.on_arrival(now, workflow as usize, timers)?;
                 self.enter_step(now, e)
@@ -181,9 +191,15 @@ impl Sim<'_, '_> {
         Ok(())
     }
 
-    /// Reads the next batch of lane `lane` of stream `s`, if it is idle, and serves it.
+    /// Reads the next batch of lane `lane` of stream `s`, if it is idle and its poll is
+    /// due, and serves it (a later poll sets its timer).
     fn read_lane(&mut self, now: SimTime, s: usize, lane: usize) -> Result<()> {
-        match self.sources.streams.read(now, s, lane, self.next_request) {
+        let timers = &mut self.queue;
+        match self
+            .sources
+            .streams
+            .read(now, s, lane, self.next_request, timers)
+        {
             Some(invoke) => self.source_invoke(now, invoke),
             None => Ok(()),
         }
@@ -217,6 +233,7 @@ impl Sim<'_, '_> {
         let Invoke {
             function: f,
             measured,
+            extra,
             parent,
         } = invoke;
         let id = self.next_request;
@@ -229,6 +246,7 @@ impl Sim<'_, '_> {
             id,
             arrival: now,
             exec: SimTime::MAX,
+            extra,
             ping: false,
             measured,
             event: NIL,

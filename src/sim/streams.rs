@@ -6,9 +6,21 @@
 //! Record `i` goes to shard `i mod shards`, and within the shard to lane
 //! `(i div shards) mod parallelization_factor` (as if partition keys were spread evenly);
 //! each lane runs one batch at a time, so records of a lane are processed strictly in
-//! arrival order. A failed or throttled batch blocks its lane and is retried after
-//! `retry_delay` until it succeeds, is skipped after `max_retries` retries, or its oldest
-//! record would be older than the retention period at the next retry (expired).
+//! arrival order.
+//!
+//! A lane reads (takes up to `batch_size` waiting records) when it polls. A read that
+//! left records waiting finds the lane *behind*: it polls again as soon as its batch has
+//! succeeded. A read that took every waiting record finds it *caught up*: it polls again
+//! one polling interval after that read, or when its batch ends if that is later; a poll
+//! that would find nothing is not simulated, so an idle lane polls every interval from
+//! there and the first record to arrive waits for the next of those polls. The reads of
+//! one shard (all its lanes) are at least [`SHARD_READ_GAP`] apart (Kinesis: five read
+//! transactions a second per shard); a read that would come sooner waits.
+//!
+//! A failed or throttled batch blocks its lane and is retried (the same records, no new
+//! read) after `retry_delay` until it succeeds, is skipped after `max_retries` retries, or
+//! its oldest record would be older than the retention period at the next retry
+//! (expired).
 
 use std::collections::VecDeque;
 use std::ops::Range;
@@ -19,7 +31,7 @@ use super::source_events::{
 };
 use crate::error::Result;
 use crate::metrics::StreamMetrics;
-use crate::model::source::Stream;
+use crate::model::source::{SHARD_READ_GAP, Stream};
 use crate::rng;
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
@@ -41,6 +53,14 @@ struct Lane {
     retries: u32,
     request: u64,
     invoked: SimTime,
+    /// Its next poll once it is free: its last read when that read left records waiting
+    /// (behind), else one polling interval after it; moved to the time the lane became
+    /// free if that is later. Idle, it polls every interval from here. Every lane polled
+    /// at time zero.
+    poll: SimTime,
+    /// A [`SourceEvent::StreamPoll`] timer is set: the lane has records and waits for its
+    /// poll, or for its shard's next permitted read.
+    polling: bool,
 }
 
 /// One stream's running state.
@@ -48,6 +68,8 @@ struct StreamState {
     source: ArrivalSource,
     next_id: u64,
     lanes: Vec<Lane>,
+    /// Per shard: the earliest time of its next read ([`SHARD_READ_GAP`] after the last).
+    shard_free: Vec<SimTime>,
     metrics: StreamMetrics,
 }
 
@@ -58,6 +80,16 @@ fn lane_of(spec: &Stream, id: u64) -> usize {
         u64::from(spec.parallelization_factor),
     );
     ((id % shards) * pf + (id / shards) % pf) as usize
+}
+
+/// The first poll at or after `now` of a lane whose polls come every `interval` from
+/// `poll`.
+fn next_poll(poll: SimTime, now: SimTime, interval: SimTime) -> SimTime {
+    if now <= poll {
+        return poll;
+    }
+    let k = (now - poll).0.div_ceil(interval.0);
+    poll + SimTime(k.saturating_mul(interval.0))
 }
 
 /// What a stream lane's retry timer leads to.
@@ -102,6 +134,7 @@ impl<'s> Streams<'s> {
                 source,
                 next_id: 0,
                 lanes: (0..lanes).map(|_| Lane::default()).collect(),
+                shard_free: vec![SimTime::ZERO; s.shards as usize],
                 metrics: StreamMetrics::default(),
             });
         }
@@ -166,31 +199,92 @@ impl<'s> Streams<'s> {
         Ok(ids.map(move |id| lane_of(spec, id)))
     }
 
-    /// Reads the next batch of lane `lane` of stream `s` if the lane is idle, to be
-    /// invoked as request `request`.
+    /// Lane `lane` of stream `s` got records or became free: it reads its next batch now
+    /// if it is idle, has records and its poll is due, to be invoked as request
+    /// `request`; if its poll (or its shard's next permitted read) is later, a
+    /// [`SourceEvent::StreamPoll`] timer is set for it.
     pub(super) fn read(
         &mut self,
         now: SimTime,
         s: usize,
         lane: usize,
         request: u64,
+        timers: &mut impl SourceTimers,
     ) -> Option<Invoke> {
         let spec = &self.specs[s];
-        let warm = now >= self.warmup;
         let st = &mut self.streams[s];
         let l = &mut st.lanes[lane];
-        if !l.batch.is_empty() {
-            return None; // Busy: in flight or waiting for a retry.
+        if !l.batch.is_empty() || l.polling {
+            return None; // Busy (in flight or waiting for a retry), or its timer is set.
         }
+        if !self.expire_waiting(now, s, lane) {
+            return None;
+        }
+        let st = &mut self.streams[s];
+        let l = &mut st.lanes[lane];
+        let shard = lane / spec.parallelization_factor as usize;
+        let at = next_poll(l.poll, now, spec.polling_interval).max(st.shard_free[shard]);
+        if at > now {
+            l.polling = true;
+            let (stream, lane) = (s as u32, lane as u32);
+            timers.set(at, SourceEvent::StreamPoll { stream, lane });
+            return None;
+        }
+        Some(self.take(now, s, lane, request))
+    }
+
+    /// The poll timer of lane `lane` of stream `s` fired: it reads now, to be invoked as
+    /// request `request`, unless another lane of its shard has read since the timer was
+    /// set too recently (then the timer is set again for the shard's next permitted
+    /// read) or its records have expired.
+    pub(super) fn on_poll(
+        &mut self,
+        now: SimTime,
+        s: usize,
+        lane: usize,
+        request: u64,
+        timers: &mut impl SourceTimers,
+    ) -> Option<Invoke> {
+        let spec = &self.specs[s];
+        let st = &mut self.streams[s];
+        let shard = lane / spec.parallelization_factor as usize;
+        let at = st.shard_free[shard];
+        let l = &mut st.lanes[lane];
+        debug_assert!(l.polling && l.batch.is_empty());
+        if at > now {
+            let (stream, lane) = (s as u32, lane as u32);
+            timers.set(at, SourceEvent::StreamPoll { stream, lane });
+            return None;
+        }
+        l.polling = false;
+        if !self.expire_waiting(now, s, lane) {
+            return None;
+        }
+        Some(self.take(now, s, lane, request))
+    }
+
+    /// Drops lane `lane`'s waiting records older than the retention period from its
+    /// front; returns whether any record is left.
+    fn expire_waiting(&mut self, now: SimTime, s: usize, lane: usize) -> bool {
+        let retention = self.specs[s].retention;
+        let st = &mut self.streams[s];
+        let l = &mut st.lanes[lane];
         while let Some(r) = l.waiting.front()
-            && now - r.born > spec.retention
+            && now - r.born > retention
         {
             st.metrics.expired += u64::from(r.measured);
             l.waiting.pop_front();
         }
-        if l.waiting.is_empty() {
-            return None;
-        }
+        !l.waiting.is_empty()
+    }
+
+    /// Lane `lane` of stream `s` reads up to `batch_size` waiting records now (its
+    /// shard's read is permitted) and invokes them as request `request`.
+    fn take(&mut self, now: SimTime, s: usize, lane: usize, request: u64) -> Invoke {
+        let spec = &self.specs[s];
+        let warm = now >= self.warmup;
+        let st = &mut self.streams[s];
+        let l = &mut st.lanes[lane];
         let take = l.waiting.len().min(spec.batch_size as usize);
         for r in l.waiting.drain(..take) {
             if r.measured {
@@ -199,21 +293,32 @@ impl<'s> Streams<'s> {
             l.batch.push(r);
         }
         l.retries = 0;
+        // Behind (records left): poll again as soon as the batch is done; caught up: one
+        // polling interval after this read.
+        l.poll = if l.waiting.is_empty() {
+            now + spec.polling_interval
+        } else {
+            now
+        };
+        st.shard_free[lane / spec.parallelization_factor as usize] = now + SHARD_READ_GAP;
         if warm {
             st.metrics.batches += 1;
             st.metrics.batch_records += take as u64;
         }
-        Some(self.launch(now, s, lane, request))
+        self.launch(now, s, lane, request)
     }
 
     /// Invokes a lane's batch (first attempt or retry) as request `request`.
     fn launch(&mut self, now: SimTime, s: usize, lane: usize, request: u64) -> Invoke {
+        let spec = &self.specs[s];
         let l = &mut self.streams[s].lanes[lane];
         l.request = request;
         l.invoked = now;
         Invoke {
-            function: self.specs[s].function,
+            function: spec.function,
             measured: now >= self.warmup,
+            // A retry carries the same records, so the same per-item cost.
+            extra: spec.batch_cost(l.batch.len()),
             parent: SourceParent::Stream {
                 stream: s as u32,
                 lane: lane as u32,
@@ -268,8 +373,8 @@ impl<'s> Streams<'s> {
     }
 
     /// The batch of lane `lane` of stream `s` ended (`ok`: successfully; `throttled`:
-    /// refused). Returns whether the lane is free to read its next batch now (then pump
-    /// it); otherwise a retry timer is set.
+    /// refused). Returns whether the lane is free to read its next batch (then call
+    /// [`Streams::read`]); otherwise a retry timer is set.
     pub(super) fn answer(
         &mut self,
         now: SimTime,
@@ -289,6 +394,8 @@ impl<'s> Streams<'s> {
                 }
             }
             l.batch.clear();
+            // A poll that fell due while the batch ran happens now.
+            l.poll = l.poll.max(now);
             return true;
         }
         if l.invoked >= self.warmup {
@@ -310,6 +417,7 @@ impl<'s> Streams<'s> {
                 st.metrics.expired += n;
             }
             l.batch.clear();
+            l.poll = l.poll.max(now);
             // The lane moves on through an event: this answer may come from inside
             // `serve` (a throttle), and a lane of throttled batches read one after another
             // would otherwise recurse once per batch.
@@ -323,6 +431,8 @@ impl<'s> Streams<'s> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::model::FunctionId;
     use crate::sim::source_events::test_workload;
@@ -333,18 +443,106 @@ mod tests {
         SimTime::from_secs(s as f64)
     }
 
+    fn ms(ms: u64) -> SimTime {
+        SimTime(ms * 1_000_000)
+    }
+
+    /// A stream of `count` records at t = 0 for function 3.
     fn stream(count: u32, shards: u32, pf: u32, max_retries: Option<u32>) -> Stream {
+        let spike = format!(r#"{{"kind":"spike","at_s":0,"count":{count}}}"#);
+        stream_of(&spike, shards, pf, max_retries)
+    }
+
+    /// A stream with this workload, batch size 100, polling once a second.
+    fn stream_of(workload: &str, shards: u32, pf: u32, max_retries: Option<u32>) -> Stream {
         Stream {
             name: "s".into(),
             function: FunctionId::new(3),
-            workload: test_workload(&format!(r#"{{"kind":"spike","at_s":0,"count":{count}}}"#)),
+            workload: test_workload(workload),
             shards,
             batch_size: 100,
             parallelization_factor: pf,
             max_retries,
             retry_delay: secs(1),
+            polling_interval: secs(1),
             retention: secs(86_400),
+            per_item: SimTime::ZERO,
         }
+    }
+
+    /// One read of a driven run.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Read {
+        at: SimTime,
+        lane: usize,
+        records: usize,
+    }
+
+    /// Runs stream 0 of `specs` (arrivals before `horizon`) the way the orchestrator does,
+    /// every batch succeeding `exec` after it was read. Events run in (time, order set),
+    /// as in the event queue. Returns the reads in order, and the streams at the end.
+    fn drive(specs: &[Stream], exec: SimTime, horizon: SimTime) -> (Vec<Read>, Streams<'_>) {
+        /// A pending event: a source timer or the end of a lane's batch.
+        #[derive(Debug)]
+        enum Ev {
+            Timer(SourceEvent),
+            End(usize),
+        }
+        let mut timers = Timers::new();
+        let mut streams = Streams::start(specs, 1, (SimTime::ZERO, horizon), &mut timers).unwrap();
+        let mut queue: BTreeMap<(SimTime, u64), Ev> = BTreeMap::new();
+        let mut seq = 0u64;
+        let mut reads = Vec::new();
+        let mut push = |queue: &mut BTreeMap<_, _>, at: SimTime, ev: Ev| {
+            queue.insert((at, seq), ev);
+            seq += 1;
+        };
+        loop {
+            for (at, e) in timers.drain(..) {
+                push(&mut queue, at, Ev::Timer(e));
+            }
+            let Some(((now, _), ev)) = queue.pop_first() else {
+                break;
+            };
+            // The lanes to read now, and whether each comes from its poll timer.
+            let mut lanes: Vec<(usize, bool)> = Vec::new();
+            match ev {
+                Ev::Timer(SourceEvent::StreamArrival { stream: 0 }) => {
+                    let got = streams.on_arrival(now, 0, &mut timers).unwrap();
+                    lanes.extend(got.map(|lane| (lane, false)));
+                }
+                Ev::Timer(SourceEvent::StreamPoll { stream: 0, lane }) => {
+                    lanes.push((lane as usize, true));
+                }
+                Ev::End(lane) => {
+                    if streams.answer(now, 0, lane, (true, false), &mut timers) {
+                        lanes.push((lane, false));
+                    }
+                }
+                Ev::Timer(e) => panic!("unexpected {e:?}"),
+            }
+            for (lane, polled) in lanes {
+                let request = reads.len() as u64;
+                let invoke = if polled {
+                    streams.on_poll(now, 0, lane, request, &mut timers)
+                } else {
+                    streams.read(now, 0, lane, request, &mut timers)
+                };
+                for (at, e) in timers.drain(..) {
+                    push(&mut queue, at, Ev::Timer(e));
+                }
+                if invoke.is_some() {
+                    let records = streams.streams[0].lanes[lane].batch.len();
+                    reads.push(Read {
+                        at: now,
+                        lane,
+                        records,
+                    });
+                    push(&mut queue, now + exec, Ev::End(lane));
+                }
+            }
+        }
+        (reads, streams)
     }
 
     #[test]
@@ -355,16 +553,27 @@ mod tests {
         let mut timers = Timers::new();
         let mut streams =
             Streams::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
+        timers.clear();
         let lanes: Vec<usize> = streams
             .on_arrival(SimTime::ZERO, 0, &mut timers)
             .unwrap()
             .collect();
         assert_eq!(lanes, [0, 2, 1, 3]);
+        // Every lane polled at 0, so the first lane of each shard reads at once; the
+        // second waits for its shard's next permitted read, 200 ms later.
         for lane in lanes {
+            let read = streams.read(SimTime::ZERO, 0, lane, 9, &mut timers);
+            assert_eq!(read.is_some(), lane % 2 == 0, "lane {lane}");
+        }
+        let poll = |lane| SourceEvent::StreamPoll { stream: 0, lane };
+        assert_eq!(timers, [(ms(200), poll(1)), (ms(200), poll(3))]);
+        for lane in [1, 3] {
             let invoke = streams
-                .read(SimTime::ZERO, 0, lane, 9)
-                .expect("an idle lane");
+                .on_poll(ms(200), 0, lane, 10, &mut timers)
+                .expect("the shard may be read again");
             assert_eq!(invoke.function, FunctionId::new(3));
+        }
+        for lane in 0..4 {
             // Every lane got two records, in id order.
             let record = streams.record(0, lane, secs(1), (true, false));
             assert_eq!(record.items.len(), 2);
@@ -375,7 +584,90 @@ mod tests {
             );
         }
         // A lane with a batch in flight reads nothing more.
-        assert!(streams.read(SimTime::ZERO, 0, 0, 10).is_none());
+        assert!(streams.read(secs(1), 0, 0, 11, &mut timers).is_none());
+    }
+
+    /// Records every 100 ms from 50 ms, 300 ms executions, batch size 100: the lane is
+    /// caught up after every read (it took all that waited), so it reads at its polls,
+    /// once a second (1, 2, …, 10 s), 10 records each, although records arrive while each
+    /// batch runs. Reading as soon as it is free, it would read record 0 alone at 50 ms.
+    #[test]
+    fn a_caught_up_lane_reads_once_a_second() {
+        // Arrivals before 10 s: 100 records, 0.05 … 9.95 s.
+        let constant = r#"{"kind":"constant","interval_s":0.1,"start_s":0.05}"#;
+        let specs = [stream_of(constant, 1, 1, None)];
+        let (reads, streams) = drive(&specs, ms(300), secs(10));
+        let expected: Vec<Read> = (1..=10)
+            .map(|k| Read {
+                at: secs(k),
+                lane: 0,
+                records: 10,
+            })
+            .collect();
+        assert_eq!(reads, expected);
+        let m = &streams.streams[0].metrics;
+        assert_eq!((m.records, m.batches, m.processed), (100, 10, 100));
+        // Record j of a second (at k − 1 + 0.05 + 0.1 j) waits 0.95 − 0.1 j s for the
+        // poll at k: ages 950, 850, …, 50 ms.
+        assert_eq!(m.iterator_age.max_ms(), Some(950.0));
+        assert_eq!(m.iterator_age.mean_ms(), Some(500.0));
+    }
+
+    /// 250 records at 0.5 s, batch size 100, 300 ms executions: the poll at 1 s reads 100
+    /// and leaves 150 (behind), so the lane reads again as soon as each batch ends: 100
+    /// at 1.3 s, then the last 50 at 1.6 s (caught up). Its next poll is one interval
+    /// after that read, 2.6 s: a record arriving at 2 s waits for it.
+    #[test]
+    fn a_lane_behind_reads_as_soon_as_its_batch_ends() {
+        let burst = r#"{"kind":"sum","workloads":[{"kind":"spike","at_s":0.5,"count":250},
+            {"kind":"spike","at_s":2,"count":1}]}"#;
+        let specs = [stream_of(burst, 1, 1, None)];
+        let (reads, streams) = drive(&specs, ms(300), secs(10));
+        let read = |at, records| Read {
+            at,
+            lane: 0,
+            records,
+        };
+        assert_eq!(
+            reads,
+            [
+                read(secs(1), 100),
+                read(ms(1_300), 100),
+                read(ms(1_600), 50),
+                read(ms(2_600), 1)
+            ]
+        );
+        assert_eq!(streams.streams[0].metrics.processed, 251);
+    }
+
+    /// One shard, parallelisation factor 3, 30 records at 0 (10 a lane), batch size 2,
+    /// 100 ms executions: every lane is behind until its last batch, but the shard's
+    /// reads are at least 200 ms apart, so the lanes take turns at 0, 0.2, 0.4, … s: 15
+    /// reads over 2.8 s (five a second) rather than three every 100 ms.
+    #[test]
+    fn a_shards_reads_are_at_least_200_ms_apart() {
+        let mut specs = [stream(30, 1, 3, None)];
+        specs[0].batch_size = 2;
+        let (reads, _) = drive(&specs, ms(100), secs(10));
+        let expected: Vec<Read> = (0..15)
+            .map(|k| Read {
+                at: ms(200 * k as u64),
+                lane: k % 3,
+                records: 2,
+            })
+            .collect();
+        assert_eq!(reads, expected);
+    }
+
+    /// The polls of an idle lane: every interval from its last, the first at or after now.
+    #[test]
+    fn next_poll_is_the_first_on_the_lanes_grid() {
+        let i = secs(1);
+        assert_eq!(next_poll(secs(3), secs(2), i), secs(3));
+        assert_eq!(next_poll(secs(3), secs(3), i), secs(3));
+        assert_eq!(next_poll(secs(3), ms(3_001), i), secs(4));
+        assert_eq!(next_poll(secs(3), ms(7_500), i), secs(8));
+        assert_eq!(next_poll(secs(3), secs(8), i), secs(8));
     }
 
     #[test]
@@ -385,7 +677,9 @@ mod tests {
         let mut streams =
             Streams::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
         let _ = streams.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
-        streams.read(SimTime::ZERO, 0, 0, 0).expect("a batch");
+        streams
+            .read(SimTime::ZERO, 0, 0, 0, &mut timers)
+            .expect("a batch");
         timers.clear();
         // The first failure retries after retry_delay.
         assert!(!streams.answer(secs(2), 0, 0, (false, false), &mut timers));
