@@ -35,12 +35,14 @@
 //! the credit, which can then be positive.
 //!
 //! The always-on fleet is a comparison, not part of the total: servers of
-//! `fleet.usd_per_hour` with `fleet.vcpus` each, enough to carry the function's peak (or
-//! mean) concurrent executions × their vCPU share at `fleet.target_utilisation`.
+//! `fleet.usd_per_hour` with `fleet.vcpus` each, enough to carry the load's CPU demand (the
+//! executions' work × their CPU share, in the busiest `fleet.window_s` window, or on
+//! average; measured by the simulator, independent of cold starts and of how the platform
+//! packs requests into instances) at `fleet.target_utilisation`.
 
 use serde::Serialize;
 
-use crate::metrics::BilledUsage;
+use crate::metrics::{BilledUsage, CpuDemand};
 use crate::model::{CostSettings, Function, SizeFor};
 use crate::profile::{BilledWhile, Billing, Platform, Pricing};
 use crate::time::SimTime;
@@ -60,10 +62,8 @@ pub struct Usage {
     pub instance_alive_s: f64,
     /// Instance-seconds starting or executing.
     pub instance_busy_s: f64,
-    /// Peak concurrent executions (starting or executing).
-    pub peak_executions: u32,
-    /// Mean concurrent executions.
-    pub mean_executions: f64,
+    /// The CPU demand of its executions.
+    pub cpu_demand: CpuDemand,
 }
 
 /// The fleet a load would need.
@@ -73,6 +73,8 @@ pub struct FleetCost {
     pub instances: u64,
     /// Their cost over the measured period.
     pub usd: f64,
+    /// The load they are sized for: vCPUs of CPU demand (peak window or mean).
+    pub load_vcpus: f64,
 }
 
 /// A cost breakdown in the platform's currency (USD for the shipped profiles).
@@ -158,16 +160,16 @@ pub fn fleet(settings: &CostSettings, vcpu_load: f64, window: SimTime) -> FleetC
     FleetCost {
         instances,
         usd: instances as f64 * f.usd_per_hour * window.as_secs() / 3600.0,
+        load_vcpus: vcpu_load,
     }
 }
 
-/// The load (vCPUs) the fleet must carry for one function.
-pub fn fleet_load(settings: &CostSettings, f: &Function, u: &Usage) -> f64 {
-    let executions = match settings.fleet.size_for {
-        SizeFor::Peak => f64::from(u.peak_executions),
-        SizeFor::Mean => u.mean_executions,
-    };
-    executions * f.vcpus
+/// The load (vCPUs) a fleet must carry for a CPU demand.
+pub fn fleet_load(settings: &CostSettings, demand: &CpuDemand) -> f64 {
+    match settings.fleet.size_for {
+        SizeFor::Peak => demand.peak_vcpus,
+        SizeFor::Mean => demand.mean_vcpus,
+    }
 }
 
 /// The cost of one function (no free tier: that is credited once, in the total).
@@ -179,7 +181,7 @@ pub fn function_cost(
     window: SimTime,
 ) -> CostBreakdown {
     let mut c = CostBreakdown {
-        always_on_fleet: fleet(settings, fleet_load(settings, f, u), window),
+        always_on_fleet: fleet(settings, fleet_load(settings, &u.cpu_demand), window),
         ..CostBreakdown::default()
     };
     let Some(p) = &platform.pricing else {

@@ -433,6 +433,15 @@ impl Evictions {
     }
 }
 
+/// The CPU demand of a load (what an always-on fleet must carry), vCPUs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CpuDemand {
+    /// In the busiest window.
+    pub peak_vcpus: f64,
+    /// Over the measured period.
+    pub mean_vcpus: f64,
+}
+
 /// Provisioned-concurrency measurements.
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionedMetrics {

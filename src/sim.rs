@@ -59,6 +59,7 @@
 mod autoscale;
 mod connections;
 mod cpu;
+mod demand;
 mod execution;
 mod idle;
 mod instance;
@@ -92,6 +93,7 @@ use crate::workload::ArrivalSource;
 use autoscale::Autoscale;
 use connections::Databases;
 use cpu::Cpu;
+use demand::Demand;
 use execution::{Streams, Timing};
 pub use instance::ColdStartPhases;
 use instance::{Instance, State};
@@ -228,6 +230,8 @@ struct Sim<'s, 'o> {
     meter: Meter,
     /// Provisioned concurrency's billing periods.
     pc_billing: PcBilling,
+    /// The CPU demand of the load (fleet sizing).
+    demand: Demand,
     /// Concurrency and scale-out limits.
     limits: Limits,
     /// Memory held by instances, and the eviction order.
@@ -357,6 +361,11 @@ impl<'s, 'o> Sim<'s, 'o> {
                     .and_then(|p| p.provisioned_increment_s)
                     .map(SimTime::from_secs),
                 (scenario.warmup, scenario.duration),
+            ),
+            demand: Demand::new(
+                scenario.functions.iter().map(|f| f.cpu_share()),
+                (scenario.warmup, scenario.duration),
+                scenario.cost.fleet.window,
             ),
             limits: Limits::new(
                 scenario.functions.iter().map(|f| f.max_concurrency),
@@ -513,6 +522,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             .collect();
         let databases = self.dbs.finish();
         let mut measured = self.meter.finish();
+        let (cpu_demand, total_cpu_demand) = self.demand.finish();
         for (m, rounding) in measured
             .metrics
             .iter_mut()
@@ -525,6 +535,8 @@ impl<'s, 'o> Sim<'s, 'o> {
             occupancy: measured.occupancy,
             total_occupancy: measured.total,
             provisioned_final,
+            cpu_demand,
+            total_cpu_demand,
             databases,
             sources: self.sources.finish(),
             events,

@@ -162,14 +162,14 @@ fn per_instance_billing_charges_instance_time() {
     }
 }
 
-/// The always-on fleet: 10 executions in flight at all times (arrivals every 0.1 s, 1 s
-/// each) of 1,769 MB (1 vCPU each) need 10 vCPUs; t3.medium servers (2 vCPUs) at 60 %
+/// The always-on fleet: arrivals every 0.1 s of 1 s of CPU work (`cpu_fraction` 1) at
+/// 1,769 MB (1 vCPU each) are 10 vCPU-seconds a second; t3.medium servers (2 vCPUs) at 60 %
 /// carry 1.2 vCPUs each, so 9 servers, for an hour: 9 × $0.0416.
 #[test]
 fn always_on_fleet_is_sized_for_the_load() {
     let r = run(&scenario(
         r#"{"name": "c", "duration_s": 3610, "warmup_s": 10,
-          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 1769,
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 1769, "cpu_fraction": 1,
             "exec_ms": {"dist": "const", "value": 1000},
             "workload": {"kind": "constant", "interval_s": 0.1}}]}"#,
     ));
@@ -420,4 +420,41 @@ fn provisioned_concurrency_is_billed_in_five_minute_periods() {
         .as_ref()
         .expect("provisioned summary");
     assert!((pc.billed_s - 3.0 * 3600.0).abs() < 1e-6, "{}", pc.billed_s);
+}
+
+/// The always-on fleet is sized on the load's CPU demand, not on in-flight executions: 100
+/// requests a second of 100 ms, all CPU on one vCPU, are 10 vCPUs in every 60-s window;
+/// t3.medium servers of 2 vCPUs at 60 % carry 1.2 each, so ceil(10 / 1.2) = 9 servers,
+/// $0.0416 × 9 for the 10 minutes. The same on Lambda and on Cloud Run (80 requests an
+/// instance), with or without 5-s cold starts; an I/O-bound function (cpu_fraction 0)
+/// needs no CPU at all.
+#[test]
+fn the_fleet_is_sized_on_cpu_demand_whatever_the_platform() {
+    let load = |platform: &str, fields: &str| {
+        run(&scenario(&format!(
+            r#"{{"name": "fleet", "duration_s": 600, "platform": "{platform}",
+              "functions": [{{"name": "f", "runtime": "nodejs", "memory_mb": 2048,
+                "vcpus": 1, {fields}
+                "exec_ms": {{"dist": "const", "value": 100}},
+                "workload": {{"kind": "constant", "interval_s": 0.01}}}}]}}"#
+        )))
+    };
+    let cold = r#""cold_start_ms": {"dist": "const", "value": 5000},"#;
+    for (platform, fields) in [
+        ("aws-lambda", r#""cpu_fraction": 1,"#.to_string()),
+        ("aws-lambda", format!(r#""cpu_fraction": 1, {cold}"#)),
+        ("google-cloud-run", r#""cpu_fraction": 1,"#.to_string()),
+    ] {
+        let r = load(platform, &fields);
+        let fleet = &r.total.cost_usd.always_on_fleet;
+        assert!(
+            (10.0..10.2).contains(&fleet.load_vcpus),
+            "{platform} {fields}: {fleet:?}"
+        );
+        assert_eq!(fleet.instances, 9, "{platform} {fields}");
+        assert_close(fleet.usd, 9.0 * 0.0416 / 6.0);
+    }
+    let io_bound = load("aws-lambda", "");
+    let fleet = &io_bound.total.cost_usd.always_on_fleet;
+    assert_eq!((fleet.instances, fleet.load_vcpus), (0, 0.0));
 }

@@ -49,9 +49,17 @@ pub struct FleetSpec {
     /// Utilisation the fleet is sized for (0..1].
     #[serde(default = "d_fleet_util")]
     pub target_utilisation: f64,
-    /// Size for the `peak` (default) or `mean` concurrent load.
+    /// Size for the CPU demand of the busiest window (`peak`, default) or the mean.
     #[serde(default)]
     pub size_for: SizeFor,
+    /// The window the peak is measured over, seconds (default 60: one-minute metrics, as
+    /// capacity is commonly planned).
+    #[serde(default = "d_fleet_window")]
+    pub window_s: f64,
+}
+
+fn d_fleet_window() -> f64 {
+    60.0
 }
 
 impl Default for FleetSpec {
@@ -61,6 +69,7 @@ impl Default for FleetSpec {
             vcpus: d_fleet_vcpus(),
             target_utilisation: d_fleet_util(),
             size_for: SizeFor::Peak,
+            window_s: d_fleet_window(),
         }
     }
 }
@@ -88,6 +97,7 @@ impl CostSpec {
                 vcpus: f.vcpus,
                 target_utilisation: f.target_utilisation,
                 size_for: f.size_for,
+                window: check::positive_seconds(f.window_s, "cost.fleet.window_s")?,
             },
             cpu_time_fraction: self.cpu_time_fraction,
         })
@@ -110,6 +120,7 @@ mod tests {
                 vcpus: 2.0,
                 target_utilisation: 0.6,
                 size_for: SizeFor::Peak,
+                window: crate::time::SimTime::from_secs(60.0),
             }
         );
     }

@@ -27,17 +27,19 @@ pub struct Fleet {
     pub vcpus: f64,
     /// Utilisation the fleet is sized for, in (0, 1].
     pub target_utilisation: f64,
-    /// Size for the peak or the mean concurrent load.
+    /// Size for the busiest window's CPU demand or the mean.
     pub size_for: SizeFor,
+    /// The window the peak is measured over.
+    pub window: crate::time::SimTime,
 }
 
 /// Which load the fleet must carry.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum SizeFor {
-    /// The most concurrent executions at any instant.
+    /// The CPU demand of the busiest window.
     #[default]
     Peak,
-    /// The time-averaged concurrent executions.
+    /// The CPU demand averaged over the measured period.
     Mean,
 }

@@ -9,7 +9,7 @@ use super::{
     SloSummary, Summary,
 };
 use crate::cost::{self, CostBreakdown, Usage};
-use crate::metrics::{FunctionMetrics, Latency, Occupancy};
+use crate::metrics::{CpuDemand, FunctionMetrics, Latency, Occupancy};
 use crate::model::{FunctionId, Scenario};
 use crate::sim::RunOutput;
 use crate::time::SimTime;
@@ -19,7 +19,7 @@ fn ratio(num: u64, den: u64) -> Option<f64> {
 }
 
 /// The cost model's inputs for one function: what it billed, and its instance time.
-fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
+fn usage_of(m: &FunctionMetrics, occ: &Occupancy, cpu_demand: CpuDemand, window: SimTime) -> Usage {
     let (prov, busy, idle) = occ.means(window);
     let w = window.as_secs();
     Usage {
@@ -27,8 +27,7 @@ fn usage_of(m: &FunctionMetrics, occ: &Occupancy, window: SimTime) -> Usage {
         provisioned_billed_s: m.provisioned.billed_s(),
         instance_alive_s: (prov + busy + idle) * w,
         instance_busy_s: (prov + busy) * w,
-        peak_executions: m.executions.max(),
-        mean_executions: m.executions.mean(window),
+        cpu_demand,
     }
 }
 
@@ -168,19 +167,18 @@ impl RunResult {
             .functions
             .iter()
             .zip(&out.occupancy)
-            .map(|(m, occ)| usage_of(m, occ, window))
+            .zip(&out.cpu_demand)
+            .map(|((m, occ), demand)| usage_of(m, occ, *demand, window))
             .collect();
         let mut functions = Vec::with_capacity(scenario.functions.len());
         let mut merged = FunctionMetrics::default();
         let mut total_cost = CostBreakdown::default();
-        let mut fleet_load = 0.0;
         let mut pc_policies: Vec<&'static str> = Vec::new();
         let mut total_idle_gb_s = 0.0;
         for (i, f) in scenario.functions.iter().enumerate() {
             let m = &out.functions[i];
             let cost = cost::function_cost(settings, platform, f, &usages[i], window);
             total_cost.add(&cost);
-            fleet_load += cost::fleet_load(settings, f, &usages[i]);
             let pc = f
                 .provisioned
                 .as_ref()
@@ -217,6 +215,8 @@ impl RunResult {
                 cost::free_tier_credit(settings, p, &scenario.functions, &usages, window);
             total_cost.total += total_cost.free_tier_credit;
         }
+        // The fleet carries all functions' demand together (their peaks need not coincide).
+        let fleet_load = cost::fleet_load(settings, &out.total_cpu_demand);
         total_cost.always_on_fleet = cost::fleet(settings, fleet_load, window);
         let total_pc = (!pc_policies.is_empty()).then(|| {
             let policy = if pc_policies.iter().all(|p| *p == pc_policies[0]) {

@@ -322,6 +322,9 @@ impl Sim<'_, '_> {
         };
         // A batch's per-item cost comes on top of the draw, which it leaves unchanged.
         let mut work = sampled + extra;
+        if !ping {
+            self.demand.record(now, f, work);
+        }
         if let Some(d) = hot.database {
             work = work + self.dbs.proxy_overhead(d);
         }

@@ -95,6 +95,10 @@ pub struct RunOutput {
     pub total_occupancy: Occupancy,
     /// Provisioned instances allocated at the end of the run, per function.
     pub provisioned_final: Vec<u32>,
+    /// The CPU demand of each function's executions (fleet sizing).
+    pub cpu_demand: Vec<crate::metrics::CpuDemand>,
+    /// The CPU demand of all functions together.
+    pub total_cpu_demand: crate::metrics::CpuDemand,
     /// Per database, in scenario order.
     pub databases: Vec<DatabaseMetrics>,
     /// Queues, streams and workflows.

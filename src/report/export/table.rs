@@ -333,15 +333,20 @@ fn render(r: &RunResult) -> String {
                 usd(c.provisioned),
                 usd(c.warmers),
                 usd(c.free_tier_credit),
-                format!(
-                    "{} x ${}",
-                    c.always_on_fleet.instances,
-                    usd(c.always_on_fleet.usd)
-                ),
+                fleet_cell(&c.always_on_fleet),
             ],
         );
     }
     out
+}
+
+/// The always-on fleet as "N servers, $X" (or why there is none).
+fn fleet_cell(fleet: &crate::cost::FleetCost) -> String {
+    match fleet.instances {
+        0 => "none (no CPU work: cpu_fraction 0)".to_string(),
+        1 => format!("1 server, ${}", usd(fleet.usd)),
+        n => format!("{n} servers, ${}", usd(fleet.usd)),
+    }
 }
 
 /// Dollars with enough digits for tiny per-run amounts.
