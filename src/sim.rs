@@ -341,10 +341,15 @@ impl<'s, 'o> Sim<'s, 'o> {
             retries: Retries::new(scenario.functions.iter().map(|f| f.async_retry.clone())),
             funcs: PerFunction::with_capacity(scenario.functions.len()),
             pending: Pending::new(scenario.platform.pending_timeout, scenario.functions.len()),
-            autoscale: scenario
-                .platform
-                .autoscaler
-                .map(|rules| Autoscale::new(rules, scenario.functions.len())),
+            autoscale: scenario.platform.autoscaler.map(|rules| {
+                Autoscale::new(
+                    rules,
+                    scenario
+                        .functions
+                        .iter()
+                        .map(|f| (f.cpu_sharing && f.cpu_fraction > 0.0).then_some(f.vcpus)),
+                )
+            }),
             cpu: Cpu::new(
                 scenario
                     .functions
@@ -423,6 +428,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                     reuse: f.reuse,
                     routing: f.routing,
                     cap: f.per_instance_concurrency,
+                    cpu_cap: f.cpu_full_at(),
                     has_pc: f.provisioned.is_some(),
                     rng: rng::stream(seed, idx, Stream::Routing),
                 }),

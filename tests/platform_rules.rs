@@ -199,7 +199,10 @@ fn pack_fills_the_busiest_instance_and_spread_the_least_busy() {
     }
 }
 
-/// Processor sharing on one vCPU, 100 ms of work per request, no cold-start delay.
+/// Processor sharing on one vCPU, 100 ms of work per request, no cold-start delay, on one
+/// instance (`max_concurrency` 1: no second instance may start, so the requests share the
+/// CPU-full instance; with room to scale they would go to new instances instead, see
+/// `cpu_full_instances_take_no_more_requests_while_others_can_start`).
 /// Requests at 0 and 0 run at half speed; a third at 50 ms finds each with 25 ms done and
 /// all three then run at a third of the speed: the first two need 75 ms more of service,
 /// 225 ms of time, ending at 275 ms; the third has 25 ms left and runs alone to 300 ms.
@@ -208,7 +211,7 @@ fn cpu_sharing_is_processor_sharing() {
     let dir = crate::common::temp_dir("sharing");
     let file = arrivals(&dir, "a.csv", [0, 0, 50]);
     let overrides = r#"{"per_instance_concurrency": 4}"#;
-    let extra = r#", "cpu_sharing": true, "vcpus": 1, "cpu_fraction": 1"#;
+    let extra = r#", "max_concurrency": 1, "cpu_sharing": true, "vcpus": 1, "cpu_fraction": 1"#;
     let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
     let (_, recs) = run_logged(&s);
     assert!(recs.iter().all(|r| r.instance == Some(0)));
@@ -218,7 +221,7 @@ fn cpu_sharing_is_processor_sharing() {
     // at 50 ms each of the first two has 50 ms done; with three at rate 2/3 the first two
     // need 75 ms (50 ms of service) → 125 ms; the third then has 100 − 50 = 50 ms left at
     // full speed → 175 ms.
-    let extra = r#", "cpu_sharing": true, "vcpus": 2, "cpu_fraction": 1"#;
+    let extra = r#", "max_concurrency": 1, "cpu_sharing": true, "vcpus": 2, "cpu_fraction": 1"#;
     let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
     let (_, recs) = run_logged(&s);
     let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
@@ -229,13 +232,13 @@ fn cpu_sharing_is_processor_sharing() {
     // 25 ms more of CPU at a third of the speed (75 ms, to 125 ms, then 50 ms of I/O to
     // 175 ms); the third has 50 − 25 = 25 ms of CPU left alone from 125 ms (to 150 ms),
     // then 50 ms of I/O: 200 ms.
-    let extra = r#", "cpu_sharing": true, "vcpus": 1, "cpu_fraction": 0.5"#;
+    let extra = r#", "max_concurrency": 1, "cpu_sharing": true, "vcpus": 1, "cpu_fraction": 0.5"#;
     let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
     let (_, recs) = run_logged(&s);
     let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
     assert_eq!(ends, vec![175 * MS, 175 * MS, 200 * MS]);
     // No CPU-bound part: sharing changes nothing.
-    let extra = r#", "cpu_sharing": true, "vcpus": 1"#;
+    let extra = r#", "max_concurrency": 1, "cpu_sharing": true, "vcpus": 1"#;
     let s = one_function(&dir, &file, 100.0, 0.0, overrides, extra);
     let (_, recs) = run_logged(&s);
     let ends: Vec<_> = recs.iter().map(|r| r.end_ns).collect();
@@ -840,4 +843,78 @@ fn caller_timeout_covers_the_wait_for_a_callee_with_and_without_cpu_sharing() {
             "{platform} {cpu_fraction}"
         );
     }
+}
+
+/// CPU-aware routing by hand, on one vCPU with room to start instances (cold starts of 0):
+/// with `cpu_fraction` 1 an instance's CPU is full at one request, so requests at 0, 0 and
+/// 50 ms each get an instance of their own and run at full speed (ends 100, 100, 150 ms);
+/// with `cpu_fraction` 0.5 it is full at two: the two at 0 share instance 0 (50 ms of CPU
+/// each at half speed to 100 ms, then 50 ms of I/O: 150 ms) and the third starts instance
+/// 1 (50 + 50 ms alone: 150 ms).
+#[test]
+fn cpu_full_instances_take_no_more_requests_while_others_can_start() {
+    let dir = crate::common::temp_dir("cpu-full");
+    let file = arrivals(&dir, "a.csv", [0, 0, 50]);
+    let overrides = r#"{"per_instance_concurrency": 4}"#;
+    for (fraction, instances, ends) in [
+        (1.0, [0, 1, 2], [100, 100, 150]),
+        (0.5, [0, 0, 1], [150, 150, 150]),
+    ] {
+        let extra = format!(r#", "cpu_sharing": true, "vcpus": 1, "cpu_fraction": {fraction}"#);
+        let s = one_function(&dir, &file, 100.0, 0.0, overrides, &extra);
+        let (_, recs) = run_logged(&s);
+        let got: Vec<_> = recs.iter().map(|r| r.instance.unwrap()).collect();
+        assert_eq!(got, instances, "cpu_fraction {fraction}");
+        let got: Vec<_> = recs.iter().map(|r| r.end_ns / MS).collect();
+        assert_eq!(got, ends, "cpu_fraction {fraction}");
+    }
+}
+
+/// A CPU-bound function on Cloud Run (1 vCPU, 80 requests an instance, `routing: pack`):
+/// 100 requests a second of exponential 100 ms, all CPU, are 10 vCPUs of work. The
+/// autoscaler's CPU target (60 %) keeps at least 10 / 0.6 = 16.7 instances, and the
+/// router does not pile requests on a saturated instance, so the mean response lies
+/// between the execution's own mean (100 ms, an instance each) and M/G/1 processor sharing
+/// at the target utilisation, 100 / (1 − 0.6) = 250 ms (random assignment). Busy instances
+/// follow Little's law, λ·E[S] = 10. Piling requests on one instance gave a mean of 7.5 s.
+/// Azure Consumption has no autoscaler: at 20 requests a second a CPU-full instance makes
+/// the request start another, so again no saturation (7.2 s before).
+#[test]
+fn cpu_bound_functions_are_served_at_the_cpu_target_not_at_saturation() {
+    let load = |platform: &str, rate: f64, memory: u32| {
+        run(&crate::common::scenario(&format!(
+            r#"{{"name": "cpu", "seed": 3, "duration_s": 1800, "warmup_s": 300,
+              "platform": "{platform}",
+              "functions": [{{"name": "f", "runtime": "nodejs", "memory_mb": {memory},
+                "vcpus": 1, "cpu_fraction": 1,
+                "exec_ms": {{"dist": "exponential", "mean": 100}},
+                "workload": {{"kind": "poisson", "rate_per_s": {rate}}}}}]}}"#
+        )))
+    };
+    let r = load("google-cloud-run", 100.0, 2048);
+    let t = &r.total;
+    // The scenario is warned about: pack, CPU sharing and a CPU-bound function.
+    let s = crate::common::scenario(
+        r#"{"name": "w", "duration_s": 1, "platform": "google-cloud-run",
+          "functions": [{"name": "f", "runtime": "nodejs", "vcpus": 1, "cpu_fraction": 1,
+            "exec_ms": {"dist": "const", "value": 1},
+            "workload": {"kind": "constant", "interval_s": 1}}]}"#,
+    );
+    let warnings = s.warnings();
+    assert!(
+        warnings.len() == 1 && warnings[0].contains("'f'") && warnings[0].contains("full at 1"),
+        "{warnings:?}"
+    );
+    let n = t.latency_ms.count as f64;
+    let mean = t.latency_ms.mean.unwrap();
+    // Four standard errors of a mean of exponential 100 ms samples below 100 ms.
+    let floor = 100.0 - 4.0 * 100.0 / n.sqrt();
+    assert!((floor..250.0).contains(&mean), "mean {mean} ms");
+    assert!(t.instances.mean_total >= 10.0 / 0.6, "{:?}", t.instances);
+    let busy = t.instances.mean_busy;
+    assert!((busy - 10.0).abs() < 0.5, "busy {busy}");
+
+    let r = load("azure-functions", 20.0, 1536);
+    let mean = r.total.latency_ms.mean.unwrap();
+    assert!(mean < 250.0, "azure mean {mean} ms");
 }

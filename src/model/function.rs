@@ -216,6 +216,23 @@ impl Function {
     pub fn cpu_share(&self) -> f64 {
         self.cpu_fraction * self.vcpus.min(1.0)
     }
+
+    /// Requests an instance takes before its CPU is full: ⌈vcpus / cpu_fraction⌉ (at least
+    /// 1, at most `per_instance_concurrency`) when its requests share the CPU, else
+    /// `per_instance_concurrency`. Routing treats a CPU-full instance as full
+    /// (`sim/pool.rs`).
+    pub fn cpu_full_at(&self) -> u32 {
+        let cap = self.per_instance_concurrency;
+        if !self.cpu_sharing || self.cpu_fraction <= 0.0 {
+            return cap;
+        }
+        let n = (self.vcpus / self.cpu_fraction - 1e-9).ceil();
+        if n >= f64::from(cap) {
+            cap
+        } else {
+            (n as u32).max(1)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -29,6 +29,18 @@ impl Scenario {
                 }
             }
         }
+        for f in &self.functions {
+            let full_at = f.cpu_full_at();
+            if f.routing == super::Routing::Pack && full_at < f.per_instance_concurrency {
+                out.push(format!(
+                    "function '{}': routing pack with cpu_sharing and cpu_fraction {} on {} \
+                     vCPU: an instance's CPU is full at {full_at} request(s) of its \
+                     per_instance_concurrency {}, so further requests go to an instance with \
+                     CPU to spare, an idle or a new one (docs/design.md, 'CPU-aware routing')",
+                    f.name, f.cpu_fraction, f.vcpus, f.per_instance_concurrency
+                ));
+            }
+        }
         out
     }
 }

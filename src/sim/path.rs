@@ -96,12 +96,29 @@ impl Sim<'_, '_> {
             }
             return Ok((slot, false));
         }
-        self.limits.may_start(now, f)?;
-        let slot = self
-            .spawn(now, f, false, SimTime::ZERO, false)
-            .ok_or(Refusal::Memory)?;
-        self.limits.take_scale_out_token(f);
-        Ok((slot, true))
+        // Every instance's CPU is full. With an autoscaler, which starts instances for the
+        // CPU load, the request shares the least busy one; without, it starts a new one.
+        if self.autoscale.is_some()
+            && let Some(slot) = self.funcs[f].pool.route_saturated()
+        {
+            return Ok((slot, false));
+        }
+        let started = self.limits.may_start(now, f).and_then(|()| {
+            self.spawn(now, f, false, SimTime::ZERO, false)
+                .ok_or(Refusal::Memory)
+        });
+        match started {
+            Ok(slot) => {
+                self.limits.take_scale_out_token(f);
+                Ok((slot, true))
+            }
+            // No new instance: a CPU-full one with a free slot still serves (sharing).
+            Err(refusal) => self.funcs[f]
+                .pool
+                .route_saturated()
+                .map(|s| (s, false))
+                .ok_or(refusal),
+        }
     }
 
     /// Puts request `inc` on instance `slot` (`started_instance`: it just started it).
@@ -338,6 +355,9 @@ impl Sim<'_, '_> {
             // The CPU-bound part runs first, sharing the vCPUs; the rest (waiting on I/O)
             // then runs in real time.
             let (cpu, io) = self.cpu.split(f, work);
+            if let Some(a) = self.autoscale.as_mut() {
+                a.note_cpu(f, cpu.0 as f64);
+            }
             if let Some(at) = deadline {
                 self.queue.schedule(at, Event::Timeout { req });
             }

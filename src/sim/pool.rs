@@ -6,6 +6,13 @@
 //! provisioned, ready on-demand), keyed by how many requests they hold. Routing takes
 //! provisioned before on-demand, ready before starting; among ready instances `pack`
 //! prefers the busiest open one to an idle one and `spread` the other way round.
+//!
+//! For a function whose requests share the CPU, an instance is CPU-full once its requests'
+//! CPU-bound share reaches its vCPUs (requests × `cpu_fraction` ≥ `vcpus`), below its
+//! concurrency limit: routing treats it as full, so the request goes to an instance with
+//! CPU to spare, an idle one, or a new one, as Cloud Run's router does not pile requests on
+//! a saturated instance. Only when no new instance may start does a request join a CPU-full
+//! instance that still has a slot, the least busy one ([`Pool::route_saturated`]).
 
 use std::collections::BTreeSet;
 
@@ -29,6 +36,8 @@ pub(super) struct Pool {
     routing: Routing,
     /// Requests per instance.
     cap: u32,
+    /// Requests per instance before its CPU is full (`cap` without CPU sharing).
+    cpu_cap: u32,
     /// The function has provisioned concurrency (so provisioned instances may exist).
     has_pc: bool,
 }
@@ -41,6 +50,8 @@ pub(super) struct PoolRules {
     pub(super) routing: Routing,
     /// Requests per instance.
     pub(super) cap: u32,
+    /// Requests per instance before its CPU is full (`cap` without CPU sharing).
+    pub(super) cpu_cap: u32,
     /// The function has provisioned concurrency.
     pub(super) has_pc: bool,
     /// The function's routing random stream (`random` reuse).
@@ -59,6 +70,7 @@ impl Pool {
             route_rng: r.rng,
             routing: r.routing,
             cap: r.cap,
+            cpu_cap: r.cpu_cap.clamp(1, r.cap),
             has_pc: r.has_pc,
         }
     }
@@ -202,19 +214,44 @@ impl Pool {
         set.take(instances, &mut self.route_rng)
     }
 
-    /// The instance with a free slot in an open set (busiest or least busy); it stays
-    /// there until its count changes.
+    /// The open set `which`.
+    fn open_set(&self, which: Open) -> Option<&BTreeSet<OpenKey>> {
+        match which {
+            Open::Provisioned => Some(&self.open_pc),
+            Open::OnDemand => Some(&self.open_od),
+            Open::Starting => Some(&self.open_starting),
+            Open::None => None,
+        }
+    }
+
+    /// The instance with a free slot and CPU to spare in an open set (busiest or least
+    /// busy); it stays there until its count changes.
     fn take_open(&self, which: Open) -> Option<u32> {
-        let set = match which {
-            Open::Provisioned => &self.open_pc,
-            Open::OnDemand => &self.open_od,
-            Open::Starting => &self.open_starting,
-            Open::None => return None,
-        };
-        let key = match self.routing {
-            Routing::Pack => set.last(),
-            Routing::Spread => set.first(),
+        let set = self.open_set(which)?;
+        let key = if self.cpu_cap < self.cap {
+            // Only instances whose CPU is not full.
+            let mut below = set.range(..(self.cpu_cap, 0, 0));
+            match self.routing {
+                Routing::Pack => below.next_back(),
+                Routing::Spread => below.next(),
+            }
+        } else {
+            match self.routing {
+                Routing::Pack => set.last(),
+                Routing::Spread => set.first(),
+            }
         };
         key.map(|k| k.2)
+    }
+
+    /// When no instance has CPU to spare and no new one may start: the least busy
+    /// CPU-full instance that still has a slot (provisioned, then ready, then starting).
+    pub(super) fn route_saturated(&self) -> Option<u32> {
+        if self.cpu_cap >= self.cap {
+            return None;
+        }
+        [Open::Provisioned, Open::OnDemand, Open::Starting]
+            .into_iter()
+            .find_map(|which| self.open_set(which)?.first().map(|k| k.2))
     }
 }
