@@ -664,6 +664,15 @@ fn progress_counts_finished_points() {
         .map(|l| l.split(',').next().unwrap())
         .collect();
     assert_eq!(points, ["1", "3", "5"]);
+    // Without point 0 (the baseline) the shard leaves `cost_per_avoided_cold_start` empty
+    // (`merge` fills it).
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",cost_per_avoided_cold_start")
+    );
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(',')));
 }
 
 #[test]
@@ -701,4 +710,70 @@ fn relative_paths_start_from_the_experiment_and_the_base() {
         assert_eq!(row["metrics"]["invocations"], 5);
         assert_eq!(row["metrics"]["cold_start_ratio"], json!(cold));
     }
+}
+
+/// `summary.csv`'s last column, `cost_per_avoided_cold_start`, on a tiny sweep worked by
+/// hand: `(cost − cost₀) / (cold₀ − cold)` against point 0, empty for point 0 and for points
+/// that avoid no cold start; the header and every row have the same number of cells.
+#[test]
+fn cost_per_avoided_cold_start_by_hand() {
+    let dir = temp_dir("sweep-cost-per-avoided");
+    // Five requests 10 s apart (1, 11, …, 41 s), 100 ms each, a 200 ms cold start (billed
+    // as init on Lambda), 1 GB.
+    std::fs::write(dir.join("arrivals.csv"), "1\n11\n21\n31\n41\n").unwrap();
+    std::fs::write(
+        dir.join("base.json"),
+        r#"{"name": "hand", "duration_s": 60, "functions": [{
+            "name": "f", "runtime": "nodejs", "memory_mb": 1024,
+            "exec_ms": {"dist": "const", "value": 100},
+            "cold_start_ms": {"dist": "const", "value": 200},
+            "keep_alive": {"policy": "fixed", "idle_s": 15},
+            "provisioned": {"policy": "fixed", "count": 0},
+            "workload": {"kind": "timestamps", "path": "arrivals.csv"}}]}"#,
+    )
+    .unwrap();
+    // Point 0 (the baseline): 15 s keep-alive, 1 cold start. Point 1: 2 s, all 5 cold.
+    // Point 2: 60 s, still 1 cold. Point 3: one provisioned instance, no cold start.
+    std::fs::write(
+        dir.join("exp.json"),
+        r#"{"name": "hand", "base": "base.json", "replications": 2, "zip": {
+            "functions[0].keep_alive.idle_s": [15, 2, 60, 15],
+            "functions[0].provisioned.count": [0, 0, 0, 1]}}"#,
+    )
+    .unwrap();
+    let e = Experiment::load(&dir.join("exp.json")).unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join("out");
+    run_lib(&e, &out, 2, Shard::ALL, false);
+    let summary = String::from_utf8(read(&out, "summary.csv")).unwrap();
+    let mut lines = summary.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header.last(), Some(&"cost_per_avoided_cold_start"));
+    assert_eq!(header[header.len() - 2], "merged_latency_p999_ms");
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        assert_eq!(r.len(), header.len());
+    }
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let num = |p: usize, name: &str| -> f64 { rows[p][col(name)].parse().unwrap() };
+    let cpa = |p: usize| rows[p][col("cost_per_avoided_cold_start")];
+    let cold: Vec<f64> = (0..4).map(|p| num(p, "cold_starts_mean")).collect();
+    assert_eq!(cold, [1.0, 5.0, 1.0, 0.0]);
+    // Point 0 is the baseline; points 1 (more cold starts) and 2 (as many) avoid none.
+    assert_eq!(cpa(0), "");
+    assert_eq!(cpa(1), "");
+    assert_eq!(cpa(2), "");
+    // Point 3 from the means, as defined.
+    let got: f64 = cpa(3).parse().unwrap();
+    let want = (num(3, "cost_usd_mean") - num(0, "cost_usd_mean")) / (1.0 - 0.0);
+    assert_eq!(got, want);
+    // And by hand from the Lambda prices. Point 0: 5 requests ($0.2/M) and 1 GB billed for
+    // 1 × (200 + 100) ms + 4 × 100 ms = 0.7 GB-s at $0.0000166667: $0.0000126667. Point 3:
+    // the requests, the provisioned GB-s for the 60 s (1 GB × 60 s at $0.0000041667) and
+    // 5 × 100 ms at the provisioned duration price $0.0000097222: $0.0002558611. One cold
+    // start avoided for $0.0002431944.
+    let base = 5.0 * 0.2e-6 + 0.7 * 1.66667e-5;
+    let pc = 5.0 * 0.2e-6 + 60.0 * 4.1667e-6 + 0.5 * 9.7222e-6;
+    assert!((num(0, "cost_usd_mean") - base).abs() < 1e-12);
+    assert!((got - (pc - base)).abs() < 1e-12, "{got} vs {}", pc - base);
 }

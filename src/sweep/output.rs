@@ -27,6 +27,27 @@ use crate::report::csv::{ToCell, quote};
 pub const MERGED_QUANTILES: [(&str, f64); 4] =
     [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("p999", 0.999)];
 
+/// The last column of `summary.csv`: what each cold start a point avoids costs, against
+/// the sweep's first point ([`cost_per_avoided_cold_start`]).
+pub const COST_PER_AVOIDED: &str = "cost_per_avoided_cold_start";
+
+/// A point's cost per avoided cold start against the baseline, point 0 (the first value
+/// of every grid and zip parameter):
+/// `(cost_usd_mean − cost_usd_mean₀) / (cold_starts_mean₀ − cold_starts_mean)`, from the
+/// means over replications of `cost_usd` and `cold_starts`, given as `(cost, cold)`
+/// pairs.
+///
+/// `None` when the point avoids no cold start (the denominator is ≤ 0: as many or more
+/// cold starts than the baseline), so a point that trades cold starts for nothing, or
+/// that adds them, never shows a misleading figure. A negative value means the point
+/// avoids cold starts *and* costs less than the baseline.
+pub fn cost_per_avoided_cold_start(baseline: (f64, f64), point: (f64, f64)) -> Option<f64> {
+    let (cost0, cold0) = baseline;
+    let (cost, cold) = point;
+    let avoided = cold0 - cold;
+    (avoided > 0.0).then(|| (cost - cost0) / avoided)
+}
+
 /// One (point, replication) result: a line of `results.jsonl`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -94,6 +115,12 @@ pub struct Sink {
     /// The metric columns of the header: every row must have exactly these.
     metrics: Vec<String>,
     acc: Option<PointAcc>,
+    /// Where `cost_usd` and `cold_starts` are among the metrics (both, or none).
+    cost_cold: Option<(usize, usize)>,
+    /// Point 0's mean `cost_usd` and `cold_starts`, once written: the baseline of
+    /// [`COST_PER_AVOIDED`]. A shard that does not own point 0 never has it, and leaves
+    /// that column empty; the merged output has it.
+    baseline: Option<(f64, f64)>,
 }
 
 /// The output file names inside the output folder.
@@ -133,6 +160,11 @@ impl Sink {
             replications,
             metrics: metrics.to_vec(),
             acc: None,
+            cost_cold: metrics
+                .iter()
+                .position(|m| m == "cost_usd")
+                .zip(metrics.iter().position(|m| m == "cold_starts")),
+            baseline: None,
         };
         let p: Vec<String> = params.iter().map(|p| quote(p)).collect();
         let mut h = vec!["point".to_owned(), "replication".into(), "seed".into()];
@@ -150,6 +182,7 @@ impl Sink {
         for (q, _) in MERGED_QUANTILES {
             h.push(format!("merged_latency_{q}_ms"));
         }
+        h.push(COST_PER_AVOIDED.into());
         writeln!(sink.summary, "{}", h.join(",")).map_err(|e| sink.err(SUMMARY, e))?;
         sink.flush()?;
         Ok(sink)
@@ -233,16 +266,30 @@ impl Sink {
             let mut cells = vec![acc.point.to_string()];
             cells.extend(acc.params.iter().map(ToCell::to_cell));
             cells.push(acc.rows.to_string());
+            let mut means = Vec::with_capacity(acc.metrics.len());
             for xs in &acc.metrics {
                 let (m, h) = mean_ci95(xs);
                 cells.push(m.to_cell());
                 cells.push(h.to_cell());
+                means.push(m);
             }
+            // This point's (cost, cold starts) means, when the metrics have both.
+            let cost_cold = self.cost_cold.and_then(|(c, k)| means[c].zip(means[k]));
             let merged = acc.merged.expect("one histogram per row");
             cells.push(merged.len().to_string());
             for (_, q) in MERGED_QUANTILES {
                 let ms = (!merged.is_empty()).then(|| merged.value_at_quantile(q) as f64 / 1e3);
                 cells.push(ms.to_cell());
+            }
+            if acc.point == 0 {
+                self.baseline = cost_cold;
+                cells.push(String::new());
+            } else {
+                let v = self
+                    .baseline
+                    .zip(cost_cold)
+                    .and_then(|(b, p)| cost_per_avoided_cold_start(b, p));
+                cells.push(v.to_cell());
             }
             writeln!(self.summary, "{}", cells.join(",")).map_err(|e| self.err(SUMMARY, e))?;
             Some(acc.point)
@@ -310,4 +357,30 @@ pub fn read_rows(dir: &Path) -> Result<Vec<(String, Row)>> {
         rows.push((line.to_owned(), parse_row(line, &what)?));
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cost_per_avoided_cold_start_by_hand() {
+        // Baseline $0.02 and 300 cold starts; $0.32 and 40: 260 avoided for $0.30, i.e.
+        // $0.30 / 260 = $0.0011538… each.
+        let got = cost_per_avoided_cold_start((0.02, 300.0), (0.32, 40.0)).unwrap();
+        assert!((got - 0.30 / 260.0).abs() < 1e-15, "{got}");
+        // Fractional means (over replications) are fine: 2.5 avoided for $1.
+        assert_eq!(
+            cost_per_avoided_cold_start((1.0, 10.0), (2.0, 7.5)),
+            Some(0.4)
+        );
+        // Cheaper and fewer cold starts: negative, a saving per avoided cold start.
+        assert_eq!(
+            cost_per_avoided_cold_start((2.0, 10.0), (1.0, 5.0)),
+            Some(-0.2)
+        );
+        // No cold start avoided (as many, or more): no figure.
+        assert_eq!(cost_per_avoided_cold_start((1.0, 10.0), (2.0, 10.0)), None);
+        assert_eq!(cost_per_avoided_cold_start((1.0, 10.0), (0.5, 12.0)), None);
+    }
 }
