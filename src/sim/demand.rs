@@ -59,6 +59,8 @@ pub(super) struct Demand {
     /// Per function: its CPU share and its windows.
     funcs: PerFunction<(f64, Windows)>,
     total: Windows,
+    /// Some function has a CPU share (else nothing is ever recorded).
+    any: bool,
 }
 
 impl Demand {
@@ -71,12 +73,15 @@ impl Demand {
     ) -> Self {
         let period = end.0.saturating_sub(start.0);
         let windows = (period / window.0.max(1)).max(1);
+        let funcs: PerFunction<(f64, Windows)> = shares.map(|s| (s, Windows::default())).collect();
+        let any = funcs.iter().any(|(s, _)| *s > 0.0);
         Demand {
+            any,
             start,
             end,
             window: (period / windows).max(1),
             windows,
-            funcs: shares.map(|s| (s, Windows::default())).collect(),
+            funcs,
             total: Windows::default(),
         }
     }
@@ -84,7 +89,7 @@ impl Demand {
     /// An execution of `f` with `work` starts at `now`.
     #[inline]
     pub(super) fn record(&mut self, now: SimTime, f: FunctionId, work: SimTime) {
-        if now < self.start || now >= self.end {
+        if !self.any || now < self.start || now >= self.end {
             return;
         }
         let (share, windows) = &mut self.funcs[f];

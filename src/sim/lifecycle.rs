@@ -473,7 +473,6 @@ impl Sim<'_, '_> {
                 id,
                 arrival: now,
                 exec: SimTime::MAX,
-                extra: SimTime::ZERO,
                 ping: true,
                 measured,
                 event: NIL,

@@ -134,7 +134,6 @@ impl Sim<'_, '_> {
             id,
             arrival,
             exec,
-            extra,
             ping,
             measured,
             event,
@@ -202,7 +201,6 @@ impl Sim<'_, '_> {
             event,
             cpu: RequestCpu::default(),
             exec,
-            extra,
             parent,
             pending: 0,
             waiting: false,
@@ -235,7 +233,6 @@ impl Sim<'_, '_> {
             id,
             arrival,
             exec: _,
-            extra: _,
             ping,
             measured,
             event,
@@ -326,9 +323,9 @@ impl Sim<'_, '_> {
     /// Samples request `r`'s work and schedules its end.
     pub(super) fn begin_work(&mut self, now: SimTime, r: u32) {
         let req = self.reqs.key(r);
-        let (slot, ping, exec_start, recorded, extra) = {
+        let (slot, ping, exec_start, recorded, parent) = {
             let q = &self.reqs[r];
-            (q.slot, q.ping, q.exec_start, q.exec, q.extra)
+            (q.slot, q.ping, q.exec_start, q.exec, q.parent)
         };
         let f = self.instances[slot].func;
         let hot = self.funcs[f].hot;
@@ -337,8 +334,12 @@ impl Sim<'_, '_> {
         } else {
             recorded
         };
-        // A batch's per-item cost comes on top of the draw, which it leaves unchanged.
-        let mut work = sampled + extra;
+        // A batch's per-item cost comes on top of the draw, which it leaves unchanged (a
+        // retry carries the same items, so the same cost).
+        let mut work = match parent {
+            Parent::Source(p) => sampled + self.sources.batch_cost(p),
+            _ => sampled,
+        };
         if !ping {
             self.demand.record(now, f, work);
         }
@@ -407,7 +408,6 @@ impl Sim<'_, '_> {
             id,
             arrival: now,
             exec,
-            extra: SimTime::ZERO,
             ping: false,
             measured,
             event,
@@ -439,7 +439,6 @@ impl Sim<'_, '_> {
             id,
             arrival: now,
             exec: SimTime::MAX,
-            extra: SimTime::ZERO,
             ping: false,
             measured: e.measured,
             event,
@@ -620,7 +619,6 @@ impl Sim<'_, '_> {
                     id,
                     arrival: now,
                     exec: SimTime::MAX,
-                    extra: SimTime::ZERO,
                     ping: false,
                     measured,
                     event,

@@ -297,9 +297,14 @@ impl<'s> Queues<'s> {
         Invoke {
             function: self.specs[q].function,
             measured,
-            extra: self.specs[q].batch_cost(take),
             parent: SourceParent::Queue { batch: slot },
         }
+    }
+
+    /// The per-item cost of batch `batch` (in flight).
+    pub(super) fn batch_cost(&self, batch: u32) -> SimTime {
+        let b = &self.batches[batch];
+        self.specs[b.queue as usize].batch_cost(b.msgs.len())
     }
 
     /// The log record of batch `batch`, ended at `now`.

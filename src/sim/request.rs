@@ -33,8 +33,6 @@ pub(super) struct Req {
     pub(super) cpu: RequestCpu,
     /// Execution time recorded by a trace (MAX: sample one).
     pub(super) exec: SimTime,
-    /// Added to its execution time, recorded or sampled (a batch's per-item cost).
-    pub(super) extra: SimTime,
     /// Who waits for this request.
     pub(super) parent: Parent,
     /// Synchronous calls still outstanding.
@@ -73,9 +71,6 @@ pub(super) struct Incoming {
     pub(super) arrival: SimTime,
     /// Its execution time when a trace recorded it (MAX: sample one).
     pub(super) exec: SimTime,
-    /// Added to its execution time, recorded or sampled: a queue or stream batch's
-    /// per-item cost (zero otherwise).
-    pub(super) extra: SimTime,
     pub(super) ping: bool,
     pub(super) measured: bool,
     /// Asynchronous event, or NIL.

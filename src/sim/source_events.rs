@@ -51,9 +51,6 @@ pub(super) struct Invoke {
     pub function: FunctionId,
     /// Counted in the results (started at or after the warm-up).
     pub measured: bool,
-    /// Added to the sampled execution time: a batch's per-item cost (`n × per_item`;
-    /// zero for workflow tasks).
-    pub extra: SimTime,
     /// Who waits for the answer.
     pub parent: SourceParent,
 }

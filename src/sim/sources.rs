@@ -65,6 +65,19 @@ impl<'s> Sources<'s> {
         }
     }
 
+    /// The per-item cost of the batch a request carries (`n × per_item_ms`; zero for a
+    /// workflow task), while the request is served.
+    #[inline]
+    pub(super) fn batch_cost(&self, p: SourceParent) -> SimTime {
+        match p {
+            SourceParent::Queue { batch } => self.queues.batch_cost(batch),
+            SourceParent::Stream { stream, lane } => {
+                self.streams.batch_cost(stream as usize, lane as usize)
+            }
+            SourceParent::Workflow { .. } => SimTime::ZERO,
+        }
+    }
+
     /// The measurements, at the end of the run.
     pub(super) fn finish(self) -> SourceMetrics {
         SourceMetrics {
@@ -233,7 +246,6 @@ impl Sim<'_, '_> {
         let Invoke {
             function: f,
             measured,
-            extra,
             parent,
         } = invoke;
         let id = self.next_request;
@@ -246,7 +258,6 @@ impl Sim<'_, '_> {
             id,
             arrival: now,
             exec: SimTime::MAX,
-            extra,
             ping: false,
             measured,
             event: NIL,

@@ -317,8 +317,6 @@ impl<'s> Streams<'s> {
         Invoke {
             function: spec.function,
             measured: now >= self.warmup,
-            // A retry carries the same records, so the same per-item cost.
-            extra: spec.batch_cost(l.batch.len()),
             parent: SourceParent::Stream {
                 stream: s as u32,
                 lane: lane as u32,
@@ -343,6 +341,11 @@ impl<'s> Streams<'s> {
             st.metrics.retries += 1;
         }
         RetryNext::Invoke(self.launch(now, s, lane, request))
+    }
+
+    /// The per-item cost of the batch of lane `lane` of stream `s` (in flight).
+    pub(super) fn batch_cost(&self, s: usize, lane: usize) -> SimTime {
+        self.specs[s].batch_cost(self.streams[s].lanes[lane].batch.len())
     }
 
     /// The log record of the batch of lane `lane` of stream `s`, ended at `now`.

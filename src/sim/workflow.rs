@@ -229,7 +229,6 @@ impl<'s> Flows<'s> {
         Invoke {
             function: task.function,
             measured,
-            extra: SimTime::ZERO,
             parent: SourceParent::Workflow { exec: e, branch },
         }
     }
