@@ -20,13 +20,13 @@ use std::collections::VecDeque;
 
 use super::source_events::{
     BatchRecord, Invoke, SourceEvent, SourceKind, SourceParent, SourceTimers, next_arrival,
-    start_arrivals,
+    start_each,
 };
 use crate::engine::Slab;
 use crate::error::Result;
 use crate::metrics::QueueMetrics;
 use crate::model::source::{INITIAL_POLLERS, Queue};
-use crate::rng::{self, Stream};
+use crate::rng::Stream;
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 
@@ -95,15 +95,14 @@ impl<'s> Queues<'s> {
         (warmup, horizon): (SimTime, SimTime),
         timers: &mut impl SourceTimers,
     ) -> Result<Self> {
-        let mut queues = Vec::with_capacity(specs.len());
-        for (i, q) in specs.iter().enumerate() {
-            let rng = rng::stream(seed, i as u64, Stream::QueueArrivals);
-            let (source, first) = start_arrivals(&q.workload, rng, horizon)?;
-            if let Some(t) = first {
-                let queue = i as u32;
-                timers.set(t, SourceEvent::QueueArrival { queue });
-            }
-            queues.push(QueueState {
+        let queues = start_each(
+            specs,
+            (seed, Stream::QueueArrivals),
+            horizon,
+            timers,
+            |q| &q.workload,
+            |queue| SourceEvent::QueueArrival { queue },
+            |q, source| QueueState {
                 source,
                 next_id: 0,
                 waiting: VecDeque::new(),
@@ -113,8 +112,8 @@ impl<'s> Queues<'s> {
                 failed_since_tick: false,
                 window_at: None,
                 metrics: QueueMetrics::default(),
-            });
-        }
+            },
+        )?;
         Ok(Queues {
             specs,
             warmup,

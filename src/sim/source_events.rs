@@ -55,16 +55,27 @@ pub(super) struct Invoke {
     pub parent: SourceParent,
 }
 
-/// Starts a source's arrival process; returns it with its first arrival, if that comes
-/// before `horizon`.
-pub(super) fn start_arrivals(
-    workload: &Workload,
-    rng: crate::rng::SimRng,
+/// Starts each source's arrival process (source `i` on random stream `(seed, i, kind)`),
+/// sets the timer of its first arrival before `horizon`, in source order, and builds its
+/// state from its spec and its arrivals with `state`.
+pub(super) fn start_each<S, T>(
+    specs: &[S],
+    (seed, kind): (u64, crate::rng::Stream),
     horizon: SimTime,
-) -> Result<(ArrivalSource, Option<SimTime>)> {
-    let mut source = workload.start(rng)?;
-    let first = next_arrival(&mut source, horizon)?;
-    Ok((source, first))
+    timers: &mut impl SourceTimers,
+    workload: impl Fn(&S) -> &Workload,
+    arrival: impl Fn(u32) -> SourceEvent,
+    mut state: impl FnMut(&S, ArrivalSource) -> T,
+) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(specs.len());
+    for (i, spec) in specs.iter().enumerate() {
+        let mut source = workload(spec).start(crate::rng::stream(seed, i as u64, kind))?;
+        if let Some(t) = next_arrival(&mut source, horizon)? {
+            timers.set(t, arrival(i as u32));
+        }
+        out.push(state(spec, source));
+    }
+    Ok(out)
 }
 
 /// The source's next arrival, if it comes before `horizon`.

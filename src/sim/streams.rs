@@ -27,7 +27,7 @@ use std::ops::Range;
 
 use super::source_events::{
     BatchRecord, Invoke, SourceEvent, SourceKind, SourceParent, SourceTimers, next_arrival,
-    start_arrivals,
+    start_each,
 };
 use crate::error::Result;
 use crate::metrics::StreamMetrics;
@@ -121,23 +121,23 @@ impl<'s> Streams<'s> {
         (warmup, horizon): (SimTime, SimTime),
         timers: &mut impl SourceTimers,
     ) -> Result<Self> {
-        let mut streams = Vec::with_capacity(specs.len());
-        for (i, s) in specs.iter().enumerate() {
-            let rng = rng::stream(seed, i as u64, rng::Stream::StreamArrivals);
-            let (source, first) = start_arrivals(&s.workload, rng, horizon)?;
-            if let Some(t) = first {
-                let stream = i as u32;
-                timers.set(t, SourceEvent::StreamArrival { stream });
-            }
-            let lanes = (s.shards * s.parallelization_factor) as usize;
-            streams.push(StreamState {
+        let streams = start_each(
+            specs,
+            (seed, rng::Stream::StreamArrivals),
+            horizon,
+            timers,
+            |s| &s.workload,
+            |stream| SourceEvent::StreamArrival { stream },
+            |s, source| StreamState {
                 source,
                 next_id: 0,
-                lanes: (0..lanes).map(|_| Lane::default()).collect(),
+                lanes: (0..s.shards * s.parallelization_factor)
+                    .map(|_| Lane::default())
+                    .collect(),
                 shard_free: vec![SimTime::ZERO; s.shards as usize],
                 metrics: StreamMetrics::default(),
-            });
-        }
+            },
+        )?;
         Ok(Streams {
             specs,
             warmup,

@@ -19,13 +19,13 @@
 
 use super::NIL;
 use super::source_events::{
-    Invoke, SourceEvent, SourceParent, SourceTimers, next_arrival, start_arrivals,
+    Invoke, SourceEvent, SourceParent, SourceTimers, next_arrival, start_each,
 };
 use crate::engine::Slab;
 use crate::error::Result;
 use crate::metrics::WorkflowMetrics;
 use crate::model::source::{Step, Task, Workflow};
-use crate::rng::{self, Stream};
+use crate::rng::Stream;
 use crate::time::SimTime;
 use crate::workload::ArrivalSource;
 
@@ -95,19 +95,18 @@ impl<'s> Flows<'s> {
         (warmup, horizon): (SimTime, SimTime),
         timers: &mut impl SourceTimers,
     ) -> Result<Self> {
-        let mut flows = Vec::with_capacity(specs.len());
-        for (i, w) in specs.iter().enumerate() {
-            let rng = rng::stream(seed, i as u64, Stream::WorkflowArrivals);
-            let (source, first) = start_arrivals(&w.workload, rng, horizon)?;
-            if let Some(t) = first {
-                let workflow = i as u32;
-                timers.set(t, SourceEvent::WorkflowArrival { workflow });
-            }
-            flows.push(FlowState {
+        let flows = start_each(
+            specs,
+            (seed, Stream::WorkflowArrivals),
+            horizon,
+            timers,
+            |w| &w.workload,
+            |workflow| SourceEvent::WorkflowArrival { workflow },
+            |_, source| FlowState {
                 source,
                 metrics: WorkflowMetrics::default(),
-            });
-        }
+            },
+        )?;
         Ok(Flows {
             specs,
             warmup,
