@@ -36,7 +36,8 @@ impl Scenario {
                     "function '{}': routing pack with cpu_sharing and cpu_fraction {} on {} \
                      vCPU: an instance's CPU is full at {full_at} request(s) of its \
                      per_instance_concurrency {}, so further requests go to an instance with \
-                     CPU to spare, an idle or a new one (docs/design.md, 'CPU-aware routing')",
+                     CPU to spare or an idle one while the platform adds instances \
+                     (docs/design.md, 'CPU-aware routing and scaling')",
                     f.name, f.cpu_fraction, f.vcpus, f.per_instance_concurrency
                 ));
             }
