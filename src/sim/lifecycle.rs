@@ -90,8 +90,13 @@ impl Sim<'_, '_> {
             self.meter
                 .gauge(now, f, |m| &mut m.provisioned.allocated, 1);
         }
-        self.queue
-            .schedule(ready, Event::ColdStartDone { instance });
+        if instant {
+            // Ready before the run: idle before any event, so arrivals at time 0 find it.
+            self.ready_without_request(now, slot);
+        } else {
+            self.queue
+                .schedule(ready, Event::ColdStartDone { instance });
+        }
         Some(slot)
     }
 
@@ -178,33 +183,45 @@ impl Sim<'_, '_> {
         self.arm_timer(slot);
     }
 
+    /// A provisioned, pre-warmed or autoscaled instance that started without a request is
+    /// ready at `now`: it goes idle.
+    fn ready_without_request(&mut self, now: SimTime, slot: u32) {
+        let (f, provisioned) = {
+            let i = &self.instances[slot];
+            (i.func, i.provisioned)
+        };
+        if provisioned {
+            self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
+        }
+        self.meter
+            .shift(now, f, Some(State::Provisioning), Some(State::Idle));
+        if !provisioned {
+            self.limits.in_flight(f, false, -1);
+            if self.instances[slot].expires_at == SimTime::MAX {
+                // Started by the autoscaler: idle under the keep-alive policy.
+                let others = self.memory.loaded(f) - 1;
+                let until = match self.funcs[f].keep_alive.decide(now, others) {
+                    Decision::KeepUntil(until) => until,
+                    _ => now,
+                };
+                self.instances[slot].expires_at = until;
+            }
+        }
+        self.make_idle(now, slot);
+    }
+
     pub(super) fn on_cold_start_done(&mut self, now: SimTime, slot: u32) -> Result<()> {
         let (f, active, provisioned) = {
             let i = &self.instances[slot];
             debug_assert_eq!(i.state, State::Provisioning);
             (i.func, i.active, i.provisioned)
         };
+        if active == 0 {
+            self.ready_without_request(now, slot);
+            return Ok(());
+        }
         if provisioned {
             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
-        }
-        if active == 0 {
-            // A provisioned, pre-warmed or autoscaled instance, ready and waiting.
-            self.meter
-                .shift(now, f, Some(State::Provisioning), Some(State::Idle));
-            if !provisioned {
-                self.limits.in_flight(f, false, -1);
-                if self.instances[slot].expires_at == SimTime::MAX {
-                    // Started by the autoscaler: idle under the keep-alive policy.
-                    let others = self.memory.loaded(f) - 1;
-                    let until = match self.funcs[f].keep_alive.decide(now, others) {
-                        Decision::KeepUntil(until) => until,
-                        _ => now,
-                    };
-                    self.instances[slot].expires_at = until;
-                }
-            }
-            self.make_idle(now, slot);
-            return Ok(());
         }
         self.meter
             .shift(now, f, Some(State::Provisioning), Some(State::Busy));
@@ -241,8 +258,7 @@ impl Sim<'_, '_> {
             let cause = if reset { Cause::Reset } else { Cause::Lifetime };
             self.free(now, slot, cause);
             if provisioned {
-                // Recycled: the platform initialises a replacement in the background.
-                self.spawn(now, f, true, SimTime::ZERO, false);
+                self.replace_provisioned(now, f);
             }
             return;
         }
@@ -292,12 +308,22 @@ impl Sim<'_, '_> {
             let (f, provisioned) = (inst.func, inst.provisioned);
             self.free(now, slot, Cause::Lifetime);
             if provisioned {
-                self.spawn(now, f, true, SimTime::ZERO, false);
+                self.replace_provisioned(now, f);
             }
         } else if now >= inst.expires_at {
             self.free(now, slot, Cause::Expiry);
         } else {
             self.arm_timer(slot);
+        }
+    }
+
+    /// A recycled provisioned instance of `f` is replaced in the background, until the
+    /// end of the arrival horizon: after it no request that needs one arrives, and a
+    /// replacement would be recycled in turn, for ever (a run with provisioned instances
+    /// and a lifetime never ended).
+    fn replace_provisioned(&mut self, now: SimTime, f: FunctionId) {
+        if now < self.horizon {
+            self.spawn(now, f, true, SimTime::ZERO, false);
         }
     }
 
