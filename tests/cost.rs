@@ -458,3 +458,25 @@ fn the_fleet_is_sized_on_cpu_demand_whatever_the_platform() {
     let fleet = &io_bound.total.cost_usd.always_on_fleet;
     assert_eq!((fleet.instances, fleet.load_vcpus), (0, 0.0));
 }
+
+/// Every price is ≥ 0: negative provisioned prices were accepted and gave a negative total
+/// cost. The error names the override and the value.
+#[test]
+fn negative_provisioned_prices_are_refused() {
+    for field in ["provisioned_gb_second", "provisioned_duration_gb_second"] {
+        let json = format!(
+            r#"{{"name": "neg", "duration_s": 60, "platform": "aws-lambda",
+              "platform_overrides": {{"pricing": {{"{field}": {{"x86_64": -0.5}}}}}},
+              "functions": [{{"name": "f", "runtime": "nodejs",
+                "exec_ms": {{"dist": "const", "value": 10}},
+                "workload": {{"kind": "constant", "interval_s": 30}}}}]}}"#
+        );
+        let e = faassim::Scenario::from_str(&json, "neg.json", std::path::Path::new("."))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(&format!("pricing.{field}.x86_64")) && e.contains("-0.5"),
+            "{e}"
+        );
+    }
+}

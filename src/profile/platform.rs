@@ -277,6 +277,21 @@ impl Pricing {
         if let Some(arm) = self.gb_second.arm64 {
             nonneg(arm, "gb_second.arm64")?;
         }
+        // Every price is ≥ 0: a negative provisioned price gave a negative total cost.
+        for (prices, name) in [
+            (&self.provisioned_gb_second, "provisioned_gb_second"),
+            (
+                &self.provisioned_duration_gb_second,
+                "provisioned_duration_gb_second",
+            ),
+        ] {
+            if let Some(p) = prices {
+                nonneg(p.x86_64, &format!("{name}.x86_64"))?;
+                if let Some(arm) = p.arm64 {
+                    nonneg(arm, &format!("{name}.arm64"))?;
+                }
+            }
+        }
         if let Some(v) = self.vcpu_second {
             nonneg(v, "vcpu_second")?;
         }
