@@ -471,3 +471,42 @@ fn progress_bars_stay_off_when_stderr_is_not_a_terminal() {
     assert!(o.status.success());
     assert_eq!(stderr(&o), "");
 }
+
+/// Two outputs on one file are refused before anything runs (`--out` and `--events` on one
+/// path silently lost the events): exit code 2, and the message names both flags.
+#[test]
+fn two_outputs_on_one_file_are_refused() {
+    let dir = temp_dir("same-output");
+    let same = dir.join("out.json");
+    let same = same.to_str().unwrap();
+    let dotted = dir.join(".").join("out.json");
+    let o = faassim(&[
+        "run",
+        QUICKSTART,
+        "--out",
+        same,
+        "--events",
+        dotted.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("--events") && e.contains("--out"), "{e}");
+    assert!(!std::path::Path::new(same).exists(), "nothing was written");
+}
+
+/// A function may not be named `total`: the CSV would have two `total` rows.
+#[test]
+fn a_function_named_total_is_refused() {
+    let json = r#"{"name": "t", "duration_s": 10,
+      "functions": [{"name": "total", "runtime": "nodejs",
+        "exec_ms": {"dist": "const", "value": 10},
+        "workload": {"kind": "constant", "interval_s": 1}}]}"#;
+    let e = faassim::Scenario::from_str(json, "t.json", std::path::Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("t.json") && e.contains("functions[0].name") && e.contains("`total`"),
+        "{e}"
+    );
+}

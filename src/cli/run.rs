@@ -18,6 +18,11 @@ const DEFAULT_WINDOW_S: f64 = 60.0;
 
 /// Runs the scenario and returns its results in `args.format`.
 pub fn run(args: RunArgs) -> Result<Printout, Failure> {
+    distinct_outputs(&[
+        ("--out", &args.out),
+        ("--events", &args.events),
+        ("--windows", &args.windows),
+    ])?;
     let mut scenario = Scenario::load(&args.scenario)?;
     warn(&scenario);
     if let Some(seed) = args.seed {
@@ -93,4 +98,32 @@ fn create(path: &Path) -> Result<BufWriter<File>, Failure> {
     File::create(path)
         .map(BufWriter::new)
         .map_err(|e| Failure::Output(path.display().to_string(), e))
+}
+
+/// Refuses two outputs on one file: the later writer would silently replace the other's
+/// output (`--out` and `--events` on one path lost the events).
+fn distinct_outputs(outputs: &[(&str, &Option<std::path::PathBuf>)]) -> Result<(), Failure> {
+    let named: Vec<(&str, std::path::PathBuf)> = outputs
+        .iter()
+        .filter_map(|(flag, path)| {
+            let path = path.as_ref()?;
+            Some((
+                *flag,
+                std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+            ))
+        })
+        .collect();
+    for (i, (flag, path)) in named.iter().enumerate() {
+        if let Some((earlier, _)) = named[..i].iter().find(|(_, p)| p == path) {
+            return Err(Failure::Input(faassim::Error::Invalid {
+                origin: "command line".into(),
+                field: (*flag).into(),
+                message: format!(
+                    "names the same file as {earlier} ({}); give each output its own file",
+                    path.display()
+                ),
+            }));
+        }
+    }
+    Ok(())
 }

@@ -120,6 +120,13 @@ impl ScenarioSpec {
         let mut functions = Vec::with_capacity(self.functions.len());
         for (i, f) in self.functions.iter().enumerate() {
             let field = format!("functions[{i}]");
+            if f.name == "total" {
+                // The CSV's and the table's total row is named `total`: two rows would share it.
+                return Err(inv(FieldError::new(
+                    format!("{field}.name"),
+                    "expected a name other than `total`, which the results' total row uses",
+                )));
+            }
             check::unique(
                 &f.name,
                 functions.iter().map(|g: &Function| g.name.as_str()),
