@@ -492,9 +492,8 @@ impl Sim<'_, '_> {
         }
         let measured = now >= self.warmup;
         for _ in 0..k {
-            let id = self.next_request;
-            self.next_request += 1;
-            self.note_invocation(now, f);
+            // Pings are not invocations of the function.
+            let id = self.new_request(now, f, false);
             let inc = Incoming {
                 id,
                 arrival: now,

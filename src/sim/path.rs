@@ -392,13 +392,8 @@ impl Sim<'_, '_> {
             let fs = &mut self.funcs[f];
             fs.next_exec = fs.source.last_duration().unwrap_or(SimTime::MAX);
         }
-        let id = self.next_request;
-        self.next_request += 1;
         let measured = now >= self.warmup;
-        if measured {
-            self.meter.metrics(f).invocations += 1;
-        }
-        self.note_invocation(now, f);
+        let id = self.new_request(now, f, measured);
         let event = if self.funcs[f].hot.asynchronous {
             self.new_event(now, f, measured)
         } else {
@@ -427,29 +422,39 @@ impl Sim<'_, '_> {
     pub(super) fn on_retry(&mut self, now: SimTime, event: u32) -> Result<()> {
         let e = self.retries.get(event);
         let f = e.func;
-        let id = self.next_request;
-        self.next_request += 1;
         // An event's attempts count where the event does (by its arrival), so its
         // counters stay together.
-        if e.measured {
-            self.meter.metrics(f).invocations += 1;
-        }
-        self.note_invocation(now, f);
+        let measured = e.measured;
+        let id = self.new_request(now, f, measured);
         let inc = Incoming {
             id,
             arrival: now,
             exec: SimTime::MAX,
             ping: false,
-            measured: e.measured,
+            measured,
             event,
             parent: Parent::None,
         };
         self.serve(now, f, inc)
     }
 
+    /// A new request of `f` at `now` (user, ping, retry, call or source batch): its id, in
+    /// arrival order across the scenario; it counts as an invocation of `f` if `counted`
+    /// (measured, and not a ping), and feeds the policies ([`Self::note_invocation`]).
+    #[inline]
+    pub(super) fn new_request(&mut self, now: SimTime, f: FunctionId, counted: bool) -> u64 {
+        let id = self.next_request;
+        self.next_request += 1;
+        if counted {
+            self.meter.metrics(f).invocations += 1;
+        }
+        self.note_invocation(now, f);
+        id
+    }
+
     /// Feeds the hybrid keep-alive histogram and the greedy-dual frequency.
     #[inline]
-    pub(super) fn note_invocation(&mut self, now: SimTime, f: FunctionId) {
+    fn note_invocation(&mut self, now: SimTime, f: FunctionId) {
         let fs = &mut self.funcs[f];
         self.memory.note_invocation(f);
         if fs.keep_alive.learns()
@@ -601,13 +606,8 @@ impl Sim<'_, '_> {
                 {
                     continue;
                 }
-                let id = self.next_request;
-                self.next_request += 1;
                 let g = call.target;
-                if measured {
-                    self.meter.metrics(g).invocations += 1;
-                }
-                self.note_invocation(now, g);
+                let id = self.new_request(now, g, measured);
                 let (event, parent) = match call.mode {
                     CallMode::Sync => {
                         self.reqs[r].pending += 1;

@@ -248,12 +248,7 @@ impl Sim<'_, '_> {
             measured,
             parent,
         } = invoke;
-        let id = self.next_request;
-        self.next_request += 1;
-        if measured {
-            self.meter.metrics(f).invocations += 1;
-        }
-        self.note_invocation(now, f);
+        let id = self.new_request(now, f, measured);
         let inc = Incoming {
             id,
             arrival: now,
