@@ -107,11 +107,7 @@ impl DatabaseSpec {
                     "a percentage",
                 )?;
                 let borrow = check::seconds(p.borrow_timeout_s, at("proxy.borrow_timeout_s"))?;
-                check::non_negative(
-                    p.overhead_ms,
-                    at("proxy.overhead_ms"),
-                    "a number of milliseconds",
-                )?;
+                check::duration_ms(p.overhead_ms, at("proxy.overhead_ms"))?;
                 max_wait = Some(max_wait.map_or(borrow, |w| w.min(borrow)));
                 let pool = (f64::from(self.max_connections) * p.max_connections_percent / 100.0)
                     .floor()

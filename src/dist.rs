@@ -166,20 +166,41 @@ pub enum Dist {
     Percentiles(Vec<(f64, f64)>),
 }
 
+/// The largest chance a distribution may give to a value above [`check::MAX_MS`] (100
+/// years): one sample in a billion. Samples beyond are clamped there (see [`Dist::sample`]);
+/// a distribution that would need clamping more often is refused, since its results would
+/// be the clamp's rather than the distribution's.
+pub const MAX_TAIL_ABOVE_CLOCK: f64 = 1e-9;
+
 impl DistSpec {
     /// Validates the parameters; `field` is this distribution's path, used in errors.
     pub fn validate(&self, field: &str) -> Result<Dist, FieldError> {
+        let dist = self.validate_shape(field)?;
+        let tail = dist.probability_above(check::MAX_MS);
+        if tail > MAX_TAIL_ABOVE_CLOCK {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "expected a distribution of durations below 100 years (faassim's clock \
+                     limit), but this one exceeds {} ms with probability {tail:.3e} \
+                     (at most {MAX_TAIL_ABOVE_CLOCK:e} is accepted)",
+                    check::MAX_MS
+                ),
+            ));
+        }
+        Ok(dist)
+    }
+
+    fn validate_shape(&self, field: &str) -> Result<Dist, FieldError> {
         let at = |name: &str| format!("{field}.{name}");
         Ok(match self {
-            DistSpec::Const(c) => {
-                Dist::Const(check::non_negative(c.value, at("value"), "a number")?)
-            }
+            DistSpec::Const(c) => Dist::Const(check::duration_ms(c.value, at("value"))?),
             DistSpec::Exponential(e) => Dist::Exponential {
                 mean: check::positive(e.mean, at("mean"), "a number")?,
             },
             DistSpec::Uniform(u) => {
-                let min = check::non_negative(u.min, at("min"), "a number")?;
-                let max = check::non_negative(u.max, at("max"), "a number")?;
+                let min = check::duration_ms(u.min, at("min"))?;
+                let max = check::duration_ms(u.max, at("max"))?;
                 if max < min {
                     return Err(FieldError::new(
                         at("max"),
@@ -202,18 +223,25 @@ impl DistSpec {
                 if m.parts.is_empty() {
                     return Err(FieldError::new(at("parts"), "expected at least one part"));
                 }
-                let mut total = 0.0;
                 let mut parts = Vec::with_capacity(m.parts.len());
                 let mut weights = Vec::with_capacity(m.parts.len());
                 for (i, p) in m.parts.iter().enumerate() {
-                    let w = check::positive(
+                    weights.push(check::positive(
                         p.weight,
                         format!("{field}.parts[{i}].weight"),
                         "a number",
-                    )?;
-                    total += w;
-                    weights.push(total);
+                    )?);
                     parts.push(p.dist.validate(&format!("{field}.parts[{i}].dist"))?);
+                }
+                // Weights are relative: dividing by the largest first keeps the running
+                // sum finite (at most the number of parts) whatever their magnitude; summed
+                // as written, two weights of 1e308 made the total infinite and silently
+                // gave every part a probability of 0 or NaN.
+                let largest = weights.iter().copied().fold(0.0, f64::max);
+                let mut total = 0.0;
+                for w in &mut weights {
+                    total += *w / largest;
+                    *w = total;
                 }
                 let mut cumulative: Vec<f64> = weights.iter().map(|w| w / total).collect();
                 // Guard against rounding: the last bucket must catch u close to 1.
@@ -226,7 +254,7 @@ impl DistSpec {
                         return Err(FieldError::new(at("values"), "expected at least one value"));
                     }
                     for (i, v) in values.iter().enumerate() {
-                        check::non_negative(*v, format!("{field}.values[{i}]"), "a number")?;
+                        check::duration_ms(*v, format!("{field}.values[{i}]"))?;
                     }
                     Dist::Values(values.clone())
                 }
@@ -290,7 +318,7 @@ fn validate_percentiles(table: &[(f64, f64)], field: &str) -> Result<Dist, Field
     for (i, &(pct, value)) in table.iter().enumerate() {
         let here = format!("{field}[{i}]");
         check::within(pct, 0.0, 100.0, &here, "a percent")?;
-        let value = check::non_negative(value, &here, "a number")?;
+        let value = check::duration_ms(value, &here)?;
         if let Some(&(prev_q, prev_v)) = points.last() {
             if pct / 100.0 <= prev_q {
                 return Err(FieldError::new(here, "expected percents to increase"));
@@ -311,9 +339,16 @@ fn validate_percentiles(table: &[(f64, f64)], field: &str) -> Result<Dist, Field
 }
 
 impl Dist {
-    /// Draws one value (milliseconds, >= 0).
+    /// Draws one value (milliseconds, in `[0, MAX_MS]`). Validation refuses distributions
+    /// that exceed [`check::MAX_MS`] with probability above [`MAX_TAIL_ABOVE_CLOCK`]; the
+    /// rare draw beyond is clamped to it, so a sampled duration never saturates the clock.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.sample_unclamped(rng).min(check::MAX_MS)
+    }
+
+    #[inline]
+    fn sample_unclamped<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         match self {
             Dist::Const(v) => *v,
             Dist::Exponential { mean } => {
@@ -340,7 +375,7 @@ impl Dist {
             Dist::Mixture { cumulative, parts } => {
                 let u: f64 = rng.random();
                 let i = cumulative.partition_point(|&c| c <= u).min(parts.len() - 1);
-                parts[i].sample(rng)
+                parts[i].sample_unclamped(rng)
             }
             Dist::Values(values) => values[rng.random_range(0..values.len())],
             Dist::Percentiles(points) => {
@@ -352,6 +387,63 @@ impl Dist {
                 let (q0, v0) = points[j - 1];
                 let (q1, v1) = points[j];
                 v0 + (v1 - v0) * (u - q0) / (q1 - q0)
+            }
+        }
+    }
+
+    /// P(X > `x`), exactly where the shape allows it (the truncated normal's up to the
+    /// precision of [`erfc`], about 1e-7 absolute).
+    pub fn probability_above(&self, x: f64) -> f64 {
+        match self {
+            Dist::Const(v) => f64::from(u8::from(*v > x)),
+            Dist::Exponential { mean } => (-x / mean).exp(),
+            Dist::Uniform { min, width } => {
+                if *width == 0.0 {
+                    f64::from(u8::from(*min > x))
+                } else {
+                    ((min + width - x) / width).clamp(0.0, 1.0)
+                }
+            }
+            Dist::Normal { mean, std } => {
+                if *std == 0.0 {
+                    return f64::from(u8::from(*mean > x));
+                }
+                // Truncated at 0: P(X > x) / P(X > 0).
+                let above = |t: f64| 0.5 * erfc((t - mean) / (std * std::f64::consts::SQRT_2));
+                above(x) / above(0.0)
+            }
+            Dist::Lognormal { mu, sigma } => {
+                if *sigma == 0.0 {
+                    return f64::from(u8::from(mu.exp() > x));
+                }
+                0.5 * erfc((x.ln() - mu) / (sigma * std::f64::consts::SQRT_2))
+            }
+            Dist::Mixture { cumulative, parts } => {
+                let mut previous = 0.0;
+                let mut p = 0.0;
+                for (c, part) in cumulative.iter().zip(parts) {
+                    p += (c - previous) * part.probability_above(x);
+                    previous = *c;
+                }
+                p
+            }
+            Dist::Values(values) => {
+                values.iter().filter(|v| **v > x).count() as f64 / values.len() as f64
+            }
+            Dist::Percentiles(points) => {
+                // 1 - F(x) on the piecewise-linear CDF; a flat segment (a jump of the
+                // inverse) holds no values strictly inside.
+                if x < points[0].1 {
+                    return 1.0;
+                }
+                for w in points.windows(2) {
+                    let ((q0, v0), (q1, v1)) = (w[0], w[1]);
+                    if x < v1 {
+                        let within = if v1 > v0 { (x - v0) / (v1 - v0) } else { 0.0 };
+                        return 1.0 - (q0 + (q1 - q0) * within.max(0.0));
+                    }
+                }
+                0.0
             }
         }
     }
@@ -518,6 +610,33 @@ mod tests {
         let se99 = (0.99f64 * 0.01 / n as f64).sqrt();
         assert!((below_median as f64 / n as f64 - 0.5).abs() < 4.0 * se50);
         assert!((below_p99 as f64 / n as f64 - 0.99).abs() < 4.0 * se99);
+    }
+
+    #[test]
+    fn tail_probabilities_match_hand_computation() {
+        let d = parse(r#"{"dist": "empirical", "percentiles": [[0, 0], [50, 10], [100, 20]]}"#)
+            .unwrap();
+        // Piecewise-linear CDF: F(5) = 0.25, F(15) = 0.75.
+        assert_eq!(d.probability_above(-1.0), 1.0);
+        assert_eq!(d.probability_above(5.0), 0.75);
+        assert_eq!(d.probability_above(15.0), 0.25);
+        assert_eq!(d.probability_above(25.0), 0.0);
+        let e = parse(r#"{"dist": "exponential", "mean": 2}"#).unwrap();
+        assert!((e.probability_above(2.0) - (-1f64).exp()).abs() < 1e-15);
+        let u = parse(r#"{"dist": "uniform", "min": 0, "max": 10}"#).unwrap();
+        assert_eq!(u.probability_above(2.5), 0.75);
+        let m = parse(
+            r#"{"dist": "mixture", "parts": [{"weight": 1, "dist": {"dist": "const", "value": 1}},
+                {"weight": 3, "dist": {"dist": "const", "value": 3}}]}"#,
+        )
+        .unwrap();
+        assert_eq!(m.probability_above(2.0), 0.75);
+        // ln X ~ N(0, 1): P(X > e) = P(Z > 1) = 0.158655 (normal tables).
+        let l = parse(r#"{"dist": "lognormal", "mu": 0, "sigma": 1}"#).unwrap();
+        assert!((l.probability_above(1f64.exp()) - 0.158_655).abs() < 1e-6);
+        // Normal(0, 1) truncated at 0: P(X > 1) = 2 × 0.158655.
+        let n = parse(r#"{"dist": "normal", "mean": 0, "std": 1}"#).unwrap();
+        assert!((n.probability_above(1.0) - 0.317_311).abs() < 1e-6);
     }
 
     #[test]

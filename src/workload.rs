@@ -24,7 +24,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
-use crate::config::check::{non_negative, positive};
+use crate::config::check::{self, non_negative, positive};
 use crate::error::{FieldError, Result};
 use crate::rng::{self, SimRng};
 use crate::time::SimTime;
@@ -164,11 +164,7 @@ impl WorkloadSpec {
     pub fn validate(&self, field: &str, base_dir: &Path) -> Result<Workload, FieldError> {
         Ok(match self {
             WorkloadSpec::Poisson(p) => Workload::Poisson {
-                rate_per_s: positive(
-                    p.rate_per_s,
-                    format!("{field}.rate_per_s"),
-                    "a rate per second",
-                )?,
+                rate_per_s: check::rate(p.rate_per_s, format!("{field}.rate_per_s"))?,
             },
             WorkloadSpec::Constant(c) => {
                 let interval = positive(
@@ -260,12 +256,24 @@ impl Workload {
     /// errors: cron schedules and recorded timestamps have no rate to scale.
     pub fn scaled(self, factor: f64, path: &str) -> Result<Workload, String> {
         let overflow = |what: &str| format!("scaling `{path}` makes {what} out of range");
+        // Rates are checked after scaling as they were when written: a scale must not
+        // carry a stream past what the clock can represent.
+        let rate_checked = |rate: f64| {
+            if !(rate.is_finite() && rate > 0.0) {
+                Err(overflow("its rate"))
+            } else if rate > check::MAX_RATE_PER_S {
+                Err(format!(
+                    "scaling `{path}` by {factor}: {}",
+                    check::rate_limit_message(rate)
+                ))
+            } else {
+                Ok(())
+            }
+        };
         Ok(match self {
             Workload::Poisson { rate_per_s } => {
                 let rate_per_s = rate_per_s * factor;
-                if !(rate_per_s.is_finite() && rate_per_s > 0.0) {
-                    return Err(overflow("its rate"));
-                }
+                rate_checked(rate_per_s)?;
                 Workload::Poisson { rate_per_s }
             }
             Workload::Constant { interval, start } => {
@@ -290,10 +298,26 @@ impl Workload {
                     "`{path}` (a replayed trace function) is scaled by the `traces` section's `amplify`, not here"
                 ));
             }
-            Workload::Mmpp(m) => Workload::Mmpp(m.scaled(factor)),
-            Workload::Diurnal(d) => Workload::Diurnal(d.scaled(factor)),
-            Workload::FlashSale(f) => Workload::FlashSale(f.scaled(factor)),
-            Workload::Hawkes(h) => Workload::Hawkes(h.scaled(factor)),
+            Workload::Mmpp(m) => {
+                let m = m.scaled(factor);
+                rate_checked(m.stated_peak_rate_per_s())?;
+                Workload::Mmpp(m)
+            }
+            Workload::Diurnal(d) => {
+                let d = d.scaled(factor);
+                rate_checked(d.stated_peak_rate_per_s())?;
+                Workload::Diurnal(d)
+            }
+            Workload::FlashSale(f) => {
+                let f = f.scaled(factor);
+                rate_checked(f.stated_peak_rate_per_s())?;
+                Workload::FlashSale(f)
+            }
+            Workload::Hawkes(h) => {
+                let h = h.scaled(factor);
+                rate_checked(h.stated_peak_rate_per_s())?;
+                Workload::Hawkes(h)
+            }
             Workload::Spike(s) => Workload::Spike(s.scaled(factor).ok_or_else(|| {
                 format!("scaling `{path}` by {factor} leaves a spike of 0 requests")
             })?),
@@ -315,8 +339,9 @@ impl Workload {
     pub fn start(&self, mut rng: SimRng) -> Result<ArrivalSource> {
         Ok(match self {
             Workload::Poisson { rate_per_s } => ArrivalSource::Poisson {
-                mean_gap_s: 1.0 / rate_per_s,
+                mean_gap_ns: 1e9 / rate_per_s,
                 last: SimTime::ZERO,
+                carry_ns: 0.0,
                 rng,
             },
             Workload::Constant { interval, start } => ArrivalSource::Constant {
@@ -362,10 +387,15 @@ impl Workload {
 pub enum ArrivalSource {
     /// Exponential gaps.
     Poisson {
-        /// 1 / rate, seconds.
-        mean_gap_s: f64,
-        /// The previous arrival.
+        /// 1 / rate, nanoseconds.
+        mean_gap_ns: f64,
+        /// The previous arrival, rounded to the nanosecond.
         last: SimTime,
+        /// The exact previous arrival minus `last`, in `[-0.5, 0.5)` ns: carried into the
+        /// next gap so that each arrival is its exact time rounded once, rather than a sum
+        /// of rounded gaps (which at 10^9 per second counts 4 % too many arrivals, and
+        /// above that never advances the clock).
+        carry_ns: f64,
         /// The arrival stream.
         rng: SimRng,
     },
@@ -415,12 +445,17 @@ impl ArrivalSource {
     pub fn next_arrival(&mut self) -> Result<Option<SimTime>> {
         match self {
             ArrivalSource::Poisson {
-                mean_gap_s,
+                mean_gap_ns,
                 last,
+                carry_ns,
                 rng,
             } => {
                 let gap: f64 = Exp1.sample(rng);
-                *last = last.saturating_add(SimTime::from_secs(gap * *mean_gap_s));
+                let exact = *carry_ns + gap * *mean_gap_ns;
+                // exact >= -0.5, so the step rounds half up without a negative cast.
+                let step = (exact + 0.5) as u64;
+                *carry_ns = exact - step as f64;
+                *last = last.saturating_add(SimTime(step));
                 Ok(Some(*last))
             }
             ArrivalSource::Constant { interval, next } => {

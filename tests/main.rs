@@ -24,6 +24,10 @@ mod profiles;
 /// The `faassim` binary: outputs, and one-line errors with exit code 2 for bad input.
 mod cli;
 
+/// Numerical care: 10^9 arrivals per second, durations up to the 100-year limit, a one-year
+/// run, 1 µs executions, 10^5 busy instances, 10^4 functions; refusals beyond the clock.
+mod numerics;
+
 /// Parameter sweeps: grid expansion, errors, thread-count determinism, shards + merge,
 /// resume, and confidence intervals against hand computation.
 mod sweep;

@@ -13,6 +13,10 @@ use super::args::RunArgs;
 use super::progress::Progress;
 use super::{Failure, Printout, warn};
 
+/// Most rows a `--windows` file may have: 10^7 rows is about 270 MB of CSV, which pandas
+/// still loads (`--window-s 0.000001` on a 60 s run asked for 6·10^7 rows, 1.6 GB).
+const MAX_WINDOW_ROWS: f64 = 1e7;
+
 /// Width of a `--windows` window when `--window-s` is not given, seconds.
 const DEFAULT_WINDOW_S: f64 = 60.0;
 
@@ -84,10 +88,26 @@ fn window_log(
     window_s: Option<f64>,
 ) -> Result<WindowLog<BufWriter<File>>, Failure> {
     let names: Vec<&str> = scenario.functions.iter().map(|f| f.name.as_str()).collect();
+    let window_s = window_s.unwrap_or(DEFAULT_WINDOW_S);
+    // One row per window and function: refuse before writing what no one can open.
+    let rows = (scenario.duration.as_secs() / window_s).ceil() * names.len() as f64;
+    if rows > MAX_WINDOW_ROWS {
+        let shortest = scenario.duration.as_secs() * names.len() as f64 / MAX_WINDOW_ROWS;
+        return Err(Failure::Input(faassim::Error::Invalid {
+            origin: "command line".into(),
+            field: "--window-s".into(),
+            message: format!(
+                "{window_s} s windows over {} s and {} function(s) make {rows:.0} rows; \
+                 expected at most {MAX_WINDOW_ROWS:.0}: use --window-s {shortest} or more",
+                scenario.duration.as_secs(),
+                names.len()
+            ),
+        }));
+    }
     Ok(WindowLog::new(
         create(path)?,
         path.display().to_string(),
-        SimTime::from_secs(window_s.unwrap_or(DEFAULT_WINDOW_S)),
+        SimTime::from_secs(window_s),
         scenario.duration,
         &names,
     )?)

@@ -13,7 +13,9 @@
 //! | [`within_excluding_high`] | `lo <= v < hi` | `expected {what} in [lo, hi), got {v}` |
 //! | [`probability`] | `[0, 1]` | `expected a probability in [0, 1], got {v}` |
 //! | [`fraction`] | `[0, 1]` | `expected a fraction in [0, 1], got {v}` |
-//! | [`seconds`], [`positive_seconds`], [`seconds_within`] | as above | `expected a number of seconds …` |
+//! | [`seconds`], [`positive_seconds`], [`seconds_within`] | as above, and at most [`MAX_SECONDS`] | `expected a number of seconds …` |
+//! | [`rate`] | `0 < v <= MAX_RATE_PER_S` | `expected a rate per second in (0, 1e9], got {v}: …` |
+//! | [`duration_ms`] | `0 <= v <=` [`MAX_MS`] | `expected a number of milliseconds in [0, …], got {v}: …` |
 //! | [`count_within`] | `lo..=hi` (integers) | `expected {what} in lo..=hi, got {v}` |
 //! | [`at_least`] | `>= min` (integers) | `expected at least {min} {what}, got {v}` |
 //! | [`name`] | not blank | `expected a non-empty name` |
@@ -25,6 +27,24 @@
 
 use crate::error::FieldError;
 use crate::time::SimTime;
+
+/// The longest time a scenario may state, in seconds: 100 Julian years. The clock counts
+/// nanoseconds in a `u64` (584 years); with every stated time, every sampled duration and
+/// the run's horizon each at most 100 years, a latency (wait + cold start + execution, all
+/// after an arrival inside the horizon) stays below 400 years, so no sum of times ever
+/// saturates into a plausible-looking wrong number.
+pub const MAX_SECONDS: f64 = 100.0 * 365.25 * 86_400.0;
+
+/// [`MAX_SECONDS`] in milliseconds, the unit of distributions.
+pub const MAX_MS: f64 = MAX_SECONDS * 1e3;
+
+/// The fastest arrival stream the clock can carry: one arrival per nanosecond on average.
+/// Faster streams would put several arrivals in most nanoseconds, and a run of any length
+/// would take longer than anyone would wait for.
+pub const MAX_RATE_PER_S: f64 = 1e9;
+
+/// Why a number of seconds above [`MAX_SECONDS`] is refused, for messages.
+const CLOCK_LIMIT: &str = "100 years, the longest time faassim's nanosecond clock accepts";
 
 /// A finite number `>= 0`.
 pub(crate) fn non_negative(
@@ -118,14 +138,76 @@ pub(crate) fn fraction(v: f64, field: impl Into<String>) -> Result<f64, FieldErr
     within(v, 0.0, 1.0, field, "a fraction")
 }
 
-/// A number of seconds `>= 0`, as simulated time.
+/// A number of seconds `>= 0` and at most [`MAX_SECONDS`], as simulated time.
 pub(crate) fn seconds(v: f64, field: impl Into<String>) -> Result<SimTime, FieldError> {
-    non_negative(v, field, "a number of seconds").map(SimTime::from_secs)
+    let field = field.into();
+    let v = non_negative(v, field.as_str(), "a number of seconds")?;
+    in_clock_range(v, field)
 }
 
-/// A number of seconds `> 0`, as simulated time.
+/// A number of seconds `> 0` and at most [`MAX_SECONDS`], as simulated time.
 pub(crate) fn positive_seconds(v: f64, field: impl Into<String>) -> Result<SimTime, FieldError> {
-    positive(v, field, "a number of seconds").map(SimTime::from_secs)
+    let field = field.into();
+    let v = positive(v, field.as_str(), "a number of seconds")?;
+    in_clock_range(v, field)
+}
+
+/// Refuses a checked number of seconds above [`MAX_SECONDS`].
+fn in_clock_range(v: f64, field: String) -> Result<SimTime, FieldError> {
+    if v <= MAX_SECONDS {
+        Ok(SimTime::from_secs(v))
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("expected at most {MAX_SECONDS} seconds ({CLOCK_LIMIT}), got {v}"),
+        ))
+    }
+}
+
+/// A duration in milliseconds (a distribution's parameter): `>= 0` and at most
+/// [`MAX_MS`].
+pub(crate) fn duration_ms(v: f64, field: impl Into<String>) -> Result<f64, FieldError> {
+    let field = field.into();
+    let v = non_negative(v, field.as_str(), "a number")?;
+    if v <= MAX_MS {
+        Ok(v)
+    } else {
+        Err(FieldError::new(
+            field,
+            format!("expected at most {MAX_MS} ms ({CLOCK_LIMIT}), got {v}"),
+        ))
+    }
+}
+
+/// An arrival rate: `> 0` and at most [`MAX_RATE_PER_S`].
+pub(crate) fn rate(v: f64, field: impl Into<String>) -> Result<f64, FieldError> {
+    let field = field.into();
+    let v = positive(v, field.as_str(), "a rate per second")?;
+    rate_in_range(v, field)
+}
+
+/// An arrival rate that may be zero (a silent state): `>= 0` and at most
+/// [`MAX_RATE_PER_S`].
+pub(crate) fn rate_or_zero(v: f64, field: impl Into<String>) -> Result<f64, FieldError> {
+    let field = field.into();
+    let v = non_negative(v, field.as_str(), "a rate per second")?;
+    rate_in_range(v, field)
+}
+
+fn rate_in_range(v: f64, field: String) -> Result<f64, FieldError> {
+    if v <= MAX_RATE_PER_S {
+        Ok(v)
+    } else {
+        Err(FieldError::new(field, rate_limit_message(v)))
+    }
+}
+
+/// Why a rate above [`MAX_RATE_PER_S`] is refused.
+pub(crate) fn rate_limit_message(v: f64) -> String {
+    format!(
+        "expected a rate of at most 1e9 per second, got {v}: the clock counts whole \
+         nanoseconds, so one arrival stream cannot average more than one arrival per ns"
+    )
 }
 
 /// A number of seconds in `[lo, hi]`, as simulated time.
@@ -135,7 +217,9 @@ pub(crate) fn seconds_within(
     hi: f64,
     field: impl Into<String>,
 ) -> Result<SimTime, FieldError> {
-    within(v, lo, hi, field, "a number of seconds").map(SimTime::from_secs)
+    let field = field.into();
+    let v = within(v, lo, hi, field.as_str(), "a number of seconds")?;
+    in_clock_range(v, field)
 }
 
 /// A whole number in `lo..=hi`.

@@ -426,7 +426,7 @@ impl FunctionSpec {
         let mean_cold_start_ms = cold_start.mean_ms(duration_scale);
         let timeout = match self.timeout_s {
             Some(t) => {
-                check::positive(t, at("timeout_s"), "a number of seconds")?;
+                check::positive_seconds(t, at("timeout_s"))?;
                 if let Some(max) = platform.max_timeout_s
                     && t > max
                 {
@@ -454,6 +454,15 @@ impl FunctionSpec {
             .clone()
             .unwrap_or_default()
             .validate(&at("async"))?;
+        if async_retry.max_retries > platform.max_async_retries {
+            return Err(FieldError::new(
+                at("async.max_retries"),
+                format!(
+                    "expected 0..={} retries on platform {} (its max_async_retries), got {}",
+                    platform.max_async_retries, platform.name, async_retry.max_retries
+                ),
+            ));
+        }
         let per_instance_concurrency = self
             .per_instance_concurrency
             .unwrap_or(platform.per_instance_concurrency);

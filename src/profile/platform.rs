@@ -13,6 +13,11 @@ use crate::policy::eviction::Eviction;
 use crate::policy::keep_alive::{KeepAlive, KeepAliveSpec};
 use crate::time::SimTime;
 
+/// The retry bound of a platform that publishes none: each retry is an event, and with
+/// zero delays a failing zero-length execution would retry at one instant. 100 is the
+/// most that Cloudflare Queues allow a consumer (`max_retries` 0–100, Queues limits page).
+pub const DEFAULT_MAX_ASYNC_RETRIES: u32 = 100;
+
 /// A platform profile as written. See `models/README.md`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -42,6 +47,10 @@ pub struct PlatformSpec {
     /// Longest allowed execution, seconds.
     #[serde(default)]
     pub max_timeout_s: Option<f64>,
+    /// Most retries an asynchronous invocation may ask for (AWS Lambda: 2). Without it,
+    /// [`DEFAULT_MAX_ASYNC_RETRIES`].
+    #[serde(default)]
+    pub max_async_retries: Option<u32>,
     /// Prices (used by the cost model).
     #[serde(default)]
     pub pricing: Option<Pricing>,
@@ -383,6 +392,8 @@ pub struct Platform {
     pub memory_mb: MemoryRange,
     /// Longest allowed execution, seconds.
     pub max_timeout_s: Option<f64>,
+    /// Most retries an asynchronous invocation may ask for.
+    pub max_async_retries: u32,
     /// Prices.
     pub pricing: Option<Pricing>,
     /// Memory capacity for instances, MB.
@@ -508,14 +519,17 @@ impl PlatformSpec {
             ));
         }
         if let Some(t) = self.max_timeout_s {
-            check::positive(t, at("max_timeout_s"), "a number of seconds")?;
+            check::positive_seconds(t, at("max_timeout_s"))?;
         }
         let nonneg = |v: f64, f: &str| check::non_negative(v, at(f), "a number");
         let positive = |v: f64, f: &str| check::positive(v, at(f), "a number");
         if let Some(p) = &self.pricing {
             nonneg(p.request_per_million, "pricing.request_per_million")?;
             nonneg(p.gb_second.x86_64, "pricing.gb_second.x86_64")?;
-            nonneg(p.billing_granularity_ms, "pricing.billing_granularity_ms")?;
+            check::duration_ms(
+                p.billing_granularity_ms,
+                at("pricing.billing_granularity_ms"),
+            )?;
             if p.billing == Billing::PerInstance && p.vcpu_second.is_none() {
                 return Err(FieldError::new(
                     at("pricing.vcpu_second"),
@@ -587,7 +601,7 @@ impl PlatformSpec {
         }
         let default_timeout = match (self.default_timeout_s, self.max_timeout_s) {
             (Some(t), max) => {
-                let t = positive(t, "default_timeout_s")?;
+                let t = check::positive_seconds(t, at("default_timeout_s"))?.as_secs();
                 if let Some(max) = max
                     && t > max
                 {
@@ -624,8 +638,11 @@ impl PlatformSpec {
                         at("autoscaler.target"),
                         "a share",
                     )?;
-                    let interval = positive(a.interval_s, "autoscaler.interval_s")?;
-                    let window = positive(a.window_s, "autoscaler.window_s")?;
+                    let interval =
+                        check::positive_seconds(a.interval_s, at("autoscaler.interval_s"))?
+                            .as_secs();
+                    let window =
+                        check::positive_seconds(a.window_s, at("autoscaler.window_s"))?.as_secs();
                     if window < interval {
                         return Err(FieldError::new(
                             at("autoscaler.window_s"),
@@ -641,7 +658,7 @@ impl PlatformSpec {
             },
             pending_timeout: self
                 .pending_timeout_s
-                .map(|t| positive(t, "pending_timeout_s").map(SimTime::from_secs))
+                .map(|t| check::positive_seconds(t, at("pending_timeout_s")))
                 .transpose()?,
             memory_capacity_mb: self
                 .memory_capacity_gb
@@ -650,12 +667,12 @@ impl PlatformSpec {
             eviction: self.eviction.clone(),
             max_instance_lifetime: self
                 .max_instance_lifetime_s
-                .map(|l| positive(l, "max_instance_lifetime_s").map(SimTime::from_secs))
+                .map(|l| check::positive_seconds(l, at("max_instance_lifetime_s")))
                 .transpose()?,
-            pc_allocation_delay: SimTime::from_secs(nonneg(
+            pc_allocation_delay: check::seconds(
                 self.pc_allocation_delay_s,
-                "pc_allocation_delay_s",
-            )?),
+                at("pc_allocation_delay_s"),
+            )?,
             mb_per_vcpu: positive(self.mb_per_vcpu, "mb_per_vcpu")?,
             name: self.name.clone(),
             account_concurrency: self.account_concurrency,
@@ -665,6 +682,7 @@ impl PlatformSpec {
             code_load_ms_per_mb: self.code_load_ms_per_mb,
             memory_mb: m,
             max_timeout_s: self.max_timeout_s,
+            max_async_retries: self.max_async_retries.unwrap_or(DEFAULT_MAX_ASYNC_RETRIES),
             pricing: self.pricing.clone(),
         })
     }

@@ -65,6 +65,16 @@ impl SpikeSpec {
                         ),
                     ));
                 }
+                let mean_rate = self.count as f64 / e;
+                if mean_rate > check::MAX_RATE_PER_S {
+                    return Err(FieldError::new(
+                        format!("{field}.every_s"),
+                        format!(
+                            "count / every_s is too high: {}",
+                            check::rate_limit_message(mean_rate)
+                        ),
+                    ));
+                }
                 e
             }
         };
@@ -199,11 +209,7 @@ pub struct Hawkes {
 impl HawkesSpec {
     /// Validates.
     pub fn validate(&self, field: &str) -> Result<Hawkes, FieldError> {
-        let mu = positive(
-            self.base_rate_per_s,
-            format!("{field}.base_rate_per_s"),
-            "a rate per second",
-        )?;
+        let mu = check::rate(self.base_rate_per_s, format!("{field}.base_rate_per_s"))?;
         let n = self.branching_ratio;
         // At 1 or more each event begets at least one more on average: bursts never end.
         check::within_excluding_high(n, 0.0, 1.0, format!("{field}.branching_ratio"), "a value")?;
@@ -216,6 +222,11 @@ impl Hawkes {
     /// μ / (1 − n).
     pub fn mean_rate_per_s(&self) -> f64 {
         self.mu / (1.0 - self.n)
+    }
+
+    /// The base rate μ, per second (what [`check::rate`] bounds).
+    pub fn stated_peak_rate_per_s(&self) -> f64 {
+        self.mu
     }
 
     /// μ multiplied by `factor`: the mean rate scales by the same factor, the clustering

@@ -11,7 +11,7 @@ use rand_distr::{Distribution, Exp1};
 use serde::Deserialize;
 
 use super::at_secs;
-use crate::config::check::{non_negative, positive};
+use crate::config::check::{self, non_negative};
 use crate::error::FieldError;
 use crate::rng::SimRng;
 use crate::time::SimTime;
@@ -81,21 +81,33 @@ pub struct Mmpp {
     stationary: Vec<f64>,
 }
 
+/// The shortest mean sojourn: 1 ms. The process keeps its clock in `f64` seconds, whose
+/// resolution after 100 years is half a microsecond; shorter sojourns would mostly not
+/// advance it (a run that never ends), and no traffic changes state that fast.
+const MIN_SOJOURN_S: f64 = 1e-3;
+
+/// A mean sojourn in seconds, in `[MIN_SOJOURN_S, MAX_SECONDS]`.
+fn sojourn_s(v: f64, field: String) -> Result<f64, FieldError> {
+    let v = check::positive_seconds(v, field.as_str())?.as_secs();
+    if v < MIN_SOJOURN_S {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "expected a mean sojourn of at least {MIN_SOJOURN_S} s (the process's clock \
+                 cannot resolve faster switching over a long run), got {v}"
+            ),
+        ));
+    }
+    Ok(v)
+}
+
 impl OnOffSpec {
     /// Validates into a two-state MMPP (state 0 on, state 1 off).
     pub fn validate(&self, field: &str) -> Result<Mmpp, FieldError> {
-        let on = positive(
-            self.on_rate_per_s,
-            format!("{field}.on_rate_per_s"),
-            "a rate per second",
-        )?;
-        let off = non_negative(
-            self.off_rate_per_s,
-            format!("{field}.off_rate_per_s"),
-            "a rate per second",
-        )?;
-        let mean_on = positive(self.mean_on_s, format!("{field}.mean_on_s"), "seconds")?;
-        let mean_off = positive(self.mean_off_s, format!("{field}.mean_off_s"), "seconds")?;
+        let on = check::rate(self.on_rate_per_s, format!("{field}.on_rate_per_s"))?;
+        let off = check::rate_or_zero(self.off_rate_per_s, format!("{field}.off_rate_per_s"))?;
+        let mean_on = sojourn_s(self.mean_on_s, format!("{field}.mean_on_s"))?;
+        let mean_off = sojourn_s(self.mean_off_s, format!("{field}.mean_off_s"))?;
         Ok(Mmpp::new(
             vec![on, off],
             vec![mean_on, mean_off],
@@ -121,15 +133,13 @@ impl MmppSpec {
         let mut rates = Vec::with_capacity(n);
         let mut sojourn = Vec::with_capacity(n);
         for (i, s) in self.states.iter().enumerate() {
-            rates.push(non_negative(
+            rates.push(check::rate_or_zero(
                 s.rate_per_s,
                 format!("{field}.states[{i}].rate_per_s"),
-                "a rate per second",
             )?);
-            sojourn.push(positive(
+            sojourn.push(sojourn_s(
                 s.mean_sojourn_s,
                 format!("{field}.states[{i}].mean_sojourn_s"),
-                "seconds",
             )?);
         }
         if rates.iter().all(|&r| r == 0.0) {
@@ -296,6 +306,11 @@ impl Mmpp {
     /// The long-run fraction of time spent in each state.
     pub fn stationary(&self) -> &[f64] {
         &self.stationary
+    }
+
+    /// The highest state rate, per second (what [`check::rate`] bounds).
+    pub fn stated_peak_rate_per_s(&self) -> f64 {
+        self.rates.iter().copied().fold(0.0, f64::max)
     }
 
     /// Every state's rate multiplied by `factor`.

@@ -166,11 +166,7 @@ fn table(values: &[f64], len: usize, field: String, what: &str) -> Result<Vec<f6
 impl DiurnalSpec {
     /// Validates.
     pub fn validate(&self, field: &str) -> Result<Diurnal, FieldError> {
-        let rate = positive(
-            self.rate_per_s,
-            format!("{field}.rate_per_s"),
-            "a rate per second",
-        )?;
+        let rate = check::rate(self.rate_per_s, format!("{field}.rate_per_s"))?;
         let daily = match &self.daily {
             DailySpec::Sine {
                 amplitude,
@@ -254,6 +250,11 @@ impl Diurnal {
             Weekly::Daily(m) => mean(m),
         };
         self.rate * d * w
+    }
+
+    /// The stated rate, per second (what [`check::rate`] bounds).
+    pub fn stated_peak_rate_per_s(&self) -> f64 {
+        self.rate
     }
 
     /// The rate multiplied by `factor`.
@@ -355,16 +356,21 @@ pub struct FlashSale {
 impl FlashSaleSpec {
     /// Validates.
     pub fn validate(&self, field: &str) -> Result<FlashSale, FieldError> {
-        let base = positive(
-            self.base_rate_per_s,
-            format!("{field}.base_rate_per_s"),
-            "a rate per second",
-        )?;
+        let base = check::rate(self.base_rate_per_s, format!("{field}.base_rate_per_s"))?;
         let peak = positive(
             self.peak_multiplier,
             format!("{field}.peak_multiplier"),
             "a multiplier",
         )?;
+        if base * peak > check::MAX_RATE_PER_S {
+            return Err(FieldError::new(
+                format!("{field}.peak_multiplier"),
+                format!(
+                    "the peak rate (base_rate_per_s × peak_multiplier) is too high: {}",
+                    check::rate_limit_message(base * peak)
+                ),
+            ));
+        }
         let start = non_negative(self.start_s, format!("{field}.start_s"), "seconds")?;
         let ramp = non_negative(self.ramp_s, format!("{field}.ramp_s"), "seconds")?;
         let plateau = non_negative(self.plateau_s, format!("{field}.plateau_s"), "seconds")?;
@@ -431,6 +437,11 @@ impl FlashSale {
         } else {
             self.base
         }
+    }
+
+    /// The rate at the top of a surge, per second (what [`check::rate`] bounds).
+    pub fn stated_peak_rate_per_s(&self) -> f64 {
+        self.base * self.peak
     }
 
     /// The base rate multiplied by `factor` (the surge keeps its multiplier).
