@@ -135,18 +135,12 @@ pub fn run_task(exp: &Experiment, point: usize, replication: u32) -> Result<Stri
     }
     let row = Row {
         experiment: exp.hash.clone(),
-        points: exp.points.len(),
+        points: exp.point_count(),
         replications: exp.replications,
         point,
         replication,
         seed: scenario.seed,
-        params: Ordered(
-            exp.params
-                .iter()
-                .cloned()
-                .zip(exp.points[point].iter().cloned())
-                .collect(),
-        ),
+        params: Ordered(exp.params.iter().cloned().zip(exp.point(point)).collect()),
         metrics: Ordered(
             METRICS
                 .iter()
@@ -177,7 +171,7 @@ pub fn run(
     opts: &SweepOptions,
     on_point: &(dyn Fn(usize) + Sync),
 ) -> Result<SweepReport> {
-    let owned: Vec<usize> = (0..exp.points.len())
+    let owned: Vec<usize> = (0..exp.point_count())
         .filter(|p| opts.shard.owns(*p))
         .collect();
     let tasks: Vec<(usize, u32)> = owned

@@ -20,7 +20,7 @@ pub fn sweep(args: SweepArgs) -> Result<Printout, Failure> {
     let threads = args.threads.map(|t| t as usize).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
-    let owned = (0..exp.points.len()).filter(|p| shard.owns(*p)).count();
+    let owned = (0..exp.point_count()).filter(|p| shard.owns(*p)).count();
     let progress = Progress::new(
         args.quiet,
         owned as u64,

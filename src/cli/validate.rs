@@ -14,14 +14,21 @@ use super::{Failure, Printout, warn};
 pub fn validate(path: &Path) -> Result<Printout, Failure> {
     if is_experiment(path) {
         let exp = Experiment::load(path)?;
-        return Ok(Printout::stdout(format!(
+        let mut text = format!(
             "ok: {}: experiment `{}`, {} point(s) × {} replication(s), parameters: {}\n",
             path.display(),
             exp.name,
-            exp.points.len(),
+            exp.point_count(),
             exp.replications,
             exp.params.join(", ")
-        )));
+        );
+        if !exp.every_point_checked {
+            text.push_str(
+                "checked: the base and each parameter value once (more than 10000 points); \
+                 a combination that is only invalid together is reported when its point runs\n",
+            );
+        }
+        return Ok(Printout::stdout(text));
     }
     let scenario = Scenario::load(path)?;
     warn(&scenario);
