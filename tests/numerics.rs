@@ -398,3 +398,27 @@ fn windows_too_narrow_to_write_are_refused_before_the_run() {
     );
     assert!(!dir.join("w.csv").exists(), "nothing is written");
 }
+
+/// 10^6 requests per second for half a second, 1 ms executions, limits raised: an M/D/∞
+/// system. The count is Poisson (5·10^5 ± 4.5√(5·10^5)); every warm request takes exactly
+/// 1 ms and every cold one 1 ms + the 5 ms cold start; about λ × 6 ms = 6,000 instances
+/// at most are ever starting or busy, below the raised limits, so nothing is throttled.
+#[test]
+fn a_million_requests_per_second() {
+    let s = scenario(
+        r#"{"name": "t", "duration_s": 0.5,
+          "platform_overrides": {"account_concurrency": 100000, "scale_out_per_10s": 1000000},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "cold_start_ms": {"dist": "const", "value": 5},
+            "exec_ms": {"dist": "const", "value": 1},
+            "workload": {"kind": "poisson", "rate_per_s": 1000000}}]}"#,
+    );
+    let r = run(&s);
+    let t = &r.total;
+    assert_poisson_count(t.invocations, 5e5);
+    assert_eq!(t.throttled, 0);
+    assert_eq!(t.warm_starts + t.cold_starts, t.invocations);
+    assert_eq!(t.warm_latency_ms.max, Some(1.0));
+    assert_eq!(t.warm_latency_ms.mean, Some(1.0));
+    assert_eq!(t.cold_latency_ms.mean, Some(6.0));
+}
