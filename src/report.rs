@@ -26,15 +26,6 @@ use crate::cost::CostBreakdown;
 use crate::json::serialize_pairs;
 use crate::metrics::{Evictions, Latency, PingCounts, ThrottleCauses};
 
-/// Percentiles reported for every latency distribution.
-pub const QUANTILES: [(&str, f64); 5] = [
-    ("p50", 0.50),
-    ("p90", 0.90),
-    ("p99", 0.99),
-    ("p999", 0.999),
-    ("p9999", 0.9999),
-];
-
 /// The result of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunResult {
