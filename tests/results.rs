@@ -322,7 +322,7 @@ fn sweep_rows_carry_the_per_function_table() {
     };
     assert_eq!(cell(1, "slo_over"), "122");
     assert_eq!(cell(2, "slo_over"), "120");
-    assert_eq!(cell(1, "fn_latency_p99_ms_p50"), "500.0");
+    assert_eq!(cell(1, "fn_latency_p99_ms_p50"), "500");
     assert_eq!(cell(1, "fn_measured"), "4");
     let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
     let head = summary.lines().next().unwrap();

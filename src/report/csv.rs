@@ -44,13 +44,19 @@ impl ToCell for String {
     }
 }
 
-/// A JSON value (a sweep's parameter or metric): a number as JSON writes it, text quoted
-/// when it needs it, null empty, anything else as its JSON text.
+/// A JSON value (a sweep's parameter or metric): a number as the run CSV writes the same
+/// number (an integer as itself, a float with `f64`'s `Display`, so 0.0 is `0` in both
+/// files), text quoted when it needs it, null empty, anything else as its JSON text.
 impl ToCell for serde_json::Value {
     fn to_cell(&self) -> String {
         match self {
             serde_json::Value::Null => String::new(),
-            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) => u.to_string(),
+                (None, Some(i), _) => i.to_string(),
+                (None, None, Some(x)) => x.to_cell(),
+                (None, None, None) => n.to_string(),
+            },
             serde_json::Value::String(s) => quote(s),
             other => quote(&other.to_string()),
         }
