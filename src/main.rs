@@ -35,12 +35,9 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Input(e)) => {
+            // Every message already carries its cause (`Error::Io` prints the OS error), so
+            // the source chain is not printed again.
             eprintln!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                eprintln!("  caused by: {s}");
-                source = s.source();
-            }
             ExitCode::from(2)
         }
     }

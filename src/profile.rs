@@ -91,9 +91,10 @@ impl ProfileRef {
             }),
             ProfileRef::Name(name) if name.contains('/') || name.ends_with(".json") => {
                 let path = base_dir.join(name);
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::Invalid {
+                    origin: scenario_origin.to_owned(),
+                    field: field.to_owned(),
+                    message: format!("cannot read {}: {e}", path.display()),
                 })?;
                 let origin = path.display().to_string();
                 let value = json::parse(&text, &origin)?;

@@ -405,6 +405,36 @@ fn field_err(field: &str, message: impl Into<String>) -> FieldError {
 }
 
 impl TraceSpec {
+    /// Checks that every file named can be opened, naming the field of one that cannot (the
+    /// readers open them later, where the field is not known).
+    pub(crate) fn check_files(&self, base_dir: &Path) -> Result<(), FieldError> {
+        let files: Vec<PathBuf> = match &self.invocations {
+            Paths::One(p) => vec![base_dir.join(p)],
+            Paths::Many(ps) => ps.iter().map(|p| base_dir.join(p)).collect(),
+        };
+        let many = matches!(self.invocations, Paths::Many(_));
+        let named = files.iter().enumerate().map(|(i, f)| {
+            let field = if many {
+                format!("invocations[{i}]")
+            } else {
+                "invocations".to_owned()
+            };
+            (field, f.clone())
+        });
+        let extra = [("durations", &self.durations), ("memory", &self.memory)]
+            .into_iter()
+            .filter_map(|(field, p)| Some((field.to_owned(), base_dir.join(p.as_ref()?))));
+        for (field, path) in named.chain(extra) {
+            if let Err(e) = std::fs::File::open(&path) {
+                return Err(field_err(
+                    &field,
+                    format!("cannot read {}: {e}", path.display()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the options and resolves the paths against `base_dir`.
     pub(crate) fn plan(&self, base_dir: &Path) -> Result<Plan, FieldError> {
         let files: Vec<PathBuf> = match &self.invocations {

@@ -242,7 +242,7 @@ fn latin_hypercube_hits_every_stratum_once() {
 fn bad_paths_and_values_name_file_parameter_and_point() {
     let err = load_err("sweep-bad", r#""grid": {"functions[0].nope.idle_s": [1]}"#);
     assert!(
-        err.contains("exp.json: functions[0].nope.idle_s: at point 0:"),
+        err.contains("exp.json: grid.functions[0].nope.idle_s: at point 0:"),
         "{err}"
     );
     assert!(err.contains("`functions[0].nope` does not exist"), "{err}");
@@ -252,7 +252,7 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
     );
     assert!(
         err.contains(
-            "exp.json: functions[1].keep_alive.idle_s: at point 0: index 1 is out of range"
+            "exp.json: grid.functions[1].keep_alive.idle_s: at point 0: index 1 is out of range"
         ),
         "{err}"
     );
@@ -261,7 +261,7 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
         r#""grid": {"functions[0].workload.rate_per_s": [1, -5]}"#,
     );
     assert!(
-        err.contains("exp.json: point 1 (functions[0].workload.rate_per_s = -5)")
+        err.contains("exp.json: point 1 (grid.functions[0].workload.rate_per_s = -5)")
             && err.contains("base.json: functions[0].workload.rate_per_s"),
         "{err}"
     );
@@ -316,7 +316,7 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("point 1 (functions[0].workload.rate_per_s = -5)"),
+        stderr.contains("point 1 (grid.functions[0].workload.rate_per_s = -5)"),
         "{stderr}"
     );
     let o = faassim(&["sweep", exp.to_str().unwrap(), "--shard", "3/3"]);

@@ -11,7 +11,7 @@ use faassim::{RunResult, Scenario, SimTime};
 
 use super::args::RunArgs;
 use super::progress::Progress;
-use super::{Failure, Printout, warn};
+use super::{Doc, Failure, Printout, expect_doc, warn};
 
 /// Width of a `--windows` window when `--window-s` is not given, seconds.
 const DEFAULT_WINDOW_S: f64 = 60.0;
@@ -23,6 +23,7 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
         ("--events", &args.events),
         ("--windows", &args.windows),
     ])?;
+    expect_doc(&args.scenario, Doc::Scenario)?;
     let mut scenario = Scenario::load(&args.scenario)?;
     warn(&scenario);
     if let Some(seed) = args.seed {

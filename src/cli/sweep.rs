@@ -8,10 +8,11 @@ use faassim::sweep::{self, Experiment, Shard, SweepOptions};
 
 use super::args::SweepArgs;
 use super::progress::Progress;
-use super::{Failure, Printout};
+use super::{Doc, Failure, Printout, expect_doc};
 
 /// Runs the experiment's points owned by the shard, writing `<out>/results.*`.
 pub fn sweep(args: SweepArgs) -> Result<Printout, Failure> {
+    expect_doc(&args.experiment, Doc::Experiment("base"))?;
     let exp = Experiment::load(&args.experiment)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     let out = args

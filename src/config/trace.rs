@@ -104,6 +104,7 @@ pub(super) fn expand(
             ),
         )));
     }
+    spec.check_files(base_dir).map_err(inv)?;
     let (units, mut report) = crate::trace::read(spec, &plan, taken)?;
     let range = platform.memory_mb;
     let mut functions = Vec::with_capacity(units.len());
