@@ -729,3 +729,62 @@ fn commands_recognise_the_other_kind_of_document() {
     let (code, err) = in_dir(&dir, &["validate", "e.json"]);
     assert_eq!((code, err.as_str()), (Some(0), ""));
 }
+
+/// A refused value names the flag, the value and the range on one line (`--seed -1` gave
+/// clap's "unexpected argument '-1' found" and a usage block).
+#[test]
+fn refused_flag_values_name_the_flag_value_and_range() {
+    let dir = files("cli-flag-values", &[]);
+    let seed_range = "expected a whole number from 0 to 18446744073709551615";
+    for (args, want) in [
+        (
+            &["run", QUICKSTART, "--seed", "-1"][..],
+            format!("error: --seed: {seed_range}, got `-1`\n"),
+        ),
+        (
+            &["run", QUICKSTART, "--seed", "18446744073709551616"][..],
+            format!("error: --seed: {seed_range}, got `18446744073709551616`\n"),
+        ),
+        (
+            &["sweep", "e.json", "--threads", "0"][..],
+            "error: --threads: expected a whole number from 1 to 1024, got `0`\n".to_owned(),
+        ),
+        (
+            &["sweep", "e.json", "--shard", "3/2"][..],
+            "error: --shard: expected I/N with 0 <= I < N (e.g. 0/4), got `3/2`\n".to_owned(),
+        ),
+    ] {
+        assert_eq!(in_dir(&dir, args), (Some(2), want), "{args:?}");
+    }
+}
+
+/// `sweep --out` naming a file is an output problem (exit code 1, "cannot write"), not bad
+/// input (it exited 2 with "cannot read", from looking for results to resume).
+#[test]
+fn sweep_out_on_a_file_is_an_output_error() {
+    let base = BASE_BAD_RATE.replace("\"x\"", "1");
+    let dir = files(
+        "cli-sweep-out-file",
+        &[
+            ("base.json", &base),
+            ("e.json", r#"{"name": "e", "base": "base.json"}"#),
+            ("taken", "not a folder"),
+        ],
+    );
+    let file = "error: cannot write --out taken: it is a file; expected a folder (made if missing) for results.jsonl, results.csv and summary.csv\n";
+    assert_eq!(
+        in_dir(&dir, &["sweep", "e.json", "--out", "taken"]),
+        (Some(1), file.to_owned())
+    );
+    assert_eq!(
+        in_dir(&dir, &["merge", "--out", "taken", "."]),
+        (Some(1), file.to_owned())
+    );
+    assert_eq!(
+        in_dir(&dir, &["sweep", "e.json", "--out", "taken/sub"]),
+        (
+            Some(1),
+            "error: cannot write --out taken/sub: Not a directory (os error 20)\n".to_owned()
+        )
+    );
+}
