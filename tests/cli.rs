@@ -788,3 +788,37 @@ fn sweep_out_on_a_file_is_an_output_error() {
         )
     );
 }
+
+/// A CSV trace with RFC 4180 quoting (a comma inside quotes, a doubled quote) replays as
+/// two functions named `api, v2` (two arrivals) and `say "hi"` (one); quoted commas were
+/// refused as extra columns.
+#[test]
+fn csv_traces_accept_quoted_fields() {
+    let dir = files(
+        "cli-csv-quotes",
+        &[
+            (
+                "q.csv",
+                "timestamp,function,duration_ms\n0.5,\"api, v2\",10\n1.0,\"say \"\"hi\"\"\",20\n2.0,\"api, v2\",30\n",
+            ),
+            (
+                "t.json",
+                r#"{"name": "t", "duration_s": 60, "traces": {"format": "csv", "invocations": "q.csv", "template": {"runtime": "nodejs"}}}"#,
+            ),
+        ],
+    );
+    let o = Command::new(BIN)
+        .args(["run", "t.json", "--format", "json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<(&str, u64)> = v["functions"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, f)| (k.as_str(), f["invocations"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(names, [("api, v2", 2), ("say \"hi\"", 1)]);
+}
