@@ -234,6 +234,11 @@ pub struct TraceReport {
     pub memory_clamped: u64,
     /// Invocations of the generated functions in the window, before amplification.
     pub invocations: u64,
+    /// The trace's time range in trace minutes (from the start of the first file to the
+    /// end of the last, or from the first arrival to the last), when known: for the message
+    /// about a window that misses it. Not part of the results.
+    #[serde(skip)]
+    pub span_min: Option<(f64, f64)>,
 }
 
 /// Validated options, shared by the readers.
@@ -576,6 +581,10 @@ pub(crate) fn read(
             taken,
         )?,
     };
+    if spec.format == TraceFormat::Azure2019 {
+        // Day files: each covers 1,440 minutes, whether read or skipped.
+        report.span_min = Some((0.0, (plan.files.len() as u64 * DAY_MIN) as f64));
+    }
     report.skipped_rows = skips.count;
     report.skipped_examples = skips.examples;
     Ok((units, report))

@@ -822,3 +822,52 @@ fn csv_traces_accept_quoted_fields() {
         .collect();
     assert_eq!(names, [("api, v2", 2), ("say \"hi\"", 1)]);
 }
+
+/// A window past the end of a trace said only "0 rows read"; it now says the window, the
+/// trace's span and what was expected. Arrivals at 0, 30 and 600 s span minutes 0 to 10;
+/// an Azure 2019 day file spans minutes 0 to 1440, so `start_day: 2` (minute 2880) misses
+/// it although the file is never read.
+#[test]
+fn a_window_past_the_trace_names_both_ranges() {
+    let expected = "expected a window that overlaps it (start_min, start_day, minutes and days count from the start of the first file)";
+    let azure = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/workloads/traces/azure2019/invocations_per_function_md.anon.d01.csv"
+    );
+    let dir = files(
+        "cli-trace-window",
+        &[
+            ("a.csv", "0\n30\n600\n"),
+            (
+                "t.json",
+                r#"{"name": "t", "duration_s": 60, "traces": {"format": "csv", "invocations": "a.csv",
+                    "window": {"start_min": 60, "minutes": 5}, "template": {"runtime": "nodejs"}}}"#,
+            ),
+            (
+                "z.json",
+                &format!(
+                    r#"{{"name": "t", "duration_s": 60, "traces": {{"format": "azure2019", "invocations": "{azure}",
+                    "window": {{"start_day": 2}}, "template": {{"runtime": "nodejs"}}}}}}"#
+                ),
+            ),
+        ],
+    );
+    assert_eq!(
+        in_dir(&dir, &["validate", "t.json"]),
+        (
+            Some(2),
+            format!(
+                "error: t.json: traces.window: the window (trace minutes 60 to 65) misses the trace, which spans minutes 0 to 10; {expected}\n"
+            )
+        )
+    );
+    assert_eq!(
+        in_dir(&dir, &["validate", "z.json"]),
+        (
+            Some(2),
+            format!(
+                "error: z.json: traces.window: the window (trace minutes 2880 to the end) misses the trace, which spans minutes 0 to 1440; {expected}\n"
+            )
+        )
+    );
+}
