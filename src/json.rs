@@ -93,6 +93,13 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> 
             }
         }
         let (field, message) = resolve(outer, &inner.to_string());
+        // serde_path_to_error writes `?` for a position it cannot name (after a comma).
+        let field = match field.strip_suffix('?') {
+            Some("") => ".".to_owned(),
+            Some(parent) => parent.trim_end_matches('.').to_owned(),
+            None => field,
+        };
+        let message = syntax_message(message);
         let (line, column) = if field.is_empty() || field == "." {
             (inner.line(), inner.column())
         } else {
@@ -107,7 +114,8 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> 
             origin: origin.to_owned(),
             field,
             line,
-            column,
+            // serde_json says column 0 for an error at a line break.
+            column: column.max(1),
             message,
         }
     })?;
@@ -116,8 +124,8 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> 
         origin: origin.to_owned(),
         field: ".".to_owned(),
         line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
+        column: e.column().max(1),
+        message: syntax_message(strip_position(&e.to_string())),
     })?;
     Ok(value)
 }
@@ -138,6 +146,22 @@ pub(crate) fn from_value<T: DeserializeOwned>(
             message,
         }
     })
+}
+
+/// serde_json's terse syntax messages, said with what was expected.
+fn syntax_message(message: String) -> String {
+    match message.as_str() {
+        "expected value" => {
+            "expected a JSON value (a number, a string, true, false, null, an array or an object; NaN and Infinity are not JSON)".to_owned()
+        }
+        "trailing characters" => "expected the end of the document, found more text".to_owned(),
+        "trailing comma" => "expected another value after the comma (JSON allows no trailing comma)".to_owned(),
+        "number out of range" => "number out of range (expected a finite number, at most about 1.8e308)".to_owned(),
+        m if m.starts_with("control character") => {
+            "expected a closing `\"` before the end of the line (a string cannot hold a raw line break or control character; write \\n)".to_owned()
+        }
+        _ => message,
+    }
 }
 
 /// `an array`, `a string`, ... for messages about a value of the wrong kind.
@@ -466,7 +490,10 @@ mod tests {
         let err = parse::<Outer>("{\"items\": []} x", "s.json")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("trailing characters"), "{err}");
+        assert_eq!(
+            err,
+            "s.json:1:15: .: expected the end of the document, found more text"
+        );
         let v: Value = serde_json::json!({"rate": 1, "rat": 2});
         let err = from_value::<Inner>(v, "s.json", "items[0]")
             .unwrap_err()

@@ -104,24 +104,27 @@ fn create(path: &Path) -> Result<BufWriter<File>, Failure> {
 /// Refuses two outputs on one file: the later writer would silently replace the other's
 /// output (`--out` and `--events` on one path lost the events).
 fn distinct_outputs(outputs: &[(&str, &Option<std::path::PathBuf>)]) -> Result<(), Failure> {
-    let named: Vec<(&str, std::path::PathBuf)> = outputs
+    // (flag, the path as given, the path made absolute to compare).
+    let named: Vec<(&str, &std::path::PathBuf, std::path::PathBuf)> = outputs
         .iter()
         .filter_map(|(flag, path)| {
             let path = path.as_ref()?;
             Some((
                 *flag,
+                path,
                 std::path::absolute(path).unwrap_or_else(|_| path.clone()),
             ))
         })
         .collect();
-    for (i, (flag, path)) in named.iter().enumerate() {
-        if let Some((earlier, _)) = named[..i].iter().find(|(_, p)| p == path) {
+    for (i, (flag, given, path)) in named.iter().enumerate() {
+        if let Some((earlier, first, _)) = named[..i].iter().find(|(_, _, p)| p == path) {
             return Err(Failure::Input(faassim::Error::Invalid {
                 origin: "command line".into(),
                 field: (*flag).into(),
                 message: format!(
-                    "names the same file as {earlier} ({}); give each output its own file",
-                    path.display()
+                    "`{}` names the same file as {earlier} `{}`; give each output its own file",
+                    given.display(),
+                    first.display()
                 ),
             }));
         }

@@ -26,6 +26,17 @@
 use crate::error::FieldError;
 use crate::time::SimTime;
 
+/// `v` for a message: as written for ordinary magnitudes, in exponent form beyond them
+/// (`1e300` rather than its 301 digits).
+pub(crate) fn shown(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() || (1e-6..1e16).contains(&a) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// A finite number `>= 0`.
 pub(crate) fn non_negative(
     v: f64,
@@ -37,7 +48,7 @@ pub(crate) fn non_negative(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} >= 0, got {v}"),
+            format!("expected {what} >= 0, got {}", shown(v)),
         ))
     }
 }
@@ -49,7 +60,7 @@ pub(crate) fn positive(v: f64, field: impl Into<String>, what: &str) -> Result<f
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} > 0, got {v}"),
+            format!("expected {what} > 0, got {}", shown(v)),
         ))
     }
 }
@@ -67,7 +78,7 @@ pub(crate) fn within(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} in [{lo}, {hi}], got {v}"),
+            format!("expected {what} in [{lo}, {hi}], got {}", shown(v)),
         ))
     }
 }
@@ -85,7 +96,7 @@ pub(crate) fn within_excluding_low(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} in ({lo}, {hi}], got {v}"),
+            format!("expected {what} in ({lo}, {hi}], got {}", shown(v)),
         ))
     }
 }
@@ -103,7 +114,7 @@ pub(crate) fn within_excluding_high(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} in [{lo}, {hi}), got {v}"),
+            format!("expected {what} in [{lo}, {hi}), got {}", shown(v)),
         ))
     }
 }
@@ -209,6 +220,19 @@ mod tests {
         let e = r.expect_err("expected the value to be refused");
         assert_eq!(e.field, "f.x");
         e.message
+    }
+
+    #[test]
+    fn huge_and_tiny_values_are_shown_with_an_exponent() {
+        assert_eq!(shown(1e300), "1e300");
+        assert_eq!(shown(-2.5e-9), "-2.5e-9");
+        assert_eq!(shown(120.5), "120.5");
+        assert_eq!(shown(0.0), "0");
+        assert_eq!(shown(f64::NAN), "NaN");
+        assert_eq!(
+            refused(positive(-1e20, "f.x", "a rate")),
+            "expected a rate > 0, got -1e20"
+        );
     }
 
     #[test]

@@ -184,7 +184,7 @@ impl ScenarioSpec {
                 "duration_s",
                 format!(
                     "expected a duration > 0 and at most {MAX_DURATION_S:e} s (nanosecond time runs out after 584 years), got {}",
-                    self.duration_s
+                    check::shown(self.duration_s)
                 ),
             ));
         }

@@ -176,6 +176,16 @@ pub(super) fn expand(
             ),
         )));
     }
+    if functions.is_empty() && report.rows == 0 {
+        let files: Vec<String> = plan.files.iter().map(|f| f.display().to_string()).collect();
+        return Err(inv(field_err(
+            "invocations",
+            format!(
+                "{} holds no data rows (a header at most); expected at least one invocation row",
+                files.join(", ")
+            ),
+        )));
+    }
     if functions.is_empty() {
         return Err(inv(field_err(
             "invocations",
