@@ -24,6 +24,9 @@ mod profiles;
 /// The `faassim` binary: outputs, and one-line errors with exit code 2 for bad input.
 mod cli;
 
+/// The corpus of bad inputs (`tests/bad_inputs/`): exit code, no panic, exact message.
+mod bad_inputs;
+
 /// Parameter sweeps: grid expansion, errors, thread-count determinism, shards + merge,
 /// resume, and confidence intervals against hand computation.
 mod sweep;
