@@ -84,6 +84,14 @@ impl ProfileRef {
         field: &str,
     ) -> Result<Located> {
         match self {
+            ProfileRef::Inline(value) if !value.is_object() => Err(Error::Invalid {
+                origin: scenario_origin.to_owned(),
+                field: field.to_owned(),
+                message: format!(
+                    "expected a profile name, a path to a .json file or an inline object, got {}",
+                    crate::json::kind_of(value)
+                ),
+            }),
             ProfileRef::Inline(value) => Ok(Located {
                 origin: scenario_origin.to_owned(),
                 prefix: field.to_owned(),

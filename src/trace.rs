@@ -71,13 +71,28 @@ impl TraceFormat {
 }
 
 /// One path or several.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(untagged)]
+// Deserialize by hand: serde's untagged enums say only "data did not match any variant".
+#[derive(Debug, Clone, PartialEq)]
 pub enum Paths {
     /// A single file.
     One(PathBuf),
     /// Several files, in time order (consecutive days).
     Many(Vec<PathBuf>),
+}
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(p) => Ok(Paths::One(p.into())),
+            list @ Value::Array(_) => {
+                crate::json::variant::<Vec<PathBuf>, D::Error>(list).map(Paths::Many)
+            }
+            other => Err(serde::de::Error::custom(format!(
+                "expected a file path or a list of file paths, got {}",
+                crate::json::kind_of(&other)
+            ))),
+        }
+    }
 }
 
 /// Which functions to replay.
