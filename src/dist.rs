@@ -25,8 +25,8 @@ use crate::error::FieldError;
 const Z99: f64 = 2.326_347_874_040_841;
 
 /// A distribution as written in a JSON file (values in milliseconds).
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "dist", rename_all = "snake_case")]
+// Deserialize: `json::tagged!` below, so errors inside a variant keep their field path.
+#[derive(Debug, Clone, PartialEq)]
 pub enum DistSpec {
     /// Always the same value.
     Const(ConstSpec),
@@ -43,6 +43,16 @@ pub enum DistSpec {
     /// Empirical: a list of values or a percentile table.
     Empirical(EmpiricalSpec),
 }
+
+crate::json::tagged!(DistSpec, "dist", {
+    "const" => Const(ConstSpec),
+    "exponential" => Exponential(ExponentialSpec),
+    "uniform" => Uniform(UniformSpec),
+    "normal" => Normal(NormalSpec),
+    "lognormal" => Lognormal(LognormalSpec),
+    "mixture" => Mixture(MixtureSpec),
+    "empirical" => Empirical(EmpiricalSpec),
+});
 
 /// `{"dist": "const", "value": 100}`
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -109,6 +109,27 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    /// The same error without a line and column: for a document that is not the user's own
+    /// text (a sweep point, re-serialised from the base), where a position would point
+    /// nowhere the user can look.
+    pub fn without_position(self) -> Error {
+        match self {
+            Error::Parse {
+                origin,
+                field,
+                message,
+                ..
+            } => Error::Invalid {
+                origin,
+                field,
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {

@@ -5,6 +5,13 @@
 //! say which field (`functions[0].workload.rate_per_s`), which is what a user needs to fix a
 //! scenario.
 //!
+//! serde's derived internally tagged enums (`{"kind": "poisson", ...}`) buffer the object
+//! before choosing the variant, which hides the fields inside from `serde_path_to_error`:
+//! the path would stop at `functions[0].workload`. [`tagged!`] dispatches on
+//! the tag itself and reads the variant with its own path tracker; the inner path travels
+//! up in the message (`field `rate_per_s`: ...`, readable on its own) and [`parse`] joins
+//! it to the outer one, and finds the field's line and column in the text with [`locate`].
+//!
 //! serde_json's map sorts its keys, but results keep functions, databases and sources in
 //! scenario order, and a sweep keeps its parameters and metrics in column order: both
 //! write `(name, value)` pairs through [`serialize_pairs`], and [`Ordered`] reads them back.
@@ -28,18 +35,88 @@ fn field_path(path: &serde_path_to_error::Path, prefix: &str) -> String {
     }
 }
 
+/// How a tagged variant's inner path starts its error message (see [`tagged!`]).
+const INNER: &str = "field `";
+
+/// Splits a message made by [`variant`] into the inner path and the message proper.
+fn split_inner(message: &str) -> Option<(&str, &str)> {
+    let rest = message.strip_prefix(INNER)?;
+    let end = rest.find("`: ")?;
+    Some((&rest[..end], &rest[end + 3..]))
+}
+
+/// `outer` and `inner` joined (`a.b` + `c[0]` → `a.b.c[0]`; `.` is the top).
+fn join_paths(outer: &str, inner: &str) -> String {
+    match (outer, inner) {
+        (o, ".") => o.to_owned(),
+        ("." | "", i) => i.to_owned(),
+        (o, i) if i.starts_with('[') => format!("{o}{i}"),
+        (o, i) => format!("{o}.{i}"),
+    }
+}
+
+/// The full field path and the message of a serde error at `outer`.
+fn resolve(outer: String, message: &str) -> (String, String) {
+    let message = strip_position(message);
+    match split_inner(&message) {
+        Some((inner, rest)) => (join_paths(&outer, inner), rest.to_owned()),
+        None => (outer, message),
+    }
+}
+
 /// Parses `text` (the document `origin`) into `T`.
 pub(crate) fn parse<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let field = field_path(e.path(), "");
+        let outer = field_path(e.path(), "");
         let inner = e.into_inner();
+        if text.trim().is_empty() {
+            return Error::Parse {
+                origin: origin.to_owned(),
+                field: ".".to_owned(),
+                line: 1,
+                column: 1,
+                message: "the file is empty; expected a JSON object {...}".to_owned(),
+            };
+        }
+        if !text.trim_start().starts_with('{') {
+            // serde lets a struct be written as an array of its fields: without this the
+            // user of `[1]` would read "`[0]`: expected a string".
+            if let Ok(v) = serde_json::from_str::<Value>(text) {
+                return Error::Parse {
+                    origin: origin.to_owned(),
+                    field: ".".to_owned(),
+                    line: 1,
+                    column: 1 + text.len() - text.trim_start().len(),
+                    message: format!("expected a JSON object {{...}}, got {}", kind_of(&v)),
+                };
+            }
+        }
+        let (field, message) = resolve(outer, &inner.to_string());
+        // serde_path_to_error writes `?` for a position it cannot name (after a comma).
+        let field = match field.strip_suffix('?') {
+            Some("") => ".".to_owned(),
+            Some(parent) => parent.trim_end_matches('.').to_owned(),
+            None => field,
+        };
+        let message = syntax_message(message);
+        let (line, column) = if field.is_empty() || field == "." {
+            (inner.line(), inner.column())
+        } else {
+            // serde's own position is right after the bad value; a tagged variant's error
+            // is raised at the end of its object, so look the field up instead.
+            match split_inner(&strip_position(&inner.to_string())) {
+                Some(_) => locate(text, &field).unwrap_or((inner.line(), inner.column())),
+                None => (inner.line(), inner.column()),
+            }
+        };
         Error::Parse {
             origin: origin.to_owned(),
             field,
-            line: inner.line(),
-            column: inner.column(),
-            message: strip_position(&inner.to_string()),
+            line,
+            // serde_json says column 0 for an error at a line break.
+            column: column.max(1),
+            message,
         }
     })?;
     // Trailing garbage after the document is an error too.
@@ -47,8 +124,8 @@ pub(crate) fn parse<T: DeserializeOwned>(text: &str, origin: &str) -> Result<T> 
         origin: origin.to_owned(),
         field: ".".to_owned(),
         line: e.line(),
-        column: e.column(),
-        message: strip_position(&e.to_string()),
+        column: e.column().max(1),
+        message: syntax_message(strip_position(&e.to_string())),
     })?;
     Ok(value)
 }
@@ -60,11 +137,235 @@ pub(crate) fn from_value<T: DeserializeOwned>(
     origin: &str,
     prefix: &str,
 ) -> Result<T> {
-    serde_path_to_error::deserialize(value).map_err(|e| Error::Invalid {
-        origin: origin.to_owned(),
-        field: field_path(e.path(), prefix),
-        message: strip_position(&e.into_inner().to_string()),
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let outer = field_path(e.path(), prefix);
+        let (field, message) = resolve(outer, &e.into_inner().to_string());
+        Error::Invalid {
+            origin: origin.to_owned(),
+            field,
+            message,
+        }
     })
+}
+
+/// serde_json's terse syntax messages, said with what was expected.
+fn syntax_message(message: String) -> String {
+    match message.as_str() {
+        "expected value" => {
+            "expected a JSON value (a number, a string, true, false, null, an array or an object; NaN and Infinity are not JSON)".to_owned()
+        }
+        "trailing characters" => "expected the end of the document, found more text".to_owned(),
+        "trailing comma" => "expected another value after the comma (JSON allows no trailing comma)".to_owned(),
+        "number out of range" => "number out of range (expected a finite number, at most about 1.8e308)".to_owned(),
+        m if m.starts_with("control character") => {
+            "expected a closing `\"` before the end of the line (a string cannot hold a raw line break or control character; write \\n)".to_owned()
+        }
+        _ => message,
+    }
+}
+
+/// `an array`, `a string`, ... for messages about a value of the wrong kind.
+pub(crate) fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Splits a tagged object: checks it is an object whose `tag` names one of `variants`, and
+/// returns the variant's name and the other fields. Used by [`tagged!`].
+pub(crate) fn split_tag<'de, D: Deserializer<'de>>(
+    d: D,
+    tag: &'static str,
+    variants: &'static [&'static str],
+) -> std::result::Result<(String, Value), D::Error> {
+    use serde::de::Error as _;
+    let value = Value::deserialize(d)?;
+    let Value::Object(mut map) = value else {
+        return Err(D::Error::custom(format!(
+            "expected an object with a `{tag}` field, got {}",
+            kind_of(&value)
+        )));
+    };
+    let name = match map.remove(tag) {
+        Some(Value::String(s)) => s,
+        Some(other) => {
+            return Err(D::Error::custom(format!(
+                "{INNER}{tag}`: expected a string, one of {}, got {other}",
+                quoted_list(variants)
+            )));
+        }
+        None => return Err(D::Error::missing_field(tag)),
+    };
+    if !variants.contains(&name.as_str()) {
+        return Err(D::Error::custom(format!(
+            "{INNER}{tag}`: unknown variant `{name}`, expected one of {}",
+            quoted_list(variants)
+        )));
+    }
+    Ok((name, Value::Object(map)))
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads one variant's fields (what [`split_tag`] left) into `T`, keeping the path of an
+/// error inside it in the message, for [`parse`] and [`from_value`] to join.
+pub(crate) fn variant<T: DeserializeOwned, E: serde::de::Error>(
+    rest: Value,
+) -> std::result::Result<T, E> {
+    serde_path_to_error::deserialize(rest).map_err(|e| {
+        let outer = e.path().to_string();
+        let (field, message) = resolve(outer, &e.into_inner().to_string());
+        if field == "." {
+            E::custom(message)
+        } else {
+            E::custom(format!("{INNER}{field}`: {message}"))
+        }
+    })
+}
+
+/// Implements `Deserialize` for an enum written as a tagged object, each variant holding
+/// one struct: `tagged!(WorkloadSpec, "kind", { "poisson" => Poisson(PoissonSpec), ... })`.
+/// Unlike `#[serde(tag = "...")]`, errors inside a variant keep their field path.
+macro_rules! tagged {
+    ($ty:ident, $tag:literal, { $($name:literal => $variant:ident($payload:ty)),+ $(,)? }) => {
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const VARIANTS: &[&str] = &[$($name),+];
+                let (name, rest) = $crate::json::split_tag(d, $tag, VARIANTS)?;
+                match name.as_str() {
+                    $($name => $crate::json::variant::<$payload, D::Error>(rest).map($ty::$variant),)+
+                    _ => unreachable!("split_tag checked the name"),
+                }
+            }
+        }
+    };
+}
+pub(crate) use tagged;
+
+/// The 1-based line and column where the value at `path` (`functions[0].workload.rate_per_s`,
+/// as in messages) starts in the JSON `text`, if the path exists there.
+pub(crate) fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut at = skip_ws(bytes, 0);
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let index: usize = r[..end].parse().ok()?;
+            rest = &r[end + 1..];
+            if bytes.get(at) != Some(&b'[') {
+                return None;
+            }
+            at = skip_ws(bytes, at + 1);
+            for _ in 0..index {
+                at = skip_value(bytes, at)?;
+                at = skip_ws(bytes, at);
+                if bytes.get(at) != Some(&b',') {
+                    return None;
+                }
+                at = skip_ws(bytes, at + 1);
+            }
+        } else {
+            let r = rest.strip_prefix('.').unwrap_or(rest);
+            let end = r.find(['.', '[']).unwrap_or(r.len());
+            let key = &r[..end];
+            rest = &r[end..];
+            if bytes.get(at) != Some(&b'{') {
+                return None;
+            }
+            at = skip_ws(bytes, at + 1);
+            loop {
+                let key_end = skip_value(bytes, at)?;
+                let found = text.get(at + 1..key_end - 1)? == key;
+                at = skip_ws(bytes, key_end);
+                if bytes.get(at) != Some(&b':') {
+                    return None;
+                }
+                at = skip_ws(bytes, at + 1);
+                if found {
+                    break;
+                }
+                at = skip_ws(bytes, skip_value(bytes, at)?);
+                if bytes.get(at) != Some(&b',') {
+                    return None;
+                }
+                at = skip_ws(bytes, at + 1);
+            }
+        }
+    }
+    if at >= bytes.len() {
+        return None;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Some((line, text[line_start..at].chars().count() + 1))
+}
+
+fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
+    while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+        at += 1;
+    }
+    at
+}
+
+/// The index just past the JSON value starting at `at` (a scan, not a validation: the
+/// text has already been parsed once when this is called).
+fn skip_value(bytes: &[u8], at: usize) -> Option<usize> {
+    match *bytes.get(at)? {
+        b'"' => {
+            let mut i = at + 1;
+            loop {
+                match *bytes.get(i)? {
+                    b'\\' => i += 2,
+                    b'"' => return Some(i + 1),
+                    _ => i += 1,
+                }
+            }
+        }
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match *bytes.get(i)? {
+                    b'"' => {
+                        i = skip_value(bytes, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let mut i = at;
+            while bytes
+                .get(i)
+                .is_some_and(|b| !matches!(b, b',' | b'}' | b']') && !b.is_ascii_whitespace())
+            {
+                i += 1;
+            }
+            (i > at).then_some(i)
+        }
+    }
 }
 
 /// serde_json appends " at line L column C"; we report the position separately.
@@ -189,7 +490,10 @@ mod tests {
         let err = parse::<Outer>("{\"items\": []} x", "s.json")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("trailing characters"), "{err}");
+        assert_eq!(
+            err,
+            "s.json:1:15: .: expected the end of the document, found more text"
+        );
         let v: Value = serde_json::json!({"rate": 1, "rat": 2});
         let err = from_value::<Inner>(v, "s.json", "items[0]")
             .unwrap_err()
@@ -197,6 +501,79 @@ mod tests {
         assert!(
             err.starts_with("s.json: items[0].rat: unknown field `rat`"),
             "{err}"
+        );
+    }
+
+    /// The positions are counted by hand in the text below (1-based).
+    #[test]
+    fn locate_finds_a_value_by_its_path() {
+        let text = "{\"a\": {\"b\": [10, {\"c\": \"x,]}\"}],\n  \"d\": 1}, \"e\": null}";
+        // Line 1: `{"a": {"b": [10, {"c": "x,]}"}],` — `[` at 13, `10` at 14, `"x,]}"` at 24.
+        assert_eq!(locate(text, "a.b"), Some((1, 13)));
+        assert_eq!(locate(text, "a.b[0]"), Some((1, 14)));
+        assert_eq!(locate(text, "a.b[1].c"), Some((1, 24)));
+        // Line 2: `  "d": 1}, "e": null}` — `1` at 8, `null` at 17; the string above holds
+        // `]` and `}`, which must not end the array or object early.
+        assert_eq!(locate(text, "a.d"), Some((2, 8)));
+        assert_eq!(locate(text, "e"), Some((2, 17)));
+        for missing in ["z", "a.b[2]", "a.b[0].c", "e.f"] {
+            assert_eq!(locate(text, missing), None, "{missing}");
+        }
+    }
+
+    #[derive(Debug, PartialEq)]
+    enum Shape {
+        Square(Side),
+        Nested(Inner2),
+    }
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Side {
+        side: f64,
+    }
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Inner2 {
+        parts: Vec<Shape>,
+    }
+    tagged!(Shape, "shape", { "square" => Square(Side), "nested" => Nested(Inner2) });
+
+    /// Errors inside a tagged variant keep the full path (serde's own tagged enums stopped
+    /// at the enum), nested ones too; the tag's own errors name the tag.
+    #[test]
+    fn tagged_variants_keep_the_inner_path() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Doc {
+            s: Shape,
+        }
+        let err = |text: &str| parse::<Doc>(text, "d.json").unwrap_err().to_string();
+        assert_eq!(
+            parse::<Doc>(r#"{"s": {"side": 2, "shape": "square"}}"#, "d.json")
+                .unwrap()
+                .s,
+            Shape::Square(Side { side: 2.0 })
+        );
+        assert_eq!(
+            err(r#"{"s": {"shape": "square", "side": "2"}}"#),
+            "d.json:1:35: s.side: invalid type: string \"2\", expected f64"
+        );
+        assert_eq!(
+            err(r#"{"s": {"shape": "nested", "parts": [{"shape": "square", "sid": 1}]}}"#),
+            "d.json:1:64: s.parts[0].sid: unknown field `sid`, expected `side`"
+        );
+        assert_eq!(
+            err(r#"{"s": {"shape": "circle"}}"#),
+            "d.json:1:17: s.shape: unknown variant `circle`, expected one of `square`, `nested`"
+        );
+        assert!(
+            err(r#"{"s": {"side": 1}}"#).ends_with(": s: missing field `shape`"),
+            "{}",
+            err(r#"{"s": {"side": 1}}"#)
+        );
+        assert_eq!(
+            err(r#"{"s": [1]}"#),
+            "d.json:1:10: s: expected an object with a `shape` field, got an array"
         );
     }
 

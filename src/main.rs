@@ -17,7 +17,19 @@ use clap::Parser;
 use cli::{Cli, Command, Failure, Printout};
 
 fn main() -> ExitCode {
-    let printed = match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => match cli::args::value_error(&e) {
+            // A refused value: one line naming the flag, the value and what was expected.
+            Some(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+            // Help, version, and usage mistakes: clap's text (exit code 0 or 2).
+            None => e.exit(),
+        },
+    };
+    let printed = match cli.command {
         Command::Run(args) => cli::run(args),
         Command::Validate { scenario } => cli::validate(&scenario),
         Command::Sweep(args) => cli::sweep(args),
@@ -35,12 +47,9 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Input(e)) => {
+            // Every message already carries its cause (`Error::Io` prints the OS error), so
+            // the source chain is not printed again.
             eprintln!("error: {e}");
-            let mut source = std::error::Error::source(&e);
-            while let Some(s) = source {
-                eprintln!("  caused by: {s}");
-                source = s.source();
-            }
             ExitCode::from(2)
         }
     }

@@ -84,6 +84,14 @@ impl ProfileRef {
         field: &str,
     ) -> Result<Located> {
         match self {
+            ProfileRef::Inline(value) if !value.is_object() => Err(Error::Invalid {
+                origin: scenario_origin.to_owned(),
+                field: field.to_owned(),
+                message: format!(
+                    "expected a profile name, a path to a .json file or an inline object, got {}",
+                    crate::json::kind_of(value)
+                ),
+            }),
             ProfileRef::Inline(value) => Ok(Located {
                 origin: scenario_origin.to_owned(),
                 prefix: field.to_owned(),
@@ -91,9 +99,10 @@ impl ProfileRef {
             }),
             ProfileRef::Name(name) if name.contains('/') || name.ends_with(".json") => {
                 let path = base_dir.join(name);
-                let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
+                let text = std::fs::read_to_string(&path).map_err(|e| Error::Invalid {
+                    origin: scenario_origin.to_owned(),
+                    field: field.to_owned(),
+                    message: format!("cannot read {}: {e}", path.display()),
                 })?;
                 let origin = path.display().to_string();
                 let value = json::parse(&text, &origin)?;

@@ -71,13 +71,28 @@ impl TraceFormat {
 }
 
 /// One path or several.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(untagged)]
+// Deserialize by hand: serde's untagged enums say only "data did not match any variant".
+#[derive(Debug, Clone, PartialEq)]
 pub enum Paths {
     /// A single file.
     One(PathBuf),
     /// Several files, in time order (consecutive days).
     Many(Vec<PathBuf>),
+}
+
+impl<'de> Deserialize<'de> for Paths {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(p) => Ok(Paths::One(p.into())),
+            list @ Value::Array(_) => {
+                crate::json::variant::<Vec<PathBuf>, D::Error>(list).map(Paths::Many)
+            }
+            other => Err(serde::de::Error::custom(format!(
+                "expected a file path or a list of file paths, got {}",
+                crate::json::kind_of(&other)
+            ))),
+        }
+    }
 }
 
 /// Which functions to replay.
@@ -234,6 +249,11 @@ pub struct TraceReport {
     pub memory_clamped: u64,
     /// Invocations of the generated functions in the window, before amplification.
     pub invocations: u64,
+    /// The trace's time range in trace minutes (from the start of the first file to the
+    /// end of the last, or from the first arrival to the last), when known: for the message
+    /// about a window that misses it. Not part of the results.
+    #[serde(skip)]
+    pub span_min: Option<(f64, f64)>,
 }
 
 /// Validated options, shared by the readers.
@@ -405,6 +425,36 @@ fn field_err(field: &str, message: impl Into<String>) -> FieldError {
 }
 
 impl TraceSpec {
+    /// Checks that every file named can be opened, naming the field of one that cannot (the
+    /// readers open them later, where the field is not known).
+    pub(crate) fn check_files(&self, base_dir: &Path) -> Result<(), FieldError> {
+        let files: Vec<PathBuf> = match &self.invocations {
+            Paths::One(p) => vec![base_dir.join(p)],
+            Paths::Many(ps) => ps.iter().map(|p| base_dir.join(p)).collect(),
+        };
+        let many = matches!(self.invocations, Paths::Many(_));
+        let named = files.iter().enumerate().map(|(i, f)| {
+            let field = if many {
+                format!("invocations[{i}]")
+            } else {
+                "invocations".to_owned()
+            };
+            (field, f.clone())
+        });
+        let extra = [("durations", &self.durations), ("memory", &self.memory)]
+            .into_iter()
+            .filter_map(|(field, p)| Some((field.to_owned(), base_dir.join(p.as_ref()?))));
+        for (field, path) in named.chain(extra) {
+            if let Err(e) = std::fs::File::open(&path) {
+                return Err(field_err(
+                    &field,
+                    format!("cannot read {}: {e}", path.display()),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks the options and resolves the paths against `base_dir`.
     pub(crate) fn plan(&self, base_dir: &Path) -> Result<Plan, FieldError> {
         let files: Vec<PathBuf> = match &self.invocations {
@@ -546,6 +596,10 @@ pub(crate) fn read(
             taken,
         )?,
     };
+    if spec.format == TraceFormat::Azure2019 {
+        // Day files: each covers 1,440 minutes, whether read or skipped.
+        report.span_min = Some((0.0, (plan.files.len() as u64 * DAY_MIN) as f64));
+    }
     report.skipped_rows = skips.count;
     report.skipped_examples = skips.examples;
     Ok((units, report))

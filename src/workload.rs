@@ -37,8 +37,8 @@ use mmpp::{Mmpp, MmppSource, MmppSpec, OnOffSpec};
 use rate::{Diurnal, DiurnalSpec, FlashSale, FlashSaleSpec, Profile, ThinningSource};
 
 /// A function's `workload`, as written.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// Deserialize: `json::tagged!` below, so errors inside a variant keep their field path.
+#[derive(Debug, Clone, PartialEq)]
 pub enum WorkloadSpec {
     /// `{"kind": "poisson", "rate_per_s": 20}`
     Poisson(PoissonSpec),
@@ -65,6 +65,21 @@ pub enum WorkloadSpec {
     /// `{"kind": "transform", "scale": 2, "shift_s": 60, "workload": {...}}`
     Transform(TransformSpec),
 }
+
+crate::json::tagged!(WorkloadSpec, "kind", {
+    "poisson" => Poisson(PoissonSpec),
+    "constant" => Constant(ConstantSpec),
+    "timestamps" => Timestamps(TimestampsSpec),
+    "on_off" => OnOff(OnOffSpec),
+    "mmpp" => Mmpp(MmppSpec),
+    "diurnal" => Diurnal(DiurnalSpec),
+    "flash_sale" => FlashSale(FlashSaleSpec),
+    "spike" => Spike(SpikeSpec),
+    "hawkes" => Hawkes(HawkesSpec),
+    "cron" => Cron(CronSpec),
+    "sum" => Sum(SumSpec),
+    "transform" => Transform(TransformSpec),
+});
 
 /// Poisson arrivals.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -185,9 +200,17 @@ impl WorkloadSpec {
                     start: SimTime::from_secs(c.start_s),
                 }
             }
-            WorkloadSpec::Timestamps(t) => Workload::Timestamps {
-                path: base_dir.join(&t.path),
-            },
+            WorkloadSpec::Timestamps(t) => {
+                let path = base_dir.join(&t.path);
+                // Checked here, where the field is known, rather than when a run opens it.
+                if let Err(e) = std::fs::File::open(&path) {
+                    return Err(FieldError::new(
+                        format!("{field}.path"),
+                        format!("cannot read {}: {e}", path.display()),
+                    ));
+                }
+                Workload::Timestamps { path }
+            }
             WorkloadSpec::OnOff(s) => Workload::Mmpp(s.validate(field)?),
             WorkloadSpec::Mmpp(s) => Workload::Mmpp(s.validate(field)?),
             WorkloadSpec::Diurnal(s) => Workload::Diurnal(s.validate(field)?),

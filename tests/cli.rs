@@ -300,11 +300,11 @@ fn unknown_fields_are_errors_at_every_level() {
         (r#""duration": 10"#, "unknown field `duration`"),
         (
             r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1, "burst": 3}}]"#,
-            "functions[0].workload: unknown field `burst`",
+            "functions[0].workload.burst: unknown field `burst`",
         ),
         (
             r#""duration_s": 10, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "valeu": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#,
-            "functions[0].exec_ms: unknown field `valeu`",
+            "functions[0].exec_ms.valeu: unknown field `valeu`",
         ),
         (
             r#""duration_s": 10, "platform_overrides": {"acount_concurrency": 5}, "functions": [{"name": "f", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}, "workload": {"kind": "poisson", "rate_per_s": 1}}]"#,
@@ -508,5 +508,366 @@ fn a_function_named_total_is_refused() {
     assert!(
         e.contains("t.json") && e.contains("functions[0].name") && e.contains("`total`"),
         "{e}"
+    );
+}
+
+/// Runs `faassim` in `dir` (so messages show the relative paths written here) and returns
+/// the exit code and stderr.
+fn in_dir(dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let o = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (o.status.code(), stderr(&o))
+}
+
+/// Writes `files` (name, text) into a fresh folder for `test`.
+fn files(test: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = temp_dir(test);
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+/// A 12-line scenario whose workload's rate is the string "x" on line 9, column 53.
+const BASE_BAD_RATE: &str = r#"{
+  "name": "b",
+  "duration_s": 60,
+  "functions": [
+    {
+      "name": "api",
+      "runtime": "nodejs",
+      "exec_ms": {"dist": "const", "value": 10},
+      "workload": {"kind": "poisson", "rate_per_s": "x"}
+    }
+  ]
+}
+"#;
+
+/// Issue 12: a type error inside a workload (an internally tagged enum) stopped at
+/// `functions[0].workload`, and a sweep's base was reported at a line and column of
+/// re-serialised JSON (`base.json:1:148`). Column 53 is where `"x"` starts on line 9.
+#[test]
+fn errors_inside_tagged_objects_name_the_inner_field_at_its_place() {
+    let exp = r#"{"name": "e", "base": "base.json", "grid": {"functions[0].memory_mb": [128]}}"#;
+    let dir = files(
+        "cli-inner-path",
+        &[("base.json", BASE_BAD_RATE), ("exp.json", exp)],
+    );
+    let want = "error: base.json:9:53: functions[0].workload.rate_per_s: invalid type: string \"x\", expected f64\n";
+    assert_eq!(in_dir(&dir, &["run", "base.json"]), (Some(2), want.into()));
+    assert_eq!(in_dir(&dir, &["sweep", "exp.json"]), (Some(2), want.into()));
+    assert_eq!(
+        in_dir(&dir, &["validate", "exp.json"]),
+        (Some(2), want.into())
+    );
+    // Nested: a mixture's part inside the execution time, and a workload inside a sum.
+    let nested = r#"{"name": "n", "duration_s": 5, "functions": [{"name": "a", "runtime": "nodejs",
+ "exec_ms": {"dist": "mixture", "parts": [{"weight": 1, "dist": {"dist": "const", "value": true}}]},
+ "workload": {"kind": "sum", "workloads": [{"kind": "constan"}]}}]}"#;
+    let dir = files("cli-inner-nested", &[("n.json", nested)]);
+    assert_eq!(
+        in_dir(&dir, &["run", "n.json"]),
+        (
+            Some(2),
+            "error: n.json:2:92: functions[0].exec_ms.parts[0].dist.value: invalid type: boolean `true`, expected f64\n".into()
+        )
+    );
+}
+
+/// An inline `base` is reported inside the experiment file, under `base.`; a value that a
+/// grid substitutes is named by its grid parameter and value, with no position (the point's
+/// JSON is not a file the user wrote).
+#[test]
+fn sweep_errors_point_into_the_users_own_file_or_name_the_grid_value() {
+    let exp = r#"{"name": "e",
+ "base": {"name": "b", "duration_s": 60,
+   "functions": [{"name": "api", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 10},
+      "workload": {"kind": "poisson", "rate_per_s": "x"}}]}}"#;
+    let good = BASE_BAD_RATE.replace("\"x\"", "1");
+    let grid = r#"{"name": "g", "base": "base.json", "grid": {"functions[0].workload.rate_per_s": [1, -2]}}"#;
+    let dir = files(
+        "cli-sweep-positions",
+        &[("exp.json", exp), ("base.json", &good), ("grid.json", grid)],
+    );
+    assert_eq!(
+        in_dir(&dir, &["sweep", "exp.json"]),
+        (
+            Some(2),
+            "error: exp.json:4:53: base.functions[0].workload.rate_per_s: invalid type: string \"x\", expected f64\n".into()
+        )
+    );
+    assert_eq!(
+        in_dir(&dir, &["sweep", "grid.json"]),
+        (
+            Some(2),
+            "error: grid.json: point 1 (grid.functions[0].workload.rate_per_s = -2): base.json: functions[0].workload.rate_per_s: expected a rate per second > 0, got -2\n".into()
+        )
+    );
+}
+
+/// `platform_overrides.account_concurrency: 50` made aws-lambda's own
+/// `min_unreserved_concurrency` (100) invalid, and the message blamed the embedded profile.
+#[test]
+fn an_override_that_conflicts_with_the_profile_is_blamed() {
+    let s = r#"{"name": "b", "duration_s": 60, "platform_overrides": {"account_concurrency": 50},
+ "functions": [{"name": "api", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 10},
+  "workload": {"kind": "poisson", "rate_per_s": 1}}]}"#;
+    let dir = files("cli-override-blame", &[("s.json", s)]);
+    assert_eq!(
+        in_dir(&dir, &["run", "s.json"]),
+        (
+            Some(2),
+            "error: s.json: platform_overrides.account_concurrency: 50 conflicts with the platform profile (models/platforms/aws-lambda.json (embedded)): its min_unreserved_concurrency: expected at most account_concurrency (50), got 100; override min_unreserved_concurrency as well, or choose another value\n".into()
+        )
+    );
+}
+
+/// A missing timestamps, runtime or trace file is named with its field, and the OS error is
+/// printed once (it was printed again as "caused by").
+#[test]
+fn missing_files_are_named_by_their_field_once() {
+    let s = |runtime: &str, workload: &str| {
+        format!(
+            r#"{{"name": "b", "duration_s": 60, "functions": [{{"name": "api", "runtime": "{runtime}",
+ "exec_ms": {{"dist": "const", "value": 10}}, "workload": {workload}}}]}}"#
+        )
+    };
+    let trace = r#"{"name": "t", "duration_s": 60, "traces": {"format": "azure2019",
+ "invocations": ["d01.csv", "d02.csv"], "template": {"runtime": "nodejs"}}}"#;
+    let dir = files(
+        "cli-missing-files",
+        &[
+            (
+                "ts.json",
+                &s("nodejs", r#"{"kind": "timestamps", "path": "nope.csv"}"#),
+            ),
+            (
+                "rt.json",
+                &s("my/node.json", r#"{"kind": "poisson", "rate_per_s": 1}"#),
+            ),
+            ("tr.json", trace),
+            ("d01.csv", ""),
+        ],
+    );
+    let enoent = "No such file or directory (os error 2)";
+    for (file, want) in [
+        (
+            "ts.json",
+            format!("error: ts.json: functions[0].workload.path: cannot read nope.csv: {enoent}\n"),
+        ),
+        (
+            "rt.json",
+            format!("error: rt.json: functions[0].runtime: cannot read my/node.json: {enoent}\n"),
+        ),
+        (
+            "tr.json",
+            format!("error: tr.json: traces.invocations[1]: cannot read d02.csv: {enoent}\n"),
+        ),
+    ] {
+        assert_eq!(in_dir(&dir, &["run", file]), (Some(2), want.clone()));
+        assert_eq!(in_dir(&dir, &["validate", file]), (Some(2), want));
+    }
+}
+
+/// Each command recognises the other kind of document and names the command that takes
+/// it; a file with both kinds of keys is refused by all three; a top-level array is not an
+/// object (it read "`[0]`: expected a string").
+#[test]
+fn commands_recognise_the_other_kind_of_document() {
+    let scenario = BASE_BAD_RATE.replace("\"x\"", "1");
+    let dir = files(
+        "cli-doc-kinds",
+        &[
+            ("s.json", &scenario),
+            ("e.json", r#"{"name": "e", "base": "s.json"}"#),
+            ("g.json", r#"{"name": "e", "grid": {}}"#),
+            ("both.json", r#"{"name": "x", "base": 1, "duration_s": 5}"#),
+            ("array.json", "[1, 2]"),
+            ("empty.json", "\n"),
+        ],
+    );
+    assert_eq!(
+        in_dir(&dir, &["run", "e.json"]),
+        (Some(2), "error: e.json: base: this is a sweep's experiment file (it has `base`), not a scenario; run it with `faassim sweep e.json`\n".into())
+    );
+    assert_eq!(
+        in_dir(&dir, &["run", "g.json"]),
+        (Some(2), "error: g.json: grid: this is a sweep's experiment file (it has `grid`), not a scenario; run it with `faassim sweep g.json`\n".into())
+    );
+    assert_eq!(
+        in_dir(&dir, &["sweep", "s.json"]),
+        (Some(2), "error: s.json: .: this is a scenario file (it has no `base`), not an experiment; run it with `faassim run s.json`, or write an experiment whose `base` names it\n".into())
+    );
+    let both = "error: both.json: base: a file is a scenario or an experiment, but this one has both `base` (experiment) and `duration_s` (scenario); put the scenario in the experiment's `base`, or remove `base`\n";
+    for cmd in ["run", "sweep", "validate"] {
+        assert_eq!(
+            in_dir(&dir, &[cmd, "both.json"]),
+            (Some(2), both.into()),
+            "{cmd}"
+        );
+        assert_eq!(
+            in_dir(&dir, &[cmd, "array.json"]),
+            (
+                Some(2),
+                "error: array.json:1:1: .: expected a JSON object {...}, got an array\n".into()
+            ),
+            "{cmd}"
+        );
+        assert_eq!(
+            in_dir(&dir, &[cmd, "empty.json"]),
+            (
+                Some(2),
+                "error: empty.json:1:1: .: the file is empty; expected a JSON object {...}\n"
+                    .into()
+            ),
+            "{cmd}"
+        );
+    }
+    let (code, err) = in_dir(&dir, &["validate", "e.json"]);
+    assert_eq!((code, err.as_str()), (Some(0), ""));
+}
+
+/// A refused value names the flag, the value and the range on one line (`--seed -1` gave
+/// clap's "unexpected argument '-1' found" and a usage block).
+#[test]
+fn refused_flag_values_name_the_flag_value_and_range() {
+    let dir = files("cli-flag-values", &[]);
+    let seed_range = "expected a whole number from 0 to 18446744073709551615";
+    for (args, want) in [
+        (
+            &["run", QUICKSTART, "--seed", "-1"][..],
+            format!("error: --seed: {seed_range}, got `-1`\n"),
+        ),
+        (
+            &["run", QUICKSTART, "--seed", "18446744073709551616"][..],
+            format!("error: --seed: {seed_range}, got `18446744073709551616`\n"),
+        ),
+        (
+            &["sweep", "e.json", "--threads", "0"][..],
+            "error: --threads: expected a whole number from 1 to 1024, got `0`\n".to_owned(),
+        ),
+        (
+            &["sweep", "e.json", "--shard", "3/2"][..],
+            "error: --shard: expected I/N with 0 <= I < N (e.g. 0/4), got `3/2`\n".to_owned(),
+        ),
+    ] {
+        assert_eq!(in_dir(&dir, args), (Some(2), want), "{args:?}");
+    }
+}
+
+/// `sweep --out` naming a file is an output problem (exit code 1, "cannot write"), not bad
+/// input (it exited 2 with "cannot read", from looking for results to resume).
+#[test]
+fn sweep_out_on_a_file_is_an_output_error() {
+    let base = BASE_BAD_RATE.replace("\"x\"", "1");
+    let dir = files(
+        "cli-sweep-out-file",
+        &[
+            ("base.json", &base),
+            ("e.json", r#"{"name": "e", "base": "base.json"}"#),
+            ("taken", "not a folder"),
+        ],
+    );
+    let file = "error: cannot write --out taken: it is a file; expected a folder (made if missing) for results.jsonl, results.csv and summary.csv\n";
+    assert_eq!(
+        in_dir(&dir, &["sweep", "e.json", "--out", "taken"]),
+        (Some(1), file.to_owned())
+    );
+    assert_eq!(
+        in_dir(&dir, &["merge", "--out", "taken", "."]),
+        (Some(1), file.to_owned())
+    );
+    assert_eq!(
+        in_dir(&dir, &["sweep", "e.json", "--out", "taken/sub"]),
+        (
+            Some(1),
+            "error: cannot write --out taken/sub: Not a directory (os error 20)\n".to_owned()
+        )
+    );
+}
+
+/// A CSV trace with RFC 4180 quoting (a comma inside quotes, a doubled quote) replays as
+/// two functions named `api, v2` (two arrivals) and `say "hi"` (one); quoted commas were
+/// refused as extra columns.
+#[test]
+fn csv_traces_accept_quoted_fields() {
+    let dir = files(
+        "cli-csv-quotes",
+        &[
+            (
+                "q.csv",
+                "timestamp,function,duration_ms\n0.5,\"api, v2\",10\n1.0,\"say \"\"hi\"\"\",20\n2.0,\"api, v2\",30\n",
+            ),
+            (
+                "t.json",
+                r#"{"name": "t", "duration_s": 60, "traces": {"format": "csv", "invocations": "q.csv", "template": {"runtime": "nodejs"}}}"#,
+            ),
+        ],
+    );
+    let o = Command::new(BIN)
+        .args(["run", "t.json", "--format", "json"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let names: Vec<(&str, u64)> = v["functions"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, f)| (k.as_str(), f["invocations"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(names, [("api, v2", 2), ("say \"hi\"", 1)]);
+}
+
+/// A window past the end of a trace said only "0 rows read"; it now says the window, the
+/// trace's span and what was expected. Arrivals at 0, 30 and 600 s span minutes 0 to 10;
+/// an Azure 2019 day file spans minutes 0 to 1440, so `start_day: 2` (minute 2880) misses
+/// it although the file is never read.
+#[test]
+fn a_window_past_the_trace_names_both_ranges() {
+    let expected = "expected a window that overlaps it (start_min, start_day, minutes and days count from the start of the first file)";
+    let azure = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/workloads/traces/azure2019/invocations_per_function_md.anon.d01.csv"
+    );
+    let dir = files(
+        "cli-trace-window",
+        &[
+            ("a.csv", "0\n30\n600\n"),
+            (
+                "t.json",
+                r#"{"name": "t", "duration_s": 60, "traces": {"format": "csv", "invocations": "a.csv",
+                    "window": {"start_min": 60, "minutes": 5}, "template": {"runtime": "nodejs"}}}"#,
+            ),
+            (
+                "z.json",
+                &format!(
+                    r#"{{"name": "t", "duration_s": 60, "traces": {{"format": "azure2019", "invocations": "{azure}",
+                    "window": {{"start_day": 2}}, "template": {{"runtime": "nodejs"}}}}}}"#
+                ),
+            ),
+        ],
+    );
+    assert_eq!(
+        in_dir(&dir, &["validate", "t.json"]),
+        (
+            Some(2),
+            format!(
+                "error: t.json: traces.window: the window (trace minutes 60 to 65) misses the trace, which spans minutes 0 to 10; {expected}\n"
+            )
+        )
+    );
+    assert_eq!(
+        in_dir(&dir, &["validate", "z.json"]),
+        (
+            Some(2),
+            format!(
+                "error: z.json: traces.window: the window (trace minutes 2880 to the end) misses the trace, which spans minutes 0 to 1440; {expected}\n"
+            )
+        )
     );
 }

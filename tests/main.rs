@@ -28,6 +28,9 @@ mod cli;
 /// run, 1 µs executions, 10^5 busy instances, 10^4 functions; refusals beyond the clock.
 mod numerics;
 
+/// The corpus of bad inputs (`tests/bad_inputs/`): exit code, no panic, exact message.
+mod bad_inputs;
+
 /// Parameter sweeps: grid expansion, errors, thread-count determinism, shards + merge,
 /// resume, and confidence intervals against hand computation.
 mod sweep;

@@ -240,7 +240,7 @@ fn latin_hypercube_hits_every_stratum_once() {
 fn bad_paths_and_values_name_file_parameter_and_point() {
     let err = load_err("sweep-bad", r#""grid": {"functions[0].nope.idle_s": [1]}"#);
     assert!(
-        err.contains("exp.json: functions[0].nope.idle_s: at point 0:"),
+        err.contains("exp.json: grid.functions[0].nope.idle_s: at point 0:"),
         "{err}"
     );
     assert!(err.contains("`functions[0].nope` does not exist"), "{err}");
@@ -250,7 +250,7 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
     );
     assert!(
         err.contains(
-            "exp.json: functions[1].keep_alive.idle_s: at point 0: index 1 is out of range"
+            "exp.json: grid.functions[1].keep_alive.idle_s: at point 0: index 1 is out of range"
         ),
         "{err}"
     );
@@ -259,7 +259,7 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
         r#""grid": {"functions[0].workload.rate_per_s": [1, -5]}"#,
     );
     assert!(
-        err.contains("exp.json: point 1 (functions[0].workload.rate_per_s = -5)")
+        err.contains("exp.json: point 1 (grid.functions[0].workload.rate_per_s = -5)")
             && err.contains("base.json: functions[0].workload.rate_per_s"),
         "{err}"
     );
@@ -314,7 +314,7 @@ fn bad_paths_and_values_name_file_parameter_and_point() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.contains("point 1 (functions[0].workload.rate_per_s = -5)"),
+        stderr.contains("point 1 (grid.functions[0].workload.rate_per_s = -5)"),
         "{stderr}"
     );
     let o = faassim(&["sweep", exp.to_str().unwrap(), "--shard", "3/3"]);
@@ -794,7 +794,7 @@ fn large_experiments_check_each_value_once() {
     let err = e.scenario(7503, 0).unwrap_err().to_string();
     assert!(
         err.contains(
-            "point 7503 (duration_s = 10, warmup_s = 50, functions[0].workload.rate_per_s = 1"
+            "point 7503 (grid.duration_s = 10, grid.warmup_s = 50, grid.functions[0].workload.rate_per_s = 1"
         ) && err.contains("warmup_s: expected less than duration_s (10), got 50"),
         "{err}"
     );
@@ -803,7 +803,7 @@ fn large_experiments_check_each_value_once() {
         "sweep-large-bad",
         &body.replace("\"warmup_s\": [0, 50]", "\"warmup_s\": [0, 150]"),
     );
-    assert!(err.contains("warmup_s = 150"), "{err}");
+    assert!(err.contains("grid.warmup_s = 150"), "{err}");
     assert!(
         err.contains("expected less than duration_s (100), got 150"),
         "{err}"
@@ -813,7 +813,10 @@ fn large_experiments_check_each_value_once() {
         "sweep-small-bad",
         r#""grid": {"duration_s": [100, 10], "warmup_s": [0, 50]}"#,
     );
-    assert!(err.contains("duration_s = 10, warmup_s = 50"), "{err}");
+    assert!(
+        err.contains("grid.duration_s = 10, grid.warmup_s = 50"),
+        "{err}"
+    );
 }
 
 /// Every number in results.csv is the number written in results.jsonl. The CSV is built

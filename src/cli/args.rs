@@ -58,7 +58,7 @@ pub struct RunArgs {
     /// The scenario JSON file.
     pub scenario: PathBuf,
     /// Seed for every random stream (overrides the file's `seed`).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_seed)]
     pub seed: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -74,7 +74,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE.csv")]
     pub windows: Option<PathBuf>,
     /// Window width for `--windows`, seconds [default: 60].
-    #[arg(long, value_name = "SECONDS", requires = "windows", value_parser = parse_window_s)]
+    #[arg(long, value_name = "SECONDS", requires = "windows", allow_negative_numbers = true, value_parser = parse_window_s)]
     pub window_s: Option<f64>,
     /// No progress bar.
     #[arg(long, short)]
@@ -87,7 +87,7 @@ pub struct SweepArgs {
     /// The experiment JSON file (format: experiments/README.md, "Sweeps").
     pub experiment: PathBuf,
     /// Worker threads [default: the number of cores].
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_threads)]
     pub threads: Option<u32>,
     /// Output folder [default: `<experiment file stem>-results` in the current folder].
     #[arg(long)]
@@ -130,4 +130,40 @@ fn parse_window_s(text: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() && v >= 1e-6 => Ok(v),
         _ => Err(format!("expected seconds >= 0.000001, got `{text}`")),
     }
+}
+
+/// `--seed`: a u64 (clap's own message did not say the range, and took `-1` for a flag).
+fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse().map_err(|_| {
+        format!(
+            "expected a whole number from 0 to {}, got `{text}`",
+            u64::MAX
+        )
+    })
+}
+
+/// `--threads`: 1 to 1024.
+fn parse_threads(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number from 1 to 1024, got `{text}`"
+        )),
+    }
+}
+
+/// The one-line message of a command line whose value a parser refused
+/// (`--seed: expected a whole number from 0 to ..., got `-1``), or `None` for clap's
+/// other errors, which keep clap's own text (usage, suggestions, help).
+pub fn value_error(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::ValueValidation {
+        return None;
+    }
+    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let flag = arg.split(' ').next().unwrap_or(arg);
+    let why = std::error::Error::source(e)?;
+    Some(format!("{flag}: {why}"))
 }

@@ -14,7 +14,7 @@ mod sweep;
 mod validate;
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use faassim::Error;
 
@@ -76,5 +76,79 @@ fn warn(scenario: &faassim::Scenario) {
             t.rows,
             t.skipped_examples.join("; ")
         );
+    }
+}
+
+/// Top-level keys only an experiment has.
+const EXPERIMENT_KEYS: [&str; 5] = ["base", "grid", "zip", "sample", "replications"];
+/// Top-level keys only a scenario has (`name`, `description` and `seed` are shared).
+const SCENARIO_KEYS: [&str; 12] = [
+    "duration_s",
+    "warmup_s",
+    "platform",
+    "platform_overrides",
+    "functions",
+    "cost",
+    "databases",
+    "traces",
+    "queues",
+    "streams",
+    "workflows",
+    "slo_ms",
+];
+
+/// Which kind of document a file holds, told by its top-level keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Doc {
+    /// A scenario key and no experiment key (or neither, or not an object).
+    Scenario,
+    /// An experiment key (this one) and no scenario key.
+    Experiment(&'static str),
+}
+
+/// The kind of the document at `path`, or an error naming both keys when it mixes them.
+/// Unreadable or malformed files count as the kind asked for, for its loader to report.
+fn doc_kind(path: &Path, asked: Doc) -> Result<Doc, Failure> {
+    let Some(serde_json::Value::Object(map)) = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+    else {
+        return Ok(asked);
+    };
+    let exp = EXPERIMENT_KEYS.into_iter().find(|k| map.contains_key(*k));
+    let scen = SCENARIO_KEYS.into_iter().find(|k| map.contains_key(*k));
+    match (exp, scen) {
+        (Some(e), Some(s)) => Err(Failure::Input(Error::Invalid {
+            origin: path.display().to_string(),
+            field: e.to_owned(),
+            message: format!(
+                "a file is a scenario or an experiment, but this one has both `{e}` (experiment) and `{s}` (scenario); put the scenario in the experiment's `base`, or remove `{e}`"
+            ),
+        })),
+        (Some(e), None) => Ok(Doc::Experiment(e)),
+        (None, Some(_)) => Ok(Doc::Scenario),
+        (None, None) => Ok(asked),
+    }
+}
+
+/// Refuses a document of the other kind than `want`, saying which command takes it.
+fn expect_doc(path: &Path, want: Doc) -> Result<(), Failure> {
+    let shown = path.display().to_string();
+    match (doc_kind(path, want)?, want) {
+        (Doc::Experiment(key), Doc::Scenario) => Err(Failure::Input(Error::Invalid {
+            origin: shown.clone(),
+            field: key.to_owned(),
+            message: format!(
+                "this is a sweep's experiment file (it has `{key}`), not a scenario; run it with `faassim sweep {shown}`"
+            ),
+        })),
+        (Doc::Scenario, Doc::Experiment(_)) => Err(Failure::Input(Error::Invalid {
+            origin: shown.clone(),
+            field: ".".to_owned(),
+            message: format!(
+                "this is a scenario file (it has no `base`), not an experiment; run it with `faassim run {shown}`, or write an experiment whose `base` names it"
+            ),
+        })),
+        _ => Ok(()),
     }
 }

@@ -11,7 +11,7 @@ use faassim::{RunResult, Scenario, SimTime};
 
 use super::args::RunArgs;
 use super::progress::Progress;
-use super::{Failure, Printout, warn};
+use super::{Doc, Failure, Printout, expect_doc, warn};
 
 /// Most rows a `--windows` file may have: 10^7 rows is about 270 MB of CSV, which pandas
 /// still loads (`--window-s 0.000001` on a 60 s run asked for 6·10^7 rows, 1.6 GB).
@@ -27,6 +27,7 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
         ("--events", &args.events),
         ("--windows", &args.windows),
     ])?;
+    expect_doc(&args.scenario, Doc::Scenario)?;
     let mut scenario = Scenario::load(&args.scenario)?;
     warn(&scenario);
     if let Some(seed) = args.seed {
@@ -123,24 +124,27 @@ fn create(path: &Path) -> Result<BufWriter<File>, Failure> {
 /// Refuses two outputs on one file: the later writer would silently replace the other's
 /// output (`--out` and `--events` on one path lost the events).
 fn distinct_outputs(outputs: &[(&str, &Option<std::path::PathBuf>)]) -> Result<(), Failure> {
-    let named: Vec<(&str, std::path::PathBuf)> = outputs
+    // (flag, the path as given, the path made absolute to compare).
+    let named: Vec<(&str, &std::path::PathBuf, std::path::PathBuf)> = outputs
         .iter()
         .filter_map(|(flag, path)| {
             let path = path.as_ref()?;
             Some((
                 *flag,
+                path,
                 std::path::absolute(path).unwrap_or_else(|_| path.clone()),
             ))
         })
         .collect();
-    for (i, (flag, path)) in named.iter().enumerate() {
-        if let Some((earlier, _)) = named[..i].iter().find(|(_, p)| p == path) {
+    for (i, (flag, given, path)) in named.iter().enumerate() {
+        if let Some((earlier, first, _)) = named[..i].iter().find(|(_, _, p)| p == path) {
             return Err(Failure::Input(faassim::Error::Invalid {
                 origin: "command line".into(),
                 field: (*flag).into(),
                 message: format!(
-                    "names the same file as {earlier} ({}); give each output its own file",
-                    path.display()
+                    "`{}` names the same file as {earlier} `{}`; give each output its own file",
+                    given.display(),
+                    first.display()
                 ),
             }));
         }

@@ -8,15 +8,17 @@ use faassim::sweep::{self, Experiment, Shard, SweepOptions};
 
 use super::args::SweepArgs;
 use super::progress::Progress;
-use super::{Failure, Printout};
+use super::{Doc, Failure, Printout, expect_doc};
 
 /// Runs the experiment's points owned by the shard, writing `<out>/results.*`.
 pub fn sweep(args: SweepArgs) -> Result<Printout, Failure> {
+    expect_doc(&args.experiment, Doc::Experiment("base"))?;
     let exp = Experiment::load(&args.experiment)?;
     let shard = args.shard.unwrap_or(Shard::ALL);
     let out = args
         .out
         .unwrap_or_else(|| default_out_folder(&args.experiment));
+    out_folder(&out)?;
     let threads = args.threads.map(|t| t as usize).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
@@ -57,10 +59,26 @@ fn default_out_folder(experiment: &Path) -> PathBuf {
 
 /// Combines the shards' output folders into `out`.
 pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Printout, Failure> {
+    out_folder(out)?;
     let rows = sweep::merge(shards, out)?;
     Ok(Printout::Note(format!(
         "merged {rows} row(s) from {} shard(s) -> {}",
         shards.len(),
         out.display()
     )))
+}
+
+/// Makes the output folder, or says why it cannot be one: an output problem (exit code 1),
+/// not bad input, even though the library would first try to read results there to resume.
+fn out_folder(out: &Path) -> Result<(), Failure> {
+    let what = format!("--out {}", out.display());
+    if out.exists() && !out.is_dir() {
+        return Err(Failure::Output(
+            what,
+            std::io::Error::other(
+                "it is a file; expected a folder (made if missing) for results.jsonl, results.csv and summary.csv",
+            ),
+        ));
+    }
+    std::fs::create_dir_all(out).map_err(|e| Failure::Output(what, e))
 }

@@ -8,11 +8,11 @@ use faassim::Scenario;
 use faassim::sweep::Experiment;
 use faassim::workload::TimestampReader;
 
-use super::{Failure, Printout, warn};
+use super::{Doc, Failure, Printout, doc_kind, warn};
 
 /// Checks the scenario or experiment at `path`.
 pub fn validate(path: &Path) -> Result<Printout, Failure> {
-    if is_experiment(path) {
+    if matches!(doc_kind(path, Doc::Scenario)?, Doc::Experiment(_)) {
         let exp = Experiment::load(path)?;
         let mut text = format!(
             "ok: {}: experiment `{}`, {} point(s) × {} replication(s), parameters: {}\n",
@@ -59,13 +59,4 @@ pub fn validate(path: &Path) -> Result<Printout, Failure> {
         );
     }
     Ok(Printout::stdout(text))
-}
-
-/// Whether `path` holds a sweep's experiment file (an object with a `base`) rather than a
-/// scenario; unreadable or malformed files are left for the scenario loader to report.
-fn is_experiment(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-        .is_some_and(|v| v.get("base").is_some())
 }

@@ -46,6 +46,17 @@ pub const MAX_RATE_PER_S: f64 = 1e9;
 /// Why a number of seconds above [`MAX_SECONDS`] is refused, for messages.
 const CLOCK_LIMIT: &str = "100 years, the longest time faassim's nanosecond clock accepts";
 
+/// `v` for a message: as written for ordinary magnitudes, in exponent form beyond them
+/// (`1e300` rather than its 301 digits).
+pub(crate) fn shown(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || !a.is_finite() || (1e-6..1e16).contains(&a) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// A finite number `>= 0`.
 pub(crate) fn non_negative(
     v: f64,
@@ -57,7 +68,7 @@ pub(crate) fn non_negative(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} >= 0, got {v}"),
+            format!("expected {what} >= 0, got {}", shown(v)),
         ))
     }
 }
@@ -69,7 +80,7 @@ pub(crate) fn positive(v: f64, field: impl Into<String>, what: &str) -> Result<f
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} > 0, got {v}"),
+            format!("expected {what} > 0, got {}", shown(v)),
         ))
     }
 }
@@ -87,7 +98,7 @@ pub(crate) fn within(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} in [{lo}, {hi}], got {v}"),
+            format!("expected {what} in [{lo}, {hi}], got {}", shown(v)),
         ))
     }
 }
@@ -105,7 +116,7 @@ pub(crate) fn within_excluding_low(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} in ({lo}, {hi}], got {v}"),
+            format!("expected {what} in ({lo}, {hi}], got {}", shown(v)),
         ))
     }
 }
@@ -123,7 +134,7 @@ pub(crate) fn within_excluding_high(
     } else {
         Err(FieldError::new(
             field,
-            format!("expected {what} in [{lo}, {hi}), got {v}"),
+            format!("expected {what} in [{lo}, {hi}), got {}", shown(v)),
         ))
     }
 }
@@ -159,7 +170,10 @@ fn in_clock_range(v: f64, field: String) -> Result<SimTime, FieldError> {
     } else {
         Err(FieldError::new(
             field,
-            format!("expected at most {MAX_SECONDS} seconds ({CLOCK_LIMIT}), got {v}"),
+            format!(
+                "expected at most {MAX_SECONDS} seconds ({CLOCK_LIMIT}), got {}",
+                shown(v)
+            ),
         ))
     }
 }
@@ -174,7 +188,10 @@ pub(crate) fn duration_ms(v: f64, field: impl Into<String>) -> Result<f64, Field
     } else {
         Err(FieldError::new(
             field,
-            format!("expected at most {MAX_MS} ms ({CLOCK_LIMIT}), got {v}"),
+            format!(
+                "expected at most {MAX_MS} ms ({CLOCK_LIMIT}), got {}",
+                shown(v)
+            ),
         ))
     }
 }
@@ -205,8 +222,9 @@ fn rate_in_range(v: f64, field: String) -> Result<f64, FieldError> {
 /// Why a rate above [`MAX_RATE_PER_S`] is refused.
 pub(crate) fn rate_limit_message(v: f64) -> String {
     format!(
-        "expected a rate of at most 1e9 per second, got {v}: the clock counts whole \
-         nanoseconds, so one arrival stream cannot average more than one arrival per ns"
+        "expected a rate of at most 1e9 per second, got {}: the clock counts whole \
+         nanoseconds, so one arrival stream cannot average more than one arrival per ns",
+        shown(v)
     )
 }
 
@@ -293,6 +311,19 @@ mod tests {
         let e = r.expect_err("expected the value to be refused");
         assert_eq!(e.field, "f.x");
         e.message
+    }
+
+    #[test]
+    fn huge_and_tiny_values_are_shown_with_an_exponent() {
+        assert_eq!(shown(1e300), "1e300");
+        assert_eq!(shown(-2.5e-9), "-2.5e-9");
+        assert_eq!(shown(120.5), "120.5");
+        assert_eq!(shown(0.0), "0");
+        assert_eq!(shown(f64::NAN), "NaN");
+        assert_eq!(
+            refused(positive(-1e20, "f.x", "a rate")),
+            "expected a rate > 0, got -1e20"
+        );
     }
 
     #[test]

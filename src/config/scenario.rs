@@ -182,7 +182,7 @@ impl ScenarioSpec {
                 "duration_s",
                 format!(
                     "expected a duration > 0 (at least 1 ns), got {}",
-                    self.duration_s
+                    check::shown(self.duration_s)
                 ),
             ));
         }

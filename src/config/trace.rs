@@ -82,6 +82,15 @@ fn template(
     Ok((f, has_exec))
 }
 
+/// Trace minutes for messages: whole, or to the hundredth.
+fn minutes(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{m:.0}")
+    } else {
+        format!("{m:.2}")
+    }
+}
+
 /// Reads the trace of `spec` and returns the functions it describes, with a report.
 /// `taken` holds the names of the scenario's other functions (generated names avoid them).
 pub(super) fn expand(
@@ -104,6 +113,7 @@ pub(super) fn expand(
             ),
         )));
     }
+    spec.check_files(base_dir).map_err(inv)?;
     let (units, mut report) = crate::trace::read(spec, &plan, taken)?;
     let range = platform.memory_mb;
     let mut functions = Vec::with_capacity(units.len());
@@ -147,6 +157,35 @@ pub(super) fn expand(
         });
     }
     report.functions = functions.len() as u64;
+    if functions.is_empty()
+        && let Some((first, last)) = report.span_min
+        && (plan.start_min as f64 >= last || (plan.end_min as f64) <= first)
+    {
+        let end = if plan.end_min == u64::MAX {
+            "the end".to_owned()
+        } else {
+            minutes(plan.end_min as f64)
+        };
+        return Err(inv(field_err(
+            "window",
+            format!(
+                "the window (trace minutes {} to {end}) misses the trace, which spans minutes {} to {}; expected a window that overlaps it (start_min, start_day, minutes and days count from the start of the first file)",
+                minutes(plan.start_min as f64),
+                minutes(first),
+                minutes(last)
+            ),
+        )));
+    }
+    if functions.is_empty() && report.rows == 0 {
+        let files: Vec<String> = plan.files.iter().map(|f| f.display().to_string()).collect();
+        return Err(inv(field_err(
+            "invocations",
+            format!(
+                "{} holds no data rows (a header at most); expected at least one invocation row",
+                files.join(", ")
+            ),
+        )));
+    }
     if functions.is_empty() {
         return Err(inv(field_err(
             "invocations",

@@ -52,8 +52,8 @@ use crate::error::FieldError;
 use crate::time::SimTime;
 
 /// The `keep_alive` object of a platform or function, as written.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "policy", rename_all = "snake_case")]
+// Deserialize: `json::tagged!` below, so errors inside a variant keep their field path.
+#[derive(Debug, Clone, PartialEq)]
 pub enum KeepAliveSpec {
     /// `{"policy": "fixed", "idle_s": 600}`: evict after `idle_s` seconds idle.
     Fixed(FixedKeepAliveSpec),
@@ -62,6 +62,12 @@ pub enum KeepAliveSpec {
     /// `{"policy": "hybrid_histogram"}`: Shahrad et al. (ATC 2020), parameters defaulted.
     HybridHistogram(HybridSpec),
 }
+
+crate::json::tagged!(KeepAliveSpec, "policy", {
+    "fixed" => Fixed(FixedKeepAliveSpec),
+    "none" => None(NoKeepAliveSpec),
+    "hybrid_histogram" => HybridHistogram(HybridSpec),
+});
 
 /// Parameters of the fixed keep-alive.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

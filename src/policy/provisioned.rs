@@ -37,8 +37,8 @@ use crate::error::FieldError;
 use crate::time::SimTime;
 
 /// The `provisioned` object of a function, as written.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "policy", rename_all = "snake_case")]
+// Deserialize: `json::tagged!` below, so errors inside a variant keep their field path.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ProvisionedSpec {
     /// `{"policy": "fixed", "count": 10}`
     Fixed(FixedSpec),
@@ -47,6 +47,12 @@ pub enum ProvisionedSpec {
     /// `{"policy": "target_tracking", "target": 0.7, "min": 1, "max": 100}`
     TargetTracking(TrackingSpec),
 }
+
+crate::json::tagged!(ProvisionedSpec, "policy", {
+    "fixed" => Fixed(FixedSpec),
+    "scheduled" => Scheduled(ScheduledSpec),
+    "target_tracking" => TargetTracking(TrackingSpec),
+});
 
 /// A fixed count.
 #[derive(Debug, Clone, Deserialize, PartialEq)]

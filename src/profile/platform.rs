@@ -691,41 +691,77 @@ impl PlatformSpec {
 impl Platform {
     /// Loads a located platform document, after overlaying `overrides` (the scenario's
     /// `platform_overrides`, found in `scenario_origin`) onto it. An error in a field the
-    /// overrides set is reported against the scenario, where the user can fix it.
+    /// overrides set is reported against the scenario, where the user can fix it; so is an
+    /// error in a field they do not set when the profile alone is valid (an override that
+    /// conflicts with another field, such as `account_concurrency` below the profile's
+    /// `min_unreserved_concurrency`): the user cannot edit an embedded profile.
     pub(crate) fn from_located(
-        mut doc: Located,
+        doc: Located,
         overrides: Option<&Value>,
         scenario_origin: &str,
     ) -> Result<Platform> {
-        if let Some(patch) = overrides {
-            json::merge(&mut doc.value, patch);
+        let load = |value: Value| -> Result<Platform> {
+            let spec: PlatformSpec = json::from_value(value, &doc.origin, &doc.prefix)?;
+            spec.validate(&doc.prefix)
+                .map_err(|e| e.in_origin(doc.origin.clone()))
+        };
+        let Some(patch) = overrides else {
+            return load(doc.value.clone());
+        };
+        let mut value = doc.value.clone();
+        json::merge(&mut value, patch);
+        let err = match load(value) {
+            Ok(p) => return Ok(p),
+            Err(e) => e,
+        };
+        let Error::Invalid {
+            origin,
+            field,
+            message,
+        } = err
+        else {
+            return Err(err);
+        };
+        let top = field.split(['.', '[']).next().unwrap_or_default();
+        if patch.get(top).is_some() {
+            return Err(Error::Invalid {
+                origin: scenario_origin.to_owned(),
+                field: format!("platform_overrides.{field}"),
+                message,
+            });
         }
-        let blame = |err: Error| -> Error {
-            let Error::Invalid {
+        if load(doc.value.clone()).is_err() {
+            // The profile itself is at fault (a user's own profile file).
+            return Err(Error::Invalid {
                 origin,
                 field,
                 message,
-            } = err
-            else {
-                return err;
-            };
-            let top = field.split(['.', '[']).next().unwrap_or_default();
-            match overrides.and_then(|o| o.get(top)) {
-                Some(_) => Error::Invalid {
-                    origin: scenario_origin.to_owned(),
-                    field: format!("platform_overrides.{field}"),
-                    message,
-                },
-                None => Error::Invalid {
-                    origin,
-                    field,
-                    message,
-                },
-            }
+            });
+        }
+        // Which override alone brings the conflict (else all of them together).
+        let culprit = patch.as_object().and_then(|o| {
+            o.iter().find(|(k, v)| {
+                let mut alone = doc.value.clone();
+                json::merge(
+                    &mut alone,
+                    &serde_json::json!({ (*k).clone(): (*v).clone() }),
+                );
+                load(alone).is_err()
+            })
+        });
+        let (blamed, shown) = match culprit {
+            Some((k, v)) => (format!("platform_overrides.{k}"), v.to_string()),
+            None => (
+                "platform_overrides".to_owned(),
+                "these overrides".to_owned(),
+            ),
         };
-        let spec: PlatformSpec =
-            json::from_value(doc.value, &doc.origin, &doc.prefix).map_err(blame)?;
-        spec.validate(&doc.prefix)
-            .map_err(|e| blame(e.in_origin(doc.origin.clone())))
+        Err(Error::Invalid {
+            origin: scenario_origin.to_owned(),
+            field: blamed,
+            message: format!(
+                "{shown} conflicts with the platform profile ({origin}): its {field}: {message}; override {field} as well, or choose another value"
+            ),
+        })
     }
 }

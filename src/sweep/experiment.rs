@@ -92,6 +92,8 @@ pub struct Experiment {
     /// A hash of everything that determines the results (hex), stored in every output row.
     pub hash: String,
     parsed: Vec<Vec<Segment>>,
+    /// The section of each parameter (`grid`, `zip`, `sample.ranges`), for messages.
+    sections: Vec<&'static str>,
     base: Value,
     base_origin: String,
     base_dir: PathBuf,
@@ -144,6 +146,8 @@ impl Experiment {
                 "expected at least 1, got 0",
             ));
         }
+        // The base alone must be a valid scenario; its errors name its own fields, at their
+        // line and column in the file the user wrote (never in re-serialised JSON).
         let (base, base_origin, base_dir) = match &spec.base {
             Value::String(p) => {
                 let path = dir.join(p);
@@ -157,9 +161,14 @@ impl Experiment {
                 let shown = path.display().to_string();
                 let value: Value = parse_json(&text, &shown)?;
                 let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                Scenario::from_str(&text, &shown, &base_dir)?;
                 (value, shown, base_dir)
             }
-            Value::Object(_) => (spec.base.clone(), format!("{origin}: base"), dir.to_owned()),
+            Value::Object(_) => {
+                Scenario::from_str(&spec.base.to_string(), origin, dir)
+                    .map_err(|e| inline_base_error(e, text, origin))?;
+                (spec.base.clone(), format!("{origin}: base"), dir.to_owned())
+            }
             _ => {
                 return Err(invalid(
                     origin,
@@ -168,8 +177,6 @@ impl Experiment {
                 ));
             }
         };
-        // The base alone must be a valid scenario; its errors name its own fields.
-        Scenario::from_str(&base.to_string(), &base_origin, &base_dir)?;
 
         let mut params = Vec::new();
         let mut axes: Vec<Vec<Vec<Value>>> = Vec::new();
@@ -243,8 +250,10 @@ impl Experiment {
         }
 
         let mut parsed = Vec::new();
+        let mut sections = Vec::new();
         for (i, p) in params.iter().enumerate() {
             let section = section_of(&spec, i);
+            sections.push(section);
             let field = format!("{section}.{p}");
             if params[..i].contains(p) {
                 return Err(invalid(origin, &field, "this parameter is given twice"));
@@ -285,6 +294,7 @@ impl Experiment {
             every_point_checked,
             hash: String::new(),
             parsed,
+            sections,
             base,
             base_origin,
             base_dir,
@@ -371,7 +381,7 @@ impl Experiment {
             path::set(&mut v, segs, value).map_err(|m| {
                 invalid(
                     &self.origin,
-                    &self.params[j],
+                    &format!("{}.{}", self.sections[j], self.params[j]),
                     format!("at point {point}: {m}"),
                 )
             })?;
@@ -384,10 +394,21 @@ impl Experiment {
         let v = self.point_json(point)?;
         let mut s =
             Scenario::from_str(&v.to_string(), &self.base_origin, &self.base_dir).map_err(|e| {
+                // The point's JSON is the base with the grid's values set, re-serialised: a
+                // line and column in it would point nowhere, so the message names the
+                // point's values instead.
+                let values = self
+                    .params
+                    .iter()
+                    .zip(&self.sections)
+                    .zip(self.point(point))
+                    .map(|((p, s), v)| format!("{s}.{p} = {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 invalid(
                     &self.origin,
-                    &format!("point {point} ({})", self.describe(point)),
-                    e.to_string(),
+                    &format!("point {point} ({values})"),
+                    e.without_position().to_string(),
                 )
             })?;
         s.seed = replication_seed(self.seed, replication);
@@ -402,6 +423,46 @@ impl Experiment {
             .map(|(p, v)| format!("{p} = {v}"))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// An error of an inline `base` (validated from its re-serialised JSON) moved to where it
+/// is in the experiment file `origin` (whose text is `text`): the field under `base`, at its
+/// line and column.
+fn inline_base_error(e: Error, text: &str, origin: &str) -> Error {
+    let moved = |field: &str| {
+        if field == "." || field.is_empty() {
+            "base".to_owned()
+        } else {
+            json::join_path("base", field)
+        }
+    };
+    match e {
+        Error::Parse { field, message, .. } => {
+            let field = moved(&field);
+            // Where the field is, or else where `base` starts: never the position in the
+            // re-serialised JSON that `line` and `column` refer to.
+            let (line, column) = json::locate(text, &field)
+                .or_else(|| json::locate(text, "base"))
+                .unwrap_or((1, 1));
+            Error::Parse {
+                origin: origin.to_owned(),
+                field,
+                line,
+                column,
+                message,
+            }
+        }
+        Error::Invalid {
+            origin: o,
+            field,
+            message,
+        } if o == origin => Error::Invalid {
+            origin: o,
+            field: moved(&field),
+            message,
+        },
+        other => other,
     }
 }
 

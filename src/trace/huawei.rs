@@ -21,6 +21,7 @@ fn scan(
     plan: &Plan,
     skips: &mut Skips,
     rows: &mut u64,
+    end_min: &mut u64,
     mut each: impl FnMut(u64, &str, u64),
 ) -> Result<()> {
     let mut origin: Option<u64> = None;
@@ -75,6 +76,7 @@ fn scan(
             };
             last_time = Some(time);
             let first = *origin.get_or_insert(time / 60);
+            *end_min = (*end_min).max(time / 60 - first + 1);
             let Some(minute) = plan.window_minute(time / 60 - first) else {
                 continue;
             };
@@ -103,9 +105,15 @@ pub(crate) fn load(
             ..Skips::default()
         };
         let mut rows = 0;
-        scan(plan, &mut first_pass_skips, &mut rows, |_, name, c| {
-            ranking.add(name, c);
-        })?;
+        scan(
+            plan,
+            &mut first_pass_skips,
+            &mut rows,
+            &mut 0,
+            |_, name, c| {
+                ranking.add(name, c);
+            },
+        )?;
         report.candidates = ranking.totals().len() as u64;
         selected = Some(ranking.select(&plan.select));
     }
@@ -113,7 +121,8 @@ pub(crate) fn load(
     let mut units: Vec<(usize, String, MinuteBuilder)> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut rows = 0;
-    scan(plan, skips, &mut rows, |minute, name, c| {
+    let mut end_min = 0;
+    scan(plan, skips, &mut rows, &mut end_min, |minute, name, c| {
         let i = match index.get(name) {
             Some(&i) => i,
             None => {
@@ -132,6 +141,9 @@ pub(crate) fn load(
         units[i].2.add(minute, c);
     })?;
     report.rows += rows;
+    if end_min > 0 {
+        report.span_min = Some((0.0, end_min as f64));
+    }
     if selected.is_none() {
         report.candidates = units.len() as u64;
     }

@@ -138,6 +138,8 @@ pub(crate) fn load(
     let mut accs: Vec<Acc> = Vec::new();
     let mut key = String::new();
     let mut pending_first = !has_header;
+    // The first and last arrival read, seconds: the trace's span, for messages.
+    let mut span: Option<(f64, f64)> = None;
     loop {
         if pending_first {
             pending_first = false;
@@ -179,6 +181,9 @@ pub(crate) fn load(
                 }
                 Kind::Generic => key.push_str(cols.function.map_or("trace", |i| fields[i])),
             }
+            span = Some(span.map_or((arrival, arrival), |(a, b)| {
+                (a.min(arrival), b.max(arrival))
+            }));
             if !(arrival >= start_s && arrival < end_s) {
                 return Ok(None);
             }
@@ -221,6 +226,7 @@ pub(crate) fn load(
             a.durations.push(d);
         }
     }
+    report.span_min = span.map(|(a, b)| (a / 60.0, b / 60.0));
     drop(index);
     report.candidates = accs.len() as u64;
     let totals: Vec<u64> = accs.iter().map(|a| a.times.len() as u64).collect();
