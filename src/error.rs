@@ -4,7 +4,7 @@
 //! path (`functions[0].workload.rate_per_s`) or the line, plus what was expected. Messages
 //! are lowercase and carry no trailing period, so the CLI can print them as `error: {err}`.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io;
 use std::path::PathBuf;
 
@@ -73,8 +73,28 @@ pub enum Error {
 }
 
 impl fmt::Display for Error {
+    /// One line, always: messages quote values from the user's files, and a JSON string
+    /// may hold a newline (`"runtime": "node\njs"`), so control characters are written
+    /// escaped (`\n`, `\u{1b}`). Found by the `scenario` fuzz target.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
+        let line = Unescaped(self).to_string();
+        for c in line.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                f.write_char(c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The message as its parts read, before [`Error`]'s `Display` escapes control characters.
+struct Unescaped<'a>(&'a Error);
+
+impl fmt::Display for Unescaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             Error::Io { path, source } => write!(f, "{}: cannot read: {source}", path.display()),
             Error::Parse {
                 origin,
@@ -172,3 +192,18 @@ impl FieldError {
 
 /// Result alias for the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_is_one_line_even_when_a_value_holds_control_characters() {
+        let e = FieldError::new("functions[0].runtime", "unknown runtime `node\njs\t\u{1b}`")
+            .in_origin("s.json");
+        assert_eq!(
+            e.to_string(),
+            r"s.json: functions[0].runtime: unknown runtime `node\njs\t\u{1b}`"
+        );
+    }
+}

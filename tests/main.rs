@@ -41,6 +41,9 @@ mod platform_rules;
 
 /// Keep-alive, provisioned-concurrency and eviction policies of a library user's own.
 mod custom_policies;
+/// The fuzz targets' corpus and crash regressions replayed through the fuzz harness
+/// (`fuzz/src/lib.rs`): no panic, one-line errors, the shipped examples accepted.
+mod fuzz_corpus;
 /// Golden results: every shipped experiment's output, pinned byte for byte
 /// (`FAASSIM_BLESS=1 cargo test golden` re-blesses).
 mod golden;
