@@ -187,15 +187,26 @@ fn workload(duration: f64) -> BoxedStrategy<Value> {
             ),
         ]
     })
-    .prop_filter("a scale the generator cannot apply", |w| {
-        !refused_scale(w, 1.0)
-    })
+    .prop_filter("a scale the generator cannot apply", |w| !refused_scale(w))
     .boxed()
 }
 
-/// Whether scaling by `scale` (the product of the enclosing transforms' scales) is
-/// refused: a cron workload scaled at all, or a spike scaled to no request.
-fn refused_scale(w: &Value, scale: f64) -> bool {
+/// Whether a workload would be refused for its scales: each `transform` scales its inner
+/// workload, which must then keep at least one request per spike and have no cron part.
+fn refused_scale(w: &Value) -> bool {
+    match w["kind"].as_str() {
+        Some("sum") => w["workloads"].as_array().unwrap().iter().any(refused_scale),
+        Some("transform") => {
+            let inner = &w["workload"];
+            scaled_away(inner, w["scale"].as_f64().unwrap()) || refused_scale(inner)
+        }
+        _ => false,
+    }
+}
+
+/// Whether scaling `w` by `scale` (times the scales of the transforms inside it) leaves
+/// a spike with no request, or scales a cron workload.
+fn scaled_away(w: &Value, scale: f64) -> bool {
     match w["kind"].as_str() {
         Some("cron") => scale != 1.0,
         Some("spike") => (w["count"].as_f64().unwrap() * scale).round() < 1.0,
@@ -203,8 +214,8 @@ fn refused_scale(w: &Value, scale: f64) -> bool {
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| refused_scale(p, scale)),
-        Some("transform") => refused_scale(&w["workload"], scale * w["scale"].as_f64().unwrap()),
+            .any(|p| scaled_away(p, scale)),
+        Some("transform") => scaled_away(&w["workload"], scale * w["scale"].as_f64().unwrap()),
         _ => false,
     }
 }
@@ -948,6 +959,12 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
     let in_flight = check_requests(case, &watch, &mut broken);
     if in_flight > 0 {
         TALLY[14].fetch_add(1, Ordering::Relaxed);
+        if std::env::var_os("FAASSIM_PROP_STATS").is_some() {
+            eprintln!(
+                "{in_flight} requests in flight at the end of: {}",
+                case.json
+            );
+        }
     }
     check_summary(case, &watch.recs, &result, in_flight, &mut broken);
     if !broken.is_empty() {
