@@ -35,7 +35,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestError, TestRng, TestRunner
 use serde_json::{Value, json};
 
 /// More events than any generated scenario can need: a run past it does not end.
-const EVENT_BUDGET: u64 = 5_000_000;
+const EVENT_BUDGET: u64 = 1_000_000;
 
 /// Cases per `cargo test` run (raise with `PROPTEST_CASES`).
 const DEFAULT_CASES: u32 = 1000;
@@ -69,6 +69,8 @@ struct Case {
     json: Value,
     /// Times for `timestamps` workloads, per function index (written to a file).
     files: Vec<(usize, Vec<f64>)>,
+    /// A `csv` trace to replay: (time s, function t0 or t1, duration ms), sorted.
+    trace: Option<Vec<(f64, usize, u32)>>,
     account: u32,
     memory_capacity_gb: Option<f64>,
     funcs: Vec<FnBounds>,
@@ -403,6 +405,7 @@ struct Extras {
     queue: Option<(usize, Value)>,
     stream: Option<(usize, Value)>,
     workflow: Option<Value>,
+    trace: Option<Vec<(f64, usize, u32)>>,
 }
 
 fn extras(duration: f64) -> impl Strategy<Value = Extras> {
@@ -487,12 +490,23 @@ fn extras(duration: f64) -> impl Strategy<Value = Extras> {
                 json!({"name": "w", "workload": w, "steps": steps})
             }),
     );
-    (database, queue, stream, workflow).prop_map(|(database, queue, stream, workflow)| Extras {
-        database,
-        queue,
-        stream,
-        workflow,
-    })
+    let trace = prop::option::of(
+        prop::collection::vec((secs(0.0, duration), 0usize..2, 1u32..500), 1..60).prop_map(
+            |mut rows| {
+                rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+                rows
+            },
+        ),
+    );
+    (database, queue, stream, workflow, trace).prop_map(
+        |(database, queue, stream, workflow, trace)| Extras {
+            database,
+            queue,
+            stream,
+            workflow,
+            trace,
+        },
+    )
 }
 
 /// Replaces task indices in a workflow's steps by function names (`f{i mod n}`).
@@ -515,7 +529,13 @@ fn name_tasks(steps: &mut Value, n: usize) {
 fn add_extras(case: &mut Case, x: Extras) {
     let n = case.funcs.len();
     let name = |i: usize| json!(format!("f{}", i % n));
-    if let Some((db, users)) = x.database {
+    if let Some((mut db, users)) = x.database {
+        // Cloudflare Workers sets no timeout: a wait for a connection without
+        // `max_wait_s` can then last for ever, and with event sources the run need not
+        // end (docs/testing.md, "Known and not fixed"). Bound it there.
+        if case.json["platform"] == "cloudflare-workers" && db.get("max_wait_s").is_none() {
+            db["max_wait_s"] = json!(5.0);
+        }
         case.json["databases"] = json!([db]);
         for u in users {
             case.json["functions"][u % n]["database"] = json!("db");
@@ -532,6 +552,17 @@ fn add_extras(case: &mut Case, x: Extras) {
     if let Some(mut w) = x.workflow {
         name_tasks(&mut w["steps"], n);
         case.json["workflows"] = json!([w]);
+    }
+    if let Some(rows) = x.trace {
+        // Replayed functions: each request runs for its recorded duration.
+        let mut template = json!({"runtime": case.json["functions"][0]["runtime"],
+            "exec_ms": {"dist": "const", "value": 10}});
+        if case.funcs[0].memory_mb.is_some() {
+            template["memory_mb"] = json!(128);
+        }
+        case.json["traces"] =
+            json!({"format": "csv", "invocations": "trace.csv", "template": template});
+        case.trace = Some(rows);
     }
 }
 
@@ -714,6 +745,7 @@ fn build(
     Case {
         json,
         files,
+        trace: None,
         account,
         memory_capacity_gb,
         funcs: bounds,
@@ -818,8 +850,9 @@ impl RequestLog for Watch<'_> {
         self.snapshots += 1;
         assert!(
             self.snapshots <= EVENT_BUDGET,
-            "the run did not end within {EVENT_BUDGET} events (now at {} ns)",
-            s.at.0
+            "the run did not end within {EVENT_BUDGET} events (now at {} ns): {}",
+            s.at.0,
+            self.case.json
         );
         if s.at < self.last_at {
             self.broke(format!(
@@ -907,6 +940,13 @@ fn load(case: &Case, dir: &Path) -> Scenario {
         let text: String = ts.iter().map(|t| format!("{t}\n")).collect();
         std::fs::write(dir.join(format!("f{i}.txt")), text).unwrap();
     }
+    if let Some(rows) = &case.trace {
+        let mut text = String::from("timestamp,function,duration_ms\n");
+        for (t, f, d) in rows {
+            text += &format!("{t},t{f},{d}\n");
+        }
+        std::fs::write(dir.join("trace.csv"), text).unwrap();
+    }
     Scenario::from_str(&case.json.to_string(), "prop.json", dir)
         .unwrap_or_else(|e| panic!("a generated scenario was refused: {e}\n{}", case.json))
 }
@@ -941,9 +981,22 @@ fn outputs(s: &Scenario) -> (String, Vec<u8>, Vec<u8>) {
     )
 }
 
+/// The case with bounds for the functions a trace added after the generated ones (no
+/// limits of their own; requests per instance as the platform's default).
+fn with_replayed(case: &Case, s: &Scenario) -> Case {
+    let mut case = case.clone();
+    for f in &s.functions[case.funcs.len()..] {
+        let mut b = plain(&f.name);
+        b.per_instance = f.per_instance_concurrency;
+        case.funcs.push(b);
+    }
+    case
+}
+
 /// Runs one case and checks every invariant; an `Err` names the first broken one.
 fn check(case: &Case, dir: &Path) -> Result<(), String> {
     let s = load(case, dir);
+    let case = &with_replayed(case, &s);
     let mut watch = Watch::new(case, &s);
     let out = sim::run(
         &s,
@@ -1377,8 +1430,8 @@ fn random_valid_scenarios_keep_every_invariant() {
         Ok(()) => {}
         Err(TestError::Fail(why, case)) => {
             panic!(
-                "{why}\nminimal failing scenario:\n{}\ntimestamp files: {:?}",
-                case.json, case.files
+                "{why}\nminimal failing scenario:\n{}\ntimestamp files: {:?}\ntrace: {:?}",
+                case.json, case.files, case.trace
             )
         }
         Err(e) => panic!("{e}"),
@@ -1430,6 +1483,7 @@ fn an_idle_instance_is_not_woken_above_the_account_pool() {
     let case = Case {
         json,
         files: vec![],
+        trace: None,
         account: 2,
         memory_capacity_gb: None,
         funcs: vec![plain("a"), plain("b")],
@@ -1472,6 +1526,7 @@ fn provisioned_allocation_leaves_no_room_for_idle_on_demand_instances() {
     let case = Case {
         json,
         files: vec![],
+        trace: None,
         account: 1000,
         memory_capacity_gb: None,
         funcs: vec![a],
@@ -1518,6 +1573,7 @@ fn a_lifetime_that_ends_during_the_cold_start_recycles_at_once() {
     let case = Case {
         json,
         files: vec![],
+        trace: None,
         account: 1000,
         memory_capacity_gb: None,
         funcs: vec![a],
