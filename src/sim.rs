@@ -102,7 +102,9 @@ use meter::Meter;
 use pc_billing::PcBilling;
 use pending::Pending;
 use pool::{Pool, PoolRules};
-pub use record::{Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Status};
+pub use record::{
+    InstanceCounts, Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Snapshot, Status,
+};
 use request::{Ending, Incoming, Parent, Req};
 use retries::Retries;
 use source_events::SourceEvent;
@@ -250,6 +252,8 @@ struct Sim<'s, 'o> {
     /// The platform bills init (of the request that started an instance).
     init_billed: bool,
     log: Option<&'o mut dyn RequestLog>,
+    /// Scratch counts for the log's snapshots, when it asked for them (else none).
+    snapshots: Option<Vec<InstanceCounts>>,
     /// Queues, streams and workflows.
     sources: Sources<'s>,
 }
@@ -319,6 +323,9 @@ impl Model for Sim<'_, '_> {
             Event::PendingPoll { func } => self.on_pending_poll(now, func)?,
             Event::Autoscale { func } => self.on_autoscale(now, func),
             Event::Source(e) => self.on_source_event(now, e)?,
+        }
+        if self.snapshots.is_some() {
+            self.snapshot(now)?;
         }
         Ok(())
     }
@@ -399,6 +406,10 @@ impl<'s, 'o> Sim<'s, 'o> {
                 .pricing
                 .as_ref()
                 .is_some_and(|p| p.init_billed),
+            snapshots: log
+                .as_ref()
+                .is_some_and(|l| l.wants_snapshots())
+                .then(|| vec![InstanceCounts::default(); scenario.functions.len()]),
             log,
             sources: Sources::none(),
         };
@@ -513,6 +524,29 @@ impl<'s, 'o> Sim<'s, 'o> {
     fn pool_remove_idle(&mut self, slot: u32) {
         let (pool, instances) = self.pool_of(slot);
         pool.remove_idle(slot, instances);
+    }
+
+    /// Hands the log the state after an event at `now` (only when it asked for it).
+    #[cold]
+    fn snapshot(&mut self, now: SimTime) -> Result<()> {
+        let (Some(counts), Some(log)) = (self.snapshots.as_mut(), self.log.as_mut()) else {
+            return Ok(());
+        };
+        for (f, c) in self.funcs.ids().zip(counts.iter_mut()) {
+            let occ = self.meter.occupancy(f);
+            *c = InstanceCounts {
+                starting: occ.provisioning,
+                busy: occ.busy,
+                idle: occ.idle,
+                on_demand_in_flight: self.limits.od_in_flight(f),
+                provisioned_allocated: self.limits.pc_allocated(f),
+            };
+        }
+        log.snapshot(&Snapshot {
+            at: now,
+            requests: self.next_request,
+            functions: counts,
+        })
     }
 
     #[inline]

@@ -50,6 +50,9 @@ mod golden;
 /// Output formats against the JSON result: every run CSV column and every sweep metric
 /// reads the field it names.
 mod output;
+/// Property tests: random valid scenarios (every workload kind, policy and limit) and the
+/// invariants every run keeps; shrunk failures as named regression tests.
+mod properties;
 /// Results for comparing policies: requests over a latency objective, distributions across
 /// functions and the per-function table of sweep rows, against hand-worked runs.
 mod results;

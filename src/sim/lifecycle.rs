@@ -153,10 +153,12 @@ impl Sim<'_, '_> {
     }
 
     /// Arms the instance's timer for `min(expires_at, retire_at)` if that is sooner than
-    /// its pending timer.
+    /// its pending timer; a deadline already past (a lifetime that ran out during the
+    /// allocation delay and cold start) fires now, never in the past.
     pub(super) fn arm_timer(&mut self, slot: u32) {
+        let now = self.queue.now();
         let inst = &mut self.instances[slot];
-        let at = inst.expires_at.min(inst.retire_at);
+        let at = inst.expires_at.min(inst.retire_at).max(now);
         if at == SimTime::MAX || (inst.timer_armed && inst.timer_at <= at) {
             return;
         }

@@ -96,6 +96,12 @@ impl Limits {
         self.funcs[f].pc_allocated
     }
 
+    /// On-demand instances of `f` starting or executing now.
+    #[inline]
+    pub(super) fn od_in_flight(&self, f: FunctionId) -> u32 {
+        self.funcs[f].od_in_flight
+    }
+
     /// Whether function `f` may start one more instance now.
     #[inline]
     pub(super) fn has_headroom(&self, f: FunctionId) -> bool {

@@ -89,7 +89,11 @@ impl Sim<'_, '_> {
         now: SimTime,
         f: FunctionId,
     ) -> std::result::Result<(u32, bool), Refusal> {
-        if let Some(slot) = self.funcs[f].pool.route(&mut self.instances) {
+        // An idle on-demand instance is woken only under the concurrency limits (another
+        // function, or provisioned instances allocated since it went idle, may have taken
+        // the room it had).
+        let headroom = self.limits.has_headroom(f);
+        if let Some(slot) = self.funcs[f].pool.route(&mut self.instances, headroom) {
             // An idle instance leaves the eviction order too.
             if let Some(key) = self.instances[slot].evict_key.take() {
                 self.memory.unfile(key, slot);

@@ -117,9 +117,15 @@ impl Pool {
 
     /// Picks the instance for a request of `f`, taking it out of its idle set if it was
     /// idle: provisioned before on-demand, ready before starting. `None`: no instance has
-    /// a free slot.
+    /// a free slot. An idle on-demand instance is taken only if `idle_on_demand` (the
+    /// function has concurrency headroom): idle on-demand instances do not count against
+    /// the limits, so waking one makes one more in flight.
     #[inline]
-    pub(super) fn route(&mut self, instances: &mut Slab<Instance>) -> Option<u32> {
+    pub(super) fn route(
+        &mut self,
+        instances: &mut Slab<Instance>,
+        idle_on_demand: bool,
+    ) -> Option<u32> {
         let pool = self;
         if pool.cap == 1 {
             // Provisioned instances exist only under a provisioned policy.
@@ -128,7 +134,9 @@ impl Pool {
             {
                 return Some(slot);
             }
-            return pool.take_idle(false, instances);
+            return idle_on_demand
+                .then(|| pool.take_idle(false, instances))
+                .flatten();
         }
         let busiest_first = pool.routing == Routing::Pack;
         for provisioned in [true, false] {
@@ -137,11 +145,17 @@ impl Pool {
             } else {
                 Open::OnDemand
             };
+            let idle_ok = provisioned || idle_on_demand;
             let found = if busiest_first {
-                pool.take_open(open)
-                    .or_else(|| pool.take_idle(provisioned, instances))
+                pool.take_open(open).or_else(|| {
+                    idle_ok
+                        .then(|| pool.take_idle(provisioned, instances))
+                        .flatten()
+                })
             } else {
-                pool.take_idle(provisioned, instances)
+                idle_ok
+                    .then(|| pool.take_idle(provisioned, instances))
+                    .flatten()
                     .or_else(|| pool.take_open(open))
             };
             if found.is_some() {

@@ -1,5 +1,6 @@
 //! What a run gives its caller: how each request ended ([`RequestRecord`], streamed to a
-//! [`RequestLog`]), the run's hooks ([`RunOptions`]) and its raw output ([`RunOutput`]).
+//! [`RequestLog`]), the state after each event for observers that ask for it
+//! ([`Snapshot`]), the run's hooks ([`RunOptions`]) and its raw output ([`RunOutput`]).
 
 use super::ColdStartPhases;
 use super::source_events::BatchRecord;
@@ -73,6 +74,46 @@ pub trait RequestLog {
     fn batch(&mut self, _batch: &BatchRecord<'_>) -> Result<()> {
         Ok(())
     }
+
+    /// Whether [`RequestLog::snapshot`] should be called. Asked once, when the run is
+    /// built; the default (no) costs a run one untaken branch per event.
+    fn wants_snapshots(&self) -> bool {
+        false
+    }
+
+    /// Called after every event with the state it left, when
+    /// [`RequestLog::wants_snapshots`] says so: for tests of invariants that no summary
+    /// shows (event times, instance counts against the limits between events).
+    fn snapshot(&mut self, _snapshot: &Snapshot<'_>) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// One function's instances and concurrency at a [`Snapshot`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InstanceCounts {
+    /// Instances starting (cold start or provisioned initialisation in progress).
+    pub starting: u32,
+    /// Instances executing at least one request.
+    pub busy: u32,
+    /// Instances warm and waiting.
+    pub idle: u32,
+    /// On-demand instances starting or executing: what counts against the concurrency
+    /// limits besides the provisioned ones.
+    pub on_demand_in_flight: u32,
+    /// Provisioned instances allocated (initialising or ready).
+    pub provisioned_allocated: u32,
+}
+
+/// The state of a run just after one event (see [`RequestLog::snapshot`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Snapshot<'a> {
+    /// The event's time.
+    pub at: SimTime,
+    /// Requests created so far (request ids are `0..requests`).
+    pub requests: u64,
+    /// Per function, in scenario order.
+    pub functions: &'a [InstanceCounts],
 }
 
 /// Optional hooks for a run.
