@@ -632,3 +632,40 @@ fn fleet_servers_need_vcpus_and_a_price() {
     );
     assert_eq!(err(r#"{"fleet": {"vcpus": 0.5, "usd_per_hour": 0}}"#), None);
 }
+
+/// The total adds up every function's parts. By hand, on Lambda over 1,000 s: `a` (1 GB)
+/// has one provisioned instance all along (1,000 GB-s at $0.0000041667) and one 100-ms
+/// request on it ($0.0000097222 per GB-s); `b` (2 GB) gets one on-demand 100-ms request
+/// every 100 s (10 of them, each billed its 100 ms, the first also its init) and a warm-up
+/// ping every 250 s (4, each a 1-ms request fee and GB-s).
+#[test]
+fn the_total_adds_up_every_functions_parts() {
+    let r = run(&scenario(
+        r#"{"name": "sum", "duration_s": 1000, "platform": "aws-lambda",
+          "functions": [
+            {"name": "a", "runtime": "nodejs", "memory_mb": 1024,
+             "exec_ms": {"dist": "const", "value": 100},
+             "provisioned": {"policy": "fixed", "count": 1},
+             "workload": {"kind": "constant", "interval_s": 10000, "start_s": 500}},
+            {"name": "b", "runtime": "nodejs", "memory_mb": 2048,
+             "exec_ms": {"dist": "const", "value": 100},
+             "cold_start_ms": {"dist": "const", "value": 0},
+             "keep_alive": {"policy": "fixed", "idle_s": 3600},
+             "warmers": {"every_s": 250, "concurrency": 1},
+             "workload": {"kind": "constant", "interval_s": 100, "start_s": 50}}]}"#,
+    ));
+    let (a, b, t) = (
+        &r.functions[0].1.cost_usd,
+        &r.functions[1].1.cost_usd,
+        &r.total.cost_usd,
+    );
+    assert_close(a.provisioned, 1000.0 * 4.1667e-6 + 0.1 * 9.7222e-6);
+    assert_eq!((b.provisioned, a.warmers, a.compute), (0.0, 0.0, 0.0));
+    assert_close(b.compute, 10.0 * 0.1 * 2.0 * X86_GB_S);
+    assert_close(b.warmers, 4.0 * (REQUEST + 0.001 * 2.0 * X86_GB_S));
+    assert_close(t.provisioned, a.provisioned);
+    assert_close(t.compute, b.compute);
+    assert_close(t.warmers, b.warmers);
+    assert_close(t.requests, 11.0 * REQUEST);
+    assert_close(t.total, t.provisioned + t.compute + t.warmers + t.requests);
+}
