@@ -669,3 +669,45 @@ fn the_total_adds_up_every_functions_parts() {
     assert_close(t.requests, 11.0 * REQUEST);
     assert_close(t.total, t.provisioned + t.compute + t.warmers + t.requests);
 }
+
+/// Under every allowance the free tier credits all of the usage, GHz-seconds included: on
+/// Cloud Functions 1st gen, 100 requests of 260 ms at 512 MB in 10,000 s use about 24
+/// GHz-s (0.8 GHz × 0.3 s billed each) of the 771.6 free in that time (200,000 a month),
+/// 15 GB-s and 100 requests, so the total is 0.
+#[test]
+fn the_free_tier_credits_ghz_seconds_under_the_allowance() {
+    let r = run(&scenario(
+        r#"{"name": "c", "duration_s": 10000, "platform": "google-cloud-functions",
+          "cost": {"free_tier": true},
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 512,
+            "exec_ms": {"dist": "const", "value": 260},
+            "workload": {"kind": "constant", "interval_s": 100}}]}"#,
+    ));
+    let c = &r.total.cost_usd;
+    assert!(c.compute > 100.0 * 0.8 * 0.3 * 0.00001, "{c:?}");
+    assert!(
+        (c.free_tier_credit + c.requests + c.compute).abs() < 1e-15,
+        "{c:?}"
+    );
+    assert!(c.total.abs() < 1e-15, "{c:?}");
+}
+
+/// The free tier does not apply to provisioned concurrency: a function whose only request
+/// is served by a provisioned instance gets no credit (0, not NaN from an average rate over
+/// zero on-demand GB-seconds), and pays its provisioned line in full.
+#[test]
+fn the_free_tier_credits_nothing_without_on_demand_use() {
+    let r = run(&scenario(
+        r#"{"name": "c", "duration_s": 100, "platform": "aws-lambda",
+          "cost": {"free_tier": true},
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 1024,
+            "exec_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "fixed", "count": 1},
+            "workload": {"kind": "constant", "interval_s": 1000, "start_s": 50}}]}"#,
+    ));
+    let c = &r.total.cost_usd;
+    assert_eq!(c.free_tier_credit, 0.0);
+    assert_eq!(c.compute, 0.0);
+    assert_close(c.provisioned, 100.0 * 4.1667e-6 + 0.1 * 9.7222e-6);
+    assert_close(c.total, c.provisioned + c.requests);
+}
