@@ -814,4 +814,57 @@ mod tests {
         assert_eq!(once.first_step(), Some((secs(100.0), 0, 0)));
         assert_eq!(once.next_step(1, 0), None);
     }
+
+    /// Two policies are equal when they are the same kind with the same settings (a
+    /// custom policy: the same object).
+    #[test]
+    fn policies_compare_by_kind_and_settings() {
+        let sched = |repeat: Option<f64>, delay: Option<f64>| Provisioned::Scheduled {
+            steps: vec![(SimTime::ZERO, 2), (secs(600.0), 5)],
+            repeat: repeat.map(secs),
+            delay: delay.map(secs),
+        };
+        assert_eq!(Provisioned::Fixed(2), Provisioned::Fixed(2));
+        assert_ne!(Provisioned::Fixed(2), Provisioned::Fixed(3));
+        assert_eq!(sched(Some(86400.0), None), sched(Some(86400.0), None));
+        assert_ne!(sched(Some(86400.0), None), sched(None, None));
+        assert_ne!(sched(None, Some(30.0)), sched(None, None));
+        let other_steps = Provisioned::Scheduled {
+            steps: vec![(SimTime::ZERO, 2)],
+            repeat: None,
+            delay: None,
+        };
+        assert_ne!(sched(None, None), other_steps);
+        let t = Provisioned::Tracking(defaults());
+        assert_eq!(t, Provisioned::Tracking(defaults()));
+        let lower = TrackingParams {
+            target: 0.5,
+            ..defaults()
+        };
+        assert_ne!(t, Provisioned::Tracking(lower));
+        assert_ne!(Provisioned::Fixed(1), sched(None, None));
+        assert_ne!(t, Provisioned::Fixed(1));
+        // A custom policy equals itself (the same object), not another with the same code.
+        #[derive(Debug)]
+        struct Two;
+        impl ProvisionedPolicy for Two {
+            fn name(&self) -> &'static str {
+                "two"
+            }
+            fn initial(&self) -> u32 {
+                2
+            }
+            fn interval(&self) -> SimTime {
+                secs(60.0)
+            }
+            fn start(&self) -> Box<dyn ProvisionedRun> {
+                unreachable!("not run")
+            }
+        }
+        let shared: Arc<dyn ProvisionedPolicy> = Arc::new(Two);
+        let a = Provisioned::Custom(Arc::clone(&shared));
+        assert_eq!(a, Provisioned::Custom(shared));
+        assert_ne!(a, Provisioned::Custom(Arc::new(Two)));
+        assert_ne!(a, Provisioned::Fixed(2));
+    }
 }
