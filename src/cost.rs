@@ -278,3 +278,61 @@ pub fn billed(d: SimTime, granularity: SimTime) -> SimTime {
     }
     SimTime(d.0.div_ceil(granularity.0) * granularity.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Scenario;
+
+    fn cloud_run() -> Scenario {
+        Scenario::from_str(
+            r#"{"name": "v", "duration_s": 1, "platform": "google-cloud-run",
+              "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 2048,
+                "exec_ms": {"dist": "const", "value": 1},
+                "workload": {"kind": "poisson", "rate_per_s": 1}}]}"#,
+            "v.json",
+            std::path::Path::new("."),
+        )
+        .unwrap()
+    }
+
+    /// Cloud Run gives 1 vCPU per 512 MB (`mb_per_vcpu`): 2,048 MB is 4 vCPUs, 256 MB half
+    /// of one; a function without `vcpus` gets that default.
+    #[test]
+    fn default_vcpus_are_memory_over_mb_per_vcpu() {
+        let s = cloud_run();
+        assert_eq!(vcpus(&s.platform, 2048), 4.0);
+        assert_eq!(vcpus(&s.platform, 256), 0.5);
+        assert_eq!(s.functions[0].vcpus, 4.0);
+    }
+
+    /// Servers = ceil(load / (vCPUs × target utilisation)): a load that fills whole servers
+    /// exactly needs no extra one (3 vCPUs on 1-vCPU servers at 100 % are 3 servers, not
+    /// 4); any load at all needs one; no load, none. Cost: servers × hourly price × hours.
+    #[test]
+    fn the_fleet_is_the_ceiling_of_load_over_server_capacity() {
+        let mut settings = cloud_run().cost;
+        settings.fleet.vcpus = 1.0;
+        settings.fleet.target_utilisation = 1.0;
+        settings.fleet.usd_per_hour = 2.0;
+        let hour = SimTime::from_secs(3600.0);
+        let f = fleet(&settings, 3.0, hour);
+        assert_eq!((f.instances, f.usd, f.load_vcpus), (3, 6.0, 3.0));
+        assert_eq!(fleet(&settings, 3.01, hour).instances, 4);
+        assert_eq!(fleet(&settings, 1e-12, hour).instances, 1);
+        assert_eq!(fleet(&settings, 0.0, hour).instances, 0);
+        assert_eq!(fleet(&settings, 3.0, SimTime::from_secs(1800.0)).usd, 3.0);
+    }
+
+    /// Billed durations round up to the granularity; 0 and 1 ns granularities bill the
+    /// duration as it is.
+    #[test]
+    fn billed_durations_round_up_to_the_granularity() {
+        let ms = |x: u64| SimTime(x * 1_000_000);
+        assert_eq!(billed(SimTime(200_300_000), ms(1)), ms(201));
+        assert_eq!(billed(ms(200), ms(100)), ms(200));
+        assert_eq!(billed(ms(201), ms(100)), ms(300));
+        assert_eq!(billed(SimTime(7), SimTime(1)), SimTime(7));
+        assert_eq!(billed(SimTime(7), SimTime(0)), SimTime(7));
+    }
+}

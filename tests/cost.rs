@@ -480,3 +480,234 @@ fn negative_provisioned_prices_are_refused() {
         );
     }
 }
+
+/// Each function's always-on fleet is sized on its own CPU demand; the total's on the sum.
+/// By hand (1,769 MB is one vCPU, `cpu_fraction` 1, 1 s executions, one hour measured):
+/// `a` every 0.1 s is 10 vCPUs → ceil(10 / 1.2) = 9 servers; `b` every 1 s is 1 vCPU → 1
+/// server; together 11 vCPUs → ceil(11 / 1.2) = 10 servers, $0.0416 each for the hour.
+#[test]
+fn each_function_has_its_own_fleet_and_the_total_is_sized_on_the_sum() {
+    let f = |name: &str, every: f64| {
+        format!(
+            r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 1769, "cpu_fraction": 1,
+              "exec_ms": {{"dist": "const", "value": 1000}},
+              "workload": {{"kind": "constant", "interval_s": {every}}}}}"#
+        )
+    };
+    let r = run(&scenario(&format!(
+        r#"{{"name": "c", "duration_s": 3610, "warmup_s": 10, "functions": [{}, {}]}}"#,
+        f("a", 0.1),
+        f("b", 1.0)
+    )));
+    let fleet = |i: usize| r.functions[i].1.cost_usd.always_on_fleet.clone();
+    assert_eq!(fleet(0).instances, 9);
+    assert_close(fleet(0).usd, 9.0 * 0.0416);
+    assert_eq!(fleet(1).instances, 1);
+    assert_close(fleet(1).usd, 0.0416);
+    assert_eq!(r.total.cost_usd.always_on_fleet.instances, 10);
+    assert_close(r.total.cost_usd.always_on_fleet.usd, 10.0 * 0.0416);
+}
+
+/// A per-instance platform (Cloud Run-like, billed while busy) with only warm-up pings:
+/// a round of one ping every 10 s from 0 over 100 s is 10 pings. Each costs its request
+/// fee ($0.40 / 1M) in `warmers`; its instance time is in `compute`, not counted twice.
+/// The instance starts once (cold start 0.5 s) and each ping holds it 1 ms: 0.51 s of
+/// busy instance time.
+#[test]
+fn warmer_pings_cost_their_request_fees_under_per_instance_billing() {
+    let dir = temp_dir("cost-warmers-per-instance");
+    std::fs::write(dir.join("none.csv"), "").unwrap();
+    let r = run(&scenario_in(
+        r#"{"name": "c", "duration_s": 100,
+          "platform": {"name": "cr", "account_concurrency": 100,
+            "keep_alive": {"policy": "fixed", "idle_s": 60},
+            "sandbox_ms": {"dist": "const", "value": 0},
+            "memory_mb": {"min": 128, "max": 32768, "default": 2048},
+            "mb_per_vcpu": 2048,
+            "pricing": {"currency": "USD", "request_per_million": 0.40, "billing": "per_instance",
+              "billed_while": "busy", "gb_second": {"x86_64": 0.0000025}, "vcpu_second": 0.000024,
+              "billing_granularity_ms": 100}},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "cold_start_ms": {"dist": "const", "value": 500},
+            "exec_ms": {"dist": "const", "value": 1000},
+            "warmers": {"every_s": 10, "concurrency": 1},
+            "workload": {"kind": "timestamps", "path": "none.csv"}}]}"#,
+        &dir,
+    ));
+    let c = &r.total.cost_usd;
+    assert_eq!(r.total.warmers.unwrap().pings, 10);
+    assert_close(c.warmers, 10.0 * 0.4e-6);
+    assert_eq!(c.requests, 0.0);
+    // 2 GiB and 1 vCPU busy for the cold start and ten 1-ms pings.
+    assert_close(
+        c.compute,
+        (0.5 + 10.0 * 0.001) * (2.0 * 0.0000025 + 0.000024),
+    );
+    assert_close(c.total, c.compute + c.warmers);
+}
+
+/// The free tier covers warm-up pings like any on-demand use: on Lambda, one user request
+/// and pings every minute for an hour are far under the allowance, so the credit is minus
+/// everything billed (requests, compute and warmers) and the total is 0.
+#[test]
+fn the_free_tier_covers_warmer_pings() {
+    let r = run(&scenario(
+        r#"{"name": "c", "duration_s": 3600, "cost": {"free_tier": true},
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 1024,
+            "exec_ms": {"dist": "const", "value": 100},
+            "warmers": {"every_s": 60, "concurrency": 2},
+            "workload": {"kind": "constant", "interval_s": 10000}}]}"#,
+    ));
+    let c = &r.total.cost_usd;
+    assert!(c.warmers > 0.0 && c.requests > 0.0);
+    assert!(
+        (c.free_tier_credit + c.requests + c.compute + c.warmers).abs() < 1e-15,
+        "{c:?}"
+    );
+    assert!(c.total.abs() < 1e-15, "{c:?}");
+}
+
+/// Cloud Run's free tier includes vCPU-seconds (180,000 a month): one request of a 2-vCPU,
+/// 1 GiB function (cold start 0.5 s + 1 s, billed while busy) costs 1.5 s × ($0.0000025
+/// for the GiB plus 2 × $0.000024), all of it under the prorated allowance, so the total is
+/// 0. Over it, only the prorated share is free: a 4-vCPU function busy all the time for
+/// 10,000 s uses 40,000 vCPU-s against 180,000 × 10,000 / 2,592,000 = 694.4 free.
+#[test]
+fn the_free_tier_credits_vcpu_seconds_under_per_instance_billing() {
+    let r = run(&scenario(
+        r#"{"name": "c", "duration_s": 100, "platform": "google-cloud-run",
+          "cost": {"free_tier": true},
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 1024, "vcpus": 2,
+            "cold_start_ms": {"dist": "const", "value": 500},
+            "exec_ms": {"dist": "const", "value": 1000},
+            "workload": {"kind": "constant", "interval_s": 1000}}]}"#,
+    ));
+    let c = &r.total.cost_usd;
+    assert_close(c.compute, 1.5 * (0.0000025 + 2.0 * 0.000024));
+    assert!(
+        (c.free_tier_credit + c.requests + c.compute).abs() < 1e-15,
+        "{c:?}"
+    );
+    // Over every allowance: a request every second holding a 512 MB, 4-vCPU instance 1 s
+    // for 10,000 s (10,000 requests, about 40,000 vCPU-s and 5,000 GB-s): the credit is
+    // the prorated allowances, 2M requests, 360,000 GB-s and 180,000 vCPU-s a month.
+    let r = run(&scenario(
+        r#"{"name": "c", "duration_s": 10000, "platform": "google-cloud-run",
+          "cost": {"free_tier": true},
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 512, "vcpus": 4,
+            "exec_ms": {"dist": "const", "value": 1000},
+            "workload": {"kind": "constant", "interval_s": 1}}]}"#,
+    ));
+    let share = 10_000.0 / 2_592_000.0;
+    let expected = -(2e6 * 0.4e-6 + 360_000.0 * 0.0000025 + 180_000.0 * 0.000024) * share;
+    assert_close(r.total.cost_usd.free_tier_credit, expected);
+}
+
+/// The fleet's servers must have vCPUs (> 0: the fleet divides the load by them) and a
+/// price ≥ 0; the error names the field and the value.
+#[test]
+fn fleet_servers_need_vcpus_and_a_price() {
+    let err = |cost: &str| {
+        let json = format!(
+            r#"{{"name": "x", "duration_s": 1, "cost": {cost},
+              "functions": [{{"name": "f", "runtime": "nodejs",
+                "exec_ms": {{"dist": "const", "value": 1}},
+                "workload": {{"kind": "poisson", "rate_per_s": 1}}}}]}}"#
+        );
+        faassim::Scenario::from_str(&json, "s.json", std::path::Path::new("."))
+            .err()
+            .map(|e| e.to_string())
+    };
+    for vcpus in ["0", "-2"] {
+        let e = err(&format!(r#"{{"fleet": {{"vcpus": {vcpus}}}}}"#)).expect(vcpus);
+        assert!(
+            e.contains("s.json") && e.contains("cost.fleet.vcpus") && e.contains(vcpus),
+            "{e}"
+        );
+    }
+    let e = err(r#"{"fleet": {"usd_per_hour": -1}}"#).unwrap();
+    assert!(
+        e.contains("cost.fleet.usd_per_hour") && e.contains("-1"),
+        "{e}"
+    );
+    assert_eq!(err(r#"{"fleet": {"vcpus": 0.5, "usd_per_hour": 0}}"#), None);
+}
+
+/// The total adds up every function's parts. By hand, on Lambda over 1,000 s: `a` (1 GB)
+/// has one provisioned instance all along (1,000 GB-s at $0.0000041667) and one 100-ms
+/// request on it ($0.0000097222 per GB-s); `b` (2 GB) gets one on-demand 100-ms request
+/// every 100 s (10 of them, each billed its 100 ms, the first also its init) and a warm-up
+/// ping every 250 s (4, each a 1-ms request fee and GB-s).
+#[test]
+fn the_total_adds_up_every_functions_parts() {
+    let r = run(&scenario(
+        r#"{"name": "sum", "duration_s": 1000, "platform": "aws-lambda",
+          "functions": [
+            {"name": "a", "runtime": "nodejs", "memory_mb": 1024,
+             "exec_ms": {"dist": "const", "value": 100},
+             "provisioned": {"policy": "fixed", "count": 1},
+             "workload": {"kind": "constant", "interval_s": 10000, "start_s": 500}},
+            {"name": "b", "runtime": "nodejs", "memory_mb": 2048,
+             "exec_ms": {"dist": "const", "value": 100},
+             "cold_start_ms": {"dist": "const", "value": 0},
+             "keep_alive": {"policy": "fixed", "idle_s": 3600},
+             "warmers": {"every_s": 250, "concurrency": 1},
+             "workload": {"kind": "constant", "interval_s": 100, "start_s": 50}}]}"#,
+    ));
+    let (a, b, t) = (
+        &r.functions[0].1.cost_usd,
+        &r.functions[1].1.cost_usd,
+        &r.total.cost_usd,
+    );
+    assert_close(a.provisioned, 1000.0 * 4.1667e-6 + 0.1 * 9.7222e-6);
+    assert_eq!((b.provisioned, a.warmers, a.compute), (0.0, 0.0, 0.0));
+    assert_close(b.compute, 10.0 * 0.1 * 2.0 * X86_GB_S);
+    assert_close(b.warmers, 4.0 * (REQUEST + 0.001 * 2.0 * X86_GB_S));
+    assert_close(t.provisioned, a.provisioned);
+    assert_close(t.compute, b.compute);
+    assert_close(t.warmers, b.warmers);
+    assert_close(t.requests, 11.0 * REQUEST);
+    assert_close(t.total, t.provisioned + t.compute + t.warmers + t.requests);
+}
+
+/// Under every allowance the free tier credits all of the usage, GHz-seconds included: on
+/// Cloud Functions 1st gen, 100 requests of 260 ms at 512 MB in 10,000 s use about 24
+/// GHz-s (0.8 GHz × 0.3 s billed each) of the 771.6 free in that time (200,000 a month),
+/// 15 GB-s and 100 requests, so the total is 0.
+#[test]
+fn the_free_tier_credits_ghz_seconds_under_the_allowance() {
+    let r = run(&scenario(
+        r#"{"name": "c", "duration_s": 10000, "platform": "google-cloud-functions",
+          "cost": {"free_tier": true},
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 512,
+            "exec_ms": {"dist": "const", "value": 260},
+            "workload": {"kind": "constant", "interval_s": 100}}]}"#,
+    ));
+    let c = &r.total.cost_usd;
+    assert!(c.compute > 100.0 * 0.8 * 0.3 * 0.00001, "{c:?}");
+    assert!(
+        (c.free_tier_credit + c.requests + c.compute).abs() < 1e-15,
+        "{c:?}"
+    );
+    assert!(c.total.abs() < 1e-15, "{c:?}");
+}
+
+/// The free tier does not apply to provisioned concurrency: a function whose only request
+/// is served by a provisioned instance gets no credit (0, not NaN from an average rate over
+/// zero on-demand GB-seconds), and pays its provisioned line in full.
+#[test]
+fn the_free_tier_credits_nothing_without_on_demand_use() {
+    let r = run(&scenario(
+        r#"{"name": "c", "duration_s": 100, "platform": "aws-lambda",
+          "cost": {"free_tier": true},
+          "functions": [{"name": "f", "runtime": "nodejs", "memory_mb": 1024,
+            "exec_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "fixed", "count": 1},
+            "workload": {"kind": "constant", "interval_s": 1000, "start_s": 50}}]}"#,
+    ));
+    let c = &r.total.cost_usd;
+    assert_eq!(c.free_tier_credit, 0.0);
+    assert_eq!(c.compute, 0.0);
+    assert_close(c.provisioned, 100.0 * 4.1667e-6 + 0.1 * 9.7222e-6);
+    assert_close(c.total, c.provisioned + c.requests);
+}

@@ -360,3 +360,42 @@ fn profiles_given_by_path_resolve_from_the_scenario_folder() {
     let (_, recs) = run_logged(&s);
     assert_eq!(recs[0].cold_start_ns, Some(42 * MS));
 }
+
+/// The platform-wide instance counts add up the functions' over time. By hand (cold start
+/// 1 s, execution 1 s, keep-alive 2 s, 10-s run): `a` at 0 s is starting over [0, 1), busy
+/// [1, 2), idle [2, 4); `b` at 1 s is starting [1, 2), busy [2, 3), idle [3, 5). Together:
+/// starting 2 s, busy 2 s, idle 4 s of instance time, and 2 instances at once over [1, 4).
+#[test]
+fn platform_wide_instance_counts_add_up_the_functions() {
+    let dir = temp_dir("micro-total-occupancy");
+    std::fs::write(dir.join("a.csv"), "0\n").unwrap();
+    std::fs::write(dir.join("b.csv"), "1\n").unwrap();
+    let f = |name: &str| {
+        format!(
+            r#"{{"name": "{name}", "runtime": "nodejs",
+              "exec_ms": {{"dist": "const", "value": 1000}},
+              "cold_start_ms": {{"dist": "const", "value": 1000}},
+              "keep_alive": {{"policy": "fixed", "idle_s": 2}},
+              "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
+        )
+    };
+    let s = scenario_in(
+        &format!(
+            r#"{{"name": "total", "duration_s": 10, "functions": [{}, {}]}}"#,
+            f("a"),
+            f("b")
+        ),
+        &dir,
+    );
+    let r = run(&s);
+    let i = &r.total.instances;
+    assert!((i.mean_provisioning - 0.2).abs() < 1e-12, "{i:?}");
+    assert!((i.mean_busy - 0.2).abs() < 1e-12, "{i:?}");
+    assert!((i.mean_idle - 0.4).abs() < 1e-12, "{i:?}");
+    assert!((i.mean_total - 0.8).abs() < 1e-12, "{i:?}");
+    assert_eq!(i.max_total, 2);
+    for (name, f) in &r.functions {
+        assert_eq!(f.instances.max_total, 1, "{name}");
+        assert!((f.instances.mean_total - 0.4).abs() < 1e-12, "{name}");
+    }
+}

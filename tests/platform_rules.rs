@@ -918,3 +918,65 @@ fn cpu_bound_functions_are_served_at_the_cpu_target_not_at_saturation() {
     let mean = r.total.latency_ms.mean.unwrap();
     assert!(mean < 250.0, "azure mean {mean} ms");
 }
+
+/// A caller waiting on several synchronous callees ends with the last answer, not the
+/// first. A (10 ms cold start + 100 ms) calls B (10 + 50 ms) and C (10 + 300 ms) at once:
+/// B answers at 170 ms, C at 420 ms, so A ends at 420 ms; warm, 100 + 300 = 400 ms.
+#[test]
+fn a_caller_waits_for_its_slowest_synchronous_callee() {
+    let dir = crate::common::temp_dir("chain-two");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", [0, 10_000]);
+    let calls = r#", "calls": [{"function": "b"}, {"function": "c"}]"#;
+    let others = callee("b", 50, "") + &callee("c", 300, "");
+    let (_, recs) = run_logged(&chain(&dir, &file, calls, &others));
+    let a: Vec<_> = recs
+        .iter()
+        .filter(|x| x.function == "a")
+        .map(|x| (x.end_ns - x.arrival_ns, x.status))
+        .collect();
+    assert_eq!(a, vec![(420 * MS, Status::Ok), (400 * MS, Status::Ok)]);
+    // The same with C called first: the order of the answers does not matter.
+    let calls = r#", "calls": [{"function": "c"}, {"function": "b"}]"#;
+    let (_, recs) = run_logged(&chain(&dir, &file, calls, &others));
+    let a = recs.iter().find(|x| x.function == "a").unwrap();
+    assert_eq!(a.end_ns, 420 * MS);
+}
+
+/// Instances the autoscaler starts count against the concurrency limit while they start,
+/// not once idle (idle instances never count). Reserved concurrency 3, one request per
+/// instance, target 0.5, evaluated every second over the last second, no cold start,
+/// requests at 0 and 1.5 s holding 100 s:
+/// - 1 s: 1 in flight → wants 2: starts B, idle at once (1 executing);
+/// - 1.5 s: the second request takes B (2 executing);
+/// - 2 s: 1.5 in flight → wants 3: starts C (2 executing + C idle: 2 < 3 allows it);
+/// - 3 s: 2 in flight → wants 4: starts D; then 4 are there.
+///
+/// So 4 instances while only 2 execute. Counting idle B against the limit would have stopped
+/// at 2 instances.
+#[test]
+fn autoscaled_idle_instances_do_not_count_against_concurrency() {
+    let dir = crate::common::temp_dir("autoscaler-limit");
+    let file = arrivals(&dir, "a.csv", [0, 1_500]);
+    let s = scenario_in(
+        &format!(
+            r#"{{"name": "t", "duration_s": 10,
+                "platform_overrides": {{"autoscaler": {{"target": 0.5, "interval_s": 1, "window_s": 1}}}},
+                "functions": [{{"name": "f", "runtime": "nodejs", "max_concurrency": 3,
+                  "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
+                  "exec_ms": {{"dist": "const", "value": 100000}},
+                  "cold_start_ms": {{"dist": "const", "value": 0}},
+                  "workload": {{"kind": "timestamps", "path": "{file}"}}}}]}}"#
+        ),
+        &dir,
+    );
+    let r = run(&s).total;
+    assert_eq!((r.cold_starts, r.warm_starts, r.throttled), (1, 1, 0));
+    assert_eq!(r.instances.max_total, 4);
+    // Instance-seconds: A 10, B 9, C 8, D 7 over 10 s.
+    assert!(
+        (r.instances.mean_total - 3.4).abs() < 1e-9,
+        "{:?}",
+        r.instances
+    );
+}

@@ -467,3 +467,172 @@ fn a_run_with_provisioned_instances_and_a_lifetime_ends() {
         "retired after the measured period"
     );
 }
+
+/// Lowering the provisioned count while its instances are busy: they become on-demand
+/// instances that finish their requests, and leave the provisioned gauges at once.
+///
+/// By hand: a schedule of 2 from the start and 0 from 10 s; two 20-s requests at 5 s run
+/// on the two provisioned instances until 25 s. Allocated: 2 over [0, 10) s, then 0, so a
+/// mean of 20 / 60 over the 60-s run; ready 20 instance-s, busy 2 × 5 = 10, utilisation
+/// 0.5. Billed: the 20 allocated instance-s plus AWS's rounding of each 10-s enabled period
+/// up to 5 minutes, cut at the end of the window: 2 × (60 − 10) s, so 120 instance-s.
+#[test]
+fn scaling_in_busy_provisioned_instances_releases_them_at_once() {
+    let r = run(&scenario(
+        r#"{"name": "in", "duration_s": 60, "platform": "aws-lambda",
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 20000},
+            "keep_alive": {"policy": "fixed", "idle_s": 600},
+            "provisioned": {"policy": "scheduled",
+              "steps": [{"at_s": 0, "count": 2}, {"at_s": 10, "count": 0}]},
+            "workload": {"kind": "spike", "at_s": 5, "count": 2}}]}"#,
+    ));
+    let f = &r.functions[0].1;
+    let pc = f.provisioned.as_ref().unwrap();
+    assert_eq!((f.warm_starts, f.cold_starts, pc.served), (2, 0, 2));
+    assert_eq!(
+        (pc.allocated_max, pc.allocated_final, pc.scale_ins),
+        (2, 0, 1)
+    );
+    assert_close(pc.allocated_mean, 20.0 / 60.0);
+    assert_close(pc.utilisation.unwrap(), 0.5);
+    assert_close(pc.billed_s, 120.0);
+    // The two instances live on: busy to 25 s, then idle under the keep-alive.
+    assert_close(f.instances.mean_total, 2.0);
+    assert_close(f.instances.mean_busy, 2.0 * 20.0 / 60.0);
+}
+
+/// `repeat_s` repeats the schedule: 1 instance at 0 and 3 at 100 s, every 200 s, over
+/// 600 s (no allocation delay, no cold start): 1, 3, 1, 3, 1, 3 for 100 s each, a mean of
+/// 2, three scale-outs (100, 300, 500 s) and two scale-ins (200, 400 s). Without
+/// `repeat_s`: 1 then 3 from 100 s, a mean of (100 + 3 × 500) / 600.
+#[test]
+fn a_repeating_schedule_repeats_its_steps() {
+    let run_with = |repeat: &str| {
+        let r = run(&one(
+            &format!(
+                r#""exec_ms": {{"dist": "const", "value": 1}},
+                   "cold_start_ms": {{"dist": "const", "value": 0}},
+                   "provisioned": {{"policy": "scheduled", "allocation_delay_s": 0, {repeat}
+                     "steps": [{{"at_s": 0, "count": 1}}, {{"at_s": 100, "count": 3}}]}},"#
+            ),
+            r#"{"kind": "constant", "interval_s": 10000, "start_s": 599}"#,
+            600.0,
+        ));
+        r.functions[0].1.provisioned.clone().unwrap()
+    };
+    let pc = run_with(r#""repeat_s": 200,"#);
+    assert_close(pc.allocated_mean, 2.0);
+    assert_eq!(
+        (
+            pc.allocated_max,
+            pc.allocated_final,
+            pc.scale_outs,
+            pc.scale_ins
+        ),
+        (3, 3, 3, 2)
+    );
+    let pc = run_with("");
+    assert_close(pc.allocated_mean, 1600.0 / 600.0);
+    assert_eq!((pc.allocated_final, pc.scale_outs, pc.scale_ins), (3, 1, 0));
+}
+
+/// A provisioned instance released while it initialises leaves a stale "cold start done"
+/// event; its slot is reused by the next instance, which must not become ready early.
+///
+/// By hand (allocation delay 0, cold start 5 s): 1 instance at 10 s (ready at 15 s), 0 at
+/// 12 s (released while initialising), 1 again at 13 s (ready at 18 s, in the same slot).
+/// A request at 16 s finds no ready provisioned instance: it spills over to an on-demand
+/// cold start. Ready provisioned time is 40 − 18 = 22 instance-s of the 40-s run.
+#[test]
+fn a_stale_event_of_a_released_instance_does_not_touch_its_successor() {
+    let r = run(&one(
+        r#""exec_ms": {"dist": "const", "value": 100},
+           "cold_start_ms": {"dist": "const", "value": 5000},
+           "provisioned": {"policy": "scheduled", "allocation_delay_s": 0,
+             "steps": [{"at_s": 10, "count": 1}, {"at_s": 12, "count": 0}, {"at_s": 13, "count": 1}]},"#,
+        r#"{"kind": "constant", "interval_s": 10000, "start_s": 16}"#,
+        40.0,
+    ));
+    let f = &r.functions[0].1;
+    let pc = f.provisioned.as_ref().unwrap();
+    assert_eq!((f.cold_starts, pc.served, pc.spillover), (1, 0, 1));
+    // Allocated: [10, 12) and [13, 40): 29 instance-s.
+    assert_close(pc.allocated_mean, 29.0 / 40.0);
+    assert_eq!((pc.scale_outs, pc.scale_ins), (2, 1));
+    // Utilisation 0 over 22 ready instance-s (none would be 0/0 and absent).
+    assert_eq!(pc.utilisation, Some(0.0));
+    assert_close(f.instances.mean_provisioning, (2.0 + 5.0 + 5.0) / 40.0);
+}
+
+/// An instance that reaches its maximum lifetime while busy takes no new request, even
+/// with a free slot, and is recycled when its last request ends.
+///
+/// By hand: two requests per instance, lifetime 10 s, 15-s executions, no cold start;
+/// requests at 0 and 12 s. The first instance is busy from its start past its lifetime, so
+/// the request at 12 s starts a second instance (cold) instead of joining it; the first
+/// retires at 15 s, the second (lifetime to 22 s) at 27 s.
+#[test]
+fn an_instance_past_its_lifetime_while_busy_takes_no_new_request() {
+    let dir = temp_dir("lifetime-busy");
+    std::fs::write(dir.join("a.csv"), "0\n12\n").unwrap();
+    let json = r#"{"name": "life", "duration_s": 40,
+          "platform": {"name": "p", "account_concurrency": 100,
+            "keep_alive": {"policy": "fixed", "idle_s": 3600},
+            "sandbox_ms": {"dist": "const", "value": 0},
+            "memory_mb": {"min": 128, "max": 4096, "default": 128},
+            "per_instance_concurrency": 2, "max_per_instance_concurrency": 2,
+            "max_instance_lifetime_s": 10},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "cold_start_ms": {"dist": "const", "value": 0},
+            "exec_ms": {"dist": "const", "value": 15000},
+            "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#;
+    let (r, recs) = run_logged(&scenario_in(json, &dir));
+    assert_eq!(r.total.cold_starts, 2);
+    assert_ne!(recs[0].instance, recs[1].instance);
+    assert_eq!(r.total.evictions_by_cause.lifetime, 2);
+    // Instance time: [0, 15) and [12, 27) s.
+    assert_close(r.total.instances.mean_total, 30.0 / 40.0);
+
+    // The same after an idle spell: 3-s executions, keep-alive 2 s. The instance idles
+    // over [3, 4) s (keep-alive deadline 5 s, which passes while it is busy again), then
+    // overlapping requests at 4, 6 and 8 s keep it busy past its lifetime (10 s), so the
+    // request at 10.5 s starts a second instance.
+    std::fs::write(dir.join("a.csv"), "0\n4\n6\n8\n10.5\n").unwrap();
+    let (r, recs) = run_logged(&scenario_in(
+        &json
+            .replace(r#""idle_s": 3600"#, r#""idle_s": 2"#)
+            .replace(r#""value": 15000"#, r#""value": 3000"#),
+        &dir,
+    ));
+    assert_eq!(r.total.cold_starts, 2);
+    let first = recs[0].instance;
+    assert!(recs[1..4].iter().all(|x| x.instance == first));
+    assert_ne!(recs[4].instance, first);
+}
+
+/// A lifetime shorter than the cold start: the instance is recycled the moment it is
+/// ready, never idle (idling it armed its lifetime timer in the past, a debug-build panic).
+/// By hand: 1 provisioned instance from 10 s (no allocation delay, cold start 5 s), lifetime
+/// 2 s; it is ready and recycled at 15 s, and so is each replacement, at 20, 25 and 30 s
+/// (the last replacement starts at 25 s, before the end of the 30-s run). None serves: the
+/// request at 12 s is an on-demand cold start.
+#[test]
+fn an_instance_whose_lifetime_ends_while_it_starts_is_recycled_when_ready() {
+    let s = scenario(
+        r#"{"name": "short", "duration_s": 30, "platform": "aws-lambda",
+          "platform_overrides": {"max_instance_lifetime_s": 2},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 100},
+            "cold_start_ms": {"dist": "const", "value": 5000},
+            "provisioned": {"policy": "scheduled", "allocation_delay_s": 0,
+              "steps": [{"at_s": 10, "count": 1}]},
+            "workload": {"kind": "constant", "interval_s": 10000, "start_s": 12}}]}"#,
+    );
+    let r = run(&s);
+    let f = &r.functions[0].1;
+    let pc = f.provisioned.as_ref().unwrap();
+    assert_eq!((f.cold_starts, pc.served, pc.spillover), (1, 0, 1));
+    assert_eq!(f.evictions_by_cause.lifetime, 5);
+    assert_eq!(pc.utilisation, None, "never ready");
+}

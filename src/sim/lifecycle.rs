@@ -97,6 +97,9 @@ impl Sim<'_, '_> {
             self.queue
                 .schedule(ready, Event::ColdStartDone { instance });
         }
+        // Its lifetime may end before it is ever idle (busy from the start with several
+        // requests per instance): the timer then stops it taking new requests.
+        self.arm_timer(slot);
         Some(slot)
     }
 
@@ -188,10 +191,19 @@ impl Sim<'_, '_> {
     /// A provisioned, pre-warmed or autoscaled instance that started without a request is
     /// ready at `now`: it goes idle.
     fn ready_without_request(&mut self, now: SimTime, slot: u32) {
-        let (f, provisioned) = {
+        let (f, provisioned, retired) = {
             let i = &self.instances[slot];
-            (i.func, i.provisioned)
+            (i.func, i.provisioned, i.retire_at <= now)
         };
+        if retired {
+            // Its lifetime ended while it started (lifetime shorter than its cold start):
+            // recycled at once; idling it would arm a timer in the past.
+            self.free(now, slot, Cause::Lifetime);
+            if provisioned {
+                self.replace_provisioned(now, f);
+            }
+            return;
+        }
         if provisioned {
             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
         }
@@ -299,10 +311,19 @@ impl Sim<'_, '_> {
         }
         inst.timer_armed = false;
         if inst.state != State::Idle {
-            if now >= inst.retire_at && !inst.draining {
-                // Past its lifetime while in use: no new requests; recycled once empty.
-                inst.draining = true;
-                self.pool_open_remove(slot);
+            if now >= inst.retire_at {
+                if !inst.draining {
+                    // Past its lifetime while in use: no new requests; recycled once empty.
+                    inst.draining = true;
+                    self.pool_open_remove(slot);
+                }
+            } else if inst.retire_at != SimTime::MAX {
+                // A keep-alive deadline passed while it was busy: wake again at the end of
+                // its lifetime, which may come before it is idle again.
+                inst.timer_armed = true;
+                inst.timer_at = inst.retire_at;
+                self.queue
+                    .schedule(inst.retire_at, Event::Timer { instance });
             }
             return;
         }
