@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{MS, S, run, run_logged, scenario_in};
+use crate::common::{MS, S, run, run_logged, scenario, scenario_in};
 use faassim::sim::{Outcome, Status};
 
 /// Writes arrival times (milliseconds, exact decimal text) as a `timestamps` file.
@@ -978,5 +978,34 @@ fn autoscaled_idle_instances_do_not_count_against_concurrency() {
         (r.instances.mean_total - 3.4).abs() < 1e-9,
         "{:?}",
         r.instances
+    );
+}
+
+/// The property tests' shrunk scenario that never ended: a one-connection database on
+/// Cloudflare Workers (no timeout) used by a function that also takes a queue whose
+/// messages are visible again at once. Without `max_wait_s` it is now refused (corpus case
+/// `database-wait-for-ever`); with one, a waiting request gives up after 1 s and the run
+/// ends (it went past 11 simulated days before).
+#[test]
+fn a_bounded_database_wait_lets_the_shrunk_endless_run_end() {
+    let s = scenario(
+        r#"{"databases": [{"max_connections": 1, "name": "db", "on_limit": "wait", "max_wait_s": 1}], "duration_s": 37.65, "functions": [{"database": "db", "exec_ms": {"dist": "const", "value": 80}, "failure_probability": 0.0, "name": "f0", "per_instance_concurrency": 2, "reuse": "mru", "routing": "pack", "runtime": "v8-isolate", "workload": {"kind": "sum", "workloads": [{"interval_s": 0.05, "kind": "constant", "start_s": 18.584}, {"interval_s": 0.05, "kind": "constant", "start_s": 0.0}]}}, {"exec_ms": {"dist": "const", "value": 1}, "failure_probability": 0.0, "name": "f1", "per_instance_concurrency": 1, "reuse": "mru", "routing": "pack", "runtime": "v8-isolate", "workload": {"interval_s": 0.05, "kind": "constant", "start_s": 0.0}}], "name": "prop", "platform": "cloudflare-workers", "platform_overrides": {"account_concurrency": 7, "min_unreserved_concurrency": 0}, "queues": [{"batch_size": 1, "batching_window_s": 0.0, "function": "f0", "max_concurrency": 2, "max_receive_count": 1, "name": "q", "per_item_ms": 0.0, "retention_s": 60.0, "visibility_timeout_s": 0.0, "workload": {"kind": "sum", "workloads": [{"base_rate_per_s": 3.301, "branching_ratio": 0.0, "decay_s": 0.05, "kind": "hawkes"}, {"interval_s": 0.05, "kind": "constant", "start_s": 23.438}]}}], "seed": 743, "warmup_s": 0.0}"#,
+    );
+    let r = run(&s);
+    assert!(r.total.invocations > 0);
+    let db = &r.databases[0].1;
+    assert!(db.failures > 0, "some waits ran out: {}", db.failures);
+    let mut unbounded: serde_json::Value = serde_json::from_str(r#"{"databases": [{"max_connections": 1, "name": "db", "on_limit": "wait", "max_wait_s": 1}], "duration_s": 37.65, "functions": [{"database": "db", "exec_ms": {"dist": "const", "value": 80}, "failure_probability": 0.0, "name": "f0", "per_instance_concurrency": 2, "reuse": "mru", "routing": "pack", "runtime": "v8-isolate", "workload": {"kind": "sum", "workloads": [{"interval_s": 0.05, "kind": "constant", "start_s": 18.584}, {"interval_s": 0.05, "kind": "constant", "start_s": 0.0}]}}, {"exec_ms": {"dist": "const", "value": 1}, "failure_probability": 0.0, "name": "f1", "per_instance_concurrency": 1, "reuse": "mru", "routing": "pack", "runtime": "v8-isolate", "workload": {"interval_s": 0.05, "kind": "constant", "start_s": 0.0}}], "name": "prop", "platform": "cloudflare-workers", "platform_overrides": {"account_concurrency": 7, "min_unreserved_concurrency": 0}, "queues": [{"batch_size": 1, "batching_window_s": 0.0, "function": "f0", "max_concurrency": 2, "max_receive_count": 1, "name": "q", "per_item_ms": 0.0, "retention_s": 60.0, "visibility_timeout_s": 0.0, "workload": {"kind": "sum", "workloads": [{"base_rate_per_s": 3.301, "branching_ratio": 0.0, "decay_s": 0.05, "kind": "hawkes"}, {"interval_s": 0.05, "kind": "constant", "start_s": 23.438}]}}], "seed": 743, "warmup_s": 0.0}"#).unwrap();
+    unbounded["databases"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("max_wait_s");
+    let e =
+        faassim::Scenario::from_str(&unbounded.to_string(), "s.json", std::path::Path::new("."))
+            .unwrap_err()
+            .to_string();
+    assert!(
+        e.starts_with("s.json: databases[0].max_wait_s: expected a max_wait_s"),
+        "{e}"
     );
 }

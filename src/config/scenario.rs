@@ -13,7 +13,7 @@ use super::cost::CostSpec;
 use super::function::{FunctionSpec, resolve_calls};
 use super::source::{self, QueueSpec, StreamSpec, WorkflowSpec};
 use super::trace;
-use crate::database::{Database, DatabaseSpec};
+use crate::database::{Database, DatabaseSpec, OnLimit};
 use crate::error::{Error, FieldError, Result};
 use crate::json;
 use crate::model::{Function, FunctionId, Scenario};
@@ -133,7 +133,7 @@ impl ScenarioSpec {
             functions.push(f.validate(&field, &platform, origin, base_dir)?);
         }
         resolve_calls(&self.functions, &mut functions).map_err(inv)?;
-        let databases = self.databases(&mut functions).map_err(inv)?;
+        let databases = self.databases(&mut functions, &platform).map_err(inv)?;
         let trace = match &self.traces {
             Some(t) => {
                 let mut taken = functions.iter().map(|f| f.name.clone()).collect();
@@ -208,7 +208,11 @@ impl ScenarioSpec {
     }
 
     /// The databases, and each function's `database` name resolved to an index.
-    fn databases(&self, functions: &mut [Function]) -> Result<Vec<Database>, FieldError> {
+    fn databases(
+        &self,
+        functions: &mut [Function],
+        platform: &Platform,
+    ) -> Result<Vec<Database>, FieldError> {
         let mut databases: Vec<Database> = Vec::with_capacity(self.databases.len());
         for (i, d) in self.databases.iter().enumerate() {
             let db = d.validate(&format!("databases[{i}]"))?;
@@ -228,6 +232,25 @@ impl ScenarioSpec {
                         format!("expected the name of a database in the scenario's `databases`, got `{name}`"),
                     )
                 })?;
+                let db = &databases[index];
+                // Without either bound a request could wait for a connection for ever: the
+                // holders may be instances no event frees (provisioned, or idle under a long
+                // keep-alive), and event sources would then redeliver without end (a run of
+                // 38 s went past 11 simulated days).
+                if db.on_limit == OnLimit::Wait
+                    && db.max_wait.is_none()
+                    && functions[i].timeout.is_none()
+                {
+                    return Err(FieldError::new(
+                        format!("databases[{index}].max_wait_s"),
+                        format!(
+                            "expected a max_wait_s: function `{}` has no timeout (platform {} \
+                             sets none), so a request waiting for a connection could wait \
+                             for ever; set max_wait_s here or timeout_s on the function",
+                            f.name, platform.name
+                        ),
+                    ));
+                }
                 functions[i].database = Some(index);
             }
         }
