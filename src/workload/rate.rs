@@ -48,42 +48,63 @@ pub struct DiurnalSpec {
     pub start_day: Weekday,
 }
 
-/// The daily profile.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "shape", rename_all = "snake_case", deny_unknown_fields)]
+/// The daily profile (`"shape"`: `sine` or `hourly`). Read with `json::tagged!`, so an
+/// error inside keeps its path (`…daily.amplitude`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum DailySpec {
     /// 1 + amplitude · cos(2π (h − peak_hour) / 24).
-    Sine {
-        /// In [0, 1].
-        amplitude: f64,
-        /// Hour of the maximum, in [0, 24) (default 12).
-        #[serde(default = "noon")]
-        peak_hour: f64,
-    },
+    Sine(DailySineSpec),
     /// One multiplier per hour, from 00:00–01:00 on (24 values ≥ 0), held over the hour.
-    Hourly {
-        /// The multipliers.
-        multipliers: Vec<f64>,
-    },
+    Hourly(MultipliersSpec),
 }
 
-/// The weekly profile.
+crate::json::tagged!(DailySpec, "shape", {
+    "sine" => Sine(DailySineSpec),
+    "hourly" => Hourly(MultipliersSpec),
+});
+
+/// `{"shape": "sine", "amplitude": 0.8, "peak_hour": 14}`
 #[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(tag = "shape", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct DailySineSpec {
+    /// In [0, 1].
+    pub amplitude: f64,
+    /// Hour of the maximum, in [0, 24) (default 12).
+    #[serde(default = "noon")]
+    pub peak_hour: f64,
+}
+
+/// `{"shape": "hourly", "multipliers": [...]}` or `{"shape": "daily", "multipliers": [...]}`
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MultipliersSpec {
+    /// The multipliers.
+    pub multipliers: Vec<f64>,
+}
+
+/// The weekly profile (`"shape"`: `sine` or `daily`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum WeeklySpec {
     /// 1 + amplitude · cos(2π (d − peak_day) / 7), d in days since Monday 00:00.
-    Sine {
-        /// In [0, 1].
-        amplitude: f64,
-        /// Day of the maximum, in [0, 7) days since Monday 00:00 (default 2.5, Wednesday noon).
-        #[serde(default = "midweek")]
-        peak_day: f64,
-    },
+    Sine(WeeklySineSpec),
     /// One multiplier per day, Monday first (7 values ≥ 0), held over the day.
-    Daily {
-        /// The multipliers.
-        multipliers: Vec<f64>,
-    },
+    Daily(MultipliersSpec),
+}
+
+crate::json::tagged!(WeeklySpec, "shape", {
+    "sine" => Sine(WeeklySineSpec),
+    "daily" => Daily(MultipliersSpec),
+});
+
+/// `{"shape": "sine", "amplitude": 0.3, "peak_day": 2.5}`
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklySineSpec {
+    /// In [0, 1].
+    pub amplitude: f64,
+    /// Day of the maximum, in [0, 7) days since Monday 00:00 (default 2.5, Wednesday noon).
+    #[serde(default = "midweek")]
+    pub peak_day: f64,
 }
 
 fn noon() -> f64 {
@@ -168,10 +189,10 @@ impl DiurnalSpec {
     pub fn validate(&self, field: &str) -> Result<Diurnal, FieldError> {
         let rate = check::rate(self.rate_per_s, format!("{field}.rate_per_s"))?;
         let daily = match &self.daily {
-            DailySpec::Sine {
+            DailySpec::Sine(DailySineSpec {
                 amplitude,
                 peak_hour,
-            } => Daily::Sine(
+            }) => Daily::Sine(
                 check_amplitude(*amplitude, format!("{field}.daily.amplitude"))?,
                 check::within_excluding_high(
                     *peak_hour,
@@ -181,7 +202,7 @@ impl DiurnalSpec {
                     "an hour",
                 )?,
             ),
-            DailySpec::Hourly { multipliers } => Daily::Hourly(table(
+            DailySpec::Hourly(MultipliersSpec { multipliers }) => Daily::Hourly(table(
                 multipliers,
                 24,
                 format!("{field}.daily.multipliers"),
@@ -190,10 +211,10 @@ impl DiurnalSpec {
         };
         let weekly = match &self.weekly {
             None => Weekly::Flat,
-            Some(WeeklySpec::Sine {
+            Some(WeeklySpec::Sine(WeeklySineSpec {
                 amplitude,
                 peak_day,
-            }) => Weekly::Sine(
+            })) => Weekly::Sine(
                 check_amplitude(*amplitude, format!("{field}.weekly.amplitude"))?,
                 check::within_excluding_high(
                     *peak_day,
@@ -203,7 +224,7 @@ impl DiurnalSpec {
                     "a day",
                 )?,
             ),
-            Some(WeeklySpec::Daily { multipliers }) => Weekly::Daily(table(
+            Some(WeeklySpec::Daily(MultipliersSpec { multipliers })) => Weekly::Daily(table(
                 multipliers,
                 7,
                 format!("{field}.weekly.multipliers"),
@@ -625,14 +646,14 @@ mod tests {
     fn pieces_are_contiguous_and_bounds_hold() {
         let d = DiurnalSpec {
             rate_per_s: 3.0,
-            daily: DailySpec::Sine {
+            daily: DailySpec::Sine(DailySineSpec {
                 amplitude: 0.7,
                 peak_hour: 15.0,
-            },
-            weekly: Some(WeeklySpec::Sine {
+            }),
+            weekly: Some(WeeklySpec::Sine(WeeklySineSpec {
                 amplitude: 0.3,
                 peak_day: 5.0,
-            }),
+            })),
             start_hour: 6.5,
             start_day: Weekday::Friday,
         }
