@@ -176,7 +176,7 @@ pub enum Dist {
     Percentiles(Vec<(f64, f64)>),
 }
 
-/// The largest chance a distribution may give to a value above [`check::MAX_MS`] (100
+/// The largest chance a distribution may give to a value above `MAX_MS` (100
 /// years): one sample in a billion. Samples beyond are clamped there (see [`Dist::sample`]);
 /// a distribution that would need clamping more often is refused, since its results would
 /// be the clamp's rather than the distribution's.
@@ -350,7 +350,7 @@ fn validate_percentiles(table: &[(f64, f64)], field: &str) -> Result<Dist, Field
 
 impl Dist {
     /// Draws one value (milliseconds, in `[0, MAX_MS]`). Validation refuses distributions
-    /// that exceed [`check::MAX_MS`] with probability above [`MAX_TAIL_ABOVE_CLOCK`]; the
+    /// that exceed `MAX_MS` (100 years) with probability above [`MAX_TAIL_ABOVE_CLOCK`]; the
     /// rare draw beyond is clamped to it, so a sampled duration never saturates the clock.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
@@ -402,7 +402,7 @@ impl Dist {
     }
 
     /// P(X > `x`), exactly where the shape allows it (the truncated normal's up to the
-    /// precision of [`erfc`], about 1e-7 absolute).
+    /// precision of `erfc`, about 1e-7 absolute).
     pub fn probability_above(&self, x: f64) -> f64 {
         match self {
             Dist::Const(v) => f64::from(u8::from(*v > x)),

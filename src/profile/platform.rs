@@ -48,7 +48,7 @@ pub struct PlatformSpec {
     #[serde(default)]
     pub max_timeout_s: Option<f64>,
     /// Most retries an asynchronous invocation may ask for (AWS Lambda: 2). Without it,
-    /// [`DEFAULT_MAX_ASYNC_RETRIES`].
+    /// `DEFAULT_MAX_ASYNC_RETRIES` (100).
     #[serde(default)]
     pub max_async_retries: Option<u32>,
     /// Prices (used by the cost model).

@@ -224,7 +224,7 @@ impl Hawkes {
         self.mu / (1.0 - self.n)
     }
 
-    /// The base rate μ, per second (what [`check::rate`] bounds).
+    /// The base rate μ, per second (what `check::rate` bounds).
     pub fn stated_peak_rate_per_s(&self) -> f64 {
         self.mu
     }

@@ -308,7 +308,7 @@ impl Mmpp {
         &self.stationary
     }
 
-    /// The highest state rate, per second (what [`check::rate`] bounds).
+    /// The highest state rate, per second (what `check::rate` bounds).
     pub fn stated_peak_rate_per_s(&self) -> f64 {
         self.rates.iter().copied().fold(0.0, f64::max)
     }

@@ -273,7 +273,7 @@ impl Diurnal {
         self.rate * d * w
     }
 
-    /// The stated rate, per second (what [`check::rate`] bounds).
+    /// The stated rate, per second (what `check::rate` bounds).
     pub fn stated_peak_rate_per_s(&self) -> f64 {
         self.rate
     }
@@ -460,7 +460,7 @@ impl FlashSale {
         }
     }
 
-    /// The rate at the top of a surge, per second (what [`check::rate`] bounds).
+    /// The rate at the top of a surge, per second (what `check::rate` bounds).
     pub fn stated_peak_rate_per_s(&self) -> f64 {
         self.base * self.peak
     }
