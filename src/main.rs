@@ -25,8 +25,15 @@ fn main() -> ExitCode {
                 eprintln!("error: {message}");
                 return ExitCode::from(2);
             }
-            // Help, version, and usage mistakes: clap's text (exit code 0 or 2).
-            None => e.exit(),
+            None => match cli::args::usage_error(&e) {
+                // A usage mistake: one line too, with the usage.
+                Some(message) => {
+                    eprintln!("error: command line: {message}");
+                    return ExitCode::from(2);
+                }
+                // Help and version: clap's text, as asked.
+                None => e.exit(),
+            },
         },
     };
     let printed = match cli.command {

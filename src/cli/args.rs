@@ -154,7 +154,7 @@ fn parse_threads(text: &str) -> Result<u32, String> {
 
 /// The one-line message of a command line whose value a parser refused
 /// (`--seed: expected a whole number from 0 to ..., got `-1``), or `None` for clap's
-/// other errors, which keep clap's own text (usage, suggestions, help).
+/// other errors (see [`usage_error`]).
 pub fn value_error(e: &clap::Error) -> Option<String> {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     if e.kind() != ErrorKind::ValueValidation {
@@ -166,4 +166,42 @@ pub fn value_error(e: &clap::Error) -> Option<String> {
     let flag = arg.split(' ').next().unwrap_or(arg);
     let why = std::error::Error::source(e)?;
     Some(format!("{flag}: {why}"))
+}
+
+/// A usage mistake (an unknown flag, a missing argument, an unknown command) as one line:
+/// clap's message, its details and tip, and the usage line, joined; `None` for help and
+/// version requests, which print clap's text as asked.
+pub fn usage_error(e: &clap::Error) -> Option<String> {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return None;
+    }
+    let text = e.render().to_string();
+    let mut parts: Vec<String> = Vec::new();
+    let mut usage = None;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(u) = line.strip_prefix("Usage: ") {
+            usage = Some(u.to_owned());
+        } else if line.starts_with("For more information") {
+            continue;
+        } else {
+            parts.push(line.strip_prefix("error: ").unwrap_or(line).to_owned());
+        }
+    }
+    let mut message = String::new();
+    for part in parts {
+        if !message.is_empty() {
+            message.push_str(if part.starts_with("tip:") { "; " } else { " " });
+        }
+        message.push_str(&part);
+    }
+    if let Some(u) = usage {
+        message.push_str(&format!("; usage: {u} (--help lists the options)"));
+    }
+    Some(message)
 }
