@@ -88,13 +88,15 @@ const MIN_SOJOURN_S: f64 = 1e-3;
 
 /// A mean sojourn in seconds, in `[MIN_SOJOURN_S, MAX_SECONDS]`.
 fn sojourn_s(v: f64, field: String) -> Result<f64, FieldError> {
-    let v = check::positive_seconds(v, field.as_str())?.as_secs();
+    // Range-checked as seconds, kept as written (1e-12 s rounds to 0 ns).
+    check::positive_seconds(v, field.as_str())?;
     if v < MIN_SOJOURN_S {
         return Err(FieldError::new(
             field,
             format!(
                 "expected a mean sojourn of at least {MIN_SOJOURN_S} s (the process's clock \
-                 cannot resolve faster switching over a long run), got {v}"
+                 cannot resolve faster switching over a long run), got {}",
+                check::shown(v)
             ),
         ));
     }
