@@ -125,6 +125,47 @@ mod tests {
         q.schedule(SimTime(9), ());
     }
 
+    /// `Ord` must agree with `PartialEq` (the trait's contract): two entries are equal
+    /// exactly when their keys (time and sequence number) are, whatever their payloads.
+    #[test]
+    fn entries_are_equal_exactly_when_their_keys_are() {
+        let e = |key: u128, event: &'static str| Entry { key, event };
+        assert!(e(5, "a") == e(5, "b"));
+        assert_eq!(e(5, "a").cmp(&e(5, "b")), Ordering::Equal);
+        assert!(e(5, "a") != e(6, "a"));
+        assert_ne!(e(5, "a").cmp(&e(6, "a")), Ordering::Equal);
+    }
+
+    /// `now` is the time of the last event popped: zero before the first, then the popped
+    /// event's time (not the earliest pending one's).
+    #[test]
+    fn now_is_the_time_of_the_last_event_popped() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(7), 'a');
+        q.schedule(SimTime(12), 'b');
+        assert_eq!(q.now(), SimTime::ZERO);
+        q.pop();
+        assert_eq!(q.now(), SimTime(7));
+        q.pop();
+        assert_eq!(q.now(), SimTime(12));
+    }
+
+    /// `len` counts pending events, `is_empty` says whether there is none.
+    #[test]
+    fn len_counts_pending_events() {
+        let mut q = EventQueue::default();
+        assert!(q.is_empty());
+        assert_eq!(q.len(), 0);
+        q.schedule(SimTime(3), ());
+        q.schedule(SimTime(3), ());
+        assert!(!q.is_empty());
+        assert_eq!(q.len(), 2);
+        q.pop();
+        assert_eq!(q.len(), 1);
+        q.pop();
+        assert!(q.is_empty());
+    }
+
     #[test]
     fn pops_in_time_order() {
         let mut q = EventQueue::new();

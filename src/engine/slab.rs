@@ -202,6 +202,30 @@ mod tests {
         assert_eq!(s[b.index()], "B");
     }
 
+    /// Keys are equal when they name the same slot in the same generation, and print as
+    /// `#slot.generation`; `is_empty` says whether no slot is occupied.
+    #[test]
+    fn keys_compare_by_slot_and_generation() {
+        let mut s = Slab::default();
+        assert!(s.is_empty());
+        let a = s.insert('a');
+        let b = s.insert('b');
+        assert!(!s.is_empty());
+        assert_eq!(a, s.key(0));
+        assert_ne!(a, b);
+        s.remove(0);
+        let c = s.insert('c');
+        assert_eq!(c.index(), a.index());
+        assert_ne!(a, c, "same slot, later generation");
+        assert_eq!(
+            (format!("{a:?}"), format!("{c:?}")),
+            ("#0.0".into(), "#0.1".into())
+        );
+        s.remove(0);
+        s.remove(1);
+        assert!(s.is_empty());
+    }
+
     #[test]
     fn insert_with_resets_a_reused_value_in_place() {
         let mut s: Slab<Vec<u32>> = Slab::new();

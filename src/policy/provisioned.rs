@@ -724,6 +724,57 @@ mod tests {
         assert_eq!(t.evaluate(&quick_in, secs(480.0), 1.0, 13.0, 13), Some(2));
     }
 
+    /// A utilisation exactly at the target is no breach and ends a run of breaches: two
+    /// evaluations at 0.7 then one at 0.9 do not scale out, nor do two at 0.9, one at 0.7
+    /// and two more at 0.9; the third in a row does.
+    #[test]
+    fn a_utilisation_at_the_target_is_no_breach_and_resets_the_count() {
+        let p = defaults();
+        let mut t = Tracker::default();
+        assert_eq!(t.evaluate(&p, secs(60.0), 7.0, 10.0, 10), None);
+        assert_eq!(t.evaluate(&p, secs(120.0), 7.0, 10.0, 10), None);
+        assert_eq!(t.evaluate(&p, secs(180.0), 9.0, 10.0, 10), None);
+        let mut t = Tracker::default();
+        let utils = [9.0, 9.0, 7.0, 9.0, 9.0];
+        for (k, busy) in utils.into_iter().enumerate() {
+            let at = secs(60.0 * (k + 1) as f64);
+            assert_eq!(t.evaluate(&p, at, busy, 10.0, 10), None, "{k}");
+        }
+        assert_eq!(t.evaluate(&p, secs(360.0), 9.0, 10.0, 10), Some(13));
+    }
+
+    /// At `min`, a utilisation far below the threshold changes nothing: ceil(1 / 0.7) = 2
+    /// is clamped back to min 3, the count it already has — no scaling action. Likewise at
+    /// `max`, a utilisation above the target: ceil(4.5 / 0.7) = 7 is clamped to max 5.
+    #[test]
+    fn at_its_bounds_a_breach_changes_nothing() {
+        let p = TrackingParams {
+            min: 3,
+            max: 5,
+            out_periods: 1,
+            in_periods: 1,
+            out_cooldown: SimTime::ZERO,
+            in_cooldown: SimTime::ZERO,
+            ..defaults()
+        };
+        let mut t = Tracker::default();
+        for k in 1..5 {
+            assert_eq!(
+                t.evaluate(&p, secs(60.0 * k as f64), 1.0, 3.0, 3),
+                None,
+                "{k}"
+            );
+        }
+        let mut t = Tracker::default();
+        for k in 1..5 {
+            assert_eq!(
+                t.evaluate(&p, secs(60.0 * k as f64), 4.5, 5.0, 5),
+                None,
+                "{k}"
+            );
+        }
+    }
+
     /// No ready provisioned instance (all initialising) counts as fully used: two such
     /// evaluations and one at 0.9 make the three breaches of a scale-out.
     #[test]
@@ -819,6 +870,104 @@ mod tests {
         let once = once.start();
         assert_eq!(once.first_step(), Some((secs(100.0), 0, 0)));
         assert_eq!(once.next_step(1, 0), None);
+    }
+
+    /// Validates a spec written in JSON; an error as `(field, message)`.
+    fn validated(json: &str) -> Result<Provisioned, (String, String)> {
+        let spec: ProvisionedSpec = serde_json::from_str(json).unwrap();
+        spec.validate("p").map_err(|e| (e.field, e.message))
+    }
+
+    fn refused_at(json: &str) -> String {
+        match validated(json) {
+            Err((field, _)) => field,
+            Ok(p) => panic!("{json} accepted as {p:?}"),
+        }
+    }
+
+    /// The documented rules of a schedule: at least one step, offsets strictly
+    /// increasing, every step before `repeat_s`.
+    #[test]
+    fn a_schedule_needs_strictly_increasing_steps_before_its_period() {
+        let sched = |steps: &str, repeat: &str| {
+            format!(r#"{{"policy": "scheduled", "steps": [{steps}]{repeat}}}"#)
+        };
+        let step = |at: f64, count: u32| format!(r#"{{"at_s": {at}, "count": {count}}}"#);
+        assert_eq!(refused_at(&sched("", "")), "p.steps");
+        // Equal offsets are not increasing.
+        let twice = format!("{}, {}", step(10.0, 1), step(10.0, 2));
+        assert_eq!(refused_at(&sched(&twice, "")), "p.steps[1].at_s");
+        let down = format!("{}, {}", step(10.0, 1), step(5.0, 2));
+        assert_eq!(refused_at(&sched(&down, "")), "p.steps[1].at_s");
+        let up = format!("{}, {}", step(0.0, 1), step(600.0, 2));
+        assert_eq!(
+            validated(&sched(&up, r#", "repeat_s": 601, "allocation_delay_s": 2"#)).unwrap(),
+            Provisioned::Scheduled {
+                steps: vec![(SimTime::ZERO, 1), (secs(600.0), 2)],
+                repeat: Some(secs(601.0)),
+                delay: Some(secs(2.0)),
+            }
+        );
+        // A step at the period itself would be the next period's first.
+        assert_eq!(
+            refused_at(&sched(&up, r#", "repeat_s": 600"#)),
+            "p.repeat_s"
+        );
+    }
+
+    /// Target tracking: max >= min and max >= 1; an interval that rounds to 0 ns is
+    /// refused; zero periods mean one.
+    #[test]
+    fn target_tracking_bounds_and_interval_are_checked() {
+        let tt = |extra: &str| format!(r#"{{"policy": "target_tracking"{extra}}}"#);
+        assert_eq!(refused_at(&tt(r#", "min": 5, "max": 4"#)), "p.max");
+        assert_eq!(refused_at(&tt(r#", "min": 0, "max": 0"#)), "p.max");
+        let Provisioned::Tracking(t) = validated(&tt(r#", "min": 4, "max": 4"#)).unwrap() else {
+            panic!("not target tracking")
+        };
+        assert_eq!((t.min, t.max), (4, 4));
+        assert_eq!(refused_at(&tt(r#", "max": 4, "target": 0"#)), "p.target");
+        assert_eq!(
+            refused_at(&tt(r#", "max": 4, "scale_in_ratio": 1.5"#)),
+            "p.scale_in_ratio"
+        );
+        let (field, message) = validated(&tt(r#", "max": 4, "interval_s": 1e-10"#)).unwrap_err();
+        assert_eq!(
+            (field.as_str(), message.as_str()),
+            (
+                "p.interval_s",
+                "expected a number of seconds > 0, got 0.0000000001"
+            )
+        );
+        let Provisioned::Tracking(t) = validated(&tt(
+            r#", "max": 4, "interval_s": 1e-9, "scale_out_periods": 0, "scale_in_periods": 0"#,
+        ))
+        .unwrap() else {
+            panic!("not target tracking")
+        };
+        assert_eq!(
+            (t.interval, t.out_periods, t.in_periods),
+            (SimTime(1), 1, 1)
+        );
+    }
+
+    /// The largest count each policy can ask for (the fixed count, the largest step, the
+    /// tracking maximum) and its name in results (the `policy` tag of its spec).
+    #[test]
+    fn each_policy_has_its_ceiling_and_its_name() {
+        let sched = Provisioned::Scheduled {
+            steps: vec![(SimTime::ZERO, 2), (secs(60.0), 7), (secs(120.0), 3)],
+            repeat: None,
+            delay: None,
+        };
+        let tracking = Provisioned::Tracking(defaults());
+        assert_eq!(Provisioned::Fixed(4).max_count(), 4);
+        assert_eq!(sched.max_count(), 7);
+        assert_eq!(tracking.max_count(), 100);
+        assert_eq!(
+            [Provisioned::Fixed(4).name(), sched.name(), tracking.name()],
+            ["fixed", "scheduled", "target_tracking"]
+        );
     }
 
     /// Two policies are equal when they are the same kind with the same settings (a

@@ -83,6 +83,8 @@ mod tests {
         assert_eq!(drain(&mut b, SimTime::ZERO), 1000);
         // 100 per second: 2.5 s later, 250 more.
         assert_eq!(drain(&mut b, secs(2.5)), 250);
+        // Accrual runs from the last update, not from the start: 0.5 s after 2.5 s, 50.
+        assert_eq!(drain(&mut b, secs(3.0)), 50);
         // An hour of quiet refills to the capacity, not beyond.
         assert_eq!(drain(&mut b, secs(3600.0)), 1000);
     }
