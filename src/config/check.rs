@@ -30,9 +30,11 @@ use crate::time::SimTime;
 
 /// The longest time a scenario may state, in seconds: 100 Julian years. The clock counts
 /// nanoseconds in a `u64` (584 years); with every stated time, every sampled duration and
-/// the run's horizon each at most 100 years, a latency (wait + cold start + execution, all
-/// after an arrival inside the horizon) stays below 400 years, so no sum of times ever
-/// saturates into a plausible-looking wrong number.
+/// the run's horizon each at most 100 years, a request's own latency (wait + cold start +
+/// execution, after an arrival inside the horizon) stays below 400 years. Only a chain of
+/// five or more calls, or a long series of retries, of century-long executions could reach
+/// the clock's end, where times saturate at 584 years: an impossible number, not a
+/// plausible one.
 pub const MAX_SECONDS: f64 = 100.0 * 365.25 * 86_400.0;
 
 /// [`MAX_SECONDS`] in milliseconds, the unit of distributions.
