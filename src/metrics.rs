@@ -1,271 +1,13 @@
 //! What a run measures: latency histograms, outcome counters and time-weighted instance
 //! counts. Everything streams: memory does not depend on the number of requests.
 
+mod latency;
 mod sources;
 
-use hdrhistogram::Histogram;
-
+pub use latency::Latency;
 pub use sources::{QueueMetrics, SourceMetrics, StreamMetrics, WorkflowMetrics};
 
 use crate::time::SimTime;
-
-/// Significant digits kept by the latency histograms.
-const SIGFIG: u8 = 3;
-
-/// Samples buffered before they are sorted into the histogram.
-const BATCH: usize = 256;
-
-/// A latency distribution: an HDR histogram in microseconds (3 significant digits) plus an
-/// exact count, sum and maximum in nanoseconds.
-#[derive(Debug, Clone, Default)]
-pub struct Latency {
-    /// Allocated on the first sample: many distributions of a run stay empty (cold starts
-    /// of a provisioned function, say), and a histogram costs tens of KB once it spans
-    /// seconds.
-    hist: Option<Store>,
-    /// Samples (µs) not yet in `hist`, flushed in sorted batches: with many functions a
-    /// histogram is cold in cache, and sorted batches touch its buckets in address order.
-    pending: Vec<u32>,
-    /// Whether to batch at all: it pays only when histograms are cold in cache (many
-    /// functions); with a few it costs the sort (about 12 % on the reference run).
-    batched: bool,
-    count: u64,
-    sum_ns: u128,
-    max_ns: u64,
-}
-
-/// Histogram storage. Counts start as `u32`, which halves a histogram's memory (a
-/// 1,000-function run: 317 MB → 166 MB peak RSS, `docs/performance.md`). A histogram is
-/// widened to `u64` before any count could overflow: when its total reaches `u32::MAX`.
-#[derive(Debug, Clone)]
-enum Store {
-    Narrow(Box<Histogram<u32>>),
-    Wide(Box<Histogram<u64>>),
-}
-
-fn widen(h: &Histogram<u32>) -> Box<Histogram<u64>> {
-    let mut w = Box::new(Histogram::<u64>::new(SIGFIG).expect("valid precision"));
-    for v in h.iter_recorded() {
-        // The bucket's highest equivalent value maps back to the same bucket.
-        w.record_n(v.value_iterated_to(), u64::from(v.count_at_value()))
-            .expect("auto-resizing histograms grow to fit");
-    }
-    w
-}
-
-impl Store {
-    fn new() -> Store {
-        // Starts small and grows to fit the largest value recorded.
-        Store::Narrow(Box::new(Histogram::new(SIGFIG).expect("valid precision")))
-    }
-
-    /// Makes sure `extra` more samples fit without overflowing a count.
-    fn reserve(&mut self, total_after: u64) {
-        if let Store::Narrow(h) = self
-            && total_after >= u64::from(u32::MAX)
-        {
-            *self = Store::Wide(widen(h));
-        }
-    }
-
-    fn record(&mut self, us: u64) {
-        self.record_n(us, 1);
-    }
-
-    fn record_n(&mut self, us: u64, n: u64) {
-        // Growing can only fail past u64 bucket indices; clamping is the best we can do.
-        match self {
-            Store::Narrow(h) => {
-                // n <= BATCH, and `reserve` widened the store before counts could overflow.
-                let n = n as u32;
-                if h.record_n(us, n).is_err() {
-                    h.saturating_record_n(us, n);
-                }
-            }
-            Store::Wide(h) => {
-                if h.record_n(us, n).is_err() {
-                    h.saturating_record_n(us, n);
-                }
-            }
-        }
-    }
-
-    fn add(&mut self, other: &Store) {
-        match (&mut *self, other) {
-            (Store::Narrow(a), Store::Narrow(b)) => a.add(b.as_ref()),
-            (Store::Wide(a), Store::Wide(b)) => a.add(b.as_ref()),
-            (Store::Wide(a), Store::Narrow(b)) => a.add(widen(b).as_ref()),
-            (Store::Narrow(a), Store::Wide(b)) => {
-                let mut w = widen(a);
-                let r = w.add(b.as_ref());
-                *self = Store::Wide(w);
-                r
-            }
-        }
-        .expect("auto-resizing histograms always merge");
-    }
-
-    fn value_at_quantile(&self, q: f64) -> u64 {
-        match self {
-            Store::Narrow(h) => h.value_at_quantile(q),
-            Store::Wide(h) => h.value_at_quantile(q),
-        }
-    }
-}
-
-impl Latency {
-    /// Records one latency.
-    #[inline]
-    pub fn record(&mut self, d: SimTime) {
-        self.count += 1;
-        self.sum_ns += d.0 as u128;
-        self.max_ns = self.max_ns.max(d.0);
-        let us = d.as_micros();
-        match u32::try_from(us) {
-            Ok(small) if self.batched => {
-                if self.pending.capacity() == 0 {
-                    self.pending.reserve_exact(BATCH);
-                }
-                self.pending.push(small);
-                if self.pending.len() == BATCH {
-                    self.flush();
-                }
-            }
-            _ => self.store().record(us),
-        }
-    }
-
-    /// An empty distribution that buffers samples and sorts them into the histogram in
-    /// batches (same contents, better cache behaviour when there are many histograms).
-    pub fn batched() -> Latency {
-        Latency {
-            batched: true,
-            ..Latency::default()
-        }
-    }
-
-    fn store(&mut self) -> &mut Store {
-        let hist = self.hist.get_or_insert_with(Store::new);
-        hist.reserve(self.count);
-        hist
-    }
-
-    /// Moves the pending samples into the histogram, sorted, equal values in one step.
-    fn flush(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_unstable();
-        let store = self.store();
-        let mut i = 0;
-        while i < pending.len() {
-            let v = pending[i];
-            let mut j = i + 1;
-            while j < pending.len() && pending[j] == v {
-                j += 1;
-            }
-            store.record_n(u64::from(v), (j - i) as u64);
-            i = j;
-        }
-        pending.clear();
-        self.pending = pending;
-    }
-
-    /// This distribution with nothing pending (a copy only when something is).
-    fn flushed(&self) -> std::borrow::Cow<'_, Latency> {
-        if self.pending.is_empty() {
-            std::borrow::Cow::Borrowed(self)
-        } else {
-            let mut c = self.clone();
-            c.flush();
-            std::borrow::Cow::Owned(c)
-        }
-    }
-
-    /// Adds every sample of `other`.
-    pub fn merge(&mut self, other: &Latency) {
-        self.flush();
-        let other = other.flushed();
-        if let Some(theirs) = &other.hist {
-            let ours = self.hist.get_or_insert_with(Store::new);
-            ours.reserve(self.count + other.count);
-            ours.add(theirs);
-        }
-        self.count += other.count;
-        self.sum_ns += other.sum_ns;
-        self.max_ns = self.max_ns.max(other.max_ns);
-    }
-
-    /// Number of samples.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// Exact mean, ms.
-    pub fn mean_ms(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum_ns as f64 / self.count as f64 / 1e6)
-    }
-
-    /// Exact maximum, ms.
-    pub fn max_ms(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.max_ns as f64 / 1e6)
-    }
-
-    /// The `q` quantile (0..=1), ms, to 3 significant digits; capped at the exact maximum.
-    pub fn quantile_ms(&self, q: f64) -> Option<f64> {
-        let me = self.flushed();
-        let hist = me.hist.as_ref()?;
-        (self.count > 0).then(|| {
-            let us = hist.value_at_quantile(q);
-            (us as f64 / 1e3).min(self.max_ns as f64 / 1e6)
-        })
-    }
-
-    /// The histogram in microseconds with `u64` counts; `None` until the first sample.
-    pub fn to_histogram(&self) -> Option<Histogram<u64>> {
-        self.flushed().hist.as_ref().map(|s| match s {
-            Store::Narrow(h) => *widen(h),
-            Store::Wide(h) => (**h).clone(),
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Narrow and wide storage report the same quantiles, and merging across them keeps
-    /// every sample.
-    #[test]
-    fn widening_keeps_samples_and_quantiles() {
-        let mut a = Latency::batched();
-        let mut plain = Latency::default();
-        for i in 1..=10_000u64 {
-            plain.record(SimTime(i * 1_000_003));
-            a.record(SimTime(i * 1_000_003));
-        }
-        let narrow_q: Vec<_> = [0.5, 0.9, 0.99].iter().map(|&q| a.quantile_ms(q)).collect();
-        // Batching changes nothing but the order of recording.
-        let plain_q: Vec<_> = [0.5, 0.9, 0.99]
-            .iter()
-            .map(|&q| plain.quantile_ms(q))
-            .collect();
-        assert_eq!(narrow_q, plain_q);
-        assert_eq!(a.to_histogram(), plain.to_histogram());
-        let mut b = a.clone();
-        if let Some(s) = b.hist.as_mut() {
-            s.reserve(u64::from(u32::MAX));
-            assert!(matches!(s, Store::Wide(_)));
-        }
-        let wide_q: Vec<_> = [0.5, 0.9, 0.99].iter().map(|&q| b.quantile_ms(q)).collect();
-        assert_eq!(narrow_q, wide_q);
-        a.merge(&b);
-        assert_eq!(a.count(), 20_000);
-        assert_eq!(a.to_histogram().unwrap().len(), 20_000);
-        assert_eq!(a.quantile_ms(0.5), b.quantile_ms(0.5));
-    }
-}
 
 /// Counts of a function's instances by state, integrated over the measured window.
 #[derive(Debug, Clone, Default)]
@@ -628,6 +370,19 @@ impl FunctionMetrics {
         self.events.add(&other.events);
         self.queued += other.queued;
         self.pending_wait.merge(&other.pending_wait);
+    }
+
+    /// Settles every distribution at the end of a run (see [`Latency::settle`]).
+    pub fn settle(&mut self) {
+        for l in [
+            &mut self.cold_latency,
+            &mut self.warm_latency,
+            &mut self.provisioned_latency,
+            &mut self.cold_start_duration,
+            &mut self.pending_wait,
+        ] {
+            l.settle();
+        }
     }
 
     /// Empty metrics whose latency histograms record in sorted batches (for runs with many

@@ -246,14 +246,18 @@ pub struct LatencySummary {
 
 impl From<&Latency> for LatencySummary {
     fn from(l: &Latency) -> Self {
+        let [p50, p90, p99, p999, p9999] = l
+            .quantiles_ms(&[0.50, 0.90, 0.99, 0.999, 0.9999])
+            .try_into()
+            .expect("one value per quantile");
         LatencySummary {
             count: l.count(),
             mean: l.mean_ms(),
-            p50: l.quantile_ms(0.50),
-            p90: l.quantile_ms(0.90),
-            p99: l.quantile_ms(0.99),
-            p999: l.quantile_ms(0.999),
-            p9999: l.quantile_ms(0.9999),
+            p50,
+            p90,
+            p99,
+            p999,
+            p9999,
             max: l.max_ms(),
         }
     }

@@ -530,6 +530,10 @@ fn fan_out_waits_for_the_slowest_and_async_calls_do_not_wait() {
     assert_eq!(r.functions[1].1.cold_starts, 3);
     let c = &r.functions[2].1;
     assert_eq!(c.events.as_ref().unwrap().succeeded, 1);
+    // Only C receives events (it is called asynchronously): A and B, invoked directly or
+    // called synchronously, have no events section; the total has one.
+    assert!(r.functions[0].1.events.is_none() && r.functions[1].1.events.is_none());
+    assert!(r.total.events.is_some());
     let c_end = recs.iter().find(|x| x.function == "c").unwrap().end_ns;
     assert_eq!(c_end, (110 + 10 + 5_000) * MS);
 }

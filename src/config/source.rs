@@ -492,12 +492,15 @@ pub fn validate(
 /// or another function's calls. A function with none would be a silent no-op, most likely
 /// a forgotten `workload`.
 pub fn check_driven(functions: &[Function], sources: &Sources) -> Result<(), FieldError> {
+    // One pass over every call, so that the check is linear in functions + calls (a trace
+    // replay has tens of thousands of functions, each with its own workload).
+    let mut called = vec![false; functions.len()];
+    for c in functions.iter().flat_map(|g| g.calls.iter()) {
+        called[c.target.index()] = true;
+    }
     for (i, f) in functions.iter().enumerate() {
         let id = FunctionId::new(i);
-        let called = functions
-            .iter()
-            .any(|g| g.calls.iter().any(|c| c.target == id));
-        if f.workload.is_none() && !called && !sources.drives(id) {
+        if f.workload.is_none() && !called[i] && !sources.drives(id) {
             return Err(FieldError::new(
                 format!("functions[{i}].workload"),
                 "expected a workload: a function needs one unless a queue, stream, workflow or another function's calls invoke it",

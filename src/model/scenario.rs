@@ -56,14 +56,20 @@ impl Scenario {
         FunctionId::all(self.functions.len())
     }
 
-    /// Whether function `f` gets asynchronous events: it is `async`, or another function
-    /// calls it asynchronously.
-    pub fn receives_events(&self, f: FunctionId) -> bool {
-        self.function(f).invocation == Invocation::Async
-            || self.functions.iter().any(|g| {
-                g.calls
-                    .iter()
-                    .any(|c| c.target == f && c.mode == CallMode::Async)
-            })
+    /// Whether each function gets asynchronous events (indexed by [`FunctionId`]): it is
+    /// `async`, or another function calls it asynchronously. One pass over every function
+    /// and call.
+    pub fn event_receivers(&self) -> Vec<bool> {
+        let mut receives: Vec<bool> = self
+            .functions
+            .iter()
+            .map(|f| f.invocation == Invocation::Async)
+            .collect();
+        for c in self.functions.iter().flat_map(|g| g.calls.iter()) {
+            if c.mode == CallMode::Async {
+                receives[c.target.index()] = true;
+            }
+        }
+        receives
     }
 }

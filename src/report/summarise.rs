@@ -10,7 +10,7 @@ use super::{
 };
 use crate::cost::{self, CostBreakdown, Usage};
 use crate::metrics::{CpuDemand, FunctionMetrics, Latency, Occupancy};
-use crate::model::{FunctionId, Scenario};
+use crate::model::Scenario;
 use crate::sim::RunOutput;
 use crate::time::SimTime;
 
@@ -175,6 +175,7 @@ impl RunResult {
         let mut total_cost = CostBreakdown::default();
         let mut pc_policies: Vec<&'static str> = Vec::new();
         let mut total_idle_gb_s = 0.0;
+        let receivers = scenario.event_receivers();
         for (i, f) in scenario.functions.iter().enumerate() {
             let m = &out.functions[i];
             let cost = cost::function_cost(settings, platform, f, &usages[i], window);
@@ -200,7 +201,7 @@ impl RunResult {
                     pc,
                     Optional {
                         warmers: f.warmers.is_some(),
-                        events: scenario.receives_events(FunctionId::new(i)),
+                        events: receivers[i],
                         slo_ms: scenario.slo_ms,
                     },
                     cost,
@@ -234,7 +235,7 @@ impl RunResult {
             total_pc,
             Optional {
                 warmers: scenario.functions.iter().any(|f| f.warmers.is_some()),
-                events: scenario.function_ids().any(|f| scenario.receives_events(f)),
+                events: receivers.iter().any(|&r| r),
                 slo_ms: scenario.slo_ms,
             },
             total_cost,

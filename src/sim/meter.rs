@@ -142,6 +142,7 @@ impl Meter {
         let (start, end) = (self.start, self.end);
         for (m, occ) in &mut self.funcs {
             occ.advance(end, start, end);
+            m.settle();
             for g in [
                 &mut m.executions,
                 &mut m.provisioned.allocated,

@@ -191,6 +191,8 @@ pub(crate) fn load(
     // Functions per app in the first day of the window: app memory is split among them.
     let mut app_functions: HashMap<String, u32> = HashMap::new();
     let mut rows = 0;
+    // One row's cells in the window, reused from row to row.
+    let mut cells: Vec<(u64, u64)> = Vec::new();
     scan(plan, skips, &mut rows, |day, row, counts| {
         if day == first_day {
             match app_functions.get_mut(row.app) {
@@ -235,15 +237,16 @@ pub(crate) fn load(
                 b.members.push((0, None));
                 (u, b.members.len() - 1)
             });
-        let mut total = 0;
+        cells.clear();
         for (i, &c) in counts.iter().enumerate() {
             if c > 0
                 && let Some(w) = plan.window_minute(day * DAY_MIN + i as u64)
             {
-                b.counts.add(w, c);
-                total += c;
+                cells.push((w, c));
             }
         }
+        let total: u64 = cells.iter().map(|&(_, c)| c).sum();
+        b.counts.add_row(&cells);
         b.counts.compact();
         b.total += total;
         b.members[m].0 += total;

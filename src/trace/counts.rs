@@ -173,18 +173,46 @@ impl MinuteBuilder {
         }
     }
 
-    /// Adds sorted `(minute, count)` cells that may fall among existing ones.
-    fn merge(&mut self, cells: &[(u64, u64)]) {
-        let old = std::mem::take(self).finish();
-        let mut merged: Vec<(u64, u64)> = old.iter().collect();
-        for &(m, c) in cells {
-            match merged.binary_search_by_key(&m, |&(k, _)| k) {
-                Ok(i) => merged[i].1 += c,
-                Err(i) => merged.insert(i, (m, c)),
+    /// Adds a row's cells, sorted by minute. Cells after the last minute pushed append;
+    /// otherwise (the functions of an app folded together) the row is merged into the unit
+    /// in one linear pass, so that an app of k functions costs O(k · its minutes), not a
+    /// re-encoding per cell.
+    pub(crate) fn add_row(&mut self, cells: &[(u64, u64)]) {
+        match (self.last, cells.first()) {
+            (Some(last), Some(&(first, _))) if first <= last => self.merge(cells),
+            _ => {
+                for &(minute, count) in cells {
+                    self.add(minute, count);
+                }
             }
         }
-        for (m, c) in merged {
-            self.add(m, c);
+    }
+
+    /// Adds sorted `(minute, count)` cells that may fall among existing ones: one merge of
+    /// two sorted sequences.
+    fn merge(&mut self, cells: &[(u64, u64)]) {
+        let old = std::mem::take(self).finish();
+        let mut mine = old.iter().peekable();
+        let mut theirs = cells.iter().copied().filter(|&(_, c)| c > 0).peekable();
+        loop {
+            let next = match (mine.peek(), theirs.peek()) {
+                (Some(&(a, ca)), Some(&(b, cb))) => match a.cmp(&b) {
+                    std::cmp::Ordering::Less => mine.next(),
+                    std::cmp::Ordering::Greater => theirs.next(),
+                    std::cmp::Ordering::Equal => {
+                        mine.next();
+                        theirs.next();
+                        Some((a, ca + cb))
+                    }
+                },
+                (Some(_), None) => mine.next(),
+                (None, Some(_)) => theirs.next(),
+                (None, None) => None,
+            };
+            match next {
+                Some((minute, count)) => self.add(minute, count),
+                None => break,
+            }
         }
     }
 
@@ -547,6 +575,37 @@ mod tests {
         let m = b.finish();
         assert_eq!(m.iter().collect::<Vec<_>>(), [(1, 1), (5, 5), (9, 2)]);
         assert_eq!(m.total(), 8);
+    }
+
+    /// Rows of an app's functions folded in one by one: each row merges in one pass, and the
+    /// result is the cell-by-cell sum of the rows, computed here from a dense table.
+    #[test]
+    fn rows_folded_together_sum_cell_by_cell() {
+        let rows: Vec<Vec<(u64, u64)>> = vec![
+            vec![(3, 1), (10, 2), (11, 2), (12, 2), (700, 9)],
+            vec![(0, 5), (10, 1), (699, 1), (701, 1)],
+            vec![],
+            vec![(1439, 7)],
+            vec![(0, 1), (3, 1), (12, 1), (1439, 1)],
+            (0..1440).step_by(5).map(|m| (m, 1)).collect(),
+        ];
+        let mut dense = vec![0u64; 1440];
+        let mut b = MinuteBuilder::default();
+        for row in &rows {
+            for &(m, c) in row {
+                dense[m as usize] += c;
+            }
+            b.add_row(row);
+        }
+        let expected: Vec<(u64, u64)> = dense
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(m, &c)| (m as u64, c))
+            .collect();
+        let m = b.finish();
+        assert_eq!(m.iter().collect::<Vec<_>>(), expected);
+        assert_eq!(m.total(), dense.iter().sum::<u64>());
     }
 
     fn replay(cells: &[(u64, u64)], spread: Spread, compress: f64, amplify: f64) -> Vec<u64> {

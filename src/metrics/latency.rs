@@ -1,0 +1,487 @@
+//! A latency distribution that costs little while it is small.
+//!
+//! A trace replay has tens of thousands of functions, most of which run a few times a day;
+//! an HDR histogram spanning a second at 3 significant digits is about 40 KB of counts, so
+//! one per distribution per function would dominate memory. A distribution therefore
+//! keeps its first [`SMALL`] samples as a plain list (4 bytes each) and moves to an HDR
+//! histogram only when it outgrows it. Quantiles of the list are those the histogram
+//! would give for the same samples (the sample at the same rank, reported as the highest
+//! value of its histogram bucket), so results do not depend on which form a distribution
+//! is in; a test checks this against the `hdrhistogram` crate itself.
+
+use std::sync::OnceLock;
+
+use hdrhistogram::Histogram;
+
+use crate::time::SimTime;
+
+/// Significant digits kept by the latency histograms.
+const SIGFIG: u8 = 3;
+
+/// Samples buffered before they are sorted into the histogram.
+const BATCH: usize = 256;
+
+/// Samples kept as a plain list before a distribution gets its histogram: 4 KB at most,
+/// a tenth of a histogram spanning a second.
+const SMALL: usize = 1024;
+
+/// A latency distribution: an HDR histogram in microseconds (3 significant digits), or
+/// while it holds fewer than [`SMALL`] samples the samples themselves; plus an exact
+/// count, sum and maximum in nanoseconds.
+#[derive(Debug, Clone, Default)]
+pub struct Latency {
+    /// Allocated when the samples outgrow `pending` (or one exceeds `u32::MAX` µs).
+    hist: Option<Store>,
+    /// Samples (µs) not in `hist`. While `hist` is `None` they are the whole distribution,
+    /// unsorted. Afterwards, when `batched`, a buffer flushed in sorted batches: with many
+    /// functions a histogram is cold in cache, and sorted batches touch its buckets in
+    /// address order.
+    pending: Vec<u32>,
+    /// Whether to batch once there is a histogram: it pays only when histograms are cold
+    /// in cache (many functions); with a few it costs the sort (about 12 % on the
+    /// reference run).
+    batched: bool,
+    count: u64,
+    sum_ns: u128,
+    max_ns: u64,
+}
+
+/// Histogram storage. Counts start as `u32`, which halves a histogram's memory (a
+/// 1,000-function run: 317 MB → 166 MB peak RSS, `docs/performance.md`). A histogram is
+/// widened to `u64` before any count could overflow: when its total reaches `u32::MAX`.
+#[derive(Debug, Clone)]
+enum Store {
+    Narrow(Box<Histogram<u32>>),
+    Wide(Box<Histogram<u64>>),
+}
+
+fn widen(h: &Histogram<u32>) -> Box<Histogram<u64>> {
+    let mut w = Box::new(Histogram::<u64>::new(SIGFIG).expect("valid precision"));
+    for v in h.iter_recorded() {
+        // The bucket's highest equivalent value maps back to the same bucket.
+        w.record_n(v.value_iterated_to(), u64::from(v.count_at_value()))
+            .expect("auto-resizing histograms grow to fit");
+    }
+    w
+}
+
+/// An empty histogram of the stores' precision, for bucket arithmetic only (bucket bounds
+/// depend on the precision, not on what was recorded).
+fn buckets() -> &'static Histogram<u8> {
+    static BUCKETS: OnceLock<Histogram<u8>> = OnceLock::new();
+    BUCKETS.get_or_init(|| Histogram::new(SIGFIG).expect("valid precision"))
+}
+
+/// The `q` quantile of sorted samples, as [`Histogram::value_at_quantile`] gives it for
+/// the same samples: the sample of rank ⌈q·n⌉ (at least 1), reported as the highest value
+/// of its bucket (the lowest for q = 0).
+fn sorted_quantile(sorted: &[u32], q: f64) -> u64 {
+    let q = q.min(1.0);
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    let v = u64::from(sorted[rank - 1]);
+    if q == 0.0 {
+        buckets().lowest_equivalent(v)
+    } else {
+        buckets().highest_equivalent(v)
+    }
+}
+
+impl Store {
+    fn new() -> Store {
+        // Starts small and grows to fit the largest value recorded.
+        Store::Narrow(Box::new(Histogram::new(SIGFIG).expect("valid precision")))
+    }
+
+    /// Makes sure the store can count `total_after` samples without overflowing a count.
+    fn reserve(&mut self, total_after: u64) {
+        if let Store::Narrow(h) = self
+            && total_after >= u64::from(u32::MAX)
+        {
+            *self = Store::Wide(widen(h));
+        }
+    }
+
+    fn record(&mut self, us: u64) {
+        self.record_n(us, 1);
+    }
+
+    fn record_n(&mut self, us: u64, n: u64) {
+        // Growing can only fail past u64 bucket indices; clamping is the best we can do.
+        match self {
+            Store::Narrow(h) => {
+                // n <= the pending samples, and `reserve` widened the store before counts
+                // could overflow.
+                let n = n as u32;
+                if h.record_n(us, n).is_err() {
+                    h.saturating_record_n(us, n);
+                }
+            }
+            Store::Wide(h) => {
+                if h.record_n(us, n).is_err() {
+                    h.saturating_record_n(us, n);
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, other: &Store) {
+        match (&mut *self, other) {
+            (Store::Narrow(a), Store::Narrow(b)) => a.add(b.as_ref()),
+            (Store::Wide(a), Store::Wide(b)) => a.add(b.as_ref()),
+            (Store::Wide(a), Store::Narrow(b)) => a.add(widen(b).as_ref()),
+            (Store::Narrow(a), Store::Wide(b)) => {
+                let mut w = widen(a);
+                let r = w.add(b.as_ref());
+                *self = Store::Wide(w);
+                r
+            }
+        }
+        .expect("auto-resizing histograms always merge");
+    }
+
+    /// The values at `qs` (sorted ascending), in one pass over the buckets.
+    fn values_at_quantiles(&self, qs: &[f64]) -> Vec<u64> {
+        match self {
+            Store::Narrow(h) => h.value_at_quantiles(qs.iter().copied()).collect(),
+            Store::Wide(h) => h.value_at_quantiles(qs.iter().copied()).collect(),
+        }
+    }
+}
+
+impl Latency {
+    /// Records one latency.
+    #[inline]
+    pub fn record(&mut self, d: SimTime) {
+        self.count += 1;
+        self.sum_ns += d.0 as u128;
+        self.max_ns = self.max_ns.max(d.0);
+        let us = d.as_micros();
+        match u32::try_from(us) {
+            Ok(small) if self.hist.is_none() => {
+                self.pending.push(small);
+                if self.pending.len() == SMALL {
+                    self.flush();
+                }
+            }
+            Ok(small) if self.batched => {
+                if self.pending.capacity() == 0 {
+                    self.pending.reserve_exact(BATCH);
+                }
+                self.pending.push(small);
+                if self.pending.len() == BATCH {
+                    self.flush();
+                }
+            }
+            _ => {
+                self.flush();
+                self.store().record(us);
+            }
+        }
+    }
+
+    /// An empty distribution that buffers samples and sorts them into the histogram in
+    /// batches (same contents, better cache behaviour when there are many histograms).
+    pub fn batched() -> Latency {
+        Latency {
+            batched: true,
+            ..Latency::default()
+        }
+    }
+
+    fn store(&mut self) -> &mut Store {
+        let hist = self.hist.get_or_insert_with(Store::new);
+        hist.reserve(self.count);
+        hist
+    }
+
+    /// Moves the pending samples into the histogram (creating it), sorted, equal values in
+    /// one step.
+    fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable();
+        let store = self.store();
+        for run in pending.chunk_by(|a, b| a == b) {
+            store.record_n(u64::from(run[0]), run.len() as u64);
+        }
+        if self.batched {
+            // Keep a batch's worth of buffer, not the larger list of the small form.
+            pending.clear();
+            pending.shrink_to(BATCH);
+            self.pending = pending;
+        }
+    }
+
+    /// Moves a batch still pending into the histogram and releases the batch buffer (at
+    /// the end of a run, so that summaries read the histogram in place). A small
+    /// distribution stays as it is.
+    pub fn settle(&mut self) {
+        if self.hist.is_some() {
+            self.flush();
+            self.pending = Vec::new();
+        }
+    }
+
+    /// This distribution with its histogram and nothing pending (a copy only when
+    /// something is pending; a histogram is built when there is none).
+    fn flushed(&self) -> std::borrow::Cow<'_, Latency> {
+        if self.pending.is_empty() {
+            std::borrow::Cow::Borrowed(self)
+        } else {
+            let mut c = self.clone();
+            c.flush();
+            std::borrow::Cow::Owned(c)
+        }
+    }
+
+    /// Adds every sample of `other`.
+    pub fn merge(&mut self, other: &Latency) {
+        self.count += other.count;
+        self.sum_ns += other.sum_ns;
+        self.max_ns = self.max_ns.max(other.max_ns);
+        self.pending.extend_from_slice(&other.pending);
+        if self.hist.is_none() && other.hist.is_none() && self.pending.len() < SMALL {
+            // Both small, and small together.
+            return;
+        }
+        self.flush();
+        if let Some(theirs) = &other.hist {
+            let ours = self.hist.get_or_insert_with(Store::new);
+            ours.reserve(self.count);
+            ours.add(theirs);
+        }
+    }
+
+    /// Number of samples.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Exact mean, ms.
+    pub fn mean_ms(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum_ns as f64 / self.count as f64 / 1e6)
+    }
+
+    /// Exact maximum, ms.
+    pub fn max_ms(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.max_ns as f64 / 1e6)
+    }
+
+    /// The `q` quantile (0..=1), ms, to 3 significant digits; capped at the exact maximum.
+    pub fn quantile_ms(&self, q: f64) -> Option<f64> {
+        self.quantiles_ms(&[q]).pop().flatten()
+    }
+
+    /// The quantiles `qs` (each in 0..=1, sorted ascending), ms, as
+    /// [`quantile_ms`](Self::quantile_ms) gives them one by one, in one pass.
+    ///
+    /// # Panics
+    /// If `qs` is not sorted.
+    pub fn quantiles_ms(&self, qs: &[f64]) -> Vec<Option<f64>> {
+        assert!(qs.is_sorted(), "quantiles must be sorted: {qs:?}");
+        if self.count == 0 {
+            return vec![None; qs.len()];
+        }
+        let us: Vec<u64> = match &self.hist {
+            None => {
+                let mut sorted = self.pending.clone();
+                sorted.sort_unstable();
+                qs.iter().map(|&q| sorted_quantile(&sorted, q)).collect()
+            }
+            Some(_) => {
+                let me = self.flushed();
+                let hist = me.hist.as_ref().expect("a histogram once flushed");
+                hist.values_at_quantiles(qs)
+            }
+        };
+        let max_ms = self.max_ns as f64 / 1e6;
+        us.into_iter()
+            .map(|us| Some((us as f64 / 1e3).min(max_ms)))
+            .collect()
+    }
+
+    /// The histogram in microseconds with `u64` counts; `None` until the first sample.
+    pub fn to_histogram(&self) -> Option<Histogram<u64>> {
+        if self.count == 0 && self.hist.is_none() {
+            return None;
+        }
+        self.flushed().hist.as_ref().map(|s| match s {
+            Store::Narrow(h) => *widen(h),
+            Store::Wide(h) => (**h).clone(),
+        })
+    }
+
+    /// Bytes this distribution holds on the heap (its histogram's counts and its list of
+    /// samples), for the memory accounting of `docs/performance.md`.
+    pub fn heap_bytes(&self) -> usize {
+        let hist = match &self.hist {
+            None => 0,
+            Some(Store::Narrow(h)) => h.distinct_values() * 4,
+            Some(Store::Wide(h)) => h.distinct_values() * 8,
+        };
+        hist + self.pending.capacity() * 4
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+
+    /// Narrow and wide storage report the same quantiles, and merging across them keeps
+    /// every sample.
+    #[test]
+    fn widening_keeps_samples_and_quantiles() {
+        let mut a = Latency::batched();
+        let mut plain = Latency::default();
+        for i in 1..=10_000u64 {
+            plain.record(SimTime(i * 1_000_003));
+            a.record(SimTime(i * 1_000_003));
+        }
+        let narrow_q: Vec<_> = [0.5, 0.9, 0.99].iter().map(|&q| a.quantile_ms(q)).collect();
+        // Batching changes nothing but the order of recording.
+        let plain_q: Vec<_> = [0.5, 0.9, 0.99]
+            .iter()
+            .map(|&q| plain.quantile_ms(q))
+            .collect();
+        assert_eq!(narrow_q, plain_q);
+        assert_eq!(a.to_histogram(), plain.to_histogram());
+        let mut b = a.clone();
+        if let Some(s) = b.hist.as_mut() {
+            s.reserve(u64::from(u32::MAX));
+            assert!(matches!(s, Store::Wide(_)));
+        }
+        let wide_q: Vec<_> = [0.5, 0.9, 0.99].iter().map(|&q| b.quantile_ms(q)).collect();
+        assert_eq!(narrow_q, wide_q);
+        a.merge(&b);
+        assert_eq!(a.count(), 20_000);
+        assert_eq!(a.to_histogram().unwrap().len(), 20_000);
+        assert_eq!(a.quantile_ms(0.5), b.quantile_ms(0.5));
+    }
+
+    const QS: [f64; 9] = [0.0, 1e-9, 0.25, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0];
+
+    /// What the `hdrhistogram` crate says for the same samples, ms, capped at the maximum
+    /// as `quantile_ms` caps: the independent expectation for the small form.
+    fn expected(samples_us: &[u64], max_ns: u64) -> Vec<Option<f64>> {
+        let mut h = Histogram::<u64>::new(SIGFIG).unwrap();
+        for &v in samples_us {
+            h.record(v).unwrap();
+        }
+        QS.iter()
+            .map(|&q| Some((h.value_at_quantile(q) as f64 / 1e3).min(max_ns as f64 / 1e6)))
+            .collect()
+    }
+
+    /// For every size from 1 sample up to past the switch to a histogram, and for values
+    /// spread over six decades (with ties), the quantiles are the crate's, sample for sample.
+    #[test]
+    fn small_distributions_give_the_histograms_quantiles() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for n in (1..40).chain([255, 256, 257, 1023, 1024, 1025, 3000]) {
+            for batched in [false, true] {
+                let mut l = if batched {
+                    Latency::batched()
+                } else {
+                    Latency::default()
+                };
+                let mut us = Vec::new();
+                let mut max_ns = 0;
+                for _ in 0..n {
+                    // Whole microseconds (so that rounding to µs is exact), some repeated.
+                    let v: u64 = if rng.random_bool(0.2) && !us.is_empty() {
+                        us[rng.random_range(0..us.len())]
+                    } else {
+                        10u64.pow(rng.random_range(0..6)) * rng.random_range(1..1000)
+                    };
+                    us.push(v);
+                    max_ns = max_ns.max(v * 1000);
+                    l.record(SimTime(v * 1000));
+                }
+                assert_eq!(l.hist.is_some(), n >= SMALL, "{n} samples");
+                assert_eq!(l.quantiles_ms(&QS), expected(&us, max_ns), "{n}, {batched}");
+                let one_by_one: Vec<_> = QS.iter().map(|&q| l.quantile_ms(q)).collect();
+                assert_eq!(one_by_one, expected(&us, max_ns));
+                let mut h = Histogram::<u64>::new(SIGFIG).unwrap();
+                for &v in &us {
+                    h.record(v).unwrap();
+                }
+                assert_eq!(l.to_histogram().unwrap(), h);
+            }
+        }
+    }
+
+    /// Merging small with small stays small while it fits, and any merge holds every sample
+    /// of both sides, with the crate's quantiles for them.
+    #[test]
+    fn merges_keep_every_sample() {
+        let make = |n: u64, step: u64| {
+            let mut l = Latency::default();
+            let us: Vec<u64> = (1..=n).map(|i| i * step).collect();
+            for &v in &us {
+                l.record(SimTime(v * 1000));
+            }
+            (l, us)
+        };
+        for (na, nb) in [
+            (0, 0),
+            (0, 5),
+            (5, 0),
+            (10, 20),
+            (600, 600),
+            (1, 5000),
+            (5000, 3),
+        ] {
+            let (mut a, mut us) = make(na, 7);
+            let (b, ub) = make(nb, 13);
+            a.merge(&b);
+            us.extend(ub);
+            assert_eq!(a.count(), na + nb);
+            assert_eq!(a.hist.is_none(), na + nb < SMALL as u64, "{na} + {nb}");
+            if na + nb > 0 {
+                let max_ns = us.iter().max().unwrap() * 1000;
+                assert_eq!(a.quantiles_ms(&QS), expected(&us, max_ns), "{na} + {nb}");
+            } else {
+                assert_eq!(a.quantiles_ms(&QS), vec![None; QS.len()]);
+                assert!(a.to_histogram().is_none());
+            }
+        }
+    }
+
+    /// A value beyond `u32::MAX` µs (71 minutes) goes to the histogram at once, with the
+    /// small samples before it.
+    #[test]
+    fn a_value_too_large_for_the_list_starts_the_histogram() {
+        let mut l = Latency::default();
+        l.record(SimTime::from_ms(5.0));
+        l.record(SimTime::from_ms(5_000_000.0));
+        assert!(l.hist.is_some() && l.pending.is_empty());
+        let h = l.to_histogram().unwrap();
+        assert_eq!(h.len(), 2);
+        assert_eq!(l.quantile_ms(1.0), Some(5_000_000.0));
+        assert_eq!(
+            l.quantile_ms(0.5),
+            Some(buckets().highest_equivalent(5000) as f64 / 1e3)
+        );
+    }
+
+    /// The small form is what makes a rarely invoked function cheap: a few samples hold
+    /// bytes, a histogram tens of KB.
+    #[test]
+    fn a_few_samples_hold_a_few_bytes() {
+        let mut l = Latency::batched();
+        for i in 0..10 {
+            l.record(SimTime::from_ms(100.0 + i as f64 * 300.0));
+        }
+        assert!(l.heap_bytes() <= 64, "{}", l.heap_bytes());
+        let mut big = Latency::batched();
+        for i in 0..SMALL as u64 {
+            big.record(SimTime::from_ms(100.0 + i as f64 * 3.0));
+        }
+        // A histogram spanning 0.1–3.2 s at 3 significant digits: about 13,000 counts of
+        // 4 bytes.
+        assert!(big.heap_bytes() > 40_000, "{}", big.heap_bytes());
+    }
+}
