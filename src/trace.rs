@@ -22,6 +22,7 @@
 //! sorted by end time). The design notes are in `docs/design.md`, "Trace replay".
 
 mod azure2019;
+mod cache;
 mod counts;
 pub(crate) mod csv;
 mod huawei;
@@ -29,11 +30,13 @@ mod invocations;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use cache::TraceCache;
 pub use counts::{MinuteCounts, Spread, TimeList, TraceData, TraceSource, TraceWorkload};
 
 use crate::config::check;
@@ -295,12 +298,12 @@ impl Plan {
 }
 
 /// One trace function (or app) as read, before it becomes a [`crate::model::Function`].
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Unit {
     /// Name in results (unique).
     pub(crate) name: String,
-    /// Arrivals in the window.
-    pub(crate) data: TraceData,
+    /// Arrivals in the window (shared by every scenario built from the same read).
+    pub(crate) data: Arc<TraceData>,
     /// Execution time from the trace, if any.
     pub(crate) exec: Option<Dist>,
     /// Memory from the trace, MB, if any.
@@ -310,7 +313,7 @@ pub(crate) struct Unit {
 impl Unit {
     /// Invocations in the window.
     pub(crate) fn invocations(&self) -> u64 {
-        match &self.data {
+        match &*self.data {
             TraceData::Minutes(m) => m.total(),
             TraceData::Times(t) => t.len(),
         }

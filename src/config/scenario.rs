@@ -19,7 +19,7 @@ use crate::json;
 use crate::model::{Function, FunctionId, Scenario};
 use crate::profile::{Kind, Platform, ProfileRef};
 use crate::time::SimTime;
-use crate::trace::TraceSpec;
+use crate::trace::{TraceCache, TraceSpec};
 
 fn default_platform() -> ProfileRef {
     ProfileRef::Name("aws-lambda".to_owned())
@@ -93,6 +93,17 @@ pub struct ScenarioSpec {
 impl ScenarioSpec {
     /// Validates against profiles; `origin` names the file, `base_dir` resolves paths.
     pub fn validate(&self, origin: &str, base_dir: &Path) -> Result<Scenario> {
+        self.validate_with(origin, base_dir, None)
+    }
+
+    /// [`validate`](Self::validate), reading the `traces` section through `cache` when
+    /// one is given (the scenarios of a sweep share one).
+    pub fn validate_with(
+        &self,
+        origin: &str,
+        base_dir: &Path,
+        cache: Option<&TraceCache>,
+    ) -> Result<Scenario> {
         let inv = |e: FieldError| e.in_origin(origin);
         let (duration, warmup) = self.horizon().map_err(inv)?;
         let slo_ms = self
@@ -138,7 +149,7 @@ impl ScenarioSpec {
             Some(t) => {
                 let mut taken = functions.iter().map(|f| f.name.clone()).collect();
                 let (generated, report) =
-                    trace::expand(t, origin, base_dir, &platform, &mut taken)?;
+                    trace::expand(t, origin, base_dir, &platform, &mut taken, cache)?;
                 functions.extend(generated);
                 check_function_count(functions.len()).map_err(inv)?;
                 Some(report)
@@ -316,6 +327,18 @@ impl Scenario {
     pub fn from_str(text: &str, origin: &str, base_dir: &Path) -> Result<Scenario> {
         let spec: ScenarioSpec = json::parse(text, origin)?;
         spec.validate(origin, base_dir)
+    }
+
+    /// [`from_str`](Self::from_str), reading the `traces` section through `cache`: the
+    /// scenarios of a sweep that all replay the same trace read its files once.
+    pub fn from_str_cached(
+        text: &str,
+        origin: &str,
+        base_dir: &Path,
+        cache: &TraceCache,
+    ) -> Result<Scenario> {
+        let spec: ScenarioSpec = json::parse(text, origin)?;
+        spec.validate_with(origin, base_dir, Some(cache))
     }
 }
 

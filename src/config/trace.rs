@@ -15,7 +15,7 @@ use crate::error::{FieldError, Result};
 use crate::json;
 use crate::model::Function;
 use crate::profile::Platform;
-use crate::trace::{TraceFormat, TraceReport, TraceSpec, TraceWorkload};
+use crate::trace::{TraceCache, TraceFormat, TraceReport, TraceSpec, TraceWorkload};
 use crate::workload::Workload;
 
 fn field_err(field: &str, message: impl Into<String>) -> FieldError {
@@ -92,13 +92,15 @@ fn minutes(m: f64) -> String {
 }
 
 /// Reads the trace of `spec` and returns the functions it describes, with a report.
-/// `taken` holds the names of the scenario's other functions (generated names avoid them).
+/// `taken` holds the names of the scenario's other functions (generated names avoid them);
+/// `cache`, when given, may hold the same read already (a sweep's earlier point).
 pub(super) fn expand(
     spec: &TraceSpec,
     origin: &str,
     base_dir: &Path,
     platform: &Platform,
     taken: &mut HashSet<String>,
+    cache: Option<&TraceCache>,
 ) -> Result<(Vec<Function>, TraceReport)> {
     let inv = |e: FieldError| e.in_origin(origin);
     let plan = spec.plan(base_dir).map_err(inv)?;
@@ -114,7 +116,10 @@ pub(super) fn expand(
         )));
     }
     spec.check_files(base_dir).map_err(inv)?;
-    let (units, mut report) = crate::trace::read(spec, &plan, taken)?;
+    let (units, mut report) = match cache {
+        Some(c) => c.read(spec, &plan, taken)?,
+        None => crate::trace::read(spec, &plan, taken)?,
+    };
     let range = platform.memory_mb;
     let mut functions = Vec::with_capacity(units.len());
     for u in units {
@@ -148,7 +153,7 @@ pub(super) fn expand(
             exec,
             memory_mb,
             workload: Some(Workload::Trace(TraceWorkload {
-                data: std::sync::Arc::new(u.data),
+                data: u.data,
                 spread: spec.spread,
                 compress: spec.compress,
                 amplify: spec.amplify,

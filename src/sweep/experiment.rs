@@ -30,6 +30,7 @@ use crate::json;
 use crate::json::Ordered;
 use crate::model::Scenario;
 use crate::rng::replication_seed;
+use crate::trace::TraceCache;
 
 /// The experiment file as written.
 #[derive(Debug, Deserialize)]
@@ -97,6 +98,8 @@ pub struct Experiment {
     base: Value,
     base_origin: String,
     base_dir: PathBuf,
+    /// Shared by every point's scenario: a trace the points all replay is read once.
+    traces: TraceCache,
 }
 
 /// FNV-1a, 64 bits: a stable hash (std's hasher may change between Rust releases). It is
@@ -146,6 +149,9 @@ impl Experiment {
                 "expected at least 1, got 0",
             ));
         }
+        // Created before the base is checked, so that the check's read of a trace serves the
+        // points too.
+        let traces = TraceCache::default();
         // The base alone must be a valid scenario; its errors name its own fields, at their
         // line and column in the file the user wrote (never in re-serialised JSON).
         let (base, base_origin, base_dir) = match &spec.base {
@@ -161,11 +167,11 @@ impl Experiment {
                 let shown = path.display().to_string();
                 let value: Value = parse_json(&text, &shown)?;
                 let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                Scenario::from_str(&text, &shown, &base_dir)?;
+                Scenario::from_str_cached(&text, &shown, &base_dir, &traces)?;
                 (value, shown, base_dir)
             }
             Value::Object(_) => {
-                Scenario::from_str(&spec.base.to_string(), origin, dir)
+                Scenario::from_str_cached(&spec.base.to_string(), origin, dir, &traces)
                     .map_err(|e| inline_base_error(e, text, origin))?;
                 (spec.base.clone(), format!("{origin}: base"), dir.to_owned())
             }
@@ -298,6 +304,7 @@ impl Experiment {
             base,
             base_origin,
             base_dir,
+            traces,
         };
         exp.hash = exp.identity_hash(spec.seed);
         if every_point_checked {
@@ -392,25 +399,30 @@ impl Experiment {
     /// The scenario of `point`, replication `replication` (its seed set).
     pub fn scenario(&self, point: usize, replication: u32) -> Result<Scenario> {
         let v = self.point_json(point)?;
-        let mut s =
-            Scenario::from_str(&v.to_string(), &self.base_origin, &self.base_dir).map_err(|e| {
-                // The point's JSON is the base with the grid's values set, re-serialised: a
-                // line and column in it would point nowhere, so the message names the
-                // point's values instead.
-                let values = self
-                    .params
-                    .iter()
-                    .zip(&self.sections)
-                    .zip(self.point(point))
-                    .map(|((p, s), v)| format!("{s}.{p} = {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                invalid(
-                    &self.origin,
-                    &format!("point {point} ({values})"),
-                    e.without_position().to_string(),
-                )
-            })?;
+        let mut s = Scenario::from_str_cached(
+            &v.to_string(),
+            &self.base_origin,
+            &self.base_dir,
+            &self.traces,
+        )
+        .map_err(|e| {
+            // The point's JSON is the base with the grid's values set, re-serialised: a
+            // line and column in it would point nowhere, so the message names the
+            // point's values instead.
+            let values = self
+                .params
+                .iter()
+                .zip(&self.sections)
+                .zip(self.point(point))
+                .map(|((p, s), v)| format!("{s}.{p} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            invalid(
+                &self.origin,
+                &format!("point {point} ({values})"),
+                e.without_position().to_string(),
+            )
+        })?;
         s.seed = replication_seed(self.seed, replication);
         Ok(s)
     }

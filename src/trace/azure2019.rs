@@ -15,6 +15,7 @@
 //! beyond their keys.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::counts::{MinuteBuilder, TraceData};
 use super::csv::{self, CsvReader, Skips};
@@ -277,7 +278,7 @@ pub(crate) fn load(
         .into_iter()
         .map(|b| Unit {
             name: b.name,
-            data: TraceData::Minutes(b.counts.finish()),
+            data: Arc::new(TraceData::Minutes(b.counts.finish())),
             exec: mixture(b.members),
             memory_mb: b.memory_mb,
         })

@@ -9,6 +9,7 @@
 //! files are read twice (totals per column, then the chosen columns).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::counts::{MinuteBuilder, TraceData};
 use super::csv::{self, CsvReader, Skips};
@@ -152,7 +153,7 @@ pub(crate) fn load(
         .into_iter()
         .map(|(_, name, counts)| Unit {
             name: unique_name(name, taken),
-            data: TraceData::Minutes(counts.finish()),
+            data: Arc::new(TraceData::Minutes(counts.finish())),
             exec: None,
             memory_mb: None,
         })

@@ -15,6 +15,7 @@
 //! distribution the function replays with (a sampled, not per-request, replay).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::counts::{TimeList, TraceData};
 use super::csv::{self, CsvReader, Skips};
@@ -249,7 +250,9 @@ pub(crate) fn load(
             });
             Unit {
                 name: unique_name(a.name, taken),
-                data: TraceData::Times(TimeList::from_unsorted_with(a.times, replay)),
+                data: Arc::new(TraceData::Times(TimeList::from_unsorted_with(
+                    a.times, replay,
+                ))),
                 exec,
                 memory_mb: None,
             }
