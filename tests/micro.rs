@@ -399,3 +399,43 @@ fn platform_wide_instance_counts_add_up_the_functions() {
         assert!((f.instances.mean_total - 0.4).abs() < 1e-12, "{name}");
     }
 }
+
+/// The progress callback comes every 2^16 events with the fraction of the horizon
+/// simulated. Requests every 10 ms of 1 ms each are two events apiece (arrival, end), so
+/// event 65,536·k falls at about 65,536·k × 5 ms; the cold starts of the first 0.5 s and
+/// the keep-alive timers add at most a few hundred events (under 2 s, a fraction of 2e-4
+/// of the 10^4 s horizon).
+#[test]
+fn progress_is_reported_every_65536_events_as_a_fraction_of_the_horizon() {
+    let s = scenario(
+        r#"{"name": "progress", "duration_s": 10000,
+            "functions": [{"name": "f", "runtime": "nodejs",
+              "exec_ms": {"dist": "const", "value": 1},
+              "cold_start_ms": {"dist": "const", "value": 500},
+              "keep_alive": {"policy": "fixed", "idle_s": 600},
+              "workload": {"kind": "constant", "interval_s": 0.01}}]}"#,
+    );
+    let mut seen = Vec::new();
+    let mut tick = |f: f64| seen.push(f);
+    let out = faassim::sim::run(
+        &s,
+        faassim::sim::RunOptions {
+            log: None,
+            progress: Some(&mut tick),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        seen.len() as u64,
+        out.events / 65_536,
+        "{} events",
+        out.events
+    );
+    for (k, f) in seen.iter().enumerate() {
+        let expected = (65_536 * (k as u64 + 1)) as f64 * 0.005 / 10_000.0;
+        assert!(
+            (f - expected.min(1.0)).abs() < 2e-4,
+            "tick {k}: {f}, expected {expected}"
+        );
+    }
+}

@@ -198,6 +198,53 @@ mod tests {
     const F0: FunctionId = FunctionId::new(0);
     const F1: FunctionId = FunctionId::new(1);
 
+    /// A custom order that does not say it ages keeps the clock at 0 (the trait's
+    /// documented default): its priorities see 0 even after an eviction at priority 10.
+    #[test]
+    fn a_custom_order_does_not_age_unless_it_says_so() {
+        #[derive(Debug, Default)]
+        struct Seen(std::sync::Mutex<Vec<f64>>);
+        impl EvictionPolicy for Seen {
+            fn name(&self) -> &'static str {
+                "seen"
+            }
+            fn priority(&self, idle: IdleInstance) -> f64 {
+                self.0.lock().unwrap().push(idle.clock);
+                10.0
+            }
+        }
+        let policy = Arc::new(Seen::default());
+        let mut o = EvictionOrder::new(Eviction::Custom(policy.clone()), 1);
+        o.insert(1, F0, 100, 100.0, 128.0);
+        assert_eq!(o.pop_victim(), Some(1));
+        o.insert(2, F0, 200, 100.0, 128.0);
+        assert_eq!(*policy.0.lock().unwrap(), [0.0, 0.0]);
+    }
+
+    /// Orders compare by kind; custom ones by identity (the same object).
+    #[test]
+    fn eviction_equality() {
+        #[derive(Debug)]
+        struct Mine;
+        impl EvictionPolicy for Mine {
+            fn name(&self) -> &'static str {
+                "mine"
+            }
+            fn priority(&self, _: IdleInstance) -> f64 {
+                0.0
+            }
+        }
+        let mine: Arc<dyn EvictionPolicy> = Arc::new(Mine);
+        assert_eq!(Eviction::Lru, Eviction::Lru);
+        assert_eq!(Eviction::GreedyDual, Eviction::GreedyDual);
+        assert_ne!(Eviction::Lru, Eviction::GreedyDual);
+        assert_eq!(
+            Eviction::Custom(mine.clone()),
+            Eviction::Custom(mine.clone())
+        );
+        assert_ne!(Eviction::Custom(mine), Eviction::Custom(Arc::new(Mine)));
+    }
+
     #[test]
     fn lru_evicts_the_longest_idle_first() {
         let mut o = EvictionOrder::new(Eviction::Lru, 1);

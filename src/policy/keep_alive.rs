@@ -479,6 +479,139 @@ mod tests {
         }
     }
 
+    fn hybrid_with(extra: &str) -> HybridParams {
+        let spec: KeepAliveSpec =
+            serde_json::from_str(&format!(r#"{{"policy": "hybrid_histogram"{extra}}}"#)).unwrap();
+        match spec.validate("k").unwrap() {
+            KeepAlive::Hybrid(p) => p,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The defaults are the paper's (Shahrad et al., ATC 2020, section 4.2: 1-minute bins
+    /// over 4 hours, 5th and 99th percentiles, a 10 % margin, a CV threshold of 2) and the
+    /// documented ones where it gives none (10 samples, half out of range at most; the
+    /// fallback keeps an instance the whole range).
+    #[test]
+    fn hybrid_defaults_are_the_papers() {
+        let p = hybrid();
+        assert_eq!(p.bin, SimTime::from_secs(60.0));
+        assert_eq!(p.bins, 240);
+        assert_eq!((p.head_percentile, p.tail_percentile), (5.0, 99.0));
+        assert_eq!(p.margin, 0.10);
+        assert_eq!(p.cv_threshold, 2.0);
+        assert_eq!(p.min_samples, 10);
+        assert_eq!(p.max_out_of_range, 0.5);
+        assert_eq!(p.fallback, SimTime::from_secs(4.0 * 3600.0));
+    }
+
+    /// Equal percentiles are a valid (one-bin) window; a tail below the head is refused.
+    #[test]
+    fn the_tail_may_equal_the_head_but_not_fall_below_it() {
+        let p = hybrid_with(r#", "head_percentile": 50, "tail_percentile": 50"#);
+        assert_eq!((p.head_percentile, p.tail_percentile), (50.0, 50.0));
+        let spec: KeepAliveSpec = serde_json::from_str(
+            r#"{"policy": "hybrid_histogram", "head_percentile": 50, "tail_percentile": 49}"#,
+        )
+        .unwrap();
+        let e = spec.validate("k").unwrap_err();
+        assert_eq!(e.field, "k.tail_percentile");
+        assert!(
+            e.message.contains("expected at least head_percentile (50)"),
+            "{}",
+            e.message
+        );
+    }
+
+    /// Five 1-minute bins. Ten idle times in bin 0 give counts [10, 0, 0, 0, 0]: mean 2,
+    /// variance (64 + 4·4) / 5 = 16, CV exactly 2, which reaches a threshold of 2 (the
+    /// histogram is representative) but not one of 2.01. An idle time of exactly 5 minutes
+    /// lies past the last bin: out of range. With ten in range and ten out (half, the
+    /// limit) the histogram still counts; an eleventh out of range tips it over.
+    #[test]
+    fn representativeness_boundaries_by_hand() {
+        let p = hybrid_with(r#", "range_s": 300, "margin": 0.5"#);
+        assert_eq!(p.bins, 5);
+        let mut h = IdleHistogram::default();
+        for _ in 0..10 {
+            h.record(&p, SimTime::from_secs(30.0));
+        }
+        // Head and tail in bin 0: PW = 0 × 0.5, KA = 60 s × (1 + 0.5).
+        assert_eq!(h.windows(), Some((SimTime::ZERO, SimTime::from_secs(90.0))));
+        let stricter = hybrid_with(r#", "range_s": 300, "margin": 0.5, "cv_threshold": 2.01"#);
+        assert_eq!(h.compute(&stricter), None, "CV 2 is below 2.01");
+        for _ in 0..10 {
+            h.record(&p, SimTime::from_secs(300.0));
+        }
+        assert_eq!(
+            (h.in_range, h.out_of_range),
+            (10, 10),
+            "5 min is past the last bin"
+        );
+        assert!(h.windows().is_some(), "half out of range is allowed");
+        h.record(&p, SimTime::from_secs(300.0));
+        assert_eq!(h.windows(), None, "11 of 21 out of range is over half");
+    }
+
+    /// Head and tail in different bins: ten idle times of 2.5 min and ten of 3.5 min with a
+    /// 5 % head and a 95 % tail: head bin 2, tail bin 3, so PW = 120 s × (1 − 0.25) = 90 s
+    /// and KA = 240 s × 1.25 = 300 s (CV of [0, 0, 10, 10, 0] is √6 / 2 ≈ 1.22, over a
+    /// threshold of 1).
+    #[test]
+    fn windows_with_a_margin_by_hand() {
+        let p = hybrid_with(
+            r#", "range_s": 300, "margin": 0.25, "cv_threshold": 1, "tail_percentile": 95"#,
+        );
+        let mut h = IdleHistogram::default();
+        for _ in 0..10 {
+            h.record(&p, SimTime::from_secs(150.0));
+            h.record(&p, SimTime::from_secs(210.0));
+        }
+        assert_eq!(
+            h.windows(),
+            Some((SimTime::from_secs(90.0), SimTime::from_secs(300.0)))
+        );
+    }
+
+    /// Policies compare by kind and parameters; custom ones by identity (the same object).
+    #[test]
+    fn keep_alive_equality() {
+        #[derive(Debug)]
+        struct Mine;
+        impl KeepAlivePolicy for Mine {
+            fn name(&self) -> &'static str {
+                "mine"
+            }
+            fn start(&self) -> Box<dyn KeepAliveRun> {
+                unreachable!()
+            }
+        }
+        let fixed = |s: f64| KeepAlive::Fixed(SimTime::from_secs(s));
+        let mine: Arc<dyn KeepAlivePolicy> = Arc::new(Mine);
+        let custom = KeepAlive::Custom(mine.clone());
+        assert_eq!(fixed(60.0), fixed(60.0));
+        assert_ne!(fixed(60.0), fixed(61.0));
+        assert_eq!(KeepAlive::None, KeepAlive::None);
+        assert_ne!(KeepAlive::None, fixed(0.0));
+        assert_eq!(KeepAlive::Hybrid(hybrid()), KeepAlive::Hybrid(hybrid()));
+        assert_ne!(
+            KeepAlive::Hybrid(hybrid()),
+            KeepAlive::Hybrid(hybrid_with(r#", "margin": 0.2"#))
+        );
+        assert_eq!(custom, KeepAlive::Custom(mine));
+        assert_ne!(custom, KeepAlive::Custom(Arc::new(Mine)));
+        let names: Vec<&str> = [
+            fixed(1.0),
+            KeepAlive::None,
+            KeepAlive::Hybrid(hybrid()),
+            custom,
+        ]
+        .iter()
+        .map(KeepAlive::name)
+        .collect();
+        assert_eq!(names, ["fixed", "none", "hybrid_histogram", "mine"]);
+    }
+
     /// Idle times all in the 29-minute bin: head edge 29 min, tail edge 30 min, so
     /// PW = 29 × 0.9 = 26.1 min and KA = 30 × 1.1 = 33 min (hand-computed).
     #[test]

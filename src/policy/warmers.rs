@@ -70,3 +70,20 @@ impl WarmersSpec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Left out, the fields take their documented defaults: one ping per round, the first
+    /// round at 0, pings of 1 ms.
+    #[test]
+    fn defaults_are_one_ping_from_time_zero() {
+        let spec: WarmersSpec = serde_json::from_str(r#"{"every_s": 300}"#).unwrap();
+        let w = spec.validate("warmers").unwrap();
+        assert_eq!(w.every, SimTime::from_secs(300.0));
+        assert_eq!(w.concurrency, 1);
+        assert_eq!(w.start, SimTime::ZERO);
+        assert_eq!(w.exec, Dist::Const(1.0));
+    }
+}

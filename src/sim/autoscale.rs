@@ -137,17 +137,21 @@ mod tests {
     /// The CPU target: 100 requests a second of 100 ms of CPU work are 10 vCPUs; at 60 % of
     /// 1 vCPU an instance carries 0.6, so 17 instances, although 10 in flight fit one
     /// instance of 80 at 60 % (48). A function off the shared CPU has no CPU target.
+    /// With 2 vCPUs per instance, half as many (rounded up).
     #[test]
     fn cpu_bound_work_sets_the_instances_by_hand() {
-        let mut a = Autoscale::new(rules(), [Some(1.0), None].into_iter());
-        let (f, g) = (FunctionId::new(0), FunctionId::new(1));
+        let mut a = Autoscale::new(rules(), [Some(1.0), None, Some(2.0)].into_iter());
+        let (f, g, h) = (FunctionId::new(0), FunctionId::new(1), FunctionId::new(2));
         let interval = rules().interval;
         let area = 10 * u128::from(interval.0);
         for _ in 0..500 {
             a.note_cpu(f, 1e8);
             a.note_cpu(g, 1e8);
+            a.note_cpu(h, 1e8);
         }
         assert_eq!(a.desired(f, area, 80), 17);
         assert_eq!(a.desired(g, area, 80), 1);
+        // Instances of 2 vCPUs carry 1.2 each at 60 %: 10 / 1.2 = 8.3, so 9.
+        assert_eq!(a.desired(h, area, 80), 9);
     }
 }
