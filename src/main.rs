@@ -66,12 +66,36 @@ fn main() -> ExitCode {
 fn print(printout: Printout) -> Result<(), Failure> {
     match printout {
         Printout::Results { text, to } => write_output(to.as_deref(), &text),
+        Printout::Run { result, format, to } => {
+            write_with(to.as_deref(), |out| format.exporter().write(&result, out))
+        }
         Printout::Note(note) => {
             eprintln!("{note}");
             Ok(())
         }
         Printout::Nothing => Ok(()),
     }
+}
+
+/// Runs `write` on the file `out` (created, buffered), or on stdout, and flushes it.
+fn write_with(
+    out: Option<&Path>,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let (what, result) = match out {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::File::create(path).and_then(|f| {
+                let mut w = io::BufWriter::new(f);
+                write(&mut w).and_then(|()| w.flush())
+            }),
+        ),
+        None => {
+            let mut w = io::BufWriter::new(io::stdout().lock());
+            ("stdout".to_owned(), write(&mut w).and_then(|()| w.flush()))
+        }
+    };
+    result.map_err(|e| Failure::Output(what, e))
 }
 
 /// Writes `text` to the file `out`, or to stdout.

@@ -33,6 +33,15 @@ pub enum Printout {
         /// The file to write instead of stdout.
         to: Option<PathBuf>,
     },
+    /// A run's results in a format, written (streamed) to stdout or the `--out` file.
+    Run {
+        /// The results.
+        result: Box<faassim::RunResult>,
+        /// Their format.
+        format: faassim::report::Format,
+        /// The file to write instead of stdout.
+        to: Option<PathBuf>,
+    },
     /// A closing note for stderr (what a command that writes files did).
     Note(String),
     /// Nothing to print.

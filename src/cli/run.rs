@@ -76,8 +76,9 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
     }
     progress.finish();
     let result = RunResult::new(&scenario, &output);
-    Ok(Printout::Results {
-        text: report::Format::from(args.format).exporter().export(&result),
+    Ok(Printout::Run {
+        result: Box::new(result),
+        format: report::Format::from(args.format),
         to: args.out,
     })
 }

@@ -46,23 +46,33 @@ pub struct Latency {
     max_ns: u64,
 }
 
-/// Histogram storage. Counts start as `u32`, which halves a histogram's memory (a
-/// 1,000-function run: 317 MB → 166 MB peak RSS, `docs/performance.md`). A histogram is
-/// widened to `u64` before any count could overflow: when its total reaches `u32::MAX`.
+/// Histogram storage, in the narrowest counts that cannot overflow: `u16` while the
+/// distribution has fewer than 65,535 samples, then `u32`, then `u64` (a store is widened
+/// when its total reaches the narrower type's maximum, so no bucket can overflow). Narrow
+/// counts halve a histogram's memory each step: a trace day has thousands of busy
+/// functions, each with a histogram spanning seconds (`docs/performance.md`).
 #[derive(Debug, Clone)]
 enum Store {
+    Tiny(Box<Histogram<u16>>),
     Narrow(Box<Histogram<u32>>),
     Wide(Box<Histogram<u64>>),
 }
 
+/// A copy of histogram `$h` with counts of type `$to` (at least as wide as its own).
+macro_rules! widened {
+    ($h:expr, $to:ty) => {{
+        let mut w = Box::new(Histogram::<$to>::new(SIGFIG).expect("valid precision"));
+        for v in $h.iter_recorded() {
+            // The bucket's highest equivalent value maps back to the same bucket.
+            w.record_n(v.value_iterated_to(), <$to>::from(v.count_at_value()))
+                .expect("auto-resizing histograms grow to fit");
+        }
+        w
+    }};
+}
+
 fn widen(h: &Histogram<u32>) -> Box<Histogram<u64>> {
-    let mut w = Box::new(Histogram::<u64>::new(SIGFIG).expect("valid precision"));
-    for v in h.iter_recorded() {
-        // The bucket's highest equivalent value maps back to the same bucket.
-        w.record_n(v.value_iterated_to(), u64::from(v.count_at_value()))
-            .expect("auto-resizing histograms grow to fit");
-    }
-    w
+    widened!(h, u64)
 }
 
 /// An empty histogram of the stores' precision, for bucket arithmetic only (bucket bounds
@@ -89,15 +99,34 @@ fn sorted_quantile(sorted: &[u32], q: f64) -> u64 {
 impl Store {
     fn new() -> Store {
         // Starts small and grows to fit the largest value recorded.
-        Store::Narrow(Box::new(Histogram::new(SIGFIG).expect("valid precision")))
+        Store::Tiny(Box::new(Histogram::new(SIGFIG).expect("valid precision")))
+    }
+
+    /// 0, 1, 2 from the narrowest counts to the widest.
+    fn width(&self) -> u8 {
+        match self {
+            Store::Tiny(_) => 0,
+            Store::Narrow(_) => 1,
+            Store::Wide(_) => 2,
+        }
+    }
+
+    /// Widens the counts one step.
+    fn widen_once(&mut self) {
+        *self = match self {
+            Store::Tiny(h) => Store::Narrow(widened!(h, u32)),
+            Store::Narrow(h) => Store::Wide(widen(h)),
+            Store::Wide(_) => return,
+        };
     }
 
     /// Makes sure the store can count `total_after` samples without overflowing a count.
     fn reserve(&mut self, total_after: u64) {
-        if let Store::Narrow(h) = self
-            && total_after >= u64::from(u32::MAX)
-        {
-            *self = Store::Wide(widen(h));
+        if matches!(self, Store::Tiny(_)) && total_after >= u64::from(u16::MAX) {
+            self.widen_once();
+        }
+        if matches!(self, Store::Narrow(_)) && total_after >= u64::from(u32::MAX) {
+            self.widen_once();
         }
     }
 
@@ -107,10 +136,16 @@ impl Store {
 
     fn record_n(&mut self, us: u64, n: u64) {
         // Growing can only fail past u64 bucket indices; clamping is the best we can do.
+        // `reserve` widened the store before a count could overflow, so `n` (at most the
+        // samples counted) fits the counts.
         match self {
+            Store::Tiny(h) => {
+                let n = n as u16;
+                if h.record_n(us, n).is_err() {
+                    h.saturating_record_n(us, n);
+                }
+            }
             Store::Narrow(h) => {
-                // n <= the pending samples, and `reserve` widened the store before counts
-                // could overflow.
                 let n = n as u32;
                 if h.record_n(us, n).is_err() {
                     h.saturating_record_n(us, n);
@@ -124,16 +159,20 @@ impl Store {
         }
     }
 
+    /// Adds `other`'s counts (the caller reserved room for the total).
     fn add(&mut self, other: &Store) {
+        while self.width() < other.width() {
+            self.widen_once();
+        }
         match (&mut *self, other) {
+            (Store::Tiny(a), Store::Tiny(b)) => a.add(b.as_ref()),
             (Store::Narrow(a), Store::Narrow(b)) => a.add(b.as_ref()),
+            (Store::Narrow(a), Store::Tiny(b)) => a.add(widened!(b, u32).as_ref()),
             (Store::Wide(a), Store::Wide(b)) => a.add(b.as_ref()),
             (Store::Wide(a), Store::Narrow(b)) => a.add(widen(b).as_ref()),
-            (Store::Narrow(a), Store::Wide(b)) => {
-                let mut w = widen(a);
-                let r = w.add(b.as_ref());
-                *self = Store::Wide(w);
-                r
+            (Store::Wide(a), Store::Tiny(b)) => a.add(widened!(b, u64).as_ref()),
+            (Store::Tiny(_), _) | (Store::Narrow(_), Store::Wide(_)) => {
+                unreachable!("widened to at least the other's counts above")
             }
         }
         .expect("auto-resizing histograms always merge");
@@ -141,9 +180,29 @@ impl Store {
 
     /// The values at `qs` (sorted ascending), in one pass over the buckets.
     fn values_at_quantiles(&self, qs: &[f64]) -> Vec<u64> {
+        let qs = qs.iter().copied();
         match self {
-            Store::Narrow(h) => h.value_at_quantiles(qs.iter().copied()).collect(),
-            Store::Wide(h) => h.value_at_quantiles(qs.iter().copied()).collect(),
+            Store::Tiny(h) => h.value_at_quantiles(qs).collect(),
+            Store::Narrow(h) => h.value_at_quantiles(qs).collect(),
+            Store::Wide(h) => h.value_at_quantiles(qs).collect(),
+        }
+    }
+
+    /// The counts with `u64` counters.
+    fn to_wide(&self) -> Histogram<u64> {
+        match self {
+            Store::Tiny(h) => *widened!(h, u64),
+            Store::Narrow(h) => *widen(h),
+            Store::Wide(h) => (**h).clone(),
+        }
+    }
+
+    /// Bytes of counts held.
+    fn heap_bytes(&self) -> usize {
+        match self {
+            Store::Tiny(h) => h.distinct_values() * 2,
+            Store::Narrow(h) => h.distinct_values() * 4,
+            Store::Wide(h) => h.distinct_values() * 8,
         }
     }
 }
@@ -307,21 +366,13 @@ impl Latency {
         if self.count == 0 && self.hist.is_none() {
             return None;
         }
-        self.flushed().hist.as_ref().map(|s| match s {
-            Store::Narrow(h) => *widen(h),
-            Store::Wide(h) => (**h).clone(),
-        })
+        self.flushed().hist.as_ref().map(Store::to_wide)
     }
 
     /// Bytes this distribution holds on the heap (its histogram's counts and its list of
     /// samples), for the memory accounting of `docs/performance.md`.
     pub fn heap_bytes(&self) -> usize {
-        let hist = match &self.hist {
-            None => 0,
-            Some(Store::Narrow(h)) => h.distinct_values() * 4,
-            Some(Store::Wide(h)) => h.distinct_values() * 8,
-        };
-        hist + self.pending.capacity() * 4
+        self.hist.as_ref().map_or(0, Store::heap_bytes) + self.pending.capacity() * 4
     }
 }
 
@@ -359,6 +410,43 @@ mod tests {
         assert_eq!(a.count(), 20_000);
         assert_eq!(a.to_histogram().unwrap().len(), 20_000);
         assert_eq!(a.quantile_ms(0.5), b.quantile_ms(0.5));
+    }
+
+    /// 2-byte counts widen to 4 bytes before the 65,535th sample: 70,000 samples, many in
+    /// one bucket, recorded one by one, in batches and by merging a 2-byte histogram into a
+    /// 4-byte one, all count every sample and give the crate's quantiles.
+    #[test]
+    fn two_byte_counts_widen_before_they_overflow() {
+        let mut one = Latency::default();
+        let mut batched = Latency::batched();
+        let (mut left, mut right) = (Latency::default(), Latency::default());
+        let mut expected_h = Histogram::<u64>::new(SIGFIG).unwrap();
+        for i in 0..70_000u64 {
+            // Two thirds in the 7 ms bucket: one count far past u16::MAX / 2.
+            let us = if i % 3 == 0 { 1_000 + i } else { 7_000 };
+            let d = SimTime(us * 1000);
+            one.record(d);
+            batched.record(d);
+            if i < 1_500 {
+                left.record(d)
+            } else {
+                right.record(d)
+            }
+            expected_h.record(us).unwrap();
+        }
+        assert!(matches!(one.hist, Some(Store::Narrow(_))));
+        assert!(matches!(left.hist, Some(Store::Tiny(_))));
+        left.merge(&right);
+        let max_ns = 69_999_000 + 1_000_000;
+        let expected: Vec<Option<f64>> = QS
+            .iter()
+            .map(|&q| Some((expected_h.value_at_quantile(q) as f64 / 1e3).min(max_ns as f64 / 1e6)))
+            .collect();
+        for l in [&one, &batched, &left] {
+            assert_eq!(l.count(), 70_000);
+            assert_eq!(l.to_histogram().unwrap(), expected_h);
+            assert_eq!(l.quantiles_ms(&QS), expected);
+        }
     }
 
     const QS: [f64; 9] = [0.0, 1e-9, 0.25, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0];
@@ -481,7 +569,8 @@ mod tests {
             big.record(SimTime::from_ms(100.0 + i as f64 * 3.0));
         }
         // A histogram spanning 0.1–3.2 s at 3 significant digits: about 13,000 counts of
-        // 4 bytes.
-        assert!(big.heap_bytes() > 40_000, "{}", big.heap_bytes());
+        // 2 bytes (fewer than 65,535 samples).
+        assert!(big.heap_bytes() > 20_000, "{}", big.heap_bytes());
+        assert!(matches!(big.hist, Some(Store::Tiny(_))));
     }
 }

@@ -17,11 +17,17 @@ use super::RunResult;
 
 /// Writes a run's results in one format.
 ///
-/// Exporting cannot fail: results are plain numbers and names already in memory, and
-/// writing the text out is the caller's business (and error).
+/// Formatting cannot fail: results are plain numbers and names already in memory; only
+/// writing the text out can, and that error is the caller's to report.
 pub trait Exporter {
     /// The whole result as this format's text, ending with a newline.
     fn export(&self, result: &RunResult) -> String;
+
+    /// The same text, written to `out` (a format may stream it rather than build it first:
+    /// the JSON of a 46,412-function trace day is 134 MB).
+    fn write(&self, result: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        out.write_all(self.export(result).as_bytes())
+    }
 }
 
 /// The output formats of `faassim run` (and of `profiles` and `platforms`).

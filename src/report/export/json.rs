@@ -14,6 +14,12 @@ impl Exporter for JsonExporter {
     fn export(&self, result: &RunResult) -> String {
         pretty_json(result)
     }
+
+    fn write(&self, result: &RunResult, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        // The same formatter as `pretty_json`, so the same bytes, never held whole.
+        serde_json::to_writer_pretty(&mut *out, result).map_err(std::io::Error::from)?;
+        out.write_all(b"\n")
+    }
 }
 
 /// `value` as pretty-printed JSON with a trailing newline (every JSON faassim prints).
