@@ -26,7 +26,7 @@ const BATCH: usize = 256;
 const SMALL: usize = 1024;
 
 /// A latency distribution: an HDR histogram in microseconds (3 significant digits), or
-/// while it holds fewer than [`SMALL`] samples the samples themselves; plus an exact
+/// while it holds fewer than 1,024 samples the samples themselves; plus an exact
 /// count, sum and maximum in nanoseconds.
 #[derive(Debug, Clone, Default)]
 pub struct Latency {
