@@ -121,19 +121,35 @@ impl Store {
     }
 
     /// Makes sure the store can count `total_after` samples without overflowing a count.
+    #[inline]
     fn reserve(&mut self, total_after: u64) {
-        if matches!(self, Store::Tiny(_)) && total_after >= u64::from(u16::MAX) {
+        let limit = match self {
+            Store::Tiny(_) => u64::from(u16::MAX),
+            Store::Narrow(_) => u64::from(u32::MAX),
+            Store::Wide(_) => return,
+        };
+        if total_after >= limit {
+            self.widen_to_count(total_after);
+        }
+    }
+
+    /// Widens until `total` samples fit (the rare path of [`Store::reserve`]).
+    #[cold]
+    fn widen_to_count(&mut self, total: u64) {
+        if matches!(self, Store::Tiny(_)) && total >= u64::from(u16::MAX) {
             self.widen_once();
         }
-        if matches!(self, Store::Narrow(_)) && total_after >= u64::from(u32::MAX) {
+        if matches!(self, Store::Narrow(_)) && total >= u64::from(u32::MAX) {
             self.widen_once();
         }
     }
 
+    #[inline]
     fn record(&mut self, us: u64) {
         self.record_n(us, 1);
     }
 
+    #[inline]
     fn record_n(&mut self, us: u64, n: u64) {
         // Growing can only fail past u64 bucket indices; clamping is the best we can do.
         // `reserve` widened the store before a count could overflow, so `n` (at most the
@@ -215,14 +231,14 @@ impl Latency {
         self.sum_ns += d.0 as u128;
         self.max_ns = self.max_ns.max(d.0);
         let us = d.as_micros();
-        match u32::try_from(us) {
-            Ok(small) if self.hist.is_none() => {
+        match (&mut self.hist, u32::try_from(us)) {
+            (None, Ok(small)) => {
                 self.pending.push(small);
                 if self.pending.len() == SMALL {
                     self.flush();
                 }
             }
-            Ok(small) if self.batched => {
+            (Some(_), Ok(small)) if self.batched => {
                 if self.pending.capacity() == 0 {
                     self.pending.reserve_exact(BATCH);
                 }
@@ -230,6 +246,11 @@ impl Latency {
                 if self.pending.len() == BATCH {
                     self.flush();
                 }
+            }
+            // The steady state of one large distribution: straight into the histogram.
+            (Some(hist), _) if self.pending.is_empty() => {
+                hist.reserve(self.count);
+                hist.record(us);
             }
             _ => {
                 self.flush();
