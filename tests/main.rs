@@ -60,6 +60,8 @@ mod results;
 /// dead letters, stream order per shard, polling and the shard read limit, iterator age,
 /// per-item cost, workflow latency and retries.
 mod sources;
+/// Sweeps over trace replays: the trace is read once per distinct read, shared by points.
+mod trace_sweeps;
 /// Public trace replay (Azure 2019/2021, Huawei 2023, CSV) on the samples in
 /// `workloads/traces/`: exact per-minute counts, selection, durations, memory, bad rows.
 mod traces;
