@@ -685,6 +685,8 @@ fn a_proxy_lends_connections_per_request() {
             "{fields}"
         );
         assert_eq!(db.wait_ms.count, 1);
+        // It waited from its arrival at 0 until the first request's end at 100 ms.
+        assert_eq!(db.wait_ms.mean, Some(100.0), "{fields}");
         assert!(recs.iter().all(|r| r.status == Status::Ok));
         // The third request is billed for its wait: 100 + 100 + 200 ms at 128 MB and
         // $0.0000166667 per GB-s (the zero-length cold starts add no init).

@@ -213,6 +213,8 @@ mod tests {
         let next = a.mark.min(b.mark);
         assert_eq!(cpu.reschedule(SimTime(0), 1.0, next), Some(SimTime(200)));
         cpu.advance(SimTime(200), 1.0);
+        // 200 ns at half speed: each request has had 100 ns of service.
+        assert_eq!(cpu.clock(), 100.0);
         let mut done = Vec::new();
         finished(cpu.clock(), [(0, a), (1, b)].into_iter(), &mut done);
         assert_eq!(done, vec![0]);
@@ -222,6 +224,72 @@ mod tests {
             Some(SimTime(400))
         );
         assert_eq!(cpu.epoch(), 2);
+    }
+
+    /// The service clock does not run while nobody executes: a busy period that starts
+    /// after an idle gap continues from the clock where the last one left it.
+    #[test]
+    fn the_clock_stops_while_the_cpu_is_idle() {
+        let mut cpu = InstanceCpu::new(SimTime(0));
+        let a = cpu.join(SimTime(100));
+        assert_eq!(cpu.reschedule(SimTime(0), 1.0, a.mark), Some(SimTime(100)));
+        cpu.advance(SimTime(100), 1.0);
+        cpu.leave();
+        assert_eq!(cpu.clock(), 100.0);
+        // Idle from 100 ns to 1,000 ns, then a new request.
+        cpu.restart(SimTime(1_000));
+        cpu.advance(SimTime(1_000), 1.0);
+        assert_eq!(cpu.clock(), 100.0);
+        let b = cpu.join(SimTime(50));
+        assert_eq!(b.mark, 150.0);
+        assert_eq!(
+            cpu.reschedule(SimTime(1_000), 1.0, b.mark),
+            Some(SimTime(1_050))
+        );
+    }
+
+    /// Nobody on the CPU, or nobody with CPU work left (an infinite smallest mark): no
+    /// finish event, whatever the other says.
+    #[test]
+    fn no_finish_event_without_work_on_the_cpu() {
+        let mut idle = InstanceCpu::new(SimTime(0));
+        assert_eq!(idle.reschedule(SimTime(0), 1.0, 50.0), None);
+        let mut busy = InstanceCpu::new(SimTime(0));
+        let _a = busy.join(SimTime(100));
+        assert_eq!(busy.reschedule(SimTime(0), 1.0, f64::INFINITY), None);
+    }
+
+    /// A finish event ends every running request whose mark the clock reached, allowing
+    /// half a nanosecond for rounding; if none did (rounding left the clock short), the one
+    /// with the smallest mark (the first listed among equals). Requests off the CPU are
+    /// never chosen.
+    #[test]
+    fn finished_takes_marks_within_half_a_nanosecond_else_the_smallest() {
+        let share = |mark: f64, running: bool| RequestCpu {
+            mark,
+            running,
+            io: SimTime::ZERO,
+        };
+        let run = |clock: f64, shares: &[(u32, RequestCpu)]| {
+            let mut done = Vec::new();
+            finished(clock, shares.iter().copied(), &mut done);
+            done
+        };
+        let within = [
+            (0, share(100.2, true)),
+            (1, share(100.4, true)),
+            (2, share(100.6, true)),
+            (3, share(50.0, false)),
+        ];
+        assert_eq!(run(100.0, &within), [0, 1]);
+        let short = [
+            (0, share(30.0, true)),
+            (1, share(10.0, false)),
+            (2, share(12.0, true)),
+            (3, share(20.0, true)),
+            (4, share(12.0, true)),
+        ];
+        assert_eq!(run(0.0, &short), [2]);
     }
 
     /// On two vCPUs, two requests run at full speed.
