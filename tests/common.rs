@@ -39,6 +39,8 @@ pub struct Rec {
     pub outcome: sim::Outcome,
     pub status: sim::Status,
     pub cold_start_ns: Option<u64>,
+    /// The cold start's phases, when it had one.
+    pub cold_start: Option<faassim::sim::ColdStartPhases>,
     pub measured: bool,
 }
 
@@ -58,6 +60,7 @@ impl RequestLog for Collect {
             outcome: r.outcome,
             status: r.status,
             cold_start_ns: r.cold_start.map(|p| p.total().0),
+            cold_start: r.cold_start,
             measured: r.measured,
         });
         Ok(())

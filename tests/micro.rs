@@ -295,7 +295,21 @@ fn composed_cold_start_sums_its_phases() {
         let (r, recs) = run_logged(&s);
         assert_eq!(recs[0].cold_start_ns, Some(expected_ms * MS), "{runtime}");
         assert_eq!(r.total.cold_start_duration_ms.max, Some(expected_ms as f64));
+        assert!(!recs[0].cold_start.unwrap().overridden);
     }
+    // A function's own `cold_start_ms` overrides the composition: one phase, marked as
+    // such (the request log then shows only its total).
+    let s = scenario(&format!(
+        r#"{{"name": "phases", "duration_s": 1, "platform": {platform},
+          "functions": [{{"name": "f", "runtime": "nodejs",
+            "cold_start_ms": {{"dist": "const", "value": 300}},
+            "exec_ms": {{"dist": "const", "value": 1}},
+            "workload": {{"kind": "constant", "interval_s": 10}}}}]}}"#
+    ));
+    let (_, recs) = run_logged(&s);
+    let p = recs[0].cold_start.unwrap();
+    assert!(p.overridden);
+    assert_eq!((p.total().0, p.start.0), (300 * MS, 300 * MS));
 }
 
 /// Several functions share one clock; every request ends in exactly one outcome.

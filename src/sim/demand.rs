@@ -150,4 +150,27 @@ mod tests {
         close(total.mean_vcpus, 45.0 / 150.0);
         assert_eq!(per[2].peak_vcpus, 0.0);
     }
+
+    /// A measured period that starts after a warm-up, [100 s, 250 s) in windows of 75 s:
+    /// work starting exactly at 100 s counts, in the first window (10 s at share 1), and
+    /// work at 200 s falls in the second (30 s); work at 99 s does not count.
+    #[test]
+    fn windows_count_from_the_start_of_the_measured_period() {
+        let mut d = Demand::new([1.0].into_iter(), (secs(100.0), secs(250.0)), secs(75.0));
+        let f = FunctionId::new(0);
+        d.record(secs(99.0), f, secs(1000.0));
+        d.record(secs(100.0), f, secs(10.0));
+        d.record(secs(200.0), f, secs(30.0));
+        let (per, total) = d.finish();
+        assert!(
+            (per[0].peak_vcpus - 30.0 / 75.0).abs() < 1e-12,
+            "{}",
+            per[0].peak_vcpus
+        );
+        assert!(
+            (total.mean_vcpus - 40.0 / 150.0).abs() < 1e-12,
+            "{}",
+            total.mean_vcpus
+        );
+    }
 }
