@@ -222,3 +222,56 @@ fn a_custom_eviction_order_decides_under_memory_pressure_by_hand() {
         assert_eq!(got, (cold, pressure, a_cold), "{:?}", s.platform.eviction);
     }
 }
+
+/// Evicts an instance and asks for a pre-warmed one 1 s later when another instance is
+/// in memory; keeps the function's last instance for 60 s.
+#[derive(Debug)]
+struct PrewarmUnlessLast;
+
+impl KeepAlivePolicy for PrewarmUnlessLast {
+    fn name(&self) -> &'static str {
+        "prewarm_unless_last"
+    }
+    fn start(&self) -> Box<dyn KeepAliveRun> {
+        Box::new(PrewarmUnlessLast)
+    }
+}
+
+impl KeepAliveRun for PrewarmUnlessLast {
+    fn decide(&mut self, now: SimTime, others: u32) -> Decision {
+        if others > 0 {
+            Decision::EvictAndPrewarm {
+                prewarm_at: now + SimTime::from_secs(1.0),
+                until: now + SimTime::from_secs(30.0),
+            }
+        } else {
+            Decision::KeepUntil(now + SimTime::from_secs(60.0))
+        }
+    }
+}
+
+/// A pre-warm finds the function already warm and starts nothing. Two requests at 0 (10 ms
+/// cold start, 100 ms: two instances, A and B). At 0.11 s A goes idle with B in memory:
+/// evicted, pre-warm due at 1.11 s. Then B goes idle as the last: kept to 60.11 s. At
+/// 1.11 s B is idle, so the pre-warm starts nothing. The request at 5 s is warm on B, which
+/// is kept to 65.1 s: two evictions in all (a pre-warmed instance would have taken the
+/// request at 5 s, most recently idle, and been evicted too: three).
+#[test]
+fn a_prewarm_starts_nothing_while_an_instance_is_idle() {
+    let dir = temp_dir("custom-prewarm-idle");
+    std::fs::write(dir.join("a.csv"), "0\n0\n5\n").unwrap();
+    let mut s = scenario_in(
+        r#"{"name": "custom", "duration_s": 100, "platform": "aws-lambda",
+            "functions": [{"name": "f", "runtime": "nodejs",
+              "exec_ms": {"dist": "const", "value": 100},
+              "cold_start_ms": {"dist": "const", "value": 10},
+              "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#,
+        &dir,
+    );
+    s.functions[0].keep_alive = KeepAlive::Custom(Arc::new(PrewarmUnlessLast));
+    let (r, recs) = run_logged(&s);
+    assert_eq!(r.total.cold_starts, 2);
+    assert_eq!(r.total.evictions, 2);
+    assert_eq!(r.total.instances.max_total, 2);
+    assert_eq!(recs[2].cold_start_ns, None, "the request at 5 s is warm");
+}

@@ -396,6 +396,22 @@ fn memory_size_scales_the_cpu_bound_part() {
             "{memory} MB"
         );
     }
+    // The function's init code scales the same way: 40 ms at 1,000 MB is 60 ms at 500 MB.
+    for (memory, init_ms) in [(500, 60), (1000, 40)] {
+        let (_, recs) = crate::common::run_logged(&scenario(&format!(
+            r#"{{"name": "mem", "duration_s": 1,
+              "platform_overrides": {{"mb_per_vcpu": 1000}},
+              "functions": [{{"name": "f", "runtime": "nodejs", "memory_mb": {memory},
+                "cpu_fraction": 0.5, "reference_memory_mb": 1000,
+                "init_ms": {{"dist": "const", "value": 40}},
+                "exec_ms": {{"dist": "const", "value": 100}},
+                "workload": {{"kind": "constant", "interval_s": 10}}}}]}}"#
+        )));
+        let phases = recs[0]
+            .cold_start
+            .expect("the first request is a cold start");
+        assert_eq!(phases.init.0, init_ms * crate::common::MS, "{memory} MB");
+    }
 }
 
 /// The hybrid windows decide about a function's last instance only: on `function-mix`,
