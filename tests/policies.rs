@@ -484,6 +484,28 @@ fn a_run_with_provisioned_instances_and_a_lifetime_ends() {
     );
 }
 
+/// Lowering the provisioned count while its instances are idle frees them at once, and
+/// their ready time ends there. By hand: 2 from the start, 0 from 10 s; one 1-s request at
+/// 5 s on a provisioned instance. Ready 2 × 10 = 20 instance-s, busy 1 s: utilisation
+/// 0.05; no instance after 10 s, so a mean of 20 / 60 instances over the 60-s run.
+#[test]
+fn scaling_in_idle_provisioned_instances_frees_them_at_once() {
+    let r = run(&scenario(
+        r#"{"name": "in", "duration_s": 60, "platform": "aws-lambda",
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 1000},
+            "keep_alive": {"policy": "fixed", "idle_s": 600},
+            "provisioned": {"policy": "scheduled",
+              "steps": [{"at_s": 0, "count": 2}, {"at_s": 10, "count": 0}]},
+            "workload": {"kind": "spike", "at_s": 5, "count": 1}}]}"#,
+    ));
+    let f = &r.functions[0].1;
+    let pc = f.provisioned.as_ref().unwrap();
+    assert_eq!((f.warm_starts, f.cold_starts, pc.served), (1, 0, 1));
+    assert_close(pc.utilisation.unwrap(), 1.0 / 20.0);
+    assert_close(f.instances.mean_total, 20.0 / 60.0);
+}
+
 /// Lowering the provisioned count while its instances are busy: they become on-demand
 /// instances that finish their requests, and leave the provisioned gauges at once.
 ///
