@@ -506,6 +506,26 @@ fn scaling_in_idle_provisioned_instances_frees_them_at_once() {
     assert_close(f.instances.mean_total, 20.0 / 60.0);
 }
 
+/// A provisioned instance whose request times out is discarded (reset, as Lambda does)
+/// and replaced. By hand: 1 provisioned instance, a 1-s timeout, one 10-s request at 5 s:
+/// busy 5–6 s, reset at 6 s, the replacement ready after its 100 ms cold start at 6.1 s.
+/// Ready 6 + 53.9 = 59.9 instance-s, busy 1: utilisation 1 / 59.9.
+#[test]
+fn a_reset_provisioned_instance_leaves_the_busy_and_ready_counts() {
+    let r = run(&scenario(
+        r#"{"name": "reset", "duration_s": 60, "platform": "aws-lambda",
+          "functions": [{"name": "f", "runtime": "nodejs", "timeout_s": 1,
+            "exec_ms": {"dist": "const", "value": 10000},
+            "cold_start_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "fixed", "count": 1},
+            "workload": {"kind": "spike", "at_s": 5, "count": 1}}]}"#,
+    ));
+    let f = &r.functions[0].1;
+    assert_eq!((f.timeouts, f.evictions_by_cause.reset), (1, 1));
+    let pc = f.provisioned.as_ref().unwrap();
+    assert_close(pc.utilisation.unwrap(), 1.0 / 59.9);
+}
+
 /// Lowering the provisioned count while its instances are busy: they become on-demand
 /// instances that finish their requests, and leave the provisioned gauges at once.
 ///
