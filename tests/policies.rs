@@ -526,6 +526,31 @@ fn a_reset_provisioned_instance_leaves_the_busy_and_ready_counts() {
     assert_close(pc.utilisation.unwrap(), 1.0 / 59.9);
 }
 
+/// A provisioned instance allocated during the run (no lifetime limit) becomes ready after
+/// its cold start and stays: 0 until 10 s, then 1 (no allocation delay, 100 ms cold
+/// start: ready at 10.1 s); a request at 20 s runs on it warm, in exactly its 1 s, and
+/// nothing is evicted. Instance time (starting counts): 50 instance-s of the 60-s run.
+#[test]
+fn a_provisioned_instance_added_during_the_run_serves_warm() {
+    let r = run(&scenario(
+        r#"{"name": "later", "duration_s": 60, "platform": "aws-lambda",
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 1000},
+            "cold_start_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "scheduled", "allocation_delay_s": 0,
+              "steps": [{"at_s": 0, "count": 0}, {"at_s": 10, "count": 1}]},
+            "workload": {"kind": "spike", "at_s": 20, "count": 1}}]}"#,
+    ));
+    let f = &r.functions[0].1;
+    let pc = f.provisioned.as_ref().unwrap();
+    assert_eq!(
+        (f.warm_starts, f.cold_starts, pc.served, f.evictions),
+        (1, 0, 1, 0)
+    );
+    assert_eq!(f.latency_ms.max, Some(1000.0));
+    assert_close(f.instances.mean_total, 50.0 / 60.0);
+}
+
 /// Lowering the provisioned count while its instances are busy: they become on-demand
 /// instances that finish their requests, and leave the provisioned gauges at once.
 ///
