@@ -275,3 +275,47 @@ fn a_prewarm_starts_nothing_while_an_instance_is_idle() {
     assert_eq!(r.total.instances.max_total, 2);
     assert_eq!(recs[2].cold_start_ns, None, "the request at 5 s is warm");
 }
+
+/// Evicts every instance that goes idle and asks for a pre-warmed one whose keep-alive
+/// ends before it would start (a policy's mistake the simulator must absorb).
+#[derive(Debug)]
+struct PrewarmTooLate;
+
+impl KeepAlivePolicy for PrewarmTooLate {
+    fn name(&self) -> &'static str {
+        "prewarm_too_late"
+    }
+    fn start(&self) -> Box<dyn KeepAliveRun> {
+        Box::new(PrewarmTooLate)
+    }
+}
+
+impl KeepAliveRun for PrewarmTooLate {
+    fn decide(&mut self, now: SimTime, _others: u32) -> Decision {
+        Decision::EvictAndPrewarm {
+            prewarm_at: now + SimTime::from_secs(2.0),
+            until: now + SimTime::from_secs(1.0),
+        }
+    }
+}
+
+/// A pre-warm due after the end of its own keep-alive starts nothing: one request, one
+/// instance, evicted when it goes idle; no second instance ever exists.
+#[test]
+fn a_prewarm_past_its_keep_alive_starts_nothing() {
+    let dir = temp_dir("custom-prewarm-late");
+    std::fs::write(dir.join("a.csv"), "0\n").unwrap();
+    let mut s = scenario_in(
+        r#"{"name": "custom", "duration_s": 100, "platform": "aws-lambda",
+            "functions": [{"name": "f", "runtime": "nodejs",
+              "exec_ms": {"dist": "const", "value": 100},
+              "cold_start_ms": {"dist": "const", "value": 10},
+              "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#,
+        &dir,
+    );
+    s.functions[0].keep_alive = KeepAlive::Custom(Arc::new(PrewarmTooLate));
+    let r = run(&s);
+    assert_eq!((r.total.cold_starts, r.total.evictions), (1, 1));
+    // The one instance lived 0.11 s of the 100-s run.
+    assert!((r.total.instances.mean_total - 0.11 / 100.0).abs() < 1e-12);
+}

@@ -551,6 +551,26 @@ fn a_provisioned_instance_added_during_the_run_serves_warm() {
     assert_close(f.instances.mean_total, 50.0 / 60.0);
 }
 
+/// A provisioned instance recycled at the end of its lifetime is replaced while the run
+/// goes on: 1 instance, a 20-s lifetime, 100 ms cold starts; recycled at 20 s (idle), the
+/// replacement is ready at 20.1 s, so a request at 30 s runs on it warm.
+#[test]
+fn a_recycled_provisioned_instance_is_replaced_during_the_run() {
+    let r = run(&scenario(
+        r#"{"name": "recycle", "duration_s": 60, "platform": "aws-lambda",
+          "platform_overrides": {"max_instance_lifetime_s": 20},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 1000},
+            "cold_start_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "fixed", "count": 1},
+            "workload": {"kind": "spike", "at_s": 30, "count": 1}}]}"#,
+    ));
+    let f = &r.functions[0].1;
+    let pc = f.provisioned.as_ref().unwrap();
+    assert_eq!((f.warm_starts, f.cold_starts, pc.served), (1, 0, 1));
+    assert!(f.evictions_by_cause.lifetime >= 1);
+}
+
 /// Lowering the provisioned count while its instances are busy: they become on-demand
 /// instances that finish their requests, and leave the provisioned gauges at once.
 ///
