@@ -571,6 +571,22 @@ fn a_recycled_provisioned_instance_is_replaced_during_the_run() {
     assert!(f.evictions_by_cause.lifetime >= 1);
 }
 
+/// A schedule step that keeps the count is no scaling action: 2 at 0, 2 at 10 s and 3 at
+/// 20 s make one scale-out (the first level is set before the run, not scaled to).
+#[test]
+fn a_step_to_the_same_count_is_not_a_scale_out() {
+    let r = run(&scenario(
+        r#"{"name": "same", "duration_s": 60, "platform": "aws-lambda",
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "scheduled", "allocation_delay_s": 0, "steps": [
+              {"at_s": 0, "count": 2}, {"at_s": 10, "count": 2}, {"at_s": 20, "count": 3}]},
+            "workload": {"kind": "spike", "at_s": 30, "count": 1}}]}"#,
+    ));
+    let pc = r.functions[0].1.provisioned.as_ref().unwrap();
+    assert_eq!((pc.scale_outs, pc.scale_ins, pc.allocated_max), (1, 0, 3));
+}
+
 /// Lowering the provisioned count while its instances are busy: they become on-demand
 /// instances that finish their requests, and leave the provisioned gauges at once.
 ///
