@@ -223,31 +223,66 @@ fn a_custom_eviction_order_decides_under_memory_pressure_by_hand() {
     }
 }
 
-/// Evicts an instance and asks for a pre-warmed one 1 s later when another instance is
-/// in memory; keeps the function's last instance for 60 s.
+/// A stateless keep-alive policy given by its decision rule (`decide(now, others)`).
 #[derive(Debug)]
-struct PrewarmUnlessLast;
+struct DecideWith(fn(SimTime, u32) -> Decision);
 
-impl KeepAlivePolicy for PrewarmUnlessLast {
+impl KeepAlivePolicy for DecideWith {
     fn name(&self) -> &'static str {
-        "prewarm_unless_last"
+        "decide_with"
     }
     fn start(&self) -> Box<dyn KeepAliveRun> {
-        Box::new(PrewarmUnlessLast)
+        Box::new(DecideWith(self.0))
     }
 }
 
-impl KeepAliveRun for PrewarmUnlessLast {
+impl KeepAliveRun for DecideWith {
     fn decide(&mut self, now: SimTime, others: u32) -> Decision {
-        if others > 0 {
-            Decision::EvictAndPrewarm {
-                prewarm_at: now + SimTime::from_secs(1.0),
-                until: now + SimTime::from_secs(30.0),
-            }
-        } else {
-            Decision::KeepUntil(now + SimTime::from_secs(60.0))
-        }
+        (self.0)(now, others)
     }
+}
+
+/// Evicts an instance and asks for a pre-warmed one 1 s later when another instance is
+/// in memory; keeps the function's last instance for 60 s.
+fn prewarm_unless_last(now: SimTime, others: u32) -> Decision {
+    if others > 0 {
+        Decision::EvictAndPrewarm {
+            prewarm_at: now + SimTime::from_secs(1.0),
+            until: now + SimTime::from_secs(30.0),
+        }
+    } else {
+        Decision::KeepUntil(now + SimTime::from_secs(60.0))
+    }
+}
+
+/// Evicts every instance that goes idle and asks for a pre-warmed one whose keep-alive
+/// ends before it would start (a policy's mistake the simulator must absorb).
+fn prewarm_too_late(now: SimTime, _others: u32) -> Decision {
+    Decision::EvictAndPrewarm {
+        prewarm_at: now + SimTime::from_secs(2.0),
+        until: now + SimTime::from_secs(1.0),
+    }
+}
+
+/// One function with 10 ms cold starts and 100 ms executions, arrivals at `times_s`,
+/// under the keep-alive rule `decide`.
+fn under_rule(
+    test: &str,
+    times_s: &str,
+    decide: fn(SimTime, u32) -> Decision,
+) -> faassim::Scenario {
+    let dir = temp_dir(test);
+    std::fs::write(dir.join("a.csv"), times_s).unwrap();
+    let mut s = scenario_in(
+        r#"{"name": "custom", "duration_s": 100, "platform": "aws-lambda",
+            "functions": [{"name": "f", "runtime": "nodejs",
+              "exec_ms": {"dist": "const", "value": 100},
+              "cold_start_ms": {"dist": "const", "value": 10},
+              "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#,
+        &dir,
+    );
+    s.functions[0].keep_alive = KeepAlive::Custom(Arc::new(DecideWith(decide)));
+    s
 }
 
 /// A pre-warm finds the function already warm and starts nothing. Two requests at 0 (10 ms
@@ -258,17 +293,7 @@ impl KeepAliveRun for PrewarmUnlessLast {
 /// request at 5 s, most recently idle, and been evicted too: three).
 #[test]
 fn a_prewarm_starts_nothing_while_an_instance_is_idle() {
-    let dir = temp_dir("custom-prewarm-idle");
-    std::fs::write(dir.join("a.csv"), "0\n0\n5\n").unwrap();
-    let mut s = scenario_in(
-        r#"{"name": "custom", "duration_s": 100, "platform": "aws-lambda",
-            "functions": [{"name": "f", "runtime": "nodejs",
-              "exec_ms": {"dist": "const", "value": 100},
-              "cold_start_ms": {"dist": "const", "value": 10},
-              "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#,
-        &dir,
-    );
-    s.functions[0].keep_alive = KeepAlive::Custom(Arc::new(PrewarmUnlessLast));
+    let s = under_rule("custom-prewarm-idle", "0\n0\n5\n", prewarm_unless_last);
     let (r, recs) = run_logged(&s);
     assert_eq!(r.total.cold_starts, 2);
     assert_eq!(r.total.evictions, 2);
@@ -276,44 +301,11 @@ fn a_prewarm_starts_nothing_while_an_instance_is_idle() {
     assert_eq!(recs[2].cold_start_ns, None, "the request at 5 s is warm");
 }
 
-/// Evicts every instance that goes idle and asks for a pre-warmed one whose keep-alive
-/// ends before it would start (a policy's mistake the simulator must absorb).
-#[derive(Debug)]
-struct PrewarmTooLate;
-
-impl KeepAlivePolicy for PrewarmTooLate {
-    fn name(&self) -> &'static str {
-        "prewarm_too_late"
-    }
-    fn start(&self) -> Box<dyn KeepAliveRun> {
-        Box::new(PrewarmTooLate)
-    }
-}
-
-impl KeepAliveRun for PrewarmTooLate {
-    fn decide(&mut self, now: SimTime, _others: u32) -> Decision {
-        Decision::EvictAndPrewarm {
-            prewarm_at: now + SimTime::from_secs(2.0),
-            until: now + SimTime::from_secs(1.0),
-        }
-    }
-}
-
 /// A pre-warm due after the end of its own keep-alive starts nothing: one request, one
 /// instance, evicted when it goes idle; no second instance ever exists.
 #[test]
 fn a_prewarm_past_its_keep_alive_starts_nothing() {
-    let dir = temp_dir("custom-prewarm-late");
-    std::fs::write(dir.join("a.csv"), "0\n").unwrap();
-    let mut s = scenario_in(
-        r#"{"name": "custom", "duration_s": 100, "platform": "aws-lambda",
-            "functions": [{"name": "f", "runtime": "nodejs",
-              "exec_ms": {"dist": "const", "value": 100},
-              "cold_start_ms": {"dist": "const", "value": 10},
-              "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#,
-        &dir,
-    );
-    s.functions[0].keep_alive = KeepAlive::Custom(Arc::new(PrewarmTooLate));
+    let s = under_rule("custom-prewarm-late", "0\n", prewarm_too_late);
     let r = run(&s);
     assert_eq!((r.total.cold_starts, r.total.evictions), (1, 1));
     // The one instance lived 0.11 s of the 100-s run.
