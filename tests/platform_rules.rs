@@ -663,13 +663,13 @@ fn without_a_proxy_idle_instances_hold_connections() {
     assert_eq!(r.databases[0].1.failures, 1);
 }
 
-/// Behind a proxy a request holds a pooled connection only while it executes: the third
-/// request waits for the first to finish (100 ms), then runs to 200 ms. A pool of 50 % of
-/// 4 connections is the same 2.
+/// Behind a proxy a request holds a pooled connection only while it executes: of three
+/// requests at 5 s, the third waits for the first to finish (100 ms), then runs to
+/// 5.2 s. A pool of 50 % of 4 connections is the same 2.
 #[test]
 fn a_proxy_lends_connections_per_request() {
     let dir = crate::common::temp_dir("db-proxy");
-    let file = arrivals(&dir, "a.csv", [0, 0, 0]);
+    let file = arrivals(&dir, "a.csv", [5_000, 5_000, 5_000]);
     for fields in [
         r#""max_connections": 2, "proxy": {}"#,
         r#""max_connections": 4, "proxy": {"max_connections_percent": 50}"#,
@@ -677,7 +677,7 @@ fn a_proxy_lends_connections_per_request() {
         let s = with_database(&dir, &file, fields);
         let (r, recs) = run_logged(&s);
         let ends: Vec<_> = recs.iter().map(|r| r.end_ns / MS).collect();
-        assert_eq!(ends, vec![100, 100, 200], "{fields}");
+        assert_eq!(ends, vec![5_100, 5_100, 5_200], "{fields}");
         let db = &r.databases[0].1;
         assert_eq!(
             (db.waits, db.failures, db.max_in_use),
@@ -685,7 +685,7 @@ fn a_proxy_lends_connections_per_request() {
             "{fields}"
         );
         assert_eq!(db.wait_ms.count, 1);
-        // It waited from its arrival at 0 until the first request's end at 100 ms.
+        // It waited from its arrival at 5 s until the first request's end at 5.1 s.
         assert_eq!(db.wait_ms.mean, Some(100.0), "{fields}");
         assert!(recs.iter().all(|r| r.status == Status::Ok));
         // The third request is billed for its wait: 100 + 100 + 200 ms at 128 MB and
@@ -704,7 +704,7 @@ fn a_proxy_lends_connections_per_request() {
         r#""max_connections": 3, "proxy": {"overhead_ms": 5}"#,
     );
     let (_, recs) = run_logged(&s);
-    assert!(recs.iter().all(|r| r.end_ns == 105 * MS));
+    assert!(recs.iter().all(|r| r.end_ns == 5_105 * MS));
 }
 
 /// A database name that is not defined is an input error.
