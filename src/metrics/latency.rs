@@ -71,10 +71,6 @@ macro_rules! widened {
     }};
 }
 
-fn widen(h: &Histogram<u32>) -> Box<Histogram<u64>> {
-    widened!(h, u64)
-}
-
 /// An empty histogram of the stores' precision, for bucket arithmetic only (bucket bounds
 /// depend on the precision, not on what was recorded).
 fn buckets() -> &'static Histogram<u8> {
@@ -115,7 +111,7 @@ impl Store {
     fn widen_once(&mut self) {
         *self = match self {
             Store::Tiny(h) => Store::Narrow(widened!(h, u32)),
-            Store::Narrow(h) => Store::Wide(widen(h)),
+            Store::Narrow(h) => Store::Wide(widened!(h, u64)),
             Store::Wide(_) => return,
         };
     }
@@ -185,7 +181,7 @@ impl Store {
             (Store::Narrow(a), Store::Narrow(b)) => a.add(b.as_ref()),
             (Store::Narrow(a), Store::Tiny(b)) => a.add(widened!(b, u32).as_ref()),
             (Store::Wide(a), Store::Wide(b)) => a.add(b.as_ref()),
-            (Store::Wide(a), Store::Narrow(b)) => a.add(widen(b).as_ref()),
+            (Store::Wide(a), Store::Narrow(b)) => a.add(widened!(b, u64).as_ref()),
             (Store::Wide(a), Store::Tiny(b)) => a.add(widened!(b, u64).as_ref()),
             (Store::Tiny(_), _) | (Store::Narrow(_), Store::Wide(_)) => {
                 unreachable!("widened to at least the other's counts above")
@@ -208,17 +204,8 @@ impl Store {
     fn to_wide(&self) -> Histogram<u64> {
         match self {
             Store::Tiny(h) => *widened!(h, u64),
-            Store::Narrow(h) => *widen(h),
+            Store::Narrow(h) => *widened!(h, u64),
             Store::Wide(h) => (**h).clone(),
-        }
-    }
-
-    /// Bytes of counts held.
-    fn heap_bytes(&self) -> usize {
-        match self {
-            Store::Tiny(h) => h.distinct_values() * 2,
-            Store::Narrow(h) => h.distinct_values() * 4,
-            Store::Wide(h) => h.distinct_values() * 8,
         }
     }
 }
@@ -388,12 +375,6 @@ impl Latency {
             return None;
         }
         self.flushed().hist.as_ref().map(Store::to_wide)
-    }
-
-    /// Bytes this distribution holds on the heap (its histogram's counts and its list of
-    /// samples), for the memory accounting of `docs/performance.md`.
-    pub fn heap_bytes(&self) -> usize {
-        self.hist.as_ref().map_or(0, Store::heap_bytes) + self.pending.capacity() * 4
     }
 }
 
@@ -576,6 +557,17 @@ mod tests {
         );
     }
 
+    /// Bytes `l` holds on the heap: its histogram's counts and its list of samples.
+    fn heap_bytes(l: &Latency) -> usize {
+        let counts = match &l.hist {
+            None => 0,
+            Some(Store::Tiny(h)) => h.distinct_values() * 2,
+            Some(Store::Narrow(h)) => h.distinct_values() * 4,
+            Some(Store::Wide(h)) => h.distinct_values() * 8,
+        };
+        counts + l.pending.capacity() * 4
+    }
+
     /// The small form is what makes a rarely invoked function cheap: a few samples hold
     /// bytes, a histogram tens of KB.
     #[test]
@@ -584,14 +576,14 @@ mod tests {
         for i in 0..10 {
             l.record(SimTime::from_ms(100.0 + i as f64 * 300.0));
         }
-        assert!(l.heap_bytes() <= 64, "{}", l.heap_bytes());
+        assert!(heap_bytes(&l) <= 64, "{}", heap_bytes(&l));
         let mut big = Latency::batched();
         for i in 0..SMALL as u64 {
             big.record(SimTime::from_ms(100.0 + i as f64 * 3.0));
         }
         // A histogram spanning 0.1–3.2 s at 3 significant digits: about 13,000 counts of
         // 2 bytes (fewer than 65,535 samples).
-        assert!(big.heap_bytes() > 20_000, "{}", big.heap_bytes());
+        assert!(heap_bytes(&big) > 20_000, "{}", heap_bytes(&big));
         assert!(matches!(big.hist, Some(Store::Tiny(_))));
     }
 }
