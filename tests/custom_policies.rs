@@ -311,3 +311,53 @@ fn a_prewarm_past_its_keep_alive_starts_nothing() {
     // The one instance lived 0.11 s of the 100-s run.
     assert!((r.total.instances.mean_total - 0.11 / 100.0).abs() < 1e-12);
 }
+
+/// Keeps every idle instance for an hour, and writes down when it decided and how many
+/// other instances of the function were in memory.
+#[derive(Debug, Clone)]
+struct KeepNotingOthers(Arc<Mutex<Vec<(SimTime, u32)>>>);
+
+impl KeepAlivePolicy for KeepNotingOthers {
+    fn name(&self) -> &'static str {
+        "keep_noting_others"
+    }
+    fn start(&self) -> Box<dyn KeepAliveRun> {
+        Box::new(self.clone())
+    }
+}
+
+impl KeepAliveRun for KeepNotingOthers {
+    fn decide(&mut self, now: SimTime, others: u32) -> Decision {
+        self.0.lock().unwrap().push((now, others));
+        Decision::KeepUntil(now + SimTime::from_secs(3600.0))
+    }
+}
+
+/// An instance the autoscaler starts is idle under the keep-alive policy, which is told
+/// how many other instances are in memory. Target 0.5, one request per instance,
+/// evaluated every second over the last second, no cold start, requests at 0 and 1.5 s
+/// holding 100 s (as in `platform_rules::autoscaled_idle_instances_do_not_count_against_concurrency`):
+/// B starts at 1 s beside A (1 other), C at 2 s (A, B: 2 others), D at 3 s (3 others).
+/// No instance goes idle after a request within the 10-s run.
+#[test]
+fn an_autoscaled_instance_is_kept_alive_knowing_the_others() {
+    let dir = temp_dir("custom-autoscaled-others");
+    std::fs::write(dir.join("a.csv"), "0\n1.5\n").unwrap();
+    let mut s = scenario_in(
+        r#"{"name": "t", "duration_s": 10,
+            "platform_overrides": {"autoscaler": {"target": 0.5, "interval_s": 1, "window_s": 1}},
+            "functions": [{"name": "f", "runtime": "nodejs",
+              "exec_ms": {"dist": "const", "value": 100000},
+              "cold_start_ms": {"dist": "const", "value": 0},
+              "workload": {"kind": "timestamps", "path": "a.csv"}}]}"#,
+        &dir,
+    );
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    s.functions[0].keep_alive = KeepAlive::Custom(Arc::new(KeepNotingOthers(Arc::clone(&seen))));
+    let r = run(&s);
+    assert_eq!(r.total.instances.max_total, 4);
+    let s = SimTime::from_secs;
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen[..3], [(s(1.0), 1), (s(2.0), 2), (s(3.0), 3)]);
+    assert!(seen[3..].iter().all(|&(at, _)| at >= s(100.0)), "{seen:?}");
+}

@@ -453,3 +453,45 @@ fn progress_is_reported_every_65536_events_as_a_fraction_of_the_horizon() {
         );
     }
 }
+
+/// Nothing is started at the end of the arrival horizon. One provisioned instance, ready
+/// at 0, with a 30-s lifetime in a 60-s run: recycled at 30 s and replaced (its successor
+/// starts at 30 s, so it is due at 60 s); recycled again at exactly 60 s, where no request
+/// can come, so not replaced. A request at 10 s runs warm. By hand: events = arrival,
+/// done, timer 30 s, the replacement's cold start, timer 60 s = 5; two lifetime
+/// evictions; nothing allocated at the end.
+#[test]
+fn a_provisioned_instance_recycled_at_the_horizon_is_not_replaced() {
+    let r = run(&scenario(
+        r#"{"name": "edge", "duration_s": 60, "platform": "aws-lambda",
+          "platform_overrides": {"max_instance_lifetime_s": 30},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "exec_ms": {"dist": "const", "value": 100},
+            "cold_start_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "fixed", "count": 1},
+            "workload": {"kind": "spike", "at_s": 10, "count": 1}}]}"#,
+    ));
+    let f = &r.functions[0].1;
+    assert_eq!((f.warm_starts, f.evictions_by_cause.lifetime), (1, 2));
+    assert_eq!(f.provisioned.as_ref().unwrap().allocated_final, 0);
+    assert_eq!(r.events, 5);
+}
+
+/// The autoscaler is evaluated every `interval_s` strictly inside the run. A 60-s run
+/// evaluated every 15 s: at 15, 30 and 45 s (not at 60 s, the horizon, where no request
+/// can come). One request at 59 s, no cold start, 100 ms, a 10-s keep-alive: arrival,
+/// ready, done, expiry (at 69.1 s, after the measured window). By hand: 3 + 4 = 7 events.
+#[test]
+fn the_autoscaler_is_not_evaluated_at_the_horizon() {
+    let r = run(&scenario(
+        r#"{"name": "edge", "duration_s": 60,
+          "platform_overrides": {"autoscaler": {"target": 0.5, "interval_s": 15, "window_s": 15}},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "keep_alive": {"policy": "fixed", "idle_s": 10},
+            "exec_ms": {"dist": "const", "value": 100},
+            "cold_start_ms": {"dist": "const", "value": 0},
+            "workload": {"kind": "spike", "at_s": 59, "count": 1}}]}"#,
+    ));
+    assert_eq!((r.total.cold_starts, r.total.evictions), (1, 0));
+    assert_eq!(r.events, 7);
+}

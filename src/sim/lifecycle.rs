@@ -306,7 +306,10 @@ impl Sim<'_, '_> {
         let current = self.instances.is_current(instance);
         let slot = instance.index();
         let inst = &mut self.instances[slot];
-        if !current || inst.state == State::Free || !inst.timer_armed || inst.timer_at != now {
+        // A freed slot's keys are stale (freeing bumps its generation), so a current
+        // instance is never free.
+        debug_assert!(!current || inst.state != State::Free);
+        if !current || !inst.timer_armed || inst.timer_at != now {
             return; // Stale: recycled slot, or superseded by a sooner timer.
         }
         inst.timer_armed = false;
@@ -404,18 +407,18 @@ impl Sim<'_, '_> {
                         return;
                     }
                     excess -= 1;
-                    let inst = &self.instances[slot];
-                    if wanted == State::Busy || inst.active > 0 {
-                        let busy = inst.state == State::Busy;
+                    // Only a busy instance holds requests: a provisioned instance starts
+                    // without one, and a request joins a starting instance only if it
+                    // was started on demand for a request.
+                    debug_assert!(wanted == State::Busy || self.instances[slot].active == 0);
+                    if wanted == State::Busy {
                         self.instances[slot].provisioned = false;
                         self.limits.in_flight(f, true, -1);
                         self.limits.in_flight(f, false, 1);
                         self.meter
                             .gauge(now, f, |m| &mut m.provisioned.allocated, -1);
-                        if busy {
-                            self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
-                            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
-                        }
+                        self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
+                        self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
                         self.pool_open_update(slot);
                     } else {
                         self.free(now, slot, Cause::Released);
