@@ -2,7 +2,8 @@
 //! not read off the simulator.
 
 use crate::common::*;
-use faassim::sim::Outcome;
+use faassim::SimTime;
+use faassim::sim::{InstanceCounts, Outcome, RequestLog, RequestRecord, RunOptions, Snapshot};
 
 /// One function on an inline runtime, arrivals from a file, constant durations.
 fn trace_scenario(dir: &std::path::Path, times: &str, extra: &str) -> faassim::Scenario {
@@ -433,7 +434,7 @@ fn progress_is_reported_every_65536_events_as_a_fraction_of_the_horizon() {
     let mut tick = |f: f64| seen.push(f);
     let out = faassim::sim::run(
         &s,
-        faassim::sim::RunOptions {
+        RunOptions {
             log: None,
             progress: Some(&mut tick),
         },
@@ -494,4 +495,63 @@ fn the_autoscaler_is_not_evaluated_at_the_horizon() {
     ));
     assert_eq!((r.total.cold_starts, r.total.evictions), (1, 0));
     assert_eq!(r.events, 7);
+}
+
+/// Keeps the instance counts after every event.
+#[derive(Default)]
+struct Snapshots(Vec<(SimTime, InstanceCounts)>);
+
+impl RequestLog for Snapshots {
+    fn record(&mut self, _: &RequestRecord<'_>) -> faassim::Result<()> {
+        Ok(())
+    }
+    fn wants_snapshots(&self) -> bool {
+        true
+    }
+    fn snapshot(&mut self, s: &Snapshot<'_>) -> faassim::Result<()> {
+        self.0.push((s.at, s.functions[0]));
+        Ok(())
+    }
+}
+
+/// The instance counts between events, by hand. One provisioned instance (ready at 0),
+/// two requests at 1 s of 1 s each, 100 ms cold starts, a 10-s keep-alive: the first runs
+/// on the provisioned instance, the second cold-starts an on-demand one (starting to
+/// 1.1 s, busy to 2.1 s, idle to 12.1 s). Columns: starting, busy, idle, on-demand in
+/// flight (starting or busy), provisioned allocated.
+#[test]
+fn instance_counts_after_each_event_by_hand() {
+    let s = scenario(
+        r#"{"name": "counts", "duration_s": 60, "platform": "aws-lambda",
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "keep_alive": {"policy": "fixed", "idle_s": 10},
+            "exec_ms": {"dist": "const", "value": 1000},
+            "cold_start_ms": {"dist": "const", "value": 100},
+            "provisioned": {"policy": "fixed", "count": 1},
+            "workload": {"kind": "spike", "at_s": 1, "count": 2}}]}"#,
+    );
+    let mut log = Snapshots::default();
+    let options = RunOptions {
+        log: Some(&mut log),
+        progress: None,
+    };
+    faassim::sim::run(&s, options).unwrap();
+    let counts =
+        |starting, busy, idle, on_demand_in_flight, provisioned_allocated| InstanceCounts {
+            starting,
+            busy,
+            idle,
+            on_demand_in_flight,
+            provisioned_allocated,
+        };
+    let t = SimTime::from_secs;
+    let expected = vec![
+        (t(1.0), counts(0, 1, 0, 0, 1)), // first request: the provisioned instance
+        (t(1.0), counts(1, 1, 0, 1, 1)), // second: a cold start
+        (t(1.1), counts(0, 2, 0, 1, 1)), // ready, executing
+        (t(2.0), counts(0, 1, 1, 1, 1)), // the provisioned one is done
+        (t(2.1), counts(0, 0, 2, 0, 1)), // the on-demand one is done
+        (t(12.1), counts(0, 0, 1, 0, 1)), // its keep-alive ends
+    ];
+    assert_eq!(log.0, expected);
 }
