@@ -773,6 +773,31 @@ fn pending_queue_waits_for_scale_out_tokens() {
     assert_eq!(r.functions[0].1.queued, 1);
 }
 
+/// Waiting requests keep their order: one that arrives while others wait queues behind
+/// them even if a token is there when it arrives. One new instance per 3.33 s (3 per 10 s),
+/// burst 1, 10-s executions; requests at 0, 0 and 3.34 s. The second waits for the token
+/// of 3.33 s; the third arrives before the 50-ms poll has placed the second, so the
+/// arrival places the second (ends 13.34 s) and waits for the next token itself.
+#[test]
+fn a_request_arriving_behind_waiting_ones_waits_its_turn() {
+    let dir = crate::common::temp_dir("pending-order");
+    let file = arrivals(&dir, "a.csv", [0, 0, 3_340]);
+    let overrides = r#"{"scale_out_per_10s": 3, "scale_out_burst": 1, "pending_timeout_s": 60}"#;
+    let (r, recs) = run_logged(&one_function(&dir, &file, 10_000.0, 0.0, overrides, ""));
+    assert_eq!(r.total.cold_starts, 3);
+    let ends = |arrival_ms| {
+        let mut ends: Vec<u64> = (recs.iter())
+            .filter(|x| x.arrival_ns == arrival_ms * MS)
+            .map(|x| x.end_ns)
+            .collect();
+        ends.sort_unstable();
+        ends
+    };
+    assert_eq!(ends(0), vec![10_000 * MS, 13_340 * MS]);
+    let third = ends(3_340);
+    assert!(third[0] > 16_660 * MS, "{third:?}");
+}
+
 /// A target-concurrency autoscaler (Cloud Run-like): 10 requests per instance, target 50 %,
 /// evaluated every second over the last second. A request every 10 ms holding 1 s keeps
 /// exactly 100 in flight, so the autoscaler wants 100 / (0.5 × 10) = 20 instances, where
