@@ -325,6 +325,7 @@ fn memory_pressure_evicts_by_policy() {
     );
     let r = run(&s);
     assert_eq!((r.total.cold_starts, r.total.throttled), (1, 1));
+    assert_eq!(r.total.throttle_causes.memory, 1);
 }
 
 /// Maximum lifetime 100 s: an instance serving a request every second is recycled at its
