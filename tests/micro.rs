@@ -3,7 +3,9 @@
 
 use crate::common::*;
 use faassim::SimTime;
-use faassim::sim::{InstanceCounts, Outcome, RequestLog, RequestRecord, RunOptions, Snapshot};
+use faassim::sim::{
+    InstanceCounts, Outcome, RequestLog, RequestRecord, RunOptions, Snapshot, Status,
+};
 
 /// One function on an inline runtime, arrivals from a file, constant durations.
 fn trace_scenario(dir: &std::path::Path, times: &str, extra: &str) -> faassim::Scenario {
@@ -554,4 +556,24 @@ fn instance_counts_after_each_event_by_hand() {
         (t(12.1), counts(0, 0, 1, 0, 1)), // its keep-alive ends
     ];
     assert_eq!(log.0, expected);
+}
+
+/// An execution that takes exactly its timeout finishes (the platform stops it only when
+/// it runs past the limit); one a millisecond longer is stopped at the limit. Timeout 1 s,
+/// cold start 100 ms (not counted against the timeout).
+#[test]
+fn an_execution_as_long_as_its_timeout_finishes() {
+    for (exec_ms, status, end_ms) in [(1000, Status::Ok, 1100), (1001, Status::Timeout, 1100)] {
+        let s = scenario(&format!(
+            r#"{{"name": "edge", "duration_s": 10, "platform": "aws-lambda",
+              "functions": [{{"name": "f", "runtime": "nodejs", "timeout_s": 1,
+                "exec_ms": {{"dist": "const", "value": {exec_ms}}},
+                "cold_start_ms": {{"dist": "const", "value": 100}},
+                "workload": {{"kind": "spike", "at_s": 0, "count": 1}}}}]}}"#
+        ));
+        let (r, recs) = run_logged(&s);
+        assert_eq!(recs[0].status, status, "{exec_ms} ms");
+        assert_eq!(recs[0].end_ns, end_ms * MS, "{exec_ms} ms");
+        assert_eq!(r.total.timeouts, u64::from(status == Status::Timeout));
+    }
 }
