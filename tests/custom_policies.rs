@@ -361,3 +361,31 @@ fn an_autoscaled_instance_is_kept_alive_knowing_the_others() {
     assert_eq!(seen[..3], [(s(1.0), 1), (s(2.0), 2), (s(3.0), 3)]);
     assert!(seen[3..].iter().all(|&(at, _)| at >= s(100.0)), "{seen:?}");
 }
+
+/// Keeps an instance 60 s before 5 s, 1 s until 6.3 s, then 100 s.
+fn shorter_then_longer(now: SimTime, _others: u32) -> Decision {
+    let keep = match now.as_secs() {
+        t if t < 5.0 => 60.0,
+        t if t < 6.3 => 1.0,
+        _ => 100.0,
+    };
+    Decision::KeepUntil(now + SimTime::from_secs(keep))
+}
+
+/// A timer superseded by a sooner one is left to fire and ignored. Requests at 0, 6 and
+/// 6.5 s (10 ms cold start, 100 ms): idle at 0.11 s kept to 60.11 s (a timer then); idle
+/// at 6.1 s kept to 7.1 s (a sooner timer); idle at 6.6 s kept to 106.6 s (no timer: one
+/// is due sooner). At 7.1 s it is idle with time left: a timer for 106.6 s. At 60.11 s the
+/// first timer is stale: nothing. Evicted at 106.6 s. By hand: 3 arrivals, 1 cold start,
+/// 3 ends, 3 timers = 10 events, one instance.
+#[test]
+fn a_superseded_timer_is_ignored() {
+    let s = under_rule(
+        "custom-superseded-timer",
+        "0\n6\n6.5\n",
+        shorter_then_longer,
+    );
+    let r = run(&s);
+    assert_eq!((r.total.cold_starts, r.total.warm_starts), (1, 2));
+    assert_eq!(r.events, 10);
+}
