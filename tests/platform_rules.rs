@@ -328,6 +328,8 @@ fn async_errors_are_retried_twice_then_dead_lettered() {
     assert_eq!(e.error_retries, 20);
     assert_eq!(e.dead_lettered, 10);
     assert_eq!(e.succeeded, 0);
+    // Delays are those of successful attempts: none.
+    assert_eq!((e.queue_delay_ms.count, e.end_to_end_ms.count), (0, 0));
     assert_eq!(r.total.invocations, 30);
     assert_eq!(r.total.errors, 30);
     // The first event: attempts at 0 s, 1 + 60 = 61 s and 62 + 120 = 182 s.
@@ -342,10 +344,17 @@ fn async_errors_are_retried_twice_then_dead_lettered() {
 
 /// Throttled events back off 1, 2, 4, 8 s (doubling). Reserved concurrency 1, execution
 /// 10 s: two events at 0 s; the second is throttled at 0, 1, 3 and 7 s and runs at 15 s.
+/// The same with both events at 5 s, all 5 s later (delays run from the event's arrival).
 #[test]
 fn async_throttles_back_off_exponentially() {
-    let dir = crate::common::temp_dir("async-throttle");
-    let file = arrivals(&dir, "a.csv", [0, 0]);
+    for t0 in [0, 5] {
+        async_throttles_back_off_from(t0);
+    }
+}
+
+fn async_throttles_back_off_from(t0: u64) {
+    let dir = crate::common::temp_dir(&format!("async-throttle-{t0}"));
+    let file = arrivals(&dir, "a.csv", [t0 * 1_000, t0 * 1_000]);
     let extra = r#", "invocation": "async", "max_concurrency": 1"#;
     let s = one_function(&dir, &file, 10_000.0, 0.0, "{}", extra);
     let (r, recs) = run_logged(&s);
@@ -355,12 +364,15 @@ fn async_throttles_back_off_exponentially() {
     let throttled: Vec<_> = recs
         .iter()
         .filter(|r| r.outcome == Outcome::Throttled)
-        .map(|r| r.arrival_ns / S)
+        .map(|r| r.arrival_ns / S - t0)
         .collect();
     assert_eq!(throttled, vec![0, 1, 3, 7]);
     // The successful attempt of the second event starts at 15 s and ends at 25 s.
     let last = recs.last().unwrap();
-    assert_eq!((last.arrival_ns, last.end_ns), (15 * S, 25 * S));
+    assert_eq!(
+        (last.arrival_ns, last.end_ns),
+        ((t0 + 15) * S, (t0 + 25) * S)
+    );
     // Queue delays 0 and 15 s; end to end 10 and 25 s (histograms keep 3 significant
     // digits).
     let close = |v: Option<f64>, want: f64| (v.unwrap() - want).abs() <= want * 1e-3;
@@ -568,6 +580,65 @@ fn a_failed_or_throttled_callee_fails_the_caller() {
     );
     let r = run(&s);
     assert_eq!(r.functions[0].1.errors, 2);
+}
+
+/// Neither a request that fails (its work did not finish) nor a warmer's ping makes calls:
+/// B, which only A calls, never runs when A always fails, nor when A gets only pings.
+#[test]
+fn failed_requests_and_pings_make_no_calls() {
+    let dir = crate::common::temp_dir("chain-no-calls");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", [0, 10_000]);
+    let calls = r#", "failure_probability": 1, "calls": [{"function": "b"}]"#;
+    let r = run(&chain(&dir, &file, calls, &callee("b", 50, "")));
+    assert_eq!(r.functions[0].1.errors, 2);
+    assert_eq!(r.functions[1].1.invocations, 0);
+    let calls = r#", "warmers": {"every_s": 600, "concurrency": 1}, "calls": [{"function": "b"}]"#;
+    let r = run(&chain(&dir, "empty.csv", calls, &callee("b", 50, "")));
+    assert!(r.functions[0].1.warmers.as_ref().unwrap().pings > 100);
+    assert_eq!(r.functions[1].1.invocations, 0);
+}
+
+/// A caller whose timeout ends exactly as its own work does, with a synchronous call still
+/// to answer, times out there and then. A: 10 ms cold start, 100 ms of work, a 100-ms
+/// timeout from the start of execution (so due at 110 ms, when the work ends). By hand,
+/// events: A's arrival, cold start, end of work (it calls B and times out at once); B's
+/// cold start, end, and keep-alive expiry: 6 (a timeout event scheduled for the same
+/// instant would make 7).
+#[test]
+fn a_caller_due_to_time_out_as_it_calls_ends_at_once() {
+    let dir = crate::common::temp_dir("chain-timeout-at-call");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", [0]);
+    let calls = r#", "timeout_s": 0.1, "calls": [{"function": "b"}]"#;
+    let (r, recs) = run_logged(&chain(&dir, &file, calls, &callee("b", 50, "")));
+    let a = recs.iter().find(|x| x.function == "a").unwrap();
+    assert_eq!((a.status, a.end_ns), (Status::Timeout, 110 * MS));
+    assert_eq!(r.functions[1].1.invocations, 1);
+    assert_eq!(r.events, 6);
+}
+
+/// A call made with certainty takes no random draw, so adding one leaves the draws of a
+/// function's uncertain calls, and so which are made, as they were (same seed).
+#[test]
+fn a_certain_call_leaves_the_uncertain_calls_alone() {
+    let dir = crate::common::temp_dir("chain-certain");
+    std::fs::write(dir.join("empty.csv"), "").unwrap();
+    let file = arrivals(&dir, "a.csv", (0..200).map(|i| i * 1_000));
+    let others = callee("b", 1, "") + &callee("c", 1, "");
+    // When C was called: the arrival times of its requests.
+    let c_called = |calls: &str| -> Vec<u64> {
+        let (_, recs) = run_logged(&chain(&dir, &file, calls, &others));
+        recs.iter()
+            .filter(|x| x.function == "c")
+            .map(|x| x.arrival_ns)
+            .collect()
+    };
+    let alone = c_called(r#", "calls": [{"function": "c", "probability": 0.5}]"#);
+    let with_b =
+        c_called(r#", "calls": [{"function": "b"}, {"function": "c", "probability": 0.5}]"#);
+    assert!(!alone.is_empty() && alone.len() < 200, "{}", alone.len());
+    assert_eq!(with_b, alone);
 }
 
 /// Each call is made with its probability: a binomial count within 4 standard errors.
