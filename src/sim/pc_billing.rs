@@ -122,6 +122,20 @@ mod tests {
         assert!((got - (30.0 * 200.0 + 10.0 * 100.0)).abs() < 1e-6, "{got}");
     }
 
+    /// One step down that releases units enabled at two times: 1 unit from 0, 1 more from
+    /// 100 s, both off at 400 s. The later one ran 300 s (whole: nothing extra), the
+    /// earlier one 400 s, billed 600 s: 200 s of rounding.
+    #[test]
+    fn a_step_down_releases_each_unit_by_its_own_start() {
+        let f = FunctionId::new(0);
+        let mut b = PcBilling::new(1, Some(secs(300.0)), (SimTime::ZERO, secs(3600.0)));
+        b.level(SimTime::ZERO, f, 1);
+        b.level(secs(100.0), f, 2);
+        b.level(secs(400.0), f, 0);
+        let got = b.finish()[f];
+        assert!((got - 200.0).abs() < 1e-6, "{got}");
+    }
+
     /// A period that is already a whole number of increments, a level that does not
     /// change, and a platform without increments bill nothing extra.
     #[test]
