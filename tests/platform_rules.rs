@@ -830,6 +830,37 @@ fn pending_queue_waits_for_capacity_then_throttles() {
     );
 }
 
+/// Each waiting request gives up at its own time, also after the queue's head gave up
+/// and left the queue. One instance at most, 3-s executions, a 1.5-s limit on the wait;
+/// requests at 0, 0.1, 0.2, 0.3 and 1.65 s. The first runs to 3 s; the next three wait
+/// and give up 1.5 s after arriving, at 1.6, 1.7 and 1.8 s. The last arrives after the
+/// head gave up, queues behind the other two, and is placed at 3 s (waited 1.35 s): warm,
+/// to 6 s.
+#[test]
+fn waiting_requests_give_up_in_turn() {
+    let dir = crate::common::temp_dir("pending-turns");
+    let file = arrivals(&dir, "a.csv", [0, 100, 200, 300, 1_650]);
+    let overrides = r#"{"account_concurrency": 1, "min_unreserved_concurrency": 0,
+        "pending_timeout_s": 1.5}"#;
+    let (r, recs) = run_logged(&one_function(&dir, &file, 3_000.0, 0.0, overrides, ""));
+    let mut ends: Vec<(u64, u64, Outcome)> = (recs.iter())
+        .map(|x| (x.arrival_ns / MS, x.end_ns / MS, x.outcome))
+        .collect();
+    ends.sort_unstable_by_key(|&(arrival, _, _)| arrival);
+    let throttled = Outcome::Throttled;
+    assert_eq!(
+        ends,
+        vec![
+            (0, 3_000, Outcome::Cold),
+            (100, 1_600, throttled),
+            (200, 1_700, throttled),
+            (300, 1_800, throttled),
+            (1_650, 6_000, Outcome::Warm)
+        ]
+    );
+    assert_eq!(r.total.throttle_causes.pending_timeout, 3);
+}
+
 /// A request waiting for a scale-out token is placed by the queue's poll when the bucket
 /// refills: burst 1 and one new instance per second, two requests at 0 with 10 s
 /// executions: the second waits one second (placed by the 50 ms poll at exactly 1 s).
