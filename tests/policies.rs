@@ -756,3 +756,23 @@ fn an_instance_whose_lifetime_ends_while_it_starts_is_recycled_when_ready() {
     assert_eq!(f.evictions_by_cause.lifetime, 5);
     assert_eq!(pc.utilisation, None, "never ready");
 }
+
+/// Spillover is counted for functions with provisioned concurrency only: with `a` (one
+/// provisioned instance, two requests at once: one spills over to an on-demand cold start)
+/// and `b` (no provisioned concurrency, one request), the total's spillover is a's 1.
+#[test]
+fn spillover_counts_only_functions_with_provisioned_concurrency() {
+    let r = run(&scenario(
+        r#"{"name": "spill", "duration_s": 60, "platform": "aws-lambda",
+          "functions": [
+            {"name": "a", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 100},
+             "provisioned": {"policy": "fixed", "count": 1},
+             "workload": {"kind": "spike", "at_s": 1, "count": 2}},
+            {"name": "b", "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 100},
+             "workload": {"kind": "spike", "at_s": 1, "count": 1}}]}"#,
+    ));
+    let a = r.functions[0].1.provisioned.as_ref().unwrap();
+    assert_eq!((a.served, a.spillover), (1, 1));
+    assert!(r.functions[1].1.provisioned.is_none());
+    assert_eq!(r.total.provisioned.as_ref().unwrap().spillover, 1);
+}
