@@ -56,6 +56,9 @@ mod properties;
 /// Results for comparing policies: requests over a latency objective, distributions across
 /// functions and the per-function table of sweep rows, against hand-worked runs.
 mod results;
+/// Routing among instances that take several requests at once: draining instances,
+/// busy provisioned ones and instances starting without a request.
+mod routing;
 /// Event sources and workflows: queue batching and poller scaling, visibility timeouts and
 /// dead letters, stream order per shard, polling and the shard read limit, iterator age,
 /// per-item cost, workflow latency and retries.
