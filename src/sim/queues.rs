@@ -510,6 +510,48 @@ mod tests {
         assert!(queues.queues[0].waiting.is_empty());
     }
 
+    /// The poller ticks set for `at`.
+    fn ticks_at(timers: &Timers, at: SimTime) -> usize {
+        (timers.iter())
+            .filter(|(t, e)| *t == at && matches!(e, SourceEvent::QueueTick { queue: 0 }))
+            .count()
+    }
+
+    /// One poller tick is pending at a time, however many arrivals come between ticks.
+    #[test]
+    fn one_poller_tick_is_pending_at_a_time() {
+        let specs = [queue(3, 1, 0, None)];
+        let mut timers = Timers::new();
+        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
+        queues.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
+        queues
+            .on_arrival(SimTime::from_secs(0.5), 0, &mut timers)
+            .unwrap();
+        assert_eq!(ticks_at(&timers, secs(1)), 1);
+        assert_eq!(ticks_at(&timers, SimTime::from_secs(1.5)), 0);
+    }
+
+    /// Once the backlog is gone the pollers shrink by five a tick, and the ticks stop at
+    /// the initial five. 15 messages, all busy: 5 at 0, 10 after the tick at 1 s, 15 after
+    /// the tick at 2 s (none left waiting). Tick at 3 s: 10, tick at 4 s: 5, then no more.
+    #[test]
+    fn pollers_shrink_back_to_five_once_nothing_waits() {
+        let specs = [queue(15, 1, 0, None)];
+        let mut timers = Timers::new();
+        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
+        queues.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
+        assert_eq!(pump(&mut queues, SimTime::ZERO, &mut timers).len(), 5);
+        for (at, limit, handed_out) in [(1, 10, 5), (2, 15, 5), (3, 10, 0)] {
+            queues.on_tick(secs(at), 0, &mut timers);
+            assert_eq!(queues.queues[0].limit, limit, "{at} s");
+            assert_eq!(pump(&mut queues, secs(at), &mut timers).len(), handed_out);
+            assert_eq!(ticks_at(&timers, secs(at + 1)), 1, "{at} s");
+        }
+        queues.on_tick(secs(4), 0, &mut timers);
+        assert_eq!(queues.queues[0].limit, 5);
+        assert_eq!(ticks_at(&timers, secs(5)), 0);
+    }
+
     #[test]
     fn pollers_grow_by_five_while_all_are_busy_and_shrink_after_a_failure() {
         let specs = [queue(100, 1, 0, None)];
