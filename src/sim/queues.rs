@@ -258,7 +258,10 @@ impl<'s> Queues<'s> {
         let full = qs.waiting.len() >= spec.batch_size as usize;
         let due = head.visible_at + spec.batching_window;
         if !full && due > now {
-            if qs.window_at.is_none_or(|t| due < t) {
+            // Messages join the back with the time they became visible, so the head's
+            // window never ends before one already pending: set one only if none is.
+            debug_assert!(qs.window_at.is_none_or(|t| due >= t));
+            if qs.window_at.is_none() {
                 qs.window_at = Some(due);
                 let queue = q as u32;
                 timers.set(due, SourceEvent::QueueWindow { queue });
@@ -508,6 +511,24 @@ mod tests {
         assert_eq!((m.failed_batches, m.throttled_batches), (1, 1));
         assert_eq!((m.dead_lettered, m.processed), (4, 0));
         assert!(queues.queues[0].waiting.is_empty());
+    }
+
+    /// A message waits at most the retention period from its own arrival: one that arrives
+    /// at 5 s with 10 s of retention is still handed out at 14 s, and has expired at 16 s.
+    #[test]
+    fn retention_runs_from_each_message_s_arrival() {
+        for (at, batches, expired) in [(14, 1, 0), (16, 0, 1)] {
+            let specs = [Queue {
+                retention: secs(10),
+                ..queue(1, 1, 0, None)
+            }];
+            let mut timers = Timers::new();
+            let mut queues =
+                Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
+            queues.on_arrival(secs(5), 0, &mut timers).unwrap();
+            assert_eq!(pump(&mut queues, secs(at), &mut timers).len(), batches);
+            assert_eq!(queues.queues[0].metrics.expired, expired);
+        }
     }
 
     /// The poller ticks set for `at`.
