@@ -531,6 +531,52 @@ mod tests {
         }
     }
 
+    /// A message that arrives at 5 s, is received at once and whose batch succeeds at 7 s
+    /// waited 0 s and took 2 s end to end.
+    #[test]
+    fn delays_run_from_each_message_s_arrival() {
+        let specs = [queue(1, 1, 0, None)];
+        let mut timers = Timers::new();
+        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
+        queues.on_arrival(secs(5), 0, &mut timers).unwrap();
+        assert_eq!(pump(&mut queues, secs(5), &mut timers), [1]);
+        queues.answer(secs(7), 0, (true, false), &mut timers);
+        let m = &queues.queues[0].metrics;
+        assert_eq!(m.queue_delay.max_ms(), Some(0.0));
+        assert_eq!(m.end_to_end.max_ms(), Some(2_000.0));
+    }
+
+    /// A message from a failed batch is visible again 30 s after the receive, as if it had
+    /// just arrived: a batching window runs again from then, and the retention still from
+    /// its arrival. One message at 5 s, a 10-s window: received at 15 s, failed at 16 s,
+    /// visible at 45 s (40 s old), then held until 55 s by the window. With 45 s of
+    /// retention it is still there at 45 s; with 38 s it has expired.
+    #[test]
+    fn a_failed_message_is_visible_again_as_new_but_keeps_its_age() {
+        for (retention, requeued) in [(3_600, true), (45, true), (38, false)] {
+            let specs = [Queue {
+                retention: secs(retention),
+                ..queue(1, 10, 10, None)
+            }];
+            let mut timers = Timers::new();
+            let mut queues =
+                Queues::start(&specs, 1, (SimTime::ZERO, secs(600)), &mut timers).unwrap();
+            queues.on_arrival(secs(5), 0, &mut timers).unwrap();
+            assert!(pump(&mut queues, secs(5), &mut timers).is_empty());
+            assert_eq!(pump(&mut queues, secs(15), &mut timers), [1]);
+            queues.answer(secs(16), 0, (false, false), &mut timers);
+            queues.on_visible(secs(45), 0, &mut timers);
+            let q = &queues.queues[0];
+            assert_eq!(q.waiting.len(), usize::from(requeued), "{retention} s");
+            assert_eq!(q.metrics.expired, u64::from(!requeued), "{retention} s");
+            if retention == 3_600 {
+                queues.on_poller_back(0);
+                assert!(pump(&mut queues, secs(45), &mut timers).is_empty());
+                assert_eq!(pump(&mut queues, secs(55), &mut timers), [1]);
+            }
+        }
+    }
+
     /// The poller ticks set for `at`.
     fn ticks_at(timers: &Timers, at: SimTime) -> usize {
         (timers.iter())
