@@ -111,3 +111,41 @@ impl Retries {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(s: f64) -> SimTime {
+        SimTime::from_secs(s)
+    }
+
+    /// Two retries, 60 s then 120 s after an error, a 100-s maximum age, throttles backing
+    /// off 1 s.
+    fn rules() -> AsyncRetry {
+        AsyncRetry {
+            max_retries: 2,
+            max_age: secs(100.0),
+            error_delays: vec![secs(60.0), secs(120.0)],
+            throttle_initial: secs(1.0),
+            throttle_max: secs(300.0),
+        }
+    }
+
+    /// The maximum age runs from the event's own acceptance, and an attempt due exactly at
+    /// the maximum age still happens. An event accepted at 50 s that fails at 90 s is
+    /// retried at 150 s (exactly 100 s old); one that fails at 91 s would be retried at
+    /// 151 s, past its age: expired.
+    #[test]
+    fn the_maximum_age_runs_from_acceptance_and_includes_its_end() {
+        let f = FunctionId::new(0);
+        for (failed_at, settled) in [
+            (90.0, Settled::Retry(secs(150.0))),
+            (91.0, Settled::Expired),
+        ] {
+            let mut r = Retries::new([rules()].into_iter());
+            let e = r.accept(secs(50.0), f, true);
+            assert_eq!(r.ended(secs(failed_at), e, false), settled, "{failed_at} s");
+        }
+    }
+}
