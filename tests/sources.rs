@@ -127,6 +127,21 @@ fn one_outcome_each(r: &RunResult) {
 
 /// 25 messages at once, batch size 10, no window: the five starting pollers take batches
 /// of 10, 10 and 5 at once.
+/// Messages arrive in `[0, duration)`, as requests do: a constant stream every 25,000 s in
+/// a 100,000-s run brings 4 (at 0, 25,000, 50,000 and 75,000 s; not one at the end).
+#[test]
+fn no_message_arrives_at_the_end_of_the_run() {
+    let dir = crate::common::temp_dir("q-horizon");
+    let s = scenario(
+        &dir,
+        &[func("worker", 1000.0, 0.0, "")],
+        r#""queues": [{"name": "q", "function": "worker", "batch_size": 1,
+            "workload": {"kind": "constant", "interval_s": 25000}}]"#,
+    );
+    let (r, _, _) = run_traced(&s);
+    assert_eq!(r.queues[0].1.messages, 4);
+}
+
 #[test]
 fn queue_batches_of_ten_ten_five() {
     let dir = crate::common::temp_dir("q-25");
