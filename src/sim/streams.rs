@@ -673,6 +673,59 @@ mod tests {
         assert_eq!(next_poll(secs(3), secs(8), i), secs(8));
     }
 
+    /// One record arriving at 5 s on a stream that keeps records 10 s.
+    fn one_record_at_five_seconds(specs: &[Stream]) -> (Streams<'_>, Timers) {
+        let mut timers = Timers::new();
+        let mut streams = Streams::start(specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
+        let _ = streams.on_arrival(secs(5), 0, &mut timers).unwrap();
+        timers.clear();
+        (streams, timers)
+    }
+
+    /// A waiting record is read until it is older than the retention period, counted from
+    /// its own arrival: at 5 s with 10 s of retention, it is read at 14 s and at exactly
+    /// 15 s, and has expired at 16 s.
+    #[test]
+    fn a_waiting_record_expires_after_the_retention_from_its_arrival() {
+        let specs = [Stream {
+            retention: secs(10),
+            ..stream(1, 1, 1, None)
+        }];
+        for (at, read) in [(14, true), (15, true), (16, false)] {
+            let (mut streams, mut timers) = one_record_at_five_seconds(&specs);
+            let got = streams.read(secs(at), 0, 0, 0, &mut timers);
+            assert_eq!(got.is_some(), read, "{at} s");
+            assert_eq!(
+                streams.streams[0].metrics.expired,
+                u64::from(!read),
+                "{at} s"
+            );
+        }
+    }
+
+    /// A failed batch is retried 1 s later unless its oldest record would then be older
+    /// than the retention: the record of 5 s (10 s of retention) read at 5 s and failing at
+    /// 13 or 14 s is retried at 14 or 15 s (at most 10 s old); failing at 15 s, it would
+    /// be 11 s old at 16 s: expired, and the lane moves on at once.
+    #[test]
+    fn a_failed_batch_expires_when_its_retry_would_be_past_the_retention() {
+        let specs = [Stream {
+            retention: secs(10),
+            ..stream(1, 1, 1, None)
+        }];
+        let retry = SourceEvent::StreamRetry { stream: 0, lane: 0 };
+        for (failed_at, retry_at, expired) in [(13, 14, 0), (14, 15, 0), (15, 15, 1)] {
+            let (mut streams, mut timers) = one_record_at_five_seconds(&specs);
+            streams
+                .read(secs(5), 0, 0, 0, &mut timers)
+                .expect("a batch");
+            timers.clear();
+            assert!(!streams.answer(secs(failed_at), 0, 0, (false, false), &mut timers));
+            assert_eq!(timers, [(secs(retry_at), retry)], "{failed_at} s");
+            assert_eq!(streams.streams[0].metrics.expired, expired, "{failed_at} s");
+        }
+    }
+
     #[test]
     fn a_failing_batch_blocks_its_lane_until_skipped_after_max_retries() {
         let specs = [stream(5, 1, 1, Some(1))];
