@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::common::{MS, S, run, run_logged, scenario, scenario_in};
+use crate::common::{MS, S, assert_close, run, run_logged, scenario, scenario_in};
 use faassim::sim::{Outcome, Status};
 
 /// Writes arrival times (milliseconds, exact decimal text) as a `timestamps` file.
@@ -818,6 +818,10 @@ fn pending_queue_waits_for_capacity_then_throttles() {
     assert_eq!(ends, vec![1_000, 2_000, 3_000]);
     assert_eq!(r.total.throttled, 0);
     assert_eq!(r.functions[0].1.queued, 2);
+    // Waits: 0.1 → 1 s and 0.2 → 2 s.
+    let wait = &r.functions[0].1.pending_wait_ms;
+    assert_eq!((wait.count, wait.max), (2, Some(1_800.0)));
+    assert_close(wait.mean.unwrap(), 1_350.0);
     let (r, recs) = run_with("1.5");
     assert_eq!(recs[2].outcome, Outcome::Throttled);
     assert_eq!(recs[2].end_ns, 1_700 * MS);
