@@ -734,6 +734,57 @@ fn without_a_proxy_idle_instances_hold_connections() {
     assert_eq!(r.databases[0].1.failures, 1);
 }
 
+/// Without a proxy an instance opens its connection once and keeps it: one connection,
+/// requests at 0 and 1 s on the same (warm) instance, one acquisition and no wait.
+#[test]
+fn without_a_proxy_a_warm_instance_reuses_its_connection() {
+    let dir = crate::common::temp_dir("db-reuse");
+    let file = arrivals(&dir, "a.csv", [0, 1_000]);
+    let s = with_database(&dir, &file, r#""max_connections": 1, "max_wait_s": 5"#);
+    let (r, recs) = run_logged(&s);
+    let db = &r.databases[0].1;
+    assert_eq!((db.acquisitions, db.waits, db.failures), (1, 0, 0));
+    assert!(recs.iter().all(|x| x.status == Status::Ok));
+    assert_eq!(recs[1].end_ns, 1_100 * MS);
+}
+
+/// Connections go to the waiters in order, skipping those that gave up. One pooled
+/// connection, held by `h` from 0 to 1 s; `a` waits from 0.1 s until its 0.2-s timeout
+/// ends it at 0.3 s; `b` waits from 0.2 s and `c` from 0.5 s (100-ms executions). At 1 s
+/// the connection goes to b (1–1.1 s), then to c (1.1–1.2 s).
+#[test]
+fn connections_go_to_waiters_in_order_skipping_those_gone() {
+    let f = |name: &str, at_s: f64, exec_ms: u64, extra: &str| {
+        format!(
+            r#"{{"name": "{name}", "runtime": "nodejs", "database": "db",
+                "exec_ms": {{"dist": "const", "value": {exec_ms}}},
+                "cold_start_ms": {{"dist": "const", "value": 0}},
+                "workload": {{"kind": "spike", "at_s": {at_s}, "count": 1}} {extra}}}"#
+        )
+    };
+    let functions = [
+        f("h", 0.0, 1_000, ""),
+        f("a", 0.1, 100, r#", "timeout_s": 0.2"#),
+        f("b", 0.2, 100, ""),
+        f("c", 0.5, 100, ""),
+    ];
+    let s = scenario(&format!(
+        r#"{{"name": "t", "duration_s": 10, "platform": "aws-lambda",
+            "databases": [{{"name": "db", "max_connections": 1, "max_wait_s": 10, "proxy": {{}}}}],
+            "functions": [{}]}}"#,
+        functions.join(",")
+    ));
+    let (_, recs) = run_logged(&s);
+    let end = |name: &str| {
+        let x = recs.iter().find(|x| x.function == name).unwrap();
+        (x.status, x.end_ns / MS)
+    };
+    assert_eq!(end("h"), (Status::Ok, 1_000));
+    assert_eq!(end("a"), (Status::Timeout, 300));
+    assert_eq!(end("b"), (Status::Ok, 1_100));
+    assert_eq!(end("c"), (Status::Ok, 1_200));
+}
+
 /// Behind a proxy a request holds a pooled connection only while it executes: of three
 /// requests at 5 s, the third waits for the first to finish (100 ms), then runs to
 /// 5.2 s. A pool of 50 % of 4 connections is the same 2.
