@@ -577,3 +577,25 @@ fn an_execution_as_long_as_its_timeout_finishes() {
         assert_eq!(r.total.timeouts, u64::from(status == Status::Timeout));
     }
 }
+
+/// A request on the shared CPU with no I/O part ends when its CPU work does, with no
+/// further event. One request at 1 s, 100 ms of CPU work on one vCPU, no cold-start
+/// delay, a 30-s timeout: events by hand are its arrival, its cold start, the end of its
+/// CPU work (where it ends, at 1.1 s), its instance's keep-alive expiry at 61.1 s and the
+/// timeout check set when it started (at 31 s, finding it gone): 5.
+#[test]
+fn a_cpu_only_request_ends_with_its_cpu_work() {
+    let s = scenario(
+        r#"{"name": "cpu", "duration_s": 10, "platform": "aws-lambda",
+          "platform_overrides": {"per_instance_concurrency": 4},
+          "functions": [{"name": "f", "runtime": "nodejs",
+            "cpu_sharing": true, "vcpus": 1, "cpu_fraction": 1, "timeout_s": 30,
+            "keep_alive": {"policy": "fixed", "idle_s": 60},
+            "exec_ms": {"dist": "const", "value": 100},
+            "cold_start_ms": {"dist": "const", "value": 0},
+            "workload": {"kind": "spike", "at_s": 1, "count": 1}}]}"#,
+    );
+    let (r, recs) = run_logged(&s);
+    assert_eq!(recs[0].end_ns, 1_100 * MS);
+    assert_eq!(r.events, 5);
+}
