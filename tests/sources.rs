@@ -751,6 +751,60 @@ fn a_failed_branch_fails_the_workflow() {
     assert_eq!(r.functions[2].1.invocations, 0);
 }
 
+/// Each execution runs its own workflow's steps and counts there: `w0` runs `a` (50 ms),
+/// `w1` runs `b` (200 ms), one execution each at 0 (no cold-start delay).
+#[test]
+fn each_workflow_runs_its_own_steps() {
+    let dir = crate::common::temp_dir("w-two");
+    let file = arrivals(&dir, "x.csv", [0]);
+    let s = scenario(
+        &dir,
+        &[func("a", 50.0, 0.0, ""), func("b", 200.0, 0.0, "")],
+        &format!(
+            r#""workflows": [
+                {{"name": "w0", "workload": {{"kind": "timestamps", "path": "{file}"}},
+                  "steps": [{{"task": "a"}}]}},
+                {{"name": "w1", "workload": {{"kind": "timestamps", "path": "{file}"}},
+                  "steps": [{{"task": "b"}}]}}]"#
+        ),
+    );
+    let (r, _, _) = run_traced(&s);
+    let invocations: Vec<u64> = r.functions.iter().map(|f| f.1.invocations).collect();
+    assert_eq!(invocations, vec![1, 1]);
+    for (w, latency) in [(0, 50.0), (1, 200.0)] {
+        let m = &r.workflows[w].1;
+        assert_eq!((m.executions, m.succeeded), (1, 1), "w{w}");
+        assert_eq!(m.latency_ms.max, Some(latency), "w{w}");
+    }
+}
+
+/// A branch throttled as it starts fails the execution there and then: the branches
+/// after it in the parallel step never start. `blocked` runs one at a time (10 s), with
+/// no retrier. The execution at 0 runs both branches; the one at 0.5 s finds `blocked`
+/// busy: throttled, failed, and `other` is not started for it.
+#[test]
+fn a_branch_throttled_at_once_stops_the_other_branches_starting() {
+    let dir = crate::common::temp_dir("w-throttled-branch");
+    let file = arrivals(&dir, "x.csv", [0, 500]);
+    let s = scenario(
+        &dir,
+        &[
+            func("blocked", 10_000.0, 0.0, r#", "max_concurrency": 1"#),
+            func("other", 100.0, 0.0, ""),
+        ],
+        &format!(
+            r#""workflows": [{{"name": "w",
+                "workload": {{"kind": "timestamps", "path": "{file}"}},
+                "steps": [{{"parallel": [[{{"task": "blocked"}}], [{{"task": "other"}}]]}}]}}]"#
+        ),
+    );
+    let (r, _, _) = run_traced(&s);
+    let w = &r.workflows[0].1;
+    assert_eq!((w.executions, w.succeeded, w.failed), (2, 1, 1));
+    assert_eq!(r.functions[0].1.throttled, 1);
+    assert_eq!(r.functions[1].1.invocations, 1);
+}
+
 // ---- all together ----
 
 /// A queue, a stream and a workflow with errors, throttles (low reserved concurrency) and
