@@ -448,6 +448,15 @@ mod tests {
         sizes
     }
 
+    /// Queues `specs` over a run to `horizon_s`, with queue 0's messages arrived at `at`.
+    fn arrived(specs: &[Queue], at: SimTime, horizon_s: u64) -> (Queues<'_>, Timers) {
+        let mut timers = Timers::new();
+        let mut queues =
+            Queues::start(specs, 1, (SimTime::ZERO, secs(horizon_s)), &mut timers).unwrap();
+        queues.on_arrival(at, 0, &mut timers).unwrap();
+        (queues, timers)
+    }
+
     #[test]
     fn messages_arriving_together_make_full_batches_then_a_remainder() {
         let specs = [queue(25, 10, 0, None)];
@@ -469,9 +478,7 @@ mod tests {
     #[test]
     fn a_partial_batch_waits_for_the_batching_window() {
         let specs = [queue(3, 10, 2, None)];
-        let mut timers = Timers::new();
-        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
-        queues.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
+        let (mut queues, mut timers) = arrived(&specs, SimTime::ZERO, 60);
         timers.clear();
         assert!(pump(&mut queues, SimTime::ZERO, &mut timers).is_empty());
         assert_eq!(timers, [(secs(2), SourceEvent::QueueWindow { queue: 0 })]);
@@ -484,9 +491,7 @@ mod tests {
     #[test]
     fn a_failed_batch_becomes_visible_after_its_timeout_and_then_goes_to_the_dlq() {
         let specs = [queue(4, 10, 0, Some(2))];
-        let mut timers = Timers::new();
-        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(600)), &mut timers).unwrap();
-        queues.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
+        let (mut queues, mut timers) = arrived(&specs, SimTime::ZERO, 600);
         assert_eq!(pump(&mut queues, SimTime::ZERO, &mut timers), [4]);
         // The first receive fails at 5 s: visible again 30 s after the receive, the
         // poller back after a one-second pause.
@@ -522,10 +527,7 @@ mod tests {
                 retention: secs(10),
                 ..queue(1, 1, 0, None)
             }];
-            let mut timers = Timers::new();
-            let mut queues =
-                Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
-            queues.on_arrival(secs(5), 0, &mut timers).unwrap();
+            let (mut queues, mut timers) = arrived(&specs, secs(5), 60);
             assert_eq!(pump(&mut queues, secs(at), &mut timers).len(), batches);
             assert_eq!(queues.queues[0].metrics.expired, expired);
         }
@@ -536,9 +538,7 @@ mod tests {
     #[test]
     fn delays_run_from_each_message_s_arrival() {
         let specs = [queue(1, 1, 0, None)];
-        let mut timers = Timers::new();
-        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
-        queues.on_arrival(secs(5), 0, &mut timers).unwrap();
+        let (mut queues, mut timers) = arrived(&specs, secs(5), 60);
         assert_eq!(pump(&mut queues, secs(5), &mut timers), [1]);
         queues.answer(secs(7), 0, (true, false), &mut timers);
         let m = &queues.queues[0].metrics;
@@ -558,10 +558,7 @@ mod tests {
                 retention: secs(retention),
                 ..queue(1, 10, 10, None)
             }];
-            let mut timers = Timers::new();
-            let mut queues =
-                Queues::start(&specs, 1, (SimTime::ZERO, secs(600)), &mut timers).unwrap();
-            queues.on_arrival(secs(5), 0, &mut timers).unwrap();
+            let (mut queues, mut timers) = arrived(&specs, secs(5), 600);
             assert!(pump(&mut queues, secs(5), &mut timers).is_empty());
             assert_eq!(pump(&mut queues, secs(15), &mut timers), [1]);
             queues.answer(secs(16), 0, (false, false), &mut timers);
@@ -588,9 +585,7 @@ mod tests {
     #[test]
     fn one_poller_tick_is_pending_at_a_time() {
         let specs = [queue(3, 1, 0, None)];
-        let mut timers = Timers::new();
-        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
-        queues.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
+        let (mut queues, mut timers) = arrived(&specs, SimTime::ZERO, 60);
         queues
             .on_arrival(SimTime::from_secs(0.5), 0, &mut timers)
             .unwrap();
@@ -604,9 +599,7 @@ mod tests {
     #[test]
     fn pollers_shrink_back_to_five_once_nothing_waits() {
         let specs = [queue(15, 1, 0, None)];
-        let mut timers = Timers::new();
-        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
-        queues.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
+        let (mut queues, mut timers) = arrived(&specs, SimTime::ZERO, 60);
         assert_eq!(pump(&mut queues, SimTime::ZERO, &mut timers).len(), 5);
         for (at, limit, handed_out) in [(1, 10, 5), (2, 15, 5), (3, 10, 0)] {
             queues.on_tick(secs(at), 0, &mut timers);
@@ -622,9 +615,7 @@ mod tests {
     #[test]
     fn pollers_grow_by_five_while_all_are_busy_and_shrink_after_a_failure() {
         let specs = [queue(100, 1, 0, None)];
-        let mut timers = Timers::new();
-        let mut queues = Queues::start(&specs, 1, (SimTime::ZERO, secs(60)), &mut timers).unwrap();
-        queues.on_arrival(SimTime::ZERO, 0, &mut timers).unwrap();
+        let (mut queues, mut timers) = arrived(&specs, SimTime::ZERO, 60);
         assert_eq!(pump(&mut queues, SimTime::ZERO, &mut timers).len(), 5);
         queues.on_tick(secs(1), 0, &mut timers);
         assert_eq!(queues.queues[0].limit, 10);
