@@ -136,6 +136,21 @@ mod tests {
         assert!((got - 200.0).abs() < 1e-6, "{got}");
     }
 
+    /// A step down releases only the units it drops; the rest stay and are billed when they
+    /// go. 1 unit from 0, 1 more from 100 s; down to 1 at 400 s (the later unit ran 300 s:
+    /// nothing extra); down to 0 at 800 s (the first ran 800 s, billed 900: 100 s).
+    #[test]
+    fn a_step_down_keeps_the_units_it_does_not_release() {
+        let f = FunctionId::new(0);
+        let mut b = PcBilling::new(1, Some(secs(300.0)), (SimTime::ZERO, secs(3600.0)));
+        b.level(SimTime::ZERO, f, 1);
+        b.level(secs(100.0), f, 2);
+        b.level(secs(400.0), f, 1);
+        b.level(secs(800.0), f, 0);
+        let got = b.finish()[f];
+        assert!((got - 100.0).abs() < 1e-6, "{got}");
+    }
+
     /// A period that is already a whole number of increments, a level that does not
     /// change, and a platform without increments bill nothing extra.
     #[test]
