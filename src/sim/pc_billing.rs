@@ -91,18 +91,28 @@ mod tests {
         SimTime::from_secs(s)
     }
 
+    /// The rounding billed to one function whose level goes through `steps` (time in s,
+    /// level), with billing `increment_s` (None: no rounding) over the window [0, `end_s`].
+    fn rounding(increment_s: Option<f64>, end_s: f64, steps: &[(f64, u32)]) -> f64 {
+        let f = FunctionId::new(0);
+        let mut b = PcBilling::new(1, increment_s.map(secs), (SimTime::ZERO, secs(end_s)));
+        for &(at, level) in steps {
+            b.level(secs(at), f, level);
+        }
+        b.finish()[f]
+    }
+
     /// The schedule by hand: 40 units for 110 s in every 10 minutes, over an hour.
     /// Each period is billed 300 s, so 190 s × 40 of rounding per period, 6 periods.
     #[test]
     fn short_windows_are_billed_five_minutes_each() {
-        let f = FunctionId::new(0);
-        let mut b = PcBilling::new(1, Some(secs(300.0)), (SimTime::ZERO, secs(3600.0)));
-        for k in 0..6 {
-            let on = secs(600.0 * k as f64);
-            b.level(on, f, 40);
-            b.level(on + secs(110.0), f, 0);
-        }
-        let got = b.finish()[f];
+        let steps: Vec<(f64, u32)> = (0..6)
+            .flat_map(|k| {
+                let on = 600.0 * k as f64;
+                [(on, 40), (on + 110.0, 0)]
+            })
+            .collect();
+        let got = rounding(Some(300.0), 3600.0, &steps);
         assert!((got - 6.0 * 40.0 * 190.0).abs() < 1e-6, "{got}");
     }
 
@@ -112,13 +122,8 @@ mod tests {
     /// rounding to 100 s.
     #[test]
     fn the_latest_units_go_first_and_the_window_clips() {
-        let f = FunctionId::new(0);
-        let mut b = PcBilling::new(1, Some(secs(300.0)), (SimTime::ZERO, secs(1100.0)));
-        b.level(SimTime::ZERO, f, 10);
-        b.level(secs(100.0), f, 40);
-        b.level(secs(200.0), f, 10);
-        b.level(secs(1000.0), f, 0);
-        let got = b.finish()[f];
+        let steps = [(0.0, 10), (100.0, 40), (200.0, 10), (1000.0, 0)];
+        let got = rounding(Some(300.0), 1100.0, &steps);
         assert!((got - (30.0 * 200.0 + 10.0 * 100.0)).abs() < 1e-6, "{got}");
     }
 
@@ -127,12 +132,7 @@ mod tests {
     /// earlier one 400 s, billed 600 s: 200 s of rounding.
     #[test]
     fn a_step_down_releases_each_unit_by_its_own_start() {
-        let f = FunctionId::new(0);
-        let mut b = PcBilling::new(1, Some(secs(300.0)), (SimTime::ZERO, secs(3600.0)));
-        b.level(SimTime::ZERO, f, 1);
-        b.level(secs(100.0), f, 2);
-        b.level(secs(400.0), f, 0);
-        let got = b.finish()[f];
+        let got = rounding(Some(300.0), 3600.0, &[(0.0, 1), (100.0, 2), (400.0, 0)]);
         assert!((got - 200.0).abs() < 1e-6, "{got}");
     }
 
@@ -141,13 +141,8 @@ mod tests {
     /// nothing extra); down to 0 at 800 s (the first ran 800 s, billed 900: 100 s).
     #[test]
     fn a_step_down_keeps_the_units_it_does_not_release() {
-        let f = FunctionId::new(0);
-        let mut b = PcBilling::new(1, Some(secs(300.0)), (SimTime::ZERO, secs(3600.0)));
-        b.level(SimTime::ZERO, f, 1);
-        b.level(secs(100.0), f, 2);
-        b.level(secs(400.0), f, 1);
-        b.level(secs(800.0), f, 0);
-        let got = b.finish()[f];
+        let steps = [(0.0, 1), (100.0, 2), (400.0, 1), (800.0, 0)];
+        let got = rounding(Some(300.0), 3600.0, &steps);
         assert!((got - 100.0).abs() < 1e-6, "{got}");
     }
 
@@ -155,15 +150,8 @@ mod tests {
     /// change, and a platform without increments bill nothing extra.
     #[test]
     fn whole_periods_and_no_increment_add_nothing() {
-        let f = FunctionId::new(0);
-        let mut b = PcBilling::new(1, Some(secs(300.0)), (SimTime::ZERO, secs(3600.0)));
-        b.level(SimTime::ZERO, f, 5);
-        b.level(secs(60.0), f, 5);
-        b.level(secs(600.0), f, 0);
-        assert_eq!(b.finish()[f], 0.0);
-        let mut none = PcBilling::new(1, None, (SimTime::ZERO, secs(3600.0)));
-        none.level(SimTime::ZERO, f, 5);
-        none.level(secs(10.0), f, 0);
-        assert_eq!(none.finish()[f], 0.0);
+        let steps = [(0.0, 5), (60.0, 5), (600.0, 0)];
+        assert_eq!(rounding(Some(300.0), 3600.0, &steps), 0.0);
+        assert_eq!(rounding(None, 3600.0, &[(0.0, 5), (10.0, 0)]), 0.0);
     }
 }
