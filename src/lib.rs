@@ -46,6 +46,7 @@ pub mod error;
 mod json;
 pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod policy;
 pub mod profile;
 pub mod report;

@@ -1,0 +1,132 @@
+//! The data types the line-like charts share: axes, series and markers.
+
+/// How an axis maps values to positions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Scale {
+    /// Evenly spaced values.
+    #[default]
+    Linear,
+    /// Evenly spaced powers of ten; values ≤ 0 are left out.
+    Log,
+}
+
+/// One axis of a chart.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Axis {
+    /// The label, with its unit (`latency (ms)`): drawn as given.
+    pub label: String,
+    /// Linear or logarithmic.
+    pub scale: Scale,
+    /// A fixed range `(lo, hi)`; `None` fits the data. Must have `lo < hi`, both finite,
+    /// and `lo > 0` on a logarithmic axis.
+    pub range: Option<(f64, f64)>,
+}
+
+impl Axis {
+    /// A linear axis fitted to the data.
+    pub fn linear(label: impl Into<String>) -> Self {
+        Axis {
+            label: label.into(),
+            scale: Scale::Linear,
+            range: None,
+        }
+    }
+
+    /// A logarithmic axis fitted to the data.
+    pub fn log(label: impl Into<String>) -> Self {
+        Axis {
+            label: label.into(),
+            scale: Scale::Log,
+            range: None,
+        }
+    }
+
+    /// The same axis with a fixed range.
+    pub fn range(mut self, lo: f64, hi: f64) -> Self {
+        self.range = Some((lo, hi));
+        self
+    }
+
+    /// Whether the axis is logarithmic.
+    pub fn is_log(&self) -> bool {
+        self.scale == Scale::Log
+    }
+
+    /// Whether `v` can be placed on this axis.
+    pub(super) fn accepts(&self, v: f64) -> bool {
+        v.is_finite() && (!self.is_log() || v > 0.0)
+    }
+}
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SeriesStyle {
+    /// Straight segments between the points.
+    #[default]
+    Line,
+    /// Each value held until the next point's x (a count per time window, an empirical
+    /// distribution).
+    Step,
+    /// A dashed line: a closed form or a model, drawn beside measured points.
+    Dashed,
+    /// One dot per point, unconnected.
+    Points,
+}
+
+/// A named series of `(x, y)` points.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Series {
+    /// The name in the legend; an empty name has no legend entry.
+    pub name: String,
+    /// The points, in the order they are joined (sorted by x for a line).
+    pub points: Vec<(f64, f64)>,
+    /// How the points are drawn.
+    pub style: SeriesStyle,
+    /// A confidence band `(x, lo, hi)` (95 %, say) drawn as a translucent area in the
+    /// series' colour; empty for none.
+    pub band: Vec<(f64, f64, f64)>,
+}
+
+impl Series {
+    /// A series drawn as a line.
+    pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            style: SeriesStyle::Line,
+            band: Vec::new(),
+        }
+    }
+
+    /// The same series drawn another way.
+    pub fn style(mut self, style: SeriesStyle) -> Self {
+        self.style = style;
+        self
+    }
+
+    /// The same series with a confidence band `(x, lo, hi)`.
+    pub fn band(mut self, band: Vec<(f64, f64, f64)>) -> Self {
+        self.band = band;
+        self
+    }
+}
+
+/// A vertical line at `x` across the plot, with a label at its top ("crossover at
+/// 12.3 req/s").
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Marker {
+    /// Where, in the x axis' unit.
+    pub x: f64,
+    /// The label; may be empty.
+    pub label: String,
+}
+
+impl Marker {
+    /// A marker at `x`.
+    pub fn new(x: f64, label: impl Into<String>) -> Self {
+        Marker {
+            x,
+            label: label.into(),
+        }
+    }
+}
