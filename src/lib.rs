@@ -48,6 +48,7 @@ pub mod metrics;
 pub mod model;
 pub mod plot;
 pub mod policy;
+pub mod present;
 pub mod profile;
 pub mod report;
 pub mod rng;

@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Command::Validate { scenario } => cli::validate(&scenario),
         Command::Sweep(args) => cli::sweep(args),
         Command::Merge { out, shards } => cli::merge(&out, &shards),
+        Command::Report(args) => cli::report(args),
         Command::Profiles { format } => cli::profiles(format),
         Command::Platforms { format } => cli::platforms(format),
     }

@@ -871,3 +871,79 @@ fn a_window_past_the_trace_names_both_ranges() {
         )
     );
 }
+
+/// The terminal table fits 100 columns (a long header line splits in two, the always-on
+/// fleet has its own table) and points to `--report` for charts.
+#[test]
+fn the_table_fits_100_columns_and_points_to_the_report() {
+    for scenario in ["quickstart.json", "function-mix.json", "flash-sale-pc.json"] {
+        let path = format!("{}/experiments/{scenario}", env!("CARGO_MANIFEST_DIR"));
+        let o = faassim(&["run", &path, "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = String::from_utf8(o.stdout).unwrap();
+        for line in out.lines() {
+            assert!(
+                line.chars().count() <= 100,
+                "{scenario}: {} columns: {line}",
+                line.len()
+            );
+        }
+        assert!(
+            out.contains("add --report DIR"),
+            "{scenario}: no pointer to the report"
+        );
+    }
+}
+
+/// 25 functions, function k invoked every (k + 1) s for 100 s (so 100, 50, 34, 25, ...
+/// invocations: ⌈100 / (k + 1)⌉; f19 and f20 both have 5, and a tie goes to the earlier
+/// function): the table lists the 20 busiest, f0 to f19, says so, and
+/// the TOTAL row still counts all 25.
+#[test]
+fn the_table_lists_the_20_busiest_of_many_functions() {
+    let dir = temp_dir("table-many");
+    let functions: Vec<String> = (0..25)
+        .map(|k| {
+            format!(
+                r#"{{"name": "f{k}", "runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}},
+                   "workload": {{"kind": "constant", "interval_s": {}}}}}"#,
+                k + 1
+            )
+        })
+        .collect();
+    let path = dir.join("many.json");
+    std::fs::write(
+        &path,
+        format!(
+            r#"{{"name": "many", "duration_s": 100, "functions": [{}]}}"#,
+            functions.join(",")
+        ),
+    )
+    .unwrap();
+    let o = faassim(&["run", path.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.contains("the 20 busiest of 25 functions"), "{out}");
+    let requests: Vec<&str> = out
+        .lines()
+        .skip_while(|l| *l != "requests")
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let names: Vec<&str> = requests
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    let mut expected: Vec<String> = (0..20).map(|k| format!("f{k}")).collect();
+    expected.push("TOTAL".into());
+    assert_eq!(names, expected);
+    // Σ ⌈100 / (k + 1)⌉ for k = 0..25.
+    let total: u64 = (1..=25u64).map(|n| 100u64.div_ceil(n)).sum();
+    let total_row = requests.last().unwrap();
+    let invocations = total_row
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .replace(',', "");
+    assert_eq!(invocations, total.to_string());
+}

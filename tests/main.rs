@@ -53,6 +53,9 @@ mod output;
 /// Property tests: random valid scenarios (every workload kind, policy and limit) and the
 /// invariants every run keeps; shrunk failures as named regression tests.
 mod properties;
+/// Reports (`run --report`, `faassim report`): hand-worked figures on the page, a page that
+/// loads nothing from elsewhere, well-formed SVG, the errors for folders that are not reports.
+mod report;
 /// Results for comparing policies: requests over a latency objective, distributions across
 /// functions and the per-function table of sweep rows, against hand-worked runs.
 mod results;

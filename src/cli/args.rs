@@ -38,6 +38,9 @@ pub enum Command {
         #[arg(required = true)]
         shards: Vec<PathBuf>,
     },
+    /// Draw a run's report folder (`run --report DIR`) or a sweep's output folder as SVG
+    /// charts and a self-contained index.html.
+    Report(ReportArgs),
     /// List the runtime profiles shipped with faassim, with sampled cold-start percentiles.
     Profiles {
         /// Output format.
@@ -76,9 +79,29 @@ pub struct RunArgs {
     /// Window width for `--windows`, seconds [default: 60].
     #[arg(long, value_name = "SECONDS", requires = "windows", allow_negative_numbers = true, value_parser = parse_window_s)]
     pub window_s: Option<f64>,
+    /// Also write a report folder: the result (result.json), per-window series
+    /// (windows.csv), latency histograms (report.json), SVG charts and a self-contained
+    /// index.html to open in a browser.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+// `faassim report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A run's report folder (`faassim run SCENARIO --report DIR`) or a sweep's output
+    /// folder (`faassim sweep`).
+    pub input: PathBuf,
+    /// Where to write the charts and index.html (created if missing).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// The sweep's experiment file: draws the closed forms that apply (e^(−λT), Erlang B)
+    /// beside the simulated points.
+    #[arg(long)]
+    pub experiment: Option<PathBuf>,
 }
 
 // `faassim sweep`.

@@ -9,6 +9,7 @@
 pub mod args;
 mod profiles;
 mod progress;
+mod report;
 mod run;
 mod sweep;
 mod validate;
@@ -20,6 +21,7 @@ use faassim::Error;
 
 pub use args::{Cli, Command};
 pub use profiles::{platforms, profiles};
+pub use report::report;
 pub use run::run;
 pub use sweep::{merge, sweep};
 pub use validate::validate;

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
+use faassim::present::saved::{PhaseTally, Saved};
 use faassim::report::{self, FanOut, JsonLinesLog, WindowLog};
 use faassim::sim::{self, RunOptions};
 use faassim::{RunResult, Scenario, SimTime};
@@ -48,12 +49,22 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
         Some(path) => Some(window_log(&scenario, path, args.window_s)?),
         None => None,
     };
+    // `--report DIR`: its own windows (a width that gives a readable chart) and the
+    // cold-start phases, beside whatever else was asked.
+    let mut reporting = match &args.report {
+        Some(dir) => Some(ReportLogs::new(&scenario, dir, args.window_s)?),
+        None => None,
+    };
     let mut logs = FanOut::new();
     if let Some(log) = events.as_mut() {
         logs.push(log);
     }
     if let Some(log) = windows.as_mut() {
         logs.push(log);
+    }
+    if let Some(r) = reporting.as_mut() {
+        logs.push(&mut r.windows);
+        logs.push(&mut r.phases);
     }
     let log: Option<&mut dyn sim::RequestLog> = if logs.is_empty() {
         None
@@ -76,6 +87,9 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
     }
     progress.finish();
     let result = RunResult::new(&scenario, &output);
+    if let (Some(r), Some(dir)) = (reporting, &args.report) {
+        r.finish(&scenario, &output, &result, dir, &args)?;
+    }
     Ok(Printout::Run {
         result: Box::new(result),
         format: report::Format::from(args.format),
@@ -113,6 +127,83 @@ fn window_log(
         scenario.duration,
         &names,
     )?)
+}
+
+/// What `--report DIR` records during the run.
+struct ReportLogs {
+    windows: WindowLog<BufWriter<File>>,
+    phases: PhaseTally,
+    window_s: f64,
+}
+
+impl ReportLogs {
+    /// Creates `dir` and its `windows.csv`, of `window_s` seconds or a width that gives at
+    /// most [`REPORT_WINDOWS`] windows and [`REPORT_ROWS`] rows.
+    fn new(scenario: &Scenario, dir: &Path, window_s: Option<f64>) -> Result<Self, Failure> {
+        std::fs::create_dir_all(dir).map_err(|e| Failure::Output(dir.display().to_string(), e))?;
+        let functions = scenario.functions.len().max(1) as f64;
+        let duration = scenario.duration.as_secs();
+        let window_s = window_s.unwrap_or_else(|| {
+            nice_width((duration / REPORT_WINDOWS).max(duration * functions / REPORT_ROWS))
+        });
+        let path = dir.join(faassim::present::run::WINDOWS_FILE);
+        Ok(ReportLogs {
+            windows: window_log(scenario, &path, Some(window_s))?,
+            phases: PhaseTally::new(),
+            window_s,
+        })
+    }
+
+    /// Writes the result, the saved data and the report into `dir`.
+    fn finish(
+        self,
+        scenario: &Scenario,
+        output: &sim::RunOutput,
+        result: &RunResult,
+        dir: &Path,
+        args: &RunArgs,
+    ) -> Result<(), Failure> {
+        self.windows.finish()?;
+        let path = dir.join(faassim::present::run::RESULT_FILE);
+        let mut out = create(&path)?;
+        report::Format::Json
+            .exporter()
+            .write(result, &mut out)
+            .and_then(|()| std::io::Write::flush(&mut out))
+            .map_err(|e| Failure::Output(path.display().to_string(), e))?;
+        let command = format!(
+            "faassim run {} --seed {}{}",
+            args.scenario.display(),
+            scenario.seed,
+            args.window_s
+                .map_or(String::new(), |w| format!(" --window-s {w}"))
+        );
+        Saved::capture(scenario, output, &self.phases, command, self.window_s).save(dir)?;
+        let written = faassim::present::report(dir, None)?.write(dir)?;
+        eprintln!(
+            "report: {} ({} charts); open it in a browser",
+            written[0].display(),
+            written.len() - 1
+        );
+        Ok(())
+    }
+}
+
+/// Most windows `--report` draws when no `--window-s` is given.
+const REPORT_WINDOWS: f64 = 200.0;
+/// Most rows of `--report`'s `windows.csv` (windows × functions) without `--window-s`.
+const REPORT_ROWS: f64 = 1e6;
+
+/// The smallest of 1, 2 and 5 times a power of ten that is at least `s` seconds (at least
+/// 1 ms), so that window starts read well.
+fn nice_width(s: f64) -> f64 {
+    let s = s.max(0.001);
+    let decade = 10f64.powf(s.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|w| *w >= s * (1.0 - 1e-12))
+        .unwrap_or(10.0 * decade)
 }
 
 /// Creates (truncates) an output file, buffered.

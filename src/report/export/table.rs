@@ -51,15 +51,34 @@ fn count(n: u64) -> String {
 /// Renders a run's results as aligned text tables.
 fn render(r: &RunResult) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "faassim {} | scenario {} | platform {} | seed {} | {} s simulated (first {} s not measured)",
-        r.faassim_version, r.scenario, r.platform, r.seed, r.duration_s, r.warmup_s
+    let what = format!(
+        "faassim {} | scenario {} | platform {} | seed {}",
+        r.faassim_version, r.scenario, r.platform, r.seed
     );
-    let mut rows: Vec<(&str, &Summary)> =
-        r.functions.iter().map(|(n, s)| (n.as_str(), s)).collect();
-    if rows.len() > 1 {
-        rows.push(("TOTAL", &r.total));
+    let span = format!(
+        "{} s simulated (first {} s not measured)",
+        r.duration_s, r.warmup_s
+    );
+    // One line when it fits the terminal's 100 columns, else two.
+    if what.len() + 3 + span.len() <= WIDTH {
+        let _ = writeln!(out, "{what} | {span}");
+    } else {
+        let _ = writeln!(out, "{what}\n{span}");
+    }
+    let mut rows: Vec<(String, &Summary)> = listed(&r.functions)
+        .into_iter()
+        .map(|(n, s)| (short_name(n), s))
+        .collect();
+    if r.functions.len() > MAX_FUNCTIONS {
+        let _ = writeln!(
+            out,
+            "(the {MAX_FUNCTIONS} busiest of {} functions, in scenario order; --format csv \
+             or json lists every one)",
+            r.functions.len()
+        );
+    }
+    if r.functions.len() > 1 {
+        rows.push(("TOTAL".to_owned(), &r.total));
     }
     let width = rows.iter().map(|(n, _)| n.len()).max().unwrap_or(8).max(8);
     // Every section starts with the function's (or database's) name.
@@ -313,13 +332,11 @@ fn render(r: &RunResult) -> String {
     out.push_str("\ncost, USD (list prices of the platform profile)\n");
     let table = named("function")
         .right("total", 12)
-        .right("requests", 12)
-        .right("compute", 12)
+        .right("requests", 11)
+        .right("compute", 11)
         .right("provisioned", 12)
-        .right("warmers", 12)
-        .right("free tier", 12)
-        .gap("   ")
-        .left("always-on fleet", 0);
+        .right("warmers", 10)
+        .right("free tier", 10);
     table.header(&mut out);
     for (name, s) in &rows {
         let c = &s.cost_usd;
@@ -333,20 +350,66 @@ fn render(r: &RunResult) -> String {
                 usd(c.provisioned),
                 usd(c.warmers),
                 usd(c.free_tier_credit),
-                fleet_cell(&c.always_on_fleet),
             ],
         );
     }
+
+    out.push_str(
+        "\nalways-on fleet sized for the same CPU load, USD
+",
+    );
+    let table = named("function").right("servers", 9).right("cost", 12);
+    table.header(&mut out);
+    for (name, s) in &rows {
+        let f = &s.cost_usd.always_on_fleet;
+        let (servers, cost) = match f.instances {
+            0 => ("none".to_owned(), "-".to_owned()),
+            n => (count(n), usd(f.usd)),
+        };
+        table.row(&mut out, &[name.to_string(), servers, cost]);
+    }
+    if rows
+        .iter()
+        .any(|(_, s)| s.cost_usd.always_on_fleet.instances == 0)
+    {
+        out.push_str("  (none: no CPU work to size a server for, cpu_fraction 0)\n");
+    }
+    out.push_str("\ncharts (latency CDFs, instance timelines, cost): add --report DIR\n");
     out
 }
 
-/// The always-on fleet as "N servers, $X" (or why there is none).
-fn fleet_cell(fleet: &crate::cost::FleetCost) -> String {
-    match fleet.instances {
-        0 => "none (no CPU work: cpu_fraction 0)".to_string(),
-        1 => format!("1 server, ${}", usd(fleet.usd)),
-        n => format!("{n} servers, ${}", usd(fleet.usd)),
+/// The terminal width the tables are laid out for.
+const WIDTH: usize = 100;
+
+/// Most functions the tables list (a trace replay has thousands; the other formats list
+/// every one).
+const MAX_FUNCTIONS: usize = 20;
+
+/// Longest function name shown whole; longer ones (trace hashes) are cut.
+const MAX_NAME: usize = 24;
+
+/// The functions the tables list: all of them, or the [`MAX_FUNCTIONS`] with the most
+/// invocations (ties by position), in scenario order.
+fn listed(functions: &[(String, Summary)]) -> Vec<(&str, &Summary)> {
+    let mut order: Vec<usize> = (0..functions.len()).collect();
+    if functions.len() > MAX_FUNCTIONS {
+        order.sort_by_key(|&i| (std::cmp::Reverse(functions[i].1.invocations), i));
+        order.truncate(MAX_FUNCTIONS);
+        order.sort_unstable();
     }
+    order
+        .into_iter()
+        .map(|i| (functions[i].0.as_str(), &functions[i].1))
+        .collect()
+}
+
+/// A name cut to [`MAX_NAME`] characters, its end marked with `..`.
+fn short_name(name: &str) -> String {
+    if name.chars().count() <= MAX_NAME {
+        return name.to_owned();
+    }
+    let head: String = name.chars().take(MAX_NAME - 2).collect();
+    format!("{head}..")
 }
 
 /// Dollars with enough digits for tiny per-run amounts.

@@ -1,0 +1,664 @@
+//! The report of a sweep: its `summary.csv` (per point, each metric's mean over the
+//! replications and the half-width of its 95 % confidence interval) and `results.jsonl`
+//! (per-function figures), drawn as metric-against-parameter charts with their bands, the
+//! closed forms that apply beside them, the cost crossover, the keep-alive trade-off
+//! frontier and the spread of per-function cold-start percentages.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+use super::closed_form::{cold_start_probability, erlang_b};
+use super::series::SweepSummary;
+use super::table::Table;
+use super::{Figure, Report, fmt_num};
+use crate::error::{Error, Result};
+use crate::model::Scenario;
+use crate::plot::html::{Section, Table as HtmlTable};
+use crate::plot::{
+    Axis, Cdf, LabelledPoint, LineChart, Marker, PointGroup, Scatter, Series, SeriesStyle,
+};
+use crate::policy::keep_alive::KeepAlive;
+use crate::sweep::experiment::Experiment;
+use crate::sweep::output::Row;
+use crate::workload::Workload;
+
+/// The per-point file of a sweep folder.
+pub const SUMMARY_FILE: &str = "summary.csv";
+/// The per-run file of a sweep folder.
+pub const RESULTS_FILE: &str = "results.jsonl";
+
+/// The metrics drawn against each parameter, with their axis labels, in page order.
+const METRICS: [(&str, &str); 7] = [
+    ("latency_p99_ms", "p99 response time (ms)"),
+    ("cold_start_ratio", "cold-start ratio (cold / served)"),
+    ("throttle_ratio", "throttle ratio (throttled / invocations)"),
+    ("cost_usd", "cost (USD)"),
+    ("idle_gb_s", "idle memory-time (GB-s)"),
+    ("instances_mean", "instances (time-averaged)"),
+    ("provisioned_utilisation", "provisioned utilisation"),
+];
+
+/// The metrics of the table of points (the charts have the others).
+const TABLE_METRICS: [&str; 5] = [
+    "latency_p99_ms",
+    "cold_start_ratio",
+    "throttle_ratio",
+    "cost_usd",
+    "idle_gb_s",
+];
+
+/// Most points of a frontier chart that get a label.
+const FRONTIER_LABELS: usize = 10;
+
+/// Most series on one chart (one per combination of the other parameters' values).
+const MAX_SERIES: usize = 6;
+
+/// Reads a sweep folder (and its experiment file, when given) and builds its report.
+pub fn report(dir: &Path, experiment: Option<&Path>) -> Result<Report> {
+    let summary_path = dir.join(SUMMARY_FILE);
+    let s = SweepSummary::new(Table::load(&summary_path)?).ok_or_else(|| Error::Invalid {
+        origin: summary_path.display().to_string(),
+        field: "header".into(),
+        message: "expected a sweep summary, with the columns `point` … `replications`".into(),
+    })?;
+    let rows = read_rows(&dir.join(RESULTS_FILE))?;
+    let exp = match experiment {
+        Some(path) => Some(matching_experiment(path, &rows)?),
+        None => None,
+    };
+    let mut r = Report {
+        title: format!("faassim sweep: {}", dir.display()),
+        facts: vec![
+            ("folder".into(), dir.display().to_string()),
+            ("points".into(), s.len().to_string()),
+            (
+                "replications".into(),
+                rows.first()
+                    .map_or("?".into(), |row| row.replications.to_string()),
+            ),
+            ("parameters".into(), s.params.join(", ")),
+            ("faassim".into(), env!("CARGO_PKG_VERSION").into()),
+        ],
+        sections: Vec::new(),
+        figures: Vec::new(),
+    };
+    if let Some(e) = &exp {
+        r.facts.push(("experiment".into(), e.origin.clone()));
+        r.facts.push(("seed".into(), e.seed.to_string()));
+    }
+    // Parameters whose values are numbers and vary: the x axes.
+    let axes: Vec<&String> = s
+        .params
+        .iter()
+        .filter(|p| numeric_values(&s, p).is_some_and(|v| distinct(&v) > 1))
+        .collect();
+    let scenarios = match &exp {
+        Some(e) => Some(
+            (0..s.len())
+                .map(|i| e.scenario(i, 0))
+                .collect::<Result<Vec<Scenario>>>()?,
+        ),
+        None => None,
+    };
+    for p in &axes {
+        metric_section(&mut r, &s, p, scenarios.as_deref())?;
+    }
+    crossover_section(&mut r, &s, &axes)?;
+    frontier_section(&mut r, &s)?;
+    functions_section(&mut r, &s, &rows)?;
+    table_section(&mut r, &s)?;
+    if axes.is_empty() {
+        r.sections.insert(
+            0,
+            Section {
+                heading: "Parameters".into(),
+                text: "No parameter of this sweep takes several numeric values, so there is \
+                       no metric-against-parameter chart; the table below has every point."
+                    .into(),
+                figures: Vec::new(),
+                tables: Vec::new(),
+            },
+        );
+    }
+    Ok(r)
+}
+
+/// Every line of `results.jsonl`, in file order.
+fn read_rows(path: &Path) -> Result<Vec<Row>> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let mut rows = Vec::new();
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: Row = serde_json::from_str(&line).map_err(|e| Error::Data {
+            path: path.to_owned(),
+            line: i as u64 + 1,
+            message: format!("expected a sweep result row: {e}"),
+        })?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Loads the experiment and checks that the sweep's rows came from it (same hash).
+fn matching_experiment(path: &Path, rows: &[Row]) -> Result<Experiment> {
+    let e = Experiment::load(path)?;
+    if let Some(row) = rows.first()
+        && row.experiment != e.hash
+    {
+        return Err(Error::Invalid {
+            origin: path.display().to_string(),
+            field: "experiment".into(),
+            message: format!(
+                "this experiment (hash {}) is not the one the sweep ran (hash {} in \
+                 results.jsonl): give the experiment file the sweep was run with",
+                e.hash, row.experiment
+            ),
+        });
+    }
+    Ok(e)
+}
+
+/// Parameter `p`'s value at every point, if all are numbers.
+fn numeric_values(s: &SweepSummary, p: &str) -> Option<Vec<f64>> {
+    (0..s.len()).map(|i| s.param(i, p).parse().ok()).collect()
+}
+
+fn distinct(v: &[f64]) -> usize {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v.len()
+}
+
+/// The points grouped by the values of every parameter but `p`: `(label, points)`, groups
+/// in order of first appearance.
+fn groups(s: &SweepSummary, p: &str) -> Vec<(String, Vec<usize>)> {
+    let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+    for i in 0..s.len() {
+        let label = s
+            .params
+            .iter()
+            .filter(|q| q.as_str() != p)
+            .map(|q| format!("{} = {}", leaf(q), value_text(s.param(i, q))))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match out.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, points)) => points.push(i),
+            None => out.push((label, vec![i])),
+        }
+    }
+    out
+}
+
+/// A parameter path without its section and function index, for labels
+/// (`grid.functions[0].keep_alive.idle_s` → `keep_alive.idle_s`).
+fn short(p: &str) -> &str {
+    let p = p.rsplit_once("].").map_or(p, |(_, rest)| rest);
+    p.strip_prefix("grid.")
+        .or_else(|| p.strip_prefix("zip."))
+        .unwrap_or(p)
+}
+
+/// The last segment of a parameter path, for legends (`keep_alive.idle_s` → `idle_s`).
+fn leaf(p: &str) -> &str {
+    p.rsplit('.').next().unwrap_or(p)
+}
+
+/// A parameter value as a legend or table shows it: numbers with four significant digits.
+fn value_text(v: &str) -> String {
+    v.parse::<f64>().map_or_else(|_| v.to_owned(), fmt_num)
+}
+
+/// Whether values spread over more than a factor of 20, all positive: a log axis then.
+fn wants_log(v: &[f64]) -> bool {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    lo > 0.0 && hi / lo > 20.0
+}
+
+fn axis(label: String, log: bool) -> Axis {
+    if log {
+        Axis::log(label)
+    } else {
+        Axis::linear(label)
+    }
+}
+
+/// `metric` against parameter `p`, one series per group of the other parameters, with
+/// 95 % bands; `(series, closed-form series)`.
+fn metric_series(
+    s: &SweepSummary,
+    p: &str,
+    metric: &str,
+    scenarios: Option<&[Scenario]>,
+) -> Result<(Vec<Series>, usize)> {
+    let xs = numeric_values(s, p).expect("an axis parameter");
+    let mut series = Vec::new();
+    let mut closed = 0;
+    for (label, points) in groups(s, p).into_iter().take(MAX_SERIES) {
+        let mut line = Vec::new();
+        let mut band = Vec::new();
+        let mut theory = Vec::new();
+        for &i in &points {
+            if let Some((mean, ci)) = s.metric(i, metric)? {
+                line.push((xs[i], mean));
+                // Every metric drawn is a count, a ratio, a time or a cost: none is negative.
+                band.push((xs[i], (mean - ci).max(0.0), mean + ci));
+            }
+            if let Some(sc) = scenarios
+                && let Some(v) = closed_form(metric, p, &sc[i], xs[i])
+            {
+                theory.push((xs[i], v));
+            }
+        }
+        let order = |v: &mut Vec<(f64, f64)>| v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        order(&mut line);
+        order(&mut theory);
+        band.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let name = if label.is_empty() {
+            "simulated (mean, 95 % CI)".to_owned()
+        } else {
+            label.clone()
+        };
+        if !line.is_empty() {
+            series.push(Series::new(name, line).band(band));
+        }
+        if !theory.is_empty() {
+            let what = if metric == "cold_start_ratio" {
+                "e^(−λT)"
+            } else {
+                "Erlang B"
+            };
+            let name = if label.is_empty() {
+                what.to_owned()
+            } else {
+                format!("{what}, {label}")
+            };
+            series.push(Series::new(name, theory).style(SeriesStyle::Dashed));
+            closed += 1;
+        }
+    }
+    Ok((series, closed))
+}
+
+/// The closed form of `metric` at a point whose scenario is `sc` (parameter `p` = `x`),
+/// when one applies: one function with Poisson arrivals, and
+/// - the cold-start ratio under a fixed keep-alive: e^(−λT);
+/// - the throttle ratio under a concurrency cap `c` (the parameter being the cap):
+///   Erlang B with `a = λ · E[execution]`.
+fn closed_form(metric: &str, p: &str, sc: &Scenario, x: f64) -> Option<f64> {
+    let [f] = sc.functions.as_slice() else {
+        return None;
+    };
+    let Some(Workload::Poisson { rate_per_s }) = f.workload else {
+        return None;
+    };
+    match metric {
+        "cold_start_ratio" => match f.keep_alive {
+            KeepAlive::Fixed(t) => Some(cold_start_probability(rate_per_s, t.as_secs())),
+            _ => None,
+        },
+        "throttle_ratio"
+            if p.ends_with("max_concurrency") || p.ends_with("account_concurrency") =>
+        {
+            let c = x as u32;
+            (f64::from(c) == x).then(|| erlang_b(c, rate_per_s * f.exec.mean() / 1000.0))
+        }
+        _ => None,
+    }
+}
+
+fn metric_section(
+    r: &mut Report,
+    s: &SweepSummary,
+    p: &str,
+    scenarios: Option<&[Scenario]>,
+) -> Result<()> {
+    let xs = numeric_values(s, p).expect("an axis parameter");
+    let log_x = wants_log(&xs);
+    let mut figures = Vec::new();
+    let mut notes = Vec::new();
+    for (metric, label) in METRICS {
+        if !s.has_metric(metric) {
+            continue;
+        }
+        let (series, closed) = metric_series(s, p, metric, scenarios)?;
+        // A metric that is zero (or empty) everywhere says nothing here.
+        if series.iter().all(|x| x.points.iter().all(|pt| pt.1 == 0.0)) {
+            continue;
+        }
+        if closed > 0 {
+            notes.push(format!(
+                "{} is drawn dashed beside the simulated {}",
+                if metric == "cold_start_ratio" {
+                    "e^(−λT) (one instance kept T s, Poisson arrivals at λ, short executions)"
+                } else {
+                    "Erlang B (no queue, offered load a = λ · mean execution time)"
+                },
+                short(metric)
+            ));
+        }
+        figures.push(Figure::new(
+            format!("sweep-{}-{}", slug(short(p)), metric),
+            LineChart {
+                title: format!("{} against {}", first_upper(label), short(p)),
+                x: axis(short(p).to_owned(), log_x),
+                y: Axis::linear(label),
+                series,
+                ..Default::default()
+            }
+            .to_svg(),
+        ));
+    }
+    if figures.is_empty() {
+        return Ok(());
+    }
+    let ids = r.add_figures(figures)?;
+    let mut text = format!(
+        "Each metric's mean over the replications against {p}, with its 95 % confidence \
+         interval (Student t) as a band; one line per combination of the other parameters."
+    );
+    for n in notes {
+        text += &format!(" {}.", first_upper(&n));
+    }
+    if scenarios.is_none() {
+        text += " Give --experiment FILE to draw the closed forms that apply beside them.";
+    }
+    r.sections.push(Section {
+        heading: format!("Against {}", short(p)),
+        text,
+        figures: ids,
+        tables: Vec::new(),
+    });
+    Ok(())
+}
+
+/// Pay-per-use cost against the always-on fleet's, with the crossing marked.
+fn crossover_section(r: &mut Report, s: &SweepSummary, axes: &[&String]) -> Result<()> {
+    if !(s.has_metric("cost_usd") && s.has_metric("fleet_usd")) {
+        return Ok(());
+    }
+    let mut figures = Vec::new();
+    let mut crossings = Vec::new();
+    for p in axes {
+        let xs = numeric_values(s, p).expect("an axis parameter");
+        for (label, points) in groups(s, p).into_iter().take(MAX_SERIES) {
+            let mut pay = Vec::new();
+            let mut fleet = Vec::new();
+            for &i in &points {
+                if let (Some(c), Some(f)) = (s.metric(i, "cost_usd")?, s.metric(i, "fleet_usd")?) {
+                    pay.push((xs[i], c.0));
+                    fleet.push((xs[i], f.0));
+                }
+            }
+            pay.sort_by(|a, b| a.0.total_cmp(&b.0));
+            fleet.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if pay.len() < 2 || fleet.iter().all(|f| f.1 == 0.0) {
+                continue;
+            }
+            let markers: Vec<Marker> = crossing(&pay, &fleet)
+                .map(|x| {
+                    crossings.push(format!("{} = {}", short(p), fmt_num(x)));
+                    Marker::new(x, format!("crossover at {}", fmt_num(x)))
+                })
+                .into_iter()
+                .collect();
+            let suffix = if label.is_empty() {
+                String::new()
+            } else {
+                format!(" ({label})")
+            };
+            figures.push(Figure::new(
+                format!("cost-crossover-{}-{}", slug(short(p)), figures.len()),
+                LineChart {
+                    title: format!("Pay-per-use against an always-on fleet{suffix}"),
+                    x: axis(short(p).to_owned(), wants_log(&xs)),
+                    y: Axis::linear("cost over the run (USD)"),
+                    series: vec![
+                        Series::new("pay per use", pay),
+                        Series::new("always-on fleet", fleet),
+                    ],
+                    markers,
+                    ..Default::default()
+                }
+                .to_svg(),
+            ));
+        }
+    }
+    if figures.is_empty() {
+        return Ok(());
+    }
+    let ids = r.add_figures(figures)?;
+    let found = if crossings.is_empty() {
+        "The lines do not cross inside the swept range.".to_owned()
+    } else {
+        format!(
+            "They cross at {} (linear interpolation between neighbouring points).",
+            crossings.join("; ")
+        )
+    };
+    r.sections.push(Section {
+        heading: "Cost crossover".into(),
+        text: format!(
+            "The platform's pay-per-use cost (cost_usd) against a fleet of always-on \
+             instances sized for the same load (fleet_usd). {found}"
+        ),
+        figures: ids,
+        tables: Vec::new(),
+    });
+    Ok(())
+}
+
+/// The first x where `a − b` changes sign between neighbouring points, by linear
+/// interpolation (both lists on the same xs, sorted).
+pub fn crossing(a: &[(f64, f64)], b: &[(f64, f64)]) -> Option<f64> {
+    let d: Vec<(f64, f64)> = a.iter().zip(b).map(|(p, q)| (p.0, p.1 - q.1)).collect();
+    d.windows(2).find_map(|w| {
+        let ((x0, d0), (x1, d1)) = (w[0], w[1]);
+        if d0 == 0.0 {
+            Some(x0)
+        } else if d0 * d1 < 0.0 {
+            Some(x0 + (x1 - x0) * d0 / (d0 - d1))
+        } else {
+            None
+        }
+    })
+}
+
+/// Cold-start percentage against idle memory-time, every point, with the frontier.
+fn frontier_section(r: &mut Report, s: &SweepSummary) -> Result<()> {
+    if !(s.has_metric("cold_start_ratio") && s.has_metric("idle_gb_s")) || s.len() < 2 {
+        return Ok(());
+    }
+    let mut points = Vec::new();
+    // Labels only while they can be read; beyond, the table of points names them.
+    let labelled = s.len() <= FRONTIER_LABELS;
+    for i in 0..s.len() {
+        if let (Some(c), Some(g)) = (s.metric(i, "cold_start_ratio")?, s.metric(i, "idle_gb_s")?) {
+            let label = if labelled {
+                s.params
+                    .iter()
+                    .map(|q| format!("{}={}", leaf(q), value_text(s.param(i, q))))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            } else {
+                String::new()
+            };
+            points.push(LabelledPoint::new(g.0, 100.0 * c.0, label));
+        }
+    }
+    if points.len() < 2 {
+        return Ok(());
+    }
+    let ids = r.add_figures(vec![Figure::new(
+        "keep-alive-frontier",
+        Scatter {
+            title: "Trade-off: cold starts against idle memory".into(),
+            x: Axis::linear("idle memory-time (GB-s)"),
+            y: Axis::linear("cold starts (% of served requests)"),
+            groups: vec![PointGroup {
+                name: "points of the sweep".into(),
+                points,
+            }],
+            frontier: true,
+            ..Default::default()
+        }
+        .to_svg(),
+    )])?;
+    r.sections.push(Section {
+        heading: "Trade-off frontier".into(),
+        text: format!(
+            "Every point's mean cold-start percentage against its mean idle memory-time \
+             (the memory kept warm and unused). The line joins the points no other point \
+             beats on both.{}",
+            if labelled {
+                ""
+            } else {
+                " The table below names each point."
+            }
+        ),
+        figures: ids,
+        tables: Vec::new(),
+    });
+    Ok(())
+}
+
+/// Per-function cold-start percentages of a few points (replication 0), as CDFs.
+fn functions_section(r: &mut Report, s: &SweepSummary, rows: &[Row]) -> Result<()> {
+    let first: Vec<&Row> = rows.iter().filter(|row| row.replication == 0).collect();
+    if first.iter().all(|row| row.functions.len() < 2) {
+        return Ok(());
+    }
+    // The first point, the last and up to two between.
+    let n = first.len();
+    let mut pick: Vec<usize> = vec![0, n / 3, 2 * n / 3, n - 1];
+    pick.dedup();
+    let series = pick
+        .iter()
+        .map(|&k| {
+            let row = first[k];
+            let mut pct: Vec<f64> = row
+                .functions
+                .iter()
+                .filter(|f| f.invocations > 0)
+                .filter_map(|f| f.cold_start_ratio.map(|c| 100.0 * c))
+                .collect();
+            pct.sort_by(f64::total_cmp);
+            let m = pct.len() as f64;
+            let points = pct
+                .iter()
+                .enumerate()
+                .map(|(j, &v)| (v, (j + 1) as f64 / m))
+                .collect();
+            let label = s
+                .params
+                .iter()
+                .map(|q| format!("{}={}", short(q), s.param(row.point, q)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            (format!("point {}: {label}", row.point), points)
+        })
+        .collect();
+    let ids = r.add_figures(vec![Figure::new(
+        "functions-cold-start-cdf",
+        Cdf {
+            title: "Cold-start percentage across functions".into(),
+            x_label: "cold starts of a function (% of its served requests)".into(),
+            log_x: false,
+            series,
+            ..Default::default()
+        }
+        .to_svg(),
+    )])?;
+    r.sections.push(Section {
+        heading: "Across functions".into(),
+        text: "The distribution over the functions invoked in the measured period of each \
+               function's cold-start percentage (replication 0 of a few points): a run's \
+               total weighs requests, so busy functions hide what a policy does to rare ones."
+            .into(),
+        figures: ids,
+        tables: Vec::new(),
+    });
+    Ok(())
+}
+
+/// Every point: its parameters and the headline means ± 95 % half-widths.
+fn table_section(r: &mut Report, s: &SweepSummary) -> Result<()> {
+    let shown: Vec<(&str, &str)> = METRICS
+        .iter()
+        .copied()
+        .filter(|(m, _)| TABLE_METRICS.contains(m) && s.has_metric(m))
+        .collect();
+    let mut header: Vec<String> = vec!["point".into()];
+    header.extend(s.params.iter().map(|p| short(p).to_owned()));
+    header.extend(shown.iter().map(|(m, _)| (*m).to_owned()));
+    let mut rows = Vec::new();
+    for i in 0..s.len() {
+        let mut row = vec![i.to_string()];
+        row.extend(s.params.iter().map(|p| value_text(s.param(i, p))));
+        for (m, _) in &shown {
+            row.push(match s.metric(i, m)? {
+                Some((mean, ci)) if ci > 0.0 => format!("{} ± {}", fmt_num(mean), fmt_num(ci)),
+                Some((mean, _)) => fmt_num(mean),
+                None => String::new(),
+            });
+        }
+        rows.push(row);
+    }
+    r.sections.push(Section {
+        heading: "Every point".into(),
+        text: "Means over the replications ± the half-width of their 95 % confidence \
+               interval (summary.csv)."
+            .into(),
+        figures: Vec::new(),
+        tables: vec![HtmlTable { header, rows }],
+    });
+    Ok(())
+}
+
+/// A file-name-safe form of a label.
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn first_upper(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pay-per-use 1, 3, 5 against a fleet at 2 throughout: they cross at x = 1.5 (half
+    /// way from x = 1 to x = 2, where the difference goes from −1 to +1).
+    #[test]
+    fn crossing_by_linear_interpolation() {
+        let pay = [(1.0, 1.0), (2.0, 3.0), (3.0, 5.0)];
+        let fleet = [(1.0, 2.0), (2.0, 2.0), (3.0, 2.0)];
+        assert_eq!(crossing(&pay, &fleet), Some(1.5));
+        assert_eq!(crossing(&fleet[..1], &pay[..1]), None);
+        let never = [(1.0, 9.0), (2.0, 9.0), (3.0, 9.0)];
+        assert_eq!(crossing(&pay, &never), None);
+    }
+
+    #[test]
+    fn short_labels() {
+        assert_eq!(short("functions[0].keep_alive.idle_s"), "keep_alive.idle_s");
+        assert_eq!(short("duration_s"), "duration_s");
+        assert_eq!(slug("keep_alive.idle_s"), "keep-alive-idle-s");
+    }
+}
