@@ -36,6 +36,17 @@ fn list() -> String {
 fn check(number: u32, quick: bool, dir: Option<PathBuf>) -> Result<Printout, Failure> {
     let l = lab::lab(number)?;
     let dir = dir.unwrap_or_else(lab::default_dir);
+    if !dir.join(l.folder()).is_dir() {
+        return Err(Failure::Input(faassim::Error::Invalid {
+            origin: "command line".to_owned(),
+            field: "--dir".to_owned(),
+            message: format!(
+                "`{}` has no folder {}; expected the experiments/labs folder of a faassim checkout (run from the repository root, or pass --dir)",
+                dir.display(),
+                l.folder()
+            ),
+        }));
+    }
     let size = if quick { Size::Quick } else { Size::Full };
     let figures = l.check(&dir, size)?;
     let mut out = format!(
