@@ -44,6 +44,7 @@ pub mod dist;
 pub mod engine;
 pub mod error;
 mod json;
+pub mod lab;
 pub mod metrics;
 pub mod model;
 pub mod plot;

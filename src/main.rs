@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cli::report(args),
         Command::Profiles { format } => cli::profiles(format),
         Command::Platforms { format } => cli::platforms(format),
+        Command::Lab(command) => cli::lab(command),
     }
     .and_then(print);
     match printed {
@@ -52,6 +53,12 @@ fn main() -> ExitCode {
         Err(Failure::Output(_, e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Output(what, e)) => {
             eprintln!("error: cannot write {what}: {e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Check { text, message }) => {
+            // The report first (stdout), then why the command fails (stderr).
+            let _ = write_output(None, &text);
+            eprintln!("error: {message}");
             ExitCode::from(1)
         }
         Err(Failure::Input(e)) => {

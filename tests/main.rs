@@ -47,6 +47,9 @@ mod fuzz_corpus;
 /// Golden results: every shipped experiment's output, pinned byte for byte
 /// (`FAASSIM_BLESS=1 cargo test golden` re-blesses).
 mod golden;
+/// The teaching labs: every lab's key holds (quick sizes), the catalogue's folders and the
+/// sheets' commands exist, and unknown or failing labs exit non-zero.
+mod labs;
 /// Output formats against the JSON result: every run CSV column and every sweep metric
 /// reads the field it names.
 mod output;

@@ -53,6 +53,28 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+    /// The teaching labs (experiments/labs/): list them, or check a lab's key figures.
+    #[command(subcommand)]
+    Lab(LabCommand),
+}
+
+// `faassim lab` (doc comments are help text).
+#[derive(Debug, Subcommand)]
+pub enum LabCommand {
+    /// List the labs: number, title, folder.
+    List,
+    /// Run a lab's instructor key: each key figure beside its expected range (exit code 1
+    /// when any does not hold).
+    Check {
+        /// The lab's number (`faassim lab list`).
+        number: u32,
+        /// Shorter runs (what the tests use); the tolerances widen accordingly.
+        #[arg(long)]
+        quick: bool,
+        /// The labs folder [default: experiments/labs].
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 // `faassim run` (doc comments on clap types are help text, so plain comments here).

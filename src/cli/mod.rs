@@ -1,5 +1,5 @@
 //! The commands of the `faassim` binary: their arguments (`args`), what each does
-//! (`run`, `sweep`, `validate`, `profiles`), the progress bar they share (`progress`),
+//! (`run`, `sweep`, `validate`, `profiles`, `lab`), the progress bar they share (`progress`),
 //! and what they hand back to `main` to print.
 //!
 //! Commands never print results themselves: they return a [`Printout`], and `main` writes
@@ -7,6 +7,7 @@
 //! when they are found, before a long run starts.)
 
 pub mod args;
+mod lab;
 mod profiles;
 mod progress;
 mod report;
@@ -20,6 +21,7 @@ use std::path::{Path, PathBuf};
 use faassim::Error;
 
 pub use args::{Cli, Command};
+pub use lab::lab;
 pub use profiles::{platforms, profiles};
 pub use report::report;
 pub use run::run;
@@ -61,6 +63,13 @@ impl Printout {
 pub enum Failure {
     /// Bad input (a scenario, an experiment, a trace): exit code 2.
     Input(Error),
+    /// A lab's key figures that do not hold: the report for stdout, and why: exit code 1.
+    Check {
+        /// The report, every figure beside its expected range.
+        text: String,
+        /// The one-line error.
+        message: String,
+    },
     /// Output that cannot be written (named, with why): exit code 1.
     Output(String, io::Error),
 }
