@@ -16,6 +16,7 @@ use crate::model::Scenario;
 use crate::plot::html::{Section, Table as HtmlTable};
 use crate::plot::{
     Axis, Cdf, LabelledPoint, LineChart, Marker, PointGroup, Scatter, Series, SeriesStyle,
+    Stack, StackedBars,
 };
 use crate::policy::keep_alive::KeepAlive;
 use crate::sweep::experiment::Experiment;
@@ -49,6 +50,9 @@ const TABLE_METRICS: [&str; 5] = [
 
 /// Most points of a frontier chart that get a label.
 const FRONTIER_LABELS: usize = 10;
+
+/// Most points drawn as bars (one bar per point) when a parameter's values are names.
+const MAX_BARS: usize = 24;
 
 /// Most series on one chart (one per combination of the other parameters' values).
 const MAX_SERIES: usize = 6;
@@ -103,11 +107,19 @@ pub fn report(dir: &Path, experiment: Option<&Path>) -> Result<Report> {
     for p in &axes {
         metric_section(&mut r, &s, p, scenarios.as_deref())?;
     }
+    // Parameters that vary but are not numbers (a runtime, a policy): bars per point.
+    let named_values = s
+        .params
+        .iter()
+        .any(|p| numeric_values(&s, p).is_none() && distinct_text(&s, p) > 1);
+    if named_values && s.len() <= MAX_BARS {
+        bars_section(&mut r, &s)?;
+    }
     crossover_section(&mut r, &s, &axes)?;
     frontier_section(&mut r, &s)?;
     functions_section(&mut r, &s, &rows)?;
     table_section(&mut r, &s)?;
-    if axes.is_empty() {
+    if axes.is_empty() && !(named_values && s.len() <= MAX_BARS) {
         r.sections.insert(
             0,
             Section {
@@ -170,6 +182,14 @@ fn matching_experiment(path: &Path, rows: &[Row]) -> Result<Experiment> {
 /// Parameter `p`'s value at every point, if all are numbers.
 fn numeric_values(s: &SweepSummary, p: &str) -> Option<Vec<f64>> {
     (0..s.len()).map(|i| s.param(i, p).parse().ok()).collect()
+}
+
+/// How many different values parameter `p` takes.
+fn distinct_text(s: &SweepSummary, p: &str) -> usize {
+    let mut v: Vec<&str> = (0..s.len()).map(|i| s.param(i, p)).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.len()
 }
 
 fn distinct(v: &[f64]) -> usize {
@@ -376,6 +396,71 @@ fn metric_section(
     r.sections.push(Section {
         heading: format!("Against {}", short(p)),
         text,
+        figures: ids,
+        tables: Vec::new(),
+    });
+    Ok(())
+}
+
+/// Each metric's mean per point, as bars named by the point's parameter values: for
+/// parameters whose values are names (runtimes, policies), which have no numeric axis.
+fn bars_section(r: &mut Report, s: &SweepSummary) -> Result<()> {
+    // Only the parameters that vary name a bar.
+    let varying: Vec<&String> = s
+        .params
+        .iter()
+        .filter(|p| distinct_text(s, p) > 1)
+        .collect();
+    let names: Vec<String> = (0..s.len())
+        .map(|i| {
+            varying
+                .iter()
+                .map(|q| value_text(s.param(i, q)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    let mut figures = Vec::new();
+    for (metric, label) in METRICS {
+        if !s.has_metric(metric) {
+            continue;
+        }
+        let values = (0..s.len())
+            .map(|i| Ok(s.metric(i, metric)?.map_or(0.0, |m| m.0)))
+            .collect::<Result<Vec<f64>>>()?;
+        if values.iter().all(|v| *v == 0.0) {
+            continue;
+        }
+        figures.push(Figure::new(
+            format!("sweep-bars-{metric}"),
+            StackedBars {
+                title: first_upper(label),
+                x_label: varying
+                    .iter()
+                    .map(|q| leaf(q))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                y_label: label.to_owned(),
+                categories: names.clone(),
+                stacks: vec![Stack {
+                    name: String::new(),
+                    values,
+                }],
+                ..Default::default()
+            }
+            .to_svg(),
+        ));
+    }
+    if figures.is_empty() {
+        return Ok(());
+    }
+    let ids = r.add_figures(figures)?;
+    r.sections.push(Section {
+        heading: "Per point".into(),
+        text: "Each metric's mean over the replications, one bar per point, named by the \
+               values of the parameters that vary; the table below gives the 95 % \
+               confidence intervals."
+            .into(),
         figures: ids,
         tables: Vec::new(),
     });
