@@ -547,14 +547,97 @@ fn impossible_settings_are_errors_naming_chart_and_field() {
     let mut swapped = line_chart();
     swapped.x = swapped.x.range(5.0, 1.0);
     let e = swapped.to_svg().unwrap_err().to_string();
-    assert!(e.contains("x.range: (5, 1) is not a range"), "{e}");
+    assert!(
+        e.contains("x.range: (5, 1) is not a range the axis can show"),
+        "{e}"
+    );
     let mut log = line_chart();
     log.y = Axis::log("y").range(0.0, 10.0);
     let e = log.to_svg().unwrap_err().to_string();
+    let want = "y.range: (0, 10) is not a range the axis can show: expected 10^-150 <= lo < hi <= 10^150 on a logarithmic axis";
+    assert!(e.contains(want), "{e}");
+    let mut narrow = line_chart();
+    narrow.x = narrow.x.range(1.0, 1.0 + 1e-12);
+    let e = narrow.to_svg().unwrap_err().to_string();
     assert!(
-        e.contains("y.range: (0, 10) starts at or below 0 on a logarithmic axis"),
+        e.contains("x.range: (1, 1.000000000001) is not a range"),
         "{e}"
     );
+}
+
+#[test]
+fn the_smallest_chart_and_extreme_values_draw_without_panicking() {
+    let mut chart = line_chart();
+    chart.size = (240, 240);
+    chart.series[0].name = "a very long series name that cannot fit the legend".into();
+    parse(&chart.to_svg().unwrap());
+    let extremes = [
+        (
+            Axis::linear("x"),
+            Axis::linear("y"),
+            vec![(-1e300, -1e300), (1e300, 1e300)],
+        ),
+        (
+            Axis::linear("x"),
+            Axis::linear("y"),
+            vec![(1.0, 1.0), (1.0 + 1e-15, 1.0)],
+        ),
+        (
+            Axis::log("x"),
+            Axis::log("y"),
+            vec![(1e-150, 1e-150), (1e150, 1e150)],
+        ),
+        (
+            Axis::log("x"),
+            Axis::linear("y"),
+            vec![(1e-150, 0.0), (1e150, 0.0)],
+        ),
+    ];
+    for (x, y, points) in extremes {
+        let chart = LineChart {
+            title: "extreme".into(),
+            x,
+            y,
+            series: vec![Series::new("s", points).style(SeriesStyle::Points)],
+            ..Default::default()
+        };
+        let svg = chart.to_svg().unwrap();
+        assert_eq!(count(&svg, "circle", "fill", BLUE), 2 + 1);
+    }
+    // Beyond ±10^300 on a linear axis, or 10^±150 on a log axis, a value is left out.
+    let beyond = [
+        (
+            Axis::linear("x"),
+            vec![(f64::MAX, 1.0), (-1e301, 1.0), (1.0, 1.0)],
+        ),
+        (
+            Axis::log("x"),
+            vec![(1e-151, 1.0), (1e151, 1.0), (1.0, 1.0)],
+        ),
+    ];
+    for (x, points) in beyond {
+        let chart = LineChart {
+            title: "beyond".into(),
+            x,
+            y: Axis::linear("y"),
+            series: vec![Series::new("s", points).style(SeriesStyle::Points)],
+            ..Default::default()
+        };
+        assert_eq!(
+            count(&chart.to_svg().unwrap(), "circle", "fill", BLUE),
+            1 + 1
+        );
+    }
+    let huge = StackedBars {
+        title: "huge".into(),
+        categories: vec!["a".into()],
+        stacks: vec![Stack {
+            name: "s".into(),
+            values: vec![f64::MAX],
+        }],
+        ..Default::default()
+    };
+    assert!(has_text(&huge.to_svg().unwrap(), "no data"));
 }
 
 #[test]
