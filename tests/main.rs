@@ -53,6 +53,9 @@ mod labs;
 /// Output formats against the JSON result: every run CSV column and every sweep metric
 /// reads the field it names.
 mod output;
+/// Charts (SVG) and the HTML report page: well-formed XML, expected text and shapes
+/// counted by hand, log axes without panics, escaping, a page with no outside references.
+mod plots;
 /// Property tests: random valid scenarios (every workload kind, policy and limit) and the
 /// invariants every run keeps; shrunk failures as named regression tests.
 mod properties;

@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 
 use super::PlotError;
-use super::data::{Axis, Scale};
+use super::data::{Axis, LIMIT, Scale};
 use super::frame::{self, LegendEntry, Swatch};
 use super::style::{
     CHAR_PX, DEFAULT_SIZE, GRID, INK, LABEL_SIZE, TICK_SIZE, colour, fmt_num, font, truncate,
@@ -86,8 +86,8 @@ impl Histogram {
 pub struct Stack {
     /// The name in the legend (`compute`, `requests`; `init`, `image pull`).
     pub name: String,
-    /// One value per category, in the categories' order; a missing, negative or
-    /// non-finite value draws nothing.
+    /// One value per category, in the categories' order; a missing, negative,
+    /// non-finite or larger than 10^300 value draws nothing.
     pub values: Vec<f64>,
 }
 
@@ -127,7 +127,7 @@ impl StackedBars {
     /// The value a stack adds to a category's bar (0 for what cannot be drawn).
     fn value(stack: &Stack, category: usize) -> f64 {
         match stack.values.get(category) {
-            Some(&v) if v.is_finite() && v > 0.0 => v,
+            Some(&v) if v.is_finite() && v > 0.0 && v <= LIMIT => v,
             _ => 0.0,
         }
     }
@@ -139,7 +139,8 @@ impl StackedBars {
             .map(|c| self.stacks.iter().map(|s| Self::value(s, c)).sum())
             .collect();
         let top = tops.iter().copied().fold(0.0, f64::max);
-        let has_data = top > 0.0;
+        // A total past 10^300 would leave the axis no finite margin.
+        let has_data = top > 0.0 && top <= LIMIT;
         let legend: Vec<LegendEntry> = if has_data {
             let entries = self.stacks.iter().enumerate().map(|(i, s)| LegendEntry {
                 name: s.name.clone(),

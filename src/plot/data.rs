@@ -1,12 +1,20 @@
 //! The data types the line-like charts share: axes, series and markers.
 
+/// The largest magnitude a linear axis shows; larger values are left out, so a range and
+/// its margins stay finite.
+pub(super) const LIMIT: f64 = 1e300;
+/// The largest value a logarithmic axis shows, and the inverse of the smallest: plotters
+/// needs the ratio of a log axis' ends to be finite (it counts the decades).
+pub(super) const LOG_LIMIT: f64 = 1e150;
+
 /// How an axis maps values to positions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Scale {
     /// Evenly spaced values.
     #[default]
     Linear,
-    /// Evenly spaced powers of ten; values ≤ 0 are left out.
+    /// Evenly spaced powers of ten; values ≤ 0 are left out (and so are values below
+    /// 10^−150 or above 10^150).
     Log,
 }
 
@@ -17,8 +25,10 @@ pub struct Axis {
     pub label: String,
     /// Linear or logarithmic.
     pub scale: Scale,
-    /// A fixed range `(lo, hi)`; `None` fits the data. Must have `lo < hi`, both finite,
-    /// and `lo > 0` on a logarithmic axis.
+    /// A fixed range `(lo, hi)`; `None` fits the data. Must have `lo < hi` (and not so
+    /// close that the axis cannot tell them apart: more than 10^−9 of their size), both
+    /// values the axis accepts (within ±10^300 on a linear axis, from 10^−150 to 10^150 on
+    /// a logarithmic one). Points outside it are left out.
     pub range: Option<(f64, f64)>,
 }
 
@@ -52,9 +62,14 @@ impl Axis {
         self.scale == Scale::Log
     }
 
-    /// Whether `v` can be placed on this axis.
+    /// Whether `v` can be placed on this axis: within ±10^300 on a linear axis, from
+    /// 10^−150 to 10^150 on a logarithmic one.
     pub(super) fn accepts(&self, v: f64) -> bool {
-        v.is_finite() && (!self.is_log() || v > 0.0)
+        if self.is_log() {
+            (1.0 / LOG_LIMIT..=LOG_LIMIT).contains(&v)
+        } else {
+            v.is_finite() && v.abs() <= LIMIT
+        }
     }
 }
 

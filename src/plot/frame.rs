@@ -89,7 +89,9 @@ fn legend_width(legend: &[LegendEntry], chart_width: u32) -> u32 {
         .map(|e| e.name.chars().count())
         .max()
         .unwrap_or(0) as u32;
-    (longest * CHAR_PX + SWATCH_ROOM).clamp(120, chart_width / 3)
+    (longest * CHAR_PX + SWATCH_ROOM)
+        .max(120)
+        .min(chart_width / 3)
 }
 
 /// The pixels left of a legend entry's name: margin, swatch, gap.
@@ -101,7 +103,7 @@ fn draw_legend(
     legend: &[LegendEntry],
     width: u32,
 ) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
-    let max_chars = ((width - SWATCH_ROOM) / CHAR_PX) as usize;
+    let max_chars = (width.saturating_sub(SWATCH_ROOM) / CHAR_PX).max(1) as usize;
     let rows = ((area.dim_in_pixel().1 as i32 - 20) / ROW_PX).max(1) as usize;
     let text = font(LABEL_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
     for (i, entry) in legend.iter().enumerate() {

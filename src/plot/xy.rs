@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::PlotError;
-use super::data::{Axis, Marker, Series, SeriesStyle};
+use super::data::{Axis, LIMIT, Marker, Series, SeriesStyle};
 use super::frame::{self, Area, LegendEntry, Swatch};
 use super::style::{GRID, INK, LABEL_SIZE, TICK_SIZE, colour, fmt_num, font};
 
@@ -303,23 +303,29 @@ fn within(r: &Range<f64>, v: f64) -> bool {
     r.start <= v && v <= r.end
 }
 
+/// Whether `lo..hi` is too narrow for the axis to tell its ends apart (plotters would
+/// look for tick positions forever).
+fn too_narrow(lo: f64, hi: f64) -> bool {
+    hi - lo <= (lo.abs().max(hi.abs()) * 1e-9).max(1.0 / LIMIT)
+}
+
 /// The axis' fixed range, checked.
 fn checked_range(chart: &str, field: &str, axis: &Axis) -> Result<Option<Range<f64>>, PlotError> {
     let Some((lo, hi)) = axis.range else {
         return Ok(None);
     };
-    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+    if !(axis.accepts(lo) && axis.accepts(hi) && lo < hi) || too_narrow(lo, hi) {
+        let expected = if axis.is_log() {
+            "10^-150 <= lo < hi <= 10^150 on a logarithmic axis"
+        } else {
+            "-10^300 <= lo < hi <= 10^300"
+        };
         return Err(frame::invalid(
             chart,
             field,
-            format!("({lo}, {hi}) is not a range: expected finite lo < hi"),
-        ));
-    }
-    if axis.is_log() && lo <= 0.0 {
-        return Err(frame::invalid(
-            chart,
-            field,
-            format!("({lo}, {hi}) starts at or below 0 on a logarithmic axis: expected lo > 0"),
+            format!(
+                "({lo}, {hi}) is not a range the axis can show: expected {expected}, hi - lo more than 10^-9 of their size"
+            ),
         ));
     }
     Ok(Some(lo..hi))
@@ -344,16 +350,21 @@ fn fit(axis: &Axis, values: impl Iterator<Item = f64>, pad: bool, from_zero: boo
         let hi = 10f64.powf(hi.log10().ceil());
         return if lo < hi { lo..hi } else { lo..lo * 10.0 };
     }
-    if from_zero && lo >= 0.0 {
+    let zero_based = from_zero && lo >= 0.0;
+    if zero_based {
         lo = 0.0;
     }
-    if lo == hi {
-        let d = if lo == 0.0 { 1.0 } else { lo.abs() * 0.1 };
-        return if from_zero && lo == 0.0 {
-            0.0..1.0
+    if too_narrow(lo, hi) {
+        // One value (or values the axis cannot tell apart): 10 % of it either side, or
+        // 1 around 0.
+        let mid = lo / 2.0 + hi / 2.0;
+        let d = if mid.abs() < 1.0 / LIMIT {
+            1.0
         } else {
-            lo - d..hi + d
+            mid.abs() * 0.1
         };
+        let lo = if zero_based { 0.0 } else { mid - d };
+        return lo..mid + d;
     }
     let span = hi - lo;
     if pad {
