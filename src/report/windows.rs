@@ -2,52 +2,179 @@
 //!
 //! Columns: `window_start_s`, `function`, `finished` (requests that ended in the window:
 //! `warm + cold + throttled`), `warm`, `cold`, `throttled`, then `p50_ms`, `p99_ms`,
-//! `p999_ms`, `max_ms` and `mean_ms` of the response times of the served (warm or cold) requests that
-//! ended in the window. A request belongs to the window that contains its end (a throttled
-//! one ends when it arrives). Latency columns are empty when nothing was served; counts are
-//! 0. Every window from 0 to the end of the arrival horizon (and beyond, while requests are
-//! still finishing) gets a row for every function, so plots have a continuous time axis.
+//! `p999_ms`, `max_ms` and `mean_ms` of the response times of the served (warm or cold)
+//! requests that ended in the window; `arrivals` (requests that arrived in the window),
+//! the throttles by cause `throttled_concurrency`, `throttled_scale_out`,
+//! `throttled_memory`, `throttled_pending_timeout` (they add up to `throttled`); and the
+//! instances, each as its time average over the window and the most at once within it:
+//! `instances_mean`, `instances_max` (starting + busy + idle), `busy_mean`, `busy_max`,
+//! `idle_mean`, `idle_max`, `starting_mean`, `starting_max`, `provisioned_mean`,
+//! `provisioned_max` (provisioned instances allocated: starting or ready), and
+//! `provisioned_utilisation` (busy provisioned instance-time / ready provisioned
+//! instance-time in the window, as the run's `provisioned.utilisation`).
 //!
-//! Warm-up pings are left out; requests arriving during the warm-up are included (the
-//! series describes the whole run, not only the measured part). Percentiles come from the
-//! same HDR histograms as the run's results (3 significant digits, capped at the exact
-//! maximum); the mean and the maximum are exact.
+//! A request belongs to the window that contains its end (a throttled one ends when it
+//! arrives) in the request columns, and to the window of its arrival in `arrivals`.
+//! Latency columns are empty when nothing was served, `provisioned_utilisation` when no
+//! provisioned instance was ready; counts are 0. Instance levels are piecewise constant
+//! and integrated exactly, in integer nanoseconds, across window boundaries; a maximum
+//! counts a level held for no time (an instance evicted and another started at one
+//! instant), as the run's `max_total` does. Every window from 0 to the end of the arrival
+//! horizon, and beyond it while requests finish or instances change (the last keep-alive
+//! expiries), gets a row for every function, so plots have a continuous time axis.
 //!
-//! It streams: records come in order of their end time, a window is written as soon as a
-//! record beyond it arrives, and memory holds one window's counters and histograms per
-//! function.
+//! Warm-up pings are left out of the request columns and `arrivals`, but the instances
+//! they start or keep busy count; requests arriving during the warm-up are included (the
+//! series describes the whole run, not only the measured part). Every attempt of an
+//! asynchronous event, every call and every batch is a request, so over the whole run the
+//! `arrivals` add up to `finished`. Percentiles come from the same HDR histograms as the
+//! run's results (3 significant digits, capped at the exact maximum); the mean and the
+//! maximum are exact.
+//!
+//! It streams: records come in time order (arrivals and instance changes when they happen,
+//! requests when they end), a window is written as soon as a record beyond it arrives, and
+//! memory holds one window's counters, histograms and instance levels per function.
 
 use std::collections::HashMap;
 use std::io::Write;
 
 use crate::error::{Error, Result};
 use crate::metrics::Latency;
-use crate::sim::{Outcome, RequestLog, RequestRecord};
+use crate::sim::{
+    ArrivalRecord, InstanceChange, InstanceRecord, InstanceState, Outcome, RequestLog,
+    RequestRecord, ThrottleCause,
+};
 use crate::time::SimTime;
 
 /// The header line of the CSV.
-pub const HEADER: &str =
-    "window_start_s,function,finished,warm,cold,throttled,p50_ms,p99_ms,p999_ms,max_ms,mean_ms";
+pub const HEADER: &str = "window_start_s,function,finished,warm,cold,throttled,p50_ms,p99_ms,\
+p999_ms,max_ms,mean_ms,arrivals,throttled_concurrency,throttled_scale_out,throttled_memory,\
+throttled_pending_timeout,instances_mean,instances_max,busy_mean,busy_max,idle_mean,idle_max,\
+starting_mean,starting_max,provisioned_mean,provisioned_max,provisioned_utilisation";
 
+/// One function's request counts in the window being filled.
 #[derive(Default)]
-struct Window {
+struct Counts {
     warm: u64,
     cold: u64,
     throttled: u64,
     latency: Latency,
+    arrivals: u64,
+    /// Throttles by cause, in the order of the columns.
+    causes: [u64; 4],
 }
 
-/// Writes per-window counts and latency percentiles as CSV.
+/// The instance quantities a row integrates, in this order: all, busy, idle, starting,
+/// provisioned (allocated), then (for the utilisation only) provisioned busy and
+/// provisioned ready.
+const QUANTITIES: usize = 7;
+
+/// One function's instances, by state (starting, busy, idle) and kind (on demand,
+/// provisioned).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Levels([[u32; 2]; 3]);
+
+impl Levels {
+    fn row(state: InstanceState) -> usize {
+        match state {
+            InstanceState::Starting => 0,
+            InstanceState::Busy => 1,
+            InstanceState::Idle => 2,
+        }
+    }
+
+    /// The instance moves from `from` to `to` (none: it appears or goes away).
+    fn shift(&mut self, provisioned: bool, from: Option<InstanceState>, to: Option<InstanceState>) {
+        let k = usize::from(provisioned);
+        if let Some(s) = from {
+            // A record out of step (a log fed by hand) cannot take a level below zero.
+            let n = &mut self.0[Self::row(s)][k];
+            *n = n.saturating_sub(1);
+        }
+        if let Some(s) = to {
+            self.0[Self::row(s)][k] += 1;
+        }
+    }
+
+    /// Applies one instance record.
+    fn apply(&mut self, r: &InstanceRecord<'_>) {
+        match r.change {
+            InstanceChange::Started(_) => {
+                self.shift(r.provisioned, None, Some(InstanceState::Starting))
+            }
+            InstanceChange::Ready | InstanceChange::Recycled => {}
+            InstanceChange::Busy => self.shift(r.provisioned, r.from, Some(InstanceState::Busy)),
+            InstanceChange::Idle => self.shift(r.provisioned, r.from, Some(InstanceState::Idle)),
+            InstanceChange::Released => {
+                let busy = Some(InstanceState::Busy);
+                self.shift(true, busy, None);
+                self.shift(false, None, busy);
+            }
+            InstanceChange::Evicted(_) => self.shift(r.provisioned, r.from, None),
+        }
+    }
+
+    /// The quantities, in [`QUANTITIES`] order.
+    fn quantities(&self) -> [u32; QUANTITIES] {
+        let [starting, busy, idle] = self.0;
+        let sum = |x: [u32; 2]| x[0] + x[1];
+        [
+            sum(starting) + sum(busy) + sum(idle),
+            sum(busy),
+            sum(idle),
+            sum(starting),
+            starting[1] + busy[1] + idle[1],
+            busy[1],
+            busy[1] + idle[1],
+        ]
+    }
+}
+
+/// One function's row in the making.
+struct Function {
+    name: String,
+    counts: Counts,
+    levels: Levels,
+    /// Each quantity's level × ns over the window so far.
+    area: [u128; QUANTITIES],
+    /// Each quantity's most at once in the window so far.
+    max: [u32; QUANTITIES],
+    /// Time up to which `area` is integrated, ns (inside the window being filled).
+    since: u64,
+}
+
+impl Function {
+    fn new(name: &str, since: u64) -> Self {
+        Function {
+            name: name.to_owned(),
+            counts: Counts::default(),
+            levels: Levels::default(),
+            area: [0; QUANTITIES],
+            max: [0; QUANTITIES],
+            since,
+        }
+    }
+
+    /// Integrates the levels up to `t` (ns, not before `since`).
+    fn integrate(&mut self, t: u64) {
+        let dt = u128::from(t.saturating_sub(self.since));
+        for (a, q) in self.area.iter_mut().zip(self.levels.quantities()) {
+            *a += u128::from(q) * dt;
+        }
+        self.since = self.since.max(t);
+    }
+}
+
+/// Writes per-window counts, latency percentiles and instance levels as CSV.
 pub struct WindowLog<W: Write> {
     out: W,
     what: String,
     width: SimTime,
     horizon: SimTime,
-    names: Vec<String>,
+    funcs: Vec<Function>,
     index: HashMap<String, usize>,
     /// The window being filled.
     current: u64,
-    stats: Vec<Window>,
 }
 
 impl<W: Write> WindowLog<W> {
@@ -72,14 +199,13 @@ impl<W: Write> WindowLog<W> {
             what: what.into(),
             width,
             horizon,
-            names: functions.iter().map(|s| (*s).to_owned()).collect(),
+            funcs: functions.iter().map(|s| Function::new(s, 0)).collect(),
             index: functions
                 .iter()
                 .enumerate()
                 .map(|(i, s)| ((*s).to_owned(), i))
                 .collect(),
             current: 0,
-            stats: functions.iter().map(|_| Window::default()).collect(),
         };
         writeln!(log.out, "{HEADER}").map_err(|e| log.fail(e))?;
         Ok(log)
@@ -92,16 +218,55 @@ impl<W: Write> WindowLog<W> {
         }
     }
 
+    /// Start of window `k`, ns (saturating at the end of the clock).
+    fn start_of(&self, k: u64) -> u64 {
+        k.saturating_mul(self.width.0)
+    }
+
+    /// Writes the windows before the one holding `t`: records come in time order.
+    fn advance(&mut self, t: SimTime) -> Result<()> {
+        let window = t.0 / self.width.0;
+        while self.current < window {
+            self.close_window()?;
+        }
+        Ok(())
+    }
+
+    /// Function `name`'s index; a function not announced up front gets rows from the
+    /// current window on.
+    fn function(&mut self, name: &str) -> usize {
+        if let Some(&f) = self.index.get(name) {
+            return f;
+        }
+        let since = self.start_of(self.current);
+        self.funcs.push(Function::new(name, since));
+        self.index.insert(name.to_owned(), self.funcs.len() - 1);
+        self.funcs.len() - 1
+    }
+
     /// Writes the current window's rows and starts the next one.
     fn close_window(&mut self) -> Result<()> {
-        let start = SimTime(self.current.saturating_mul(self.width.0)).as_secs();
-        for (name, w) in self.names.iter().zip(&mut self.stats) {
+        let start = SimTime(self.start_of(self.current)).as_secs();
+        let end = self.start_of(self.current + 1);
+        let width = self.width.0 as f64;
+        let mut text = String::new();
+        for f in &mut self.funcs {
+            f.integrate(end);
+            let w = &f.counts;
             let l = &w.latency;
             let ms = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.3}"));
             // One pass for the three (a small distribution is sorted once, not thrice).
             let q = l.quantiles_ms(&[0.5, 0.99, 0.999]);
-            let line = format!(
-                "{start},{name},{},{},{},{},{},{},{},{},{}\n",
+            let mean = |i: usize| f.area[i] as f64 / width;
+            let utilisation = match f.area[6] {
+                0 => String::new(),
+                ready => format!("{}", f.area[5] as f64 / ready as f64),
+            };
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                text,
+                "{start},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{utilisation}",
+                f.name,
                 w.warm + w.cold + w.throttled,
                 w.warm,
                 w.cold,
@@ -111,15 +276,32 @@ impl<W: Write> WindowLog<W> {
                 ms(q[2]),
                 ms(l.max_ms()),
                 ms(l.mean_ms()),
+                w.arrivals,
+                w.causes[0],
+                w.causes[1],
+                w.causes[2],
+                w.causes[3],
+                mean(0),
+                f.max[0],
+                mean(1),
+                f.max[1],
+                mean(2),
+                f.max[2],
+                mean(3),
+                f.max[3],
+                mean(4),
+                f.max[4],
             );
-            self.out
-                .write_all(line.as_bytes())
-                .map_err(|source| Error::Output {
-                    what: self.what.clone(),
-                    source,
-                })?;
-            *w = Window::default();
+            f.counts = Counts::default();
+            f.area = [0; QUANTITIES];
+            f.max = f.levels.quantities();
         }
+        self.out
+            .write_all(text.as_bytes())
+            .map_err(|source| Error::Output {
+                what: self.what.clone(),
+                source,
+            })?;
         self.current += 1;
         Ok(())
     }
@@ -140,39 +322,62 @@ impl<W: Write> RequestLog for WindowLog<W> {
         if r.ping {
             return Ok(());
         }
-        let window = r.end.0 / self.width.0;
-        while self.current < window {
-            self.close_window()?;
-        }
-        let f = match self.index.get(r.function) {
-            Some(&f) => f,
-            None => {
-                // Not announced up front: it gets rows from this window on.
-                self.names.push(r.function.to_owned());
-                self.stats.push(Window::default());
-                self.index
-                    .insert(r.function.to_owned(), self.names.len() - 1);
-                self.names.len() - 1
-            }
-        };
-        let w = &mut self.stats[f];
+        self.advance(r.end)?;
+        let f = self.function(r.function);
+        let w = &mut self.funcs[f].counts;
         match r.outcome {
             Outcome::Warm => w.warm += 1,
             Outcome::Cold => w.cold += 1,
             Outcome::Throttled => {
                 w.throttled += 1;
+                if let Some(cause) = r.throttle_cause {
+                    w.causes[match cause {
+                        ThrottleCause::Concurrency => 0,
+                        ThrottleCause::ScaleOut => 1,
+                        ThrottleCause::Memory => 2,
+                        ThrottleCause::PendingTimeout => 3,
+                    }] += 1;
+                }
                 return Ok(());
             }
         }
         w.latency.record(r.end - r.arrival);
         Ok(())
     }
+
+    fn wants_lifecycle(&self) -> bool {
+        true
+    }
+
+    fn arrival(&mut self, a: &ArrivalRecord<'_>) -> Result<()> {
+        if a.ping {
+            return Ok(());
+        }
+        self.advance(a.at)?;
+        let f = self.function(a.function);
+        self.funcs[f].counts.arrivals += 1;
+        Ok(())
+    }
+
+    fn instance(&mut self, r: &InstanceRecord<'_>) -> Result<()> {
+        self.advance(r.at)?;
+        let f = self.function(r.function);
+        let func = &mut self.funcs[f];
+        func.integrate(r.at.0);
+        func.levels.apply(r);
+        for (m, q) in func.max.iter_mut().zip(func.levels.quantities()) {
+            *m = (*m).max(q);
+        }
+        Ok(())
+    }
 }
 
-/// Passes every record to several logs in turn (`--events` and `--windows` together).
+/// Passes every record to several logs in turn (`--events` and `--windows` together);
+/// arrivals and instance changes go to the logs that asked for them.
 #[derive(Default)]
 pub struct FanOut<'a> {
-    logs: Vec<&'a mut dyn RequestLog>,
+    /// Each log, and whether it wants lifecycle records (asked once, when added).
+    logs: Vec<(&'a mut dyn RequestLog, bool)>,
 }
 
 impl<'a> FanOut<'a> {
@@ -183,7 +388,8 @@ impl<'a> FanOut<'a> {
 
     /// Adds a log.
     pub fn push(&mut self, log: &'a mut dyn RequestLog) {
-        self.logs.push(log);
+        let lifecycle = log.wants_lifecycle();
+        self.logs.push((log, lifecycle));
     }
 
     /// Whether no log was added.
@@ -194,8 +400,26 @@ impl<'a> FanOut<'a> {
 
 impl RequestLog for FanOut<'_> {
     fn record(&mut self, r: &RequestRecord<'_>) -> Result<()> {
-        for log in &mut self.logs {
+        for (log, _) in &mut self.logs {
             log.record(r)?;
+        }
+        Ok(())
+    }
+
+    fn wants_lifecycle(&self) -> bool {
+        self.logs.iter().any(|(_, wants)| *wants)
+    }
+
+    fn arrival(&mut self, a: &ArrivalRecord<'_>) -> Result<()> {
+        for (log, _) in self.logs.iter_mut().filter(|(_, wants)| *wants) {
+            log.arrival(a)?;
+        }
+        Ok(())
+    }
+
+    fn instance(&mut self, r: &InstanceRecord<'_>) -> Result<()> {
+        for (log, _) in self.logs.iter_mut().filter(|(_, wants)| *wants) {
+            log.instance(r)?;
         }
         Ok(())
     }
