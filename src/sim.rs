@@ -55,6 +55,15 @@
 //! simulated but not counted; instance counts are time-averaged over `[warmup, duration]`.
 //! After the last arrival, requests in flight (and asynchronous retries) run to
 //! completion.
+//!
+//! # Records
+//! A [`RequestLog`] gets every request when it ends; one that asks
+//! ([`RequestLog::wants_lifecycle`]) also gets every arrival (where a request is served)
+//! and every change in an instance's life (where its state changes: `spawn`, `free`,
+//! `make_idle`, a cold start's end, an idle instance taking a request, a lifetime running
+//! out while busy, a provisioned release). All come at the simulated time they describe,
+//! so the log sees them in time order; a run whose log does not ask pays one untaken
+//! branch at each of those places.
 
 mod autoscale;
 mod connections;

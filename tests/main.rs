@@ -53,6 +53,9 @@ mod output;
 /// Property tests: random valid scenarios (every workload kind, policy and limit) and the
 /// invariants every run keeps; shrunk failures as named regression tests.
 mod properties;
+/// What a run records beyond its requests: arrivals, instance lifecycles and throttle
+/// causes listed by hand, and the `--windows` instance columns integrated by hand.
+mod records;
 /// Results for comparing policies: requests over a latency objective, distributions across
 /// functions and the per-function table of sweep rows, against hand-worked runs.
 mod results;

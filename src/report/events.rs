@@ -219,3 +219,77 @@ impl<W: Write> RequestLog for JsonLinesLog<W> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::InstanceState;
+    use crate::time::SimTime;
+
+    fn lines(log: JsonLinesLog<Vec<u8>>) -> Vec<String> {
+        let out = log.finish().unwrap();
+        String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Instance lines say `"record":"instance"` and carry a cause only when they start or
+    /// go away; a throttled request line names its cause.
+    #[test]
+    fn instance_and_throttled_lines_by_hand() {
+        let mut log = JsonLinesLog::new(Vec::new(), "memory");
+        let instance = |at_ms: u64, change, from| InstanceRecord {
+            at: SimTime::from_ms(at_ms as f64),
+            function: "api",
+            instance: 3,
+            provisioned: true,
+            change,
+            from,
+        };
+        log.instance(&instance(
+            1500,
+            InstanceChange::Started(StartCause::Replacement),
+            None,
+        ))
+        .unwrap();
+        log.instance(&instance(
+            1600,
+            InstanceChange::Ready,
+            Some(InstanceState::Starting),
+        ))
+        .unwrap();
+        log.instance(&instance(
+            9000,
+            InstanceChange::Evicted(EvictionCause::Lifetime),
+            Some(InstanceState::Idle),
+        ))
+        .unwrap();
+        log.record(&RequestRecord {
+            request: 7,
+            function: "api",
+            instance: None,
+            provisioned: false,
+            ping: false,
+            arrival: SimTime::from_ms(2.0),
+            start: None,
+            end: SimTime::from_ms(2.0),
+            outcome: Outcome::Throttled,
+            status: Status::Throttled,
+            cold_start: None,
+            measured: true,
+            throttle_cause: Some(ThrottleCause::ScaleOut),
+        })
+        .unwrap();
+        assert_eq!(
+            lines(log),
+            [
+                r#"{"record":"instance","at_ms":1500.0,"function":"api","instance":3,"provisioned":true,"event":"started","cause":"replacement"}"#,
+                r#"{"record":"instance","at_ms":1600.0,"function":"api","instance":3,"provisioned":true,"event":"ready"}"#,
+                r#"{"record":"instance","at_ms":9000.0,"function":"api","instance":3,"provisioned":true,"event":"evicted","cause":"lifetime"}"#,
+                r#"{"record":"request","request":7,"function":"api","instance":null,"provisioned":false,"ping":false,"arrival_ms":2.0,"start_ms":null,"end_ms":2.0,"latency_ms":0.0,"outcome":"throttled","status":"throttled","measured":true,"throttle_cause":"scale_out"}"#,
+            ]
+        );
+    }
+}

@@ -17,9 +17,11 @@
 //! arrives) in the request columns, and to the window of its arrival in `arrivals`.
 //! Latency columns are empty when nothing was served, `provisioned_utilisation` when no
 //! provisioned instance was ready; counts are 0. Instance levels are piecewise constant
-//! and integrated exactly, in integer nanoseconds, across window boundaries; a maximum
-//! counts a level held for no time (an instance evicted and another started at one
-//! instant), as the run's `max_total` does. Every window from 0 to the end of the arrival
+//! and integrated exactly, in integer nanoseconds, across window boundaries. A maximum is
+//! the most at any instant of the window: it counts a level reached and left at one
+//! instant (an instance started and another evicted at the same time), as the run's
+//! `max_total` does, but not the level carried in when it changes at the window's very
+//! start. Every window from 0 to the end of the arrival
 //! horizon, and beyond it while requests finish or instances change (the last keep-alive
 //! expiries), gets a row for every function, so plots have a continuous time axis.
 //!
@@ -155,13 +157,20 @@ impl Function {
         }
     }
 
-    /// Integrates the levels up to `t` (ns, not before `since`).
+    /// Integrates the levels up to `t` (ns, not before `since`). Levels held for some
+    /// time count in the maxima; levels replaced at the instant they were reached (the
+    /// level carried into a window and changed at its very start) do not.
     fn integrate(&mut self, t: u64) {
-        let dt = u128::from(t.saturating_sub(self.since));
-        for (a, q) in self.area.iter_mut().zip(self.levels.quantities()) {
-            *a += u128::from(q) * dt;
+        if t <= self.since {
+            return;
         }
-        self.since = self.since.max(t);
+        let dt = u128::from(t - self.since);
+        let levels = self.levels.quantities();
+        for ((a, m), q) in self.area.iter_mut().zip(&mut self.max).zip(levels) {
+            *a += u128::from(q) * dt;
+            *m = (*m).max(q);
+        }
+        self.since = t;
     }
 }
 
@@ -294,7 +303,7 @@ impl<W: Write> WindowLog<W> {
             );
             f.counts = Counts::default();
             f.area = [0; QUANTITIES];
-            f.max = f.levels.quantities();
+            f.max = [0; QUANTITIES];
         }
         self.out
             .write_all(text.as_bytes())
@@ -364,9 +373,13 @@ impl<W: Write> RequestLog for WindowLog<W> {
         let f = self.function(r.function);
         let func = &mut self.funcs[f];
         func.integrate(r.at.0);
+        let before = func.levels;
         func.levels.apply(r);
-        for (m, q) in func.max.iter_mut().zip(func.levels.quantities()) {
-            *m = (*m).max(q);
+        if func.levels != before {
+            // Reached now, if only for an instant.
+            for (m, q) in func.max.iter_mut().zip(func.levels.quantities()) {
+                *m = (*m).max(q);
+            }
         }
         Ok(())
     }
@@ -422,5 +435,195 @@ impl RequestLog for FanOut<'_> {
             log.instance(r)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{EvictionCause, StartCause, Status};
+
+    const MS: u64 = 1_000_000;
+
+    fn instance(
+        at_ms: u64,
+        instance: u64,
+        provisioned: bool,
+        change: InstanceChange,
+        from: Option<InstanceState>,
+    ) -> InstanceRecord<'static> {
+        InstanceRecord {
+            at: SimTime(at_ms * MS),
+            function: "f",
+            instance,
+            provisioned,
+            change,
+            from,
+        }
+    }
+
+    fn throttled(at_ms: u64, cause: ThrottleCause) -> RequestRecord<'static> {
+        RequestRecord {
+            request: 0,
+            function: "f",
+            instance: None,
+            provisioned: false,
+            ping: false,
+            arrival: SimTime(at_ms * MS),
+            start: None,
+            end: SimTime(at_ms * MS),
+            outcome: Outcome::Throttled,
+            status: Status::Throttled,
+            cold_start: None,
+            measured: true,
+            throttle_cause: Some(cause),
+        }
+    }
+
+    fn arrival(at_ms: u64, ping: bool) -> ArrivalRecord<'static> {
+        ArrivalRecord {
+            request: 0,
+            function: "f",
+            at: SimTime(at_ms * MS),
+            ping,
+            measured: true,
+        }
+    }
+
+    /// The instance columns of every row: instances, busy, idle, starting, provisioned
+    /// (mean, max) and the utilisation.
+    fn instance_columns(csv: &str) -> Vec<String> {
+        csv.lines()
+            .skip(1)
+            .map(|l| l.split(',').skip(16).collect::<Vec<_>>().join(","))
+            .collect()
+    }
+
+    /// 1-s windows. On-demand instance 0 starts at 0.5 s, is ready and busy at 1.25 s and
+    /// idle at 1.5 s, evicted at 3.75 s. Provisioned instance 1 starts at 0.75 s, ready
+    /// and idle at 1 s, busy 2-2.5 s, released while busy at 2.25 s (from then on demand),
+    /// idle at 2.5 s, evicted at 2.75 s.
+    ///
+    /// Window 0: starting 0.5 + 0.25 = 0.75; provisioned 0.25 (starting), no ready
+    /// provisioned time: no utilisation. Window 1: instance 0 starting 0.25, busy 0.25,
+    /// idle 0.5; instance 1 idle 1 (provisioned, ready): instances 2, busy 0.25, idle 1.5,
+    /// starting 0.25, provisioned 1, utilisation 0; both were starting until the window's
+    /// very start, but only one is after it (starting maximum 1). Window 2: instance 0
+    /// idle 1; instance 1 busy 2-2.5 (provisioned until 2.25), idle 2.5-2.75: busy 0.5,
+    /// idle 1.25, instances 1.75; provisioned 0.25, all of it busy: utilisation 1.
+    /// Window 3: instance 0 idle 0.75.
+    #[test]
+    fn levels_are_integrated_across_windows_by_hand() {
+        use InstanceChange as C;
+        use InstanceState as S;
+        let mut log = WindowLog::new(
+            Vec::new(),
+            "mem",
+            SimTime::from_secs(1.0),
+            SimTime::from_secs(4.0),
+            &["f"],
+        )
+        .unwrap();
+        let records = [
+            instance(500, 0, false, C::Started(StartCause::Request), None),
+            instance(750, 1, true, C::Started(StartCause::Provisioned), None),
+            instance(1000, 1, true, C::Ready, Some(S::Starting)),
+            instance(1000, 1, true, C::Idle, Some(S::Starting)),
+            instance(1250, 0, false, C::Ready, Some(S::Starting)),
+            instance(1250, 0, false, C::Busy, Some(S::Starting)),
+            instance(1500, 0, false, C::Idle, Some(S::Busy)),
+            instance(2000, 1, true, C::Busy, Some(S::Idle)),
+            instance(2250, 1, false, C::Released, Some(S::Busy)),
+            instance(2500, 1, false, C::Idle, Some(S::Busy)),
+            instance(
+                2750,
+                1,
+                false,
+                C::Evicted(EvictionCause::Expiry),
+                Some(S::Idle),
+            ),
+            instance(
+                3750,
+                0,
+                false,
+                C::Evicted(EvictionCause::Expiry),
+                Some(S::Idle),
+            ),
+        ];
+        for r in &records {
+            log.instance(r).unwrap();
+        }
+        let csv = String::from_utf8(log.finish().unwrap()).unwrap();
+        assert_eq!(
+            instance_columns(&csv),
+            [
+                "0.75,2,0,0,0,0,0.75,2,0.25,1,",
+                "2,2,0.25,1,1.5,2,0.25,1,1,1,0",
+                "1.75,2,0.5,1,1.25,2,0,0,0.25,1,1",
+                "0.75,1,0,0,0.75,1,0,0,0,0,",
+            ]
+        );
+    }
+
+    /// Arrivals count in their own window, pings not at all; throttles by cause in the
+    /// window they happen.
+    #[test]
+    fn arrivals_and_throttle_causes_by_hand() {
+        let mut log = WindowLog::new(
+            Vec::new(),
+            "mem",
+            SimTime::from_secs(1.0),
+            SimTime::from_secs(2.0),
+            &["f"],
+        )
+        .unwrap();
+        log.arrival(&arrival(100, false)).unwrap();
+        log.arrival(&arrival(200, true)).unwrap();
+        log.record(&throttled(300, ThrottleCause::ScaleOut))
+            .unwrap();
+        log.arrival(&arrival(999, false)).unwrap();
+        log.record(&throttled(1000, ThrottleCause::Concurrency))
+            .unwrap();
+        log.record(&throttled(1500, ThrottleCause::Memory)).unwrap();
+        log.record(&throttled(1600, ThrottleCause::PendingTimeout))
+            .unwrap();
+        log.record(&throttled(1700, ThrottleCause::PendingTimeout))
+            .unwrap();
+        let csv = String::from_utf8(log.finish().unwrap()).unwrap();
+        let counts: Vec<String> = csv
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let c: Vec<&str> = l.split(',').collect();
+                // finished, throttled, arrivals and the four causes.
+                [c[2], c[5], c[11], c[12], c[13], c[14], c[15]].join(",")
+            })
+            .collect();
+        assert_eq!(counts, ["1,1,2,0,1,0,0", "4,4,0,1,0,1,2"]);
+    }
+
+    /// The header names 27 columns, and every row has as many.
+    #[test]
+    fn rows_have_as_many_columns_as_the_header() {
+        let mut log = WindowLog::new(
+            Vec::new(),
+            "mem",
+            SimTime::from_secs(1.0),
+            SimTime::from_secs(3.0),
+            &["f", "g"],
+        )
+        .unwrap();
+        log.instance(&instance(
+            100,
+            0,
+            true,
+            InstanceChange::Started(StartCause::Provisioned),
+            None,
+        ))
+        .unwrap();
+        let csv = String::from_utf8(log.finish().unwrap()).unwrap();
+        assert_eq!(HEADER.split(',').count(), 27);
+        assert!(csv.lines().all(|l| l.split(',').count() == 27), "{csv}");
+        assert_eq!(csv.lines().count(), 1 + 3 * 2);
     }
 }
