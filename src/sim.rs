@@ -55,6 +55,15 @@
 //! simulated but not counted; instance counts are time-averaged over `[warmup, duration]`.
 //! After the last arrival, requests in flight (and asynchronous retries) run to
 //! completion.
+//!
+//! # Records
+//! A [`RequestLog`] gets every request when it ends; one that asks
+//! ([`RequestLog::wants_lifecycle`]) also gets every arrival (where a request is served)
+//! and every change in an instance's life (where its state changes: `spawn`, `free`,
+//! `make_idle`, a cold start's end, an idle instance taking a request, a lifetime running
+//! out while busy, a provisioned release). All come at the simulated time they describe,
+//! so the log sees them in time order; a run whose log does not ask pays one untaken
+//! branch at each of those places.
 
 mod autoscale;
 mod connections;
@@ -103,7 +112,9 @@ use pc_billing::PcBilling;
 use pending::Pending;
 use pool::{Pool, PoolRules};
 pub use record::{
-    InstanceCounts, Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Snapshot, Status,
+    ArrivalRecord, EvictionCause, InstanceChange, InstanceCounts, InstanceRecord, InstanceState,
+    Outcome, RequestLog, RequestRecord, RunOptions, RunOutput, Snapshot, StartCause, Status,
+    ThrottleCause,
 };
 use request::{Ending, Incoming, Parent, Req};
 use retries::Retries;
@@ -254,6 +265,13 @@ struct Sim<'s, 'o> {
     log: Option<&'o mut dyn RequestLog>,
     /// Scratch counts for the log's snapshots, when it asked for them (else none).
     snapshots: Option<Vec<InstanceCounts>>,
+    /// The log asked for arrivals and instance changes.
+    lifecycle: bool,
+    /// The log asked for snapshots or lifecycle records: something to do after each event.
+    observed: bool,
+    /// The first error a lifecycle hook returned, handed back after the event (the
+    /// lifecycle code does not return results).
+    log_error: Option<crate::Error>,
     /// Queues, streams and workflows.
     sources: Sources<'s>,
 }
@@ -269,7 +287,11 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
         }
     })?;
     let events = engine.events();
-    Ok(engine.into_model().finish(events))
+    let mut sim = engine.into_model();
+    if let Some(e) = sim.log_error.take() {
+        return Err(e);
+    }
+    Ok(sim.finish(events))
 }
 
 impl Model for Sim<'_, '_> {
@@ -324,8 +346,8 @@ impl Model for Sim<'_, '_> {
             Event::Autoscale { func } => self.on_autoscale(now, func),
             Event::Source(e) => self.on_source_event(now, e)?,
         }
-        if self.snapshots.is_some() {
-            self.snapshot(now)?;
+        if self.observed {
+            self.after_event(now)?;
         }
         Ok(())
     }
@@ -410,9 +432,13 @@ impl<'s, 'o> Sim<'s, 'o> {
                 .as_ref()
                 .is_some_and(|l| l.wants_snapshots())
                 .then(|| vec![InstanceCounts::default(); scenario.functions.len()]),
+            lifecycle: log.as_ref().is_some_and(|l| l.wants_lifecycle()),
+            observed: false,
+            log_error: None,
             log,
             sources: Sources::none(),
         };
+        sim.observed = sim.snapshots.is_some() || sim.lifecycle;
         for (func, f) in scenario.function_ids().zip(&scenario.functions) {
             let seed = scenario.seed;
             let idx = func.index() as u64;
@@ -526,8 +552,90 @@ impl<'s, 'o> Sim<'s, 'o> {
         pool.remove_idle(slot, instances);
     }
 
-    /// Hands the log the state after an event at `now` (only when it asked for it).
+    /// After an event at `now`, for a log that asked for snapshots or lifecycle records:
+    /// hands it the state, and returns the error a lifecycle hook met during the event.
     #[cold]
+    fn after_event(&mut self, now: SimTime) -> Result<()> {
+        if let Some(e) = self.log_error.take() {
+            return Err(e);
+        }
+        self.snapshot(now)
+    }
+
+    /// Request `id` of `f` arrives at `now` (one untaken branch unless the log asked for
+    /// lifecycle records).
+    #[inline]
+    fn note_arrival(&mut self, now: SimTime, f: FunctionId, id: u64, ping: bool, measured: bool) {
+        if self.lifecycle {
+            self.log_arrival(now, f, id, ping, measured);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn log_arrival(&mut self, now: SimTime, f: FunctionId, id: u64, ping: bool, measured: bool) {
+        let scenario = self.scenario;
+        let record = ArrivalRecord {
+            request: id,
+            function: &scenario.function(f).name,
+            at: now,
+            ping,
+            measured,
+        };
+        if let Some(log) = self.log.as_mut()
+            && let Err(e) = log.arrival(&record)
+        {
+            self.log_error.get_or_insert(e);
+        }
+    }
+
+    /// Instance `slot` changes at `now`, from state `from` (one untaken branch unless the
+    /// log asked for lifecycle records).
+    #[inline]
+    fn note_instance(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        change: InstanceChange,
+        from: Option<State>,
+    ) {
+        if self.lifecycle {
+            self.log_instance(now, slot, change, from);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn log_instance(
+        &mut self,
+        now: SimTime,
+        slot: u32,
+        change: InstanceChange,
+        from: Option<State>,
+    ) {
+        let scenario = self.scenario;
+        let i = &self.instances[slot];
+        let record = InstanceRecord {
+            at: now,
+            function: &scenario.function(i.func).name,
+            instance: i.serial,
+            provisioned: i.provisioned,
+            change,
+            from: from.and_then(|s| match s {
+                State::Provisioning => Some(InstanceState::Starting),
+                State::Busy => Some(InstanceState::Busy),
+                State::Idle => Some(InstanceState::Idle),
+                State::Free => None,
+            }),
+        };
+        if let Some(log) = self.log.as_mut()
+            && let Err(e) = log.instance(&record)
+        {
+            self.log_error.get_or_insert(e);
+        }
+    }
+
+    /// Hands the log the state after an event at `now` (only when it asked for it).
     fn snapshot(&mut self, now: SimTime) -> Result<()> {
         let (Some(counts), Some(log)) = (self.snapshots.as_mut(), self.log.as_mut()) else {
             return Ok(());

@@ -119,12 +119,36 @@ fn events_log_has_one_line_per_request() {
         "-q",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(events)
+    let all: Vec<serde_json::Value> = std::fs::read_to_string(events)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
+    // Every line says what it records; instance lines come between the requests. Two
+    // instances (the request at 0.1 s arrives during the first one's cold start), each
+    // started for a request and evicted when its keep-alive ends.
+    assert!(
+        all.iter()
+            .all(|l| l["record"] == "request" || l["record"] == "instance")
+    );
+    let (lines, instances): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|l| l["record"] == "request");
     assert_eq!(lines.len(), 3);
+    let events_of = |event: &str| {
+        instances
+            .iter()
+            .filter(|l| l["event"] == event)
+            .map(|l| {
+                (
+                    l["instance"].as_u64().unwrap(),
+                    l["cause"].as_str().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(events_of("started"), [(0, "request"), (1, "request")]);
+    assert_eq!(events_of("evicted").len(), 2);
+    assert!(events_of("evicted").iter().all(|&(_, c)| c == "expiry"));
     let first = lines.iter().find(|l| l["request"] == 0).unwrap();
     assert_eq!(first["outcome"], "cold");
     let phases = &first["cold_start"];

@@ -59,6 +59,9 @@ mod plots;
 /// Property tests: random valid scenarios (every workload kind, policy and limit) and the
 /// invariants every run keeps; shrunk failures as named regression tests.
 mod properties;
+/// What a run records beyond its requests: arrivals, instance lifecycles and throttle
+/// causes listed by hand, and the `--windows` instance columns integrated by hand.
+mod records;
 /// Reports (`run --report`, `faassim report`): hand-worked figures on the page, a page that
 /// loads nothing from elsewhere, well-formed SVG, the errors for folders that are not reports.
 mod report;

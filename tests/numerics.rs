@@ -364,8 +364,9 @@ fn ten_thousand_functions_each_keep_their_own_counts() {
     assert_eq!(r.total.latency_ms.mean, Some(6.0));
 }
 
-/// `--window-s 0.000001` on a 60 s run asked for 6·10^7 rows (1.6 GB); the row count is
-/// checked before anything is written, and the message says which width would do.
+/// `--window-s 0.000001` on a 60 s run asked for 6·10^7 rows (9 GB); the row count is
+/// checked before anything is written, and the message says which width would do: 60 s
+/// over the 5·10^6 rows allowed is 12 µs.
 #[test]
 fn windows_too_narrow_to_write_are_refused_before_the_run() {
     let dir = temp_dir("numerics-windows");
@@ -394,7 +395,7 @@ fn windows_too_narrow_to_write_are_refused_before_the_run() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "error: command line: --window-s: 0.000001 s windows over 60 s and 1 function(s) make \
-         60000000 rows; expected at most 10000000: use --window-s 0.000006 or more\n"
+         60000000 rows; expected at most 5000000: use --window-s 0.000012 or more\n"
     );
     assert!(!dir.join("w.csv").exists(), "nothing is written");
 }

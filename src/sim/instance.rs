@@ -15,21 +15,6 @@ pub(super) enum State {
     Idle,
 }
 
-/// Why an instance went away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Cause {
-    /// Keep-alive policy.
-    Expiry,
-    /// Memory pressure.
-    Pressure,
-    /// Maximum lifetime.
-    Lifetime,
-    /// Discarded after a timeout.
-    Reset,
-    /// Provisioned concurrency lowered (not an eviction).
-    Released,
-}
-
 /// Which routing set an instance with free slots is in (several requests per instance).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Open {

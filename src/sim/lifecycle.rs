@@ -6,8 +6,9 @@
 //! autoscaler and warm-up pings.
 
 use super::cpu::InstanceCpu;
-use super::instance::{Cause, Instance, Open, State};
+use super::instance::{Instance, Open, State};
 use super::limits::Room;
+use super::record::{EvictionCause as Cause, InstanceChange, StartCause};
 use super::request::{Incoming, Parent};
 use super::{Event, InstanceKey, NIL, Sim};
 use crate::error::Result;
@@ -30,17 +31,18 @@ impl Sim<'_, '_> {
         }
     }
 
-    /// Starts a new instance of `f`, with no request yet. `delay` postpones the start
-    /// (provisioned allocation); `instant` makes it ready at once (provisioned concurrency
-    /// in place before the run). Returns `None` when it does not fit in memory.
+    /// Starts a new instance of `f` (for `cause`), with no request yet. `delay` postpones
+    /// the start (provisioned allocation); `instant` makes it ready at once (provisioned
+    /// concurrency in place before the run). Returns `None` when it does not fit in memory.
     pub(super) fn spawn(
         &mut self,
         now: SimTime,
         f: FunctionId,
-        provisioned: bool,
+        cause: StartCause,
         delay: SimTime,
         instant: bool,
     ) -> Option<u32> {
+        let provisioned = matches!(cause, StartCause::Provisioned | StartCause::Replacement);
         let memory_mb = self.memory.instance_mb(f);
         if !self.make_room(now, memory_mb) {
             return None;
@@ -84,6 +86,7 @@ impl Sim<'_, '_> {
         };
         let instance = self.instances.insert(fresh);
         let slot = instance.index();
+        self.note_instance(now, slot, InstanceChange::Started(cause), None);
         self.meter.shift(now, f, None, Some(State::Provisioning));
         self.limits.in_flight(f, provisioned, 1);
         if provisioned {
@@ -140,6 +143,7 @@ impl Sim<'_, '_> {
         {
             self.release_connection(now, d);
         }
+        self.note_instance(now, slot, InstanceChange::Evicted(cause), Some(state));
         let inst = &mut self.instances[slot];
         inst.state = State::Free;
         self.instances.remove(slot);
@@ -173,7 +177,8 @@ impl Sim<'_, '_> {
 
     /// Puts an instance into its function's idle set at `now`.
     pub(super) fn make_idle(&mut self, now: SimTime, slot: u32) {
-        let f = self.instances[slot].func;
+        let (f, from) = (self.instances[slot].func, self.instances[slot].state);
+        self.note_instance(now, slot, InstanceChange::Idle, Some(from));
         let inst = &mut self.instances[slot];
         inst.state = State::Idle;
         inst.idle_since = now;
@@ -195,6 +200,8 @@ impl Sim<'_, '_> {
             let i = &self.instances[slot];
             (i.func, i.provisioned, i.retire_at <= now)
         };
+        let starting = Some(State::Provisioning);
+        self.note_instance(now, slot, InstanceChange::Ready, starting);
         if retired {
             // Its lifetime ended while it started (lifetime shorter than its cold start):
             // recycled at once; idling it would arm a timer in the past.
@@ -234,6 +241,9 @@ impl Sim<'_, '_> {
             self.ready_without_request(now, slot);
             return Ok(());
         }
+        let starting = Some(State::Provisioning);
+        self.note_instance(now, slot, InstanceChange::Ready, starting);
+        self.note_instance(now, slot, InstanceChange::Busy, starting);
         if provisioned {
             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
         }
@@ -318,7 +328,9 @@ impl Sim<'_, '_> {
                 if !inst.draining {
                     // Past its lifetime while in use: no new requests; recycled once empty.
                     inst.draining = true;
+                    let from = Some(inst.state);
                     self.pool_open_remove(slot);
+                    self.note_instance(now, slot, InstanceChange::Recycled, from);
                 }
             } else if inst.retire_at != SimTime::MAX {
                 // A keep-alive deadline passed while it was busy: wake again at the end of
@@ -349,7 +361,7 @@ impl Sim<'_, '_> {
     /// and a lifetime never ended).
     fn replace_provisioned(&mut self, now: SimTime, f: FunctionId) {
         if now < self.horizon {
-            self.spawn(now, f, true, SimTime::ZERO, false);
+            self.spawn(now, f, StartCause::Replacement, SimTime::ZERO, false);
         }
     }
 
@@ -358,7 +370,7 @@ impl Sim<'_, '_> {
         if now >= until || self.funcs[f].pool.has_idle() || !self.limits.has_headroom(f) {
             return; // Already warm, or no room: the next request will cold-start.
         }
-        if let Some(slot) = self.spawn(now, f, false, SimTime::ZERO, false) {
+        if let Some(slot) = self.spawn(now, f, StartCause::Prewarm, SimTime::ZERO, false) {
             self.instances[slot].expires_at = until;
         }
     }
@@ -385,7 +397,9 @@ impl Sim<'_, '_> {
             self.meter.metrics(f).provisioned.scale_outs += u64::from(!instant);
             for _ in current..n {
                 if !self.limits.has_headroom(f)
-                    || self.spawn(now, f, true, delay, instant).is_none()
+                    || self
+                        .spawn(now, f, StartCause::Provisioned, delay, instant)
+                        .is_none()
                 {
                     break; // Limits or memory: allocate what fits.
                 }
@@ -420,6 +434,8 @@ impl Sim<'_, '_> {
                         self.meter.gauge(now, f, |m| &mut m.provisioned.ready, -1);
                         self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
                         self.pool_open_update(slot);
+                        let busy = Some(State::Busy);
+                        self.note_instance(now, slot, InstanceChange::Released, busy);
                     } else {
                         self.free(now, slot, Cause::Released);
                     }
@@ -496,7 +512,9 @@ impl Sim<'_, '_> {
         let current = o.provisioning + o.busy + o.idle;
         for _ in current..desired {
             if !self.limits.has_headroom(f)
-                || self.spawn(now, f, false, SimTime::ZERO, false).is_none()
+                || self
+                    .spawn(now, f, StartCause::Autoscaler, SimTime::ZERO, false)
+                    .is_none()
             {
                 break;
             }

@@ -12,6 +12,7 @@ use rand::RngExt;
 use super::cpu::RequestCpu;
 use super::instance::State;
 use super::limits::Refusal;
+use super::record::{InstanceChange, StartCause, ThrottleCause};
 use super::request::{Ending, Incoming, Parent, Req};
 use super::retries::{AsyncEvent, Settled};
 use super::{Event, NIL, Outcome, RequestKey, RequestRecord, Sim, Status};
@@ -65,12 +66,13 @@ impl Sim<'_, '_> {
     /// Serves a request (user, ping or an attempt of asynchronous event `event`) arriving
     /// at `now`.
     pub(super) fn serve(&mut self, now: SimTime, f: FunctionId, inc: Incoming) -> Result<()> {
+        self.note_arrival(now, f, inc.id, inc.ping, inc.measured);
         // Requests already waiting for capacity go first.
         if !inc.ping && self.pending.has_waiting(f) {
             self.enqueue(now, f, inc);
             return self.drain_pending(now, f);
         }
-        match self.place(now, f) {
+        match self.place(now, f, inc.ping) {
             Ok((slot, started)) => self.admit(now, f, inc, slot, started),
             Err(refusal) => {
                 if !inc.ping && self.pending.enabled() {
@@ -83,11 +85,13 @@ impl Sim<'_, '_> {
         }
     }
 
-    /// Finds the instance for a request of `f`: one with a free slot, or a new one.
+    /// Finds the instance for a request of `f` (a warm-up ping if `ping`): one with a free
+    /// slot, or a new one.
     pub(super) fn place(
         &mut self,
         now: SimTime,
         f: FunctionId,
+        ping: bool,
     ) -> std::result::Result<(u32, bool), Refusal> {
         // An idle on-demand instance is woken only under the concurrency limits (another
         // function, or provisioned instances allocated since it went idle, may have taken
@@ -108,7 +112,12 @@ impl Sim<'_, '_> {
             return Ok((slot, false));
         }
         let started = self.limits.may_start(now, f).and_then(|()| {
-            self.spawn(now, f, false, SimTime::ZERO, false)
+            let cause = if ping {
+                StartCause::Ping
+            } else {
+                StartCause::Request
+            };
+            self.spawn(now, f, cause, SimTime::ZERO, false)
                 .ok_or(Refusal::Memory)
         });
         match started {
@@ -153,6 +162,7 @@ impl Sim<'_, '_> {
         };
         let cold = state == State::Provisioning;
         if state == State::Idle {
+            self.note_instance(now, slot, InstanceChange::Busy, Some(State::Idle));
             self.meter
                 .shift(now, f, Some(State::Idle), Some(State::Busy));
             if provisioned {
@@ -272,6 +282,12 @@ impl Sim<'_, '_> {
                 status: Status::Throttled,
                 cold_start: None,
                 measured,
+                throttle_cause: Some(match refusal {
+                    Refusal::Concurrency => ThrottleCause::Concurrency,
+                    Refusal::ScaleOut => ThrottleCause::ScaleOut,
+                    Refusal::Memory => ThrottleCause::Memory,
+                    Refusal::PendingTimeout => ThrottleCause::PendingTimeout,
+                }),
             })?;
         }
         if event != NIL {
@@ -530,6 +546,7 @@ impl Sim<'_, '_> {
                 },
                 cold_start: q.cold.then_some(phases),
                 measured: q.measured,
+                throttle_cause: None,
             })?;
         }
         if !q.ping {

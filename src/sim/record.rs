@@ -1,6 +1,12 @@
 //! What a run gives its caller: how each request ended ([`RequestRecord`], streamed to a
-//! [`RequestLog`]), the state after each event for observers that ask for it
+//! [`RequestLog`]), for logs that ask for them every arrival ([`ArrivalRecord`]) and every
+//! change in an instance's life ([`InstanceRecord`]), the state after each event
 //! ([`Snapshot`]), the run's hooks ([`RunOptions`]) and its raw output ([`RunOutput`]).
+//!
+//! Every hook is called at the simulated time it describes, so a log sees one stream in
+//! non-decreasing time: an arrival when the request arrives, an instance change when it
+//! happens, a request when it ends (a throttled one at its arrival, or when its wait in
+//! the pending queue runs out).
 
 use super::ColdStartPhases;
 use super::source_events::BatchRecord;
@@ -34,6 +40,21 @@ pub enum Status {
     Throttled,
 }
 
+/// Why a request was throttled (the causes of [`crate::metrics::ThrottleCauses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThrottleCause {
+    /// A concurrency limit: the account's, the function's reserved concurrency, or the
+    /// instance count.
+    Concurrency,
+    /// No token left in a scale-out bucket.
+    ScaleOut,
+    /// No memory for a new instance and nothing to evict.
+    Memory,
+    /// Waited in the pending queue as long as the platform allows.
+    PendingTimeout,
+}
+
 /// One finished request, as given to a [`RequestLog`].
 #[derive(Debug, Clone, Copy)]
 pub struct RequestRecord<'a> {
@@ -62,6 +83,117 @@ pub struct RequestRecord<'a> {
     pub cold_start: Option<ColdStartPhases>,
     /// Whether it arrived after the warm-up and counts in the results.
     pub measured: bool,
+    /// Why it was throttled (none unless `outcome` is throttled).
+    pub throttle_cause: Option<ThrottleCause>,
+}
+
+/// A request arriving, as given to a [`RequestLog`] that asked for lifecycle records
+/// ([`RequestLog::wants_lifecycle`]). Every request gets exactly one, with the id and
+/// arrival time of its [`RequestRecord`]: user requests, each attempt of an asynchronous
+/// event (a retry arrives when it is attempted), calls from other functions, queue and
+/// stream batches, workflow tasks, and warm-up pings (marked `ping`).
+#[derive(Debug, Clone, Copy)]
+pub struct ArrivalRecord<'a> {
+    /// Request id (as in [`RequestRecord::request`]).
+    pub request: u64,
+    /// The function.
+    pub function: &'a str,
+    /// Arrival time.
+    pub at: SimTime,
+    /// A warm-up ping rather than a user request.
+    pub ping: bool,
+    /// Whether it arrived after the warm-up and counts in the results.
+    pub measured: bool,
+}
+
+/// Why an instance started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartCause {
+    /// A request found no instance with a free slot: its cold start.
+    Request,
+    /// A warm-up ping found no idle instance.
+    Ping,
+    /// Provisioned concurrency allocated (the initial count, a schedule step, an
+    /// evaluation of the policy).
+    Provisioned,
+    /// Hybrid keep-alive's pre-warm, before the next expected invocation.
+    Prewarm,
+    /// The platform's autoscaler, for the CPU load.
+    Autoscaler,
+    /// Replaces a provisioned instance recycled at the end of its lifetime.
+    Replacement,
+}
+
+/// Why an instance went away (the keys of `evictions_by_cause`, plus `released`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvictionCause {
+    /// The keep-alive policy: its deadline passed, or it keeps nothing.
+    Expiry,
+    /// Memory pressure: evicted to make room for a new instance.
+    Pressure,
+    /// The platform's maximum instance lifetime.
+    Lifetime,
+    /// Discarded after one of its requests timed out.
+    Reset,
+    /// Provisioned concurrency lowered (not counted as an eviction in the results).
+    Released,
+}
+
+/// An instance's state, as seen by a [`RequestLog`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InstanceState {
+    /// Starting: a cold start, or a provisioned instance's allocation and initialisation.
+    Starting,
+    /// Executing at least one request.
+    Busy,
+    /// Warm and waiting.
+    Idle,
+}
+
+/// What happened to an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceChange {
+    /// It appeared, starting.
+    Started(StartCause),
+    /// Its cold start (or allocation and initialisation) is done; a `Busy`, `Idle` or
+    /// `Evicted` record follows at the same instant.
+    Ready,
+    /// It took a request while ready or idle (a request joining an instance already busy
+    /// makes no record).
+    Busy,
+    /// It has no request left and waits, under the keep-alive policy or in the
+    /// provisioned pool.
+    Idle,
+    /// Its lifetime ran out while it was busy or starting: it takes no new request and
+    /// goes away (`Evicted(Lifetime)`) when its requests end.
+    Recycled,
+    /// A busy provisioned instance released by a lower provisioned count: it finishes its
+    /// requests as an on-demand instance (the record says `provisioned: false`).
+    Released,
+    /// It went away.
+    Evicted(EvictionCause),
+}
+
+/// A change in an instance's life, as given to a [`RequestLog`] that asked for lifecycle
+/// records ([`RequestLog::wants_lifecycle`]).
+#[derive(Debug, Clone, Copy)]
+pub struct InstanceRecord<'a> {
+    /// When.
+    pub at: SimTime,
+    /// The function.
+    pub function: &'a str,
+    /// Its serial number, in creation order (as in [`RequestRecord::instance`]).
+    pub instance: u64,
+    /// Whether it is provisioned (after the change: false for `Released`).
+    pub provisioned: bool,
+    /// What happened.
+    pub change: InstanceChange,
+    /// The state it was in before the change (none when it started). `Busy`, `Idle` and
+    /// `Evicted` leave this state; `Ready`, `Recycled` and `Released` keep it.
+    pub from: Option<InstanceState>,
 }
 
 /// Receives every finished request (the `--events` log).
@@ -85,6 +217,25 @@ pub trait RequestLog {
     /// [`RequestLog::wants_snapshots`] says so: for tests of invariants that no summary
     /// shows (event times, instance counts against the limits between events).
     fn snapshot(&mut self, _snapshot: &Snapshot<'_>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Whether [`RequestLog::arrival`] and [`RequestLog::instance`] should be called.
+    /// Asked once, when the run is built; the default (no) costs a run one untaken branch
+    /// where a request arrives or an instance changes.
+    fn wants_lifecycle(&self) -> bool {
+        false
+    }
+
+    /// Called once per request when it arrives, when [`RequestLog::wants_lifecycle`]
+    /// says so.
+    fn arrival(&mut self, _arrival: &ArrivalRecord<'_>) -> Result<()> {
+        Ok(())
+    }
+
+    /// Called at every change in an instance's life, when [`RequestLog::wants_lifecycle`]
+    /// says so.
+    fn instance(&mut self, _instance: &InstanceRecord<'_>) -> Result<()> {
         Ok(())
     }
 }

@@ -36,7 +36,7 @@ impl Sim<'_, '_> {
     /// Places waiting requests of `f`, oldest first, while there is capacity.
     pub(super) fn drain_pending(&mut self, now: SimTime, f: FunctionId) -> Result<()> {
         while let Some(inc) = self.pending.front(f) {
-            let Ok((slot, started)) = self.place(now, f) else {
+            let Ok((slot, started)) = self.place(now, f, inc.ping) else {
                 return Ok(());
             };
             self.pending.pop_front(f);
