@@ -730,3 +730,41 @@ fn the_page_contains_every_chart_and_escapes_its_text() {
 fn the_same_page_gives_the_same_bytes() {
     assert_eq!(page().to_html(), page().to_html());
 }
+
+/// Every box of a stacked bar chart has a positive width and lies inside the chart, with
+/// one category as with several (one category drew its boxes with a negative width,
+/// to the left of the axis: nothing showed).
+#[test]
+fn stacked_bars_have_positive_widths_whatever_the_number_of_categories() {
+    for n in 1..=3usize {
+        let chart = StackedBars {
+            title: "Cost".into(),
+            x_label: "function".into(),
+            y_label: "cost (USD)".into(),
+            categories: (0..n).map(|i| format!("f{i}")).collect(),
+            stacks: vec![Stack {
+                name: "compute".into(),
+                values: vec![2.0; n],
+            }],
+            ..Default::default()
+        };
+        let svg = chart.to_svg().unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let boxes: Vec<(f64, f64)> = doc
+            .descendants()
+            .filter(|e| e.has_tag_name("rect") && e.attribute("fill") == Some(BLUE))
+            .map(|e| {
+                let num = |a: &str| e.attribute(a).unwrap().parse::<f64>().unwrap();
+                (num("x"), num("width"))
+            })
+            .collect();
+        // n bars and the legend's swatch.
+        assert_eq!(boxes.len(), n + 1, "{n} categories");
+        for (x, w) in boxes {
+            assert!(
+                w > 0.0 && x >= 0.0 && x + w <= 800.0,
+                "{n} categories: x {x}, width {w}"
+            );
+        }
+    }
+}

@@ -111,10 +111,12 @@ fn run_report_shows_hand_worked_figures_in_a_self_contained_page() {
     assert_eq!((all.len(), warm.len(), cold.len()), (120, 119, 1));
     assert!((all.value_at_quantile(0.5) as f64 - 100_000.0).abs() <= 100.0);
     assert!((all.max() as f64 - 300_000.0).abs() <= 300.0);
-    // 120 s in windows of 1 s (the nearest 1-2-5 width giving at most 200 windows).
+    // 120 s in windows of 1 s (the nearest 1-2-5 width giving at most 200 windows); rows go
+    // on while the instance lives: the last request ends at 119.1 s, the instance is
+    // evicted 600 s later, at 719.1 s, in window 719.
     assert_eq!(saved.window_s, 1.0);
     let windows = std::fs::read_to_string(out.join("windows.csv")).unwrap();
-    assert_eq!(windows.lines().count(), 1 + 120, "header and 120 windows");
+    assert_eq!(windows.lines().count(), 1 + 720, "header and 720 windows");
 }
 
 #[test]

@@ -163,8 +163,10 @@ impl StackedBars {
                 .x_label_area_size(64)
                 .y_label_area_size(100)
                 .build_cartesian_2d(
-                    // plotters' segments of `0..m` are 0 to m inclusive: n of them.
-                    (0..n as u32 - 1).into_segmented(),
+                    // plotters' segments of `0..m` are 0 to m inclusive: n of them. One
+                    // category gets a second, empty segment: a range `0..0` has no width,
+                    // and plotters then maps the bar's right edge before its left one.
+                    (0..(n as u32 - 1).max(1)).into_segmented(),
                     0.0..top * 1.05,
                 )
                 .map_err(&err)?;

@@ -100,6 +100,9 @@ pub struct Series {
     /// A confidence band `(x, lo, hi)` (95 %, say) drawn as a translucent area in the
     /// series' colour; empty for none.
     pub band: Vec<(f64, f64, f64)>,
+    /// The position in [`crate::plot::PALETTE`] of its colour; `None`: its position among
+    /// the chart's series. Lets a closed form share the colour of the points it goes with.
+    pub colour: Option<usize>,
 }
 
 impl Series {
@@ -110,12 +113,19 @@ impl Series {
             points,
             style: SeriesStyle::Line,
             band: Vec::new(),
+            colour: None,
         }
     }
 
     /// The same series drawn another way.
     pub fn style(mut self, style: SeriesStyle) -> Self {
         self.style = style;
+        self
+    }
+
+    /// The same series in the palette's colour `i` (wrapping around the palette).
+    pub fn colour(mut self, i: usize) -> Self {
+        self.colour = Some(i);
         self
     }
 

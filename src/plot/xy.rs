@@ -69,10 +69,15 @@ impl XyPlot<'_> {
         })
     }
 
+    /// The palette position of series `i`'s colour.
+    fn series_colour(&self, i: usize) -> usize {
+        self.series.get(i).and_then(|s| s.colour).unwrap_or(i)
+    }
+
     fn legend(&self) -> Vec<LegendEntry> {
         let series = self.series.iter().enumerate().map(|(i, s)| LegendEntry {
             name: s.name.clone(),
-            colour: colour(i),
+            colour: colour(s.colour.unwrap_or(i)),
             swatch: match s.style {
                 SeriesStyle::Line | SeriesStyle::Step => Swatch::Line,
                 SeriesStyle::Dashed => Swatch::Dashed,
@@ -218,7 +223,7 @@ impl XyPlot<'_> {
             chart
                 .draw_series(std::iter::once(Polygon::new(
                     outline,
-                    colour(i).mix(0.2).filled(),
+                    colour(self.series_colour(i)).mix(0.2).filled(),
                 )))
                 .map_err(&err)?;
         }
@@ -236,7 +241,7 @@ impl XyPlot<'_> {
             if pts.is_empty() {
                 continue;
             }
-            let c = colour(i);
+            let c = colour(series.colour.unwrap_or(i));
             match series.style {
                 SeriesStyle::Line | SeriesStyle::Step => chart
                     .draw_series(std::iter::once(PathElement::new(

@@ -15,8 +15,8 @@ use crate::error::{Error, Result};
 use crate::model::Scenario;
 use crate::plot::html::{Section, Table as HtmlTable};
 use crate::plot::{
-    Axis, Cdf, LabelledPoint, LineChart, Marker, PointGroup, Scatter, Series, SeriesStyle,
-    Stack, StackedBars,
+    Axis, Cdf, LabelledPoint, LineChart, Marker, PointGroup, Scatter, Series, SeriesStyle, Stack,
+    StackedBars,
 };
 use crate::policy::keep_alive::KeepAlive;
 use crate::sweep::experiment::Experiment;
@@ -264,7 +264,7 @@ fn metric_series(
     let xs = numeric_values(s, p).expect("an axis parameter");
     let mut series = Vec::new();
     let mut closed = 0;
-    for (label, points) in groups(s, p).into_iter().take(MAX_SERIES) {
+    for (g, (label, points)) in groups(s, p).into_iter().take(MAX_SERIES).enumerate() {
         let mut line = Vec::new();
         let mut band = Vec::new();
         let mut theory = Vec::new();
@@ -290,7 +290,7 @@ fn metric_series(
             label.clone()
         };
         if !line.is_empty() {
-            series.push(Series::new(name, line).band(band));
+            series.push(Series::new(name, line).band(band).colour(g));
         }
         if !theory.is_empty() {
             let what = if metric == "cold_start_ratio" {
@@ -298,12 +298,17 @@ fn metric_series(
             } else {
                 "Erlang B"
             };
-            let name = if label.is_empty() {
-                what.to_owned()
-            } else {
-                format!("{what}, {label}")
+            // Dashed in its group's colour; one legend entry says what the dashes are.
+            let name = match (closed, label.is_empty()) {
+                (0, true) => what.to_owned(),
+                (0, false) => format!("{what} (dashed, same colour)"),
+                _ => String::new(),
             };
-            series.push(Series::new(name, theory).style(SeriesStyle::Dashed));
+            series.push(
+                Series::new(name, theory)
+                    .style(SeriesStyle::Dashed)
+                    .colour(g),
+            );
             closed += 1;
         }
     }
