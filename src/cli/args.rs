@@ -79,6 +79,7 @@ pub enum LabCommand {
 
 // `faassim run` (doc comments on clap types are help text, so plain comments here).
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("window_outputs").args(["windows", "report"]).multiple(true))]
 pub struct RunArgs {
     /// The scenario JSON file.
     pub scenario: PathBuf,
@@ -98,8 +99,9 @@ pub struct RunArgs {
     /// latency percentiles) to this file.
     #[arg(long, value_name = "FILE.csv")]
     pub windows: Option<PathBuf>,
-    /// Window width for `--windows`, seconds [default: 60].
-    #[arg(long, value_name = "SECONDS", requires = "windows", allow_negative_numbers = true, value_parser = parse_window_s)]
+    /// Window width for `--windows` and `--report`, seconds [default: 60 for `--windows`;
+    /// for `--report`, a width giving at most 200 windows].
+    #[arg(long, value_name = "SECONDS", requires = "window_outputs", allow_negative_numbers = true, value_parser = parse_window_s)]
     pub window_s: Option<f64>,
     /// Also write a report folder: the result (result.json), per-window series
     /// (windows.csv), latency histograms (report.json), SVG charts and a self-contained

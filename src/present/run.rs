@@ -288,11 +288,8 @@ fn timeline_section(r: &mut Report, w: &Windows, window_s: f64) -> Result<()> {
         ));
     }
     let per = fmt_num(window_s);
-    let requests = pick(&[
-        ("arrivals", "arrivals"),
-        ("finished", "finished"),
-        ("cold", "cold starts"),
-    ])?;
+    let any = |s: &[Named]| s.iter().any(|(_, p)| p.iter().any(|q| q.1 > 0.0));
+    let requests = pick(&[("arrivals", "arrivals"), ("finished", "finished")])?;
     if !requests.is_empty() {
         figures.push(Figure::new(
             "timeline-requests",
@@ -306,13 +303,28 @@ fn timeline_section(r: &mut Report, w: &Windows, window_s: f64) -> Result<()> {
             .to_svg(),
         ));
     }
+    // Cold starts on their own axis: a storm of a few thousand is invisible beside
+    // hundreds of thousands of requests.
+    let cold = pick(&[("cold", "cold starts")])?;
+    if any(&cold) {
+        figures.push(Figure::new(
+            "timeline-cold-starts",
+            Timeline {
+                title: format!("Cold starts per {per} s window"),
+                x_label: "time (s)".into(),
+                y_label: format!("cold starts per {per} s"),
+                series: cold,
+                ..Default::default()
+            }
+            .to_svg(),
+        ));
+    }
     let throttles = pick(&[
         ("throttled_concurrency", "concurrency limit"),
         ("throttled_scale_out", "scale-out rate"),
         ("throttled_memory", "memory"),
         ("throttled_pending_timeout", "pending timeout"),
     ])?;
-    let any = |s: &[Named]| s.iter().any(|(_, p)| p.iter().any(|q| q.1 > 0.0));
     let throttles = if throttles.is_empty() {
         pick(&[("throttled", "throttled")])?
     } else {

@@ -49,7 +49,7 @@ const TABLE_METRICS: [&str; 5] = [
 ];
 
 /// Most points of a frontier chart that get a label.
-const FRONTIER_LABELS: usize = 10;
+const FRONTIER_LABELS: usize = 20;
 
 /// Most points drawn as bars (one bar per point) when a parameter's values are names.
 const MAX_BARS: usize = 24;
@@ -91,11 +91,7 @@ pub fn report(dir: &Path, experiment: Option<&Path>) -> Result<Report> {
         r.facts.push(("seed".into(), e.seed.to_string()));
     }
     // Parameters whose values are numbers and vary: the x axes.
-    let axes: Vec<&String> = s
-        .params
-        .iter()
-        .filter(|p| numeric_values(&s, p).is_some_and(|v| distinct(&v) > 1))
-        .collect();
+    let axes: Vec<&String> = s.params.iter().filter(|p| is_axis(&s, p)).collect();
     let scenarios = match &exp {
         Some(e) => Some(
             (0..s.len())
@@ -112,20 +108,22 @@ pub fn report(dir: &Path, experiment: Option<&Path>) -> Result<Report> {
         .params
         .iter()
         .any(|p| numeric_values(&s, p).is_none() && distinct_text(&s, p) > 1);
-    if named_values && s.len() <= MAX_BARS {
+    let bars = (named_values || axes.is_empty()) && s.len() > 1 && s.len() <= MAX_BARS;
+    if bars {
         bars_section(&mut r, &s)?;
     }
     crossover_section(&mut r, &s, &axes)?;
     frontier_section(&mut r, &s)?;
     functions_section(&mut r, &s, &rows)?;
     table_section(&mut r, &s)?;
-    if axes.is_empty() && !(named_values && s.len() <= MAX_BARS) {
+    if axes.is_empty() && !bars {
         r.sections.insert(
             0,
             Section {
                 heading: "Parameters".into(),
-                text: "No parameter of this sweep takes several numeric values, so there is \
-                       no metric-against-parameter chart; the table below has every point."
+                text: "No parameter of this sweep takes several numeric values along a line, so \
+                       there is no metric-against-parameter chart; the table below has every \
+                       point."
                     .into(),
                 figures: Vec::new(),
                 tables: Vec::new(),
@@ -192,6 +190,19 @@ fn distinct_text(s: &SweepSummary, p: &str) -> usize {
     v.len()
 }
 
+/// Whether parameter `p` can be an x axis: its values are numbers, and some line (the
+/// points sharing the other parameters' values) has two of them or more. Zipped
+/// parameters change together, so each line would be one point: they get bars instead.
+fn is_axis(s: &SweepSummary, p: &str) -> bool {
+    let Some(xs) = numeric_values(s, p) else {
+        return false;
+    };
+    groups(s, p).iter().any(|(_, points)| {
+        let v: Vec<f64> = points.iter().map(|&i| xs[i]).collect();
+        distinct(&v) > 1
+    })
+}
+
 fn distinct(v: &[f64]) -> usize {
     let mut v = v.to_vec();
     v.sort_by(f64::total_cmp);
@@ -234,8 +245,20 @@ fn leaf(p: &str) -> &str {
 }
 
 /// A parameter value as a legend or table shows it: numbers with four significant digits.
+/// A JSON object or list (a whole policy, say) loses its braces and quotes:
+/// `{"idle_s":600,"policy":"fixed"}` reads `idle_s: 600, policy: fixed`.
 fn value_text(v: &str) -> String {
-    v.parse::<f64>().map_or_else(|_| v.to_owned(), fmt_num)
+    if let Ok(x) = v.parse::<f64>() {
+        return fmt_num(x);
+    }
+    if v.starts_with(['{', '[']) {
+        return v
+            .trim_matches(['{', '}', '[', ']'])
+            .replace('"', "")
+            .replace(',', ", ")
+            .replace(':', ": ");
+    }
+    v.to_owned()
 }
 
 /// Whether values spread over more than a factor of 20, all positive: a log axis then.
@@ -285,7 +308,7 @@ fn metric_series(
         order(&mut theory);
         band.sort_by(|a, b| a.0.total_cmp(&b.0));
         let name = if label.is_empty() {
-            "simulated (mean, 95 % CI)".to_owned()
+            "simulated".to_owned()
         } else {
             label.clone()
         };
@@ -574,12 +597,10 @@ fn frontier_section(r: &mut Report, s: &SweepSummary) -> Result<()> {
     let labelled = s.len() <= FRONTIER_LABELS;
     for i in 0..s.len() {
         if let (Some(c), Some(g)) = (s.metric(i, "cold_start_ratio")?, s.metric(i, "idle_gb_s")?) {
+            // The point's number, which the table of points below explains: whole
+            // parameter lists overlap one another.
             let label = if labelled {
-                s.params
-                    .iter()
-                    .map(|q| format!("{}={}", leaf(q), value_text(s.param(i, q))))
-                    .collect::<Vec<_>>()
-                    .join(" ")
+                format!("#{i}")
             } else {
                 String::new()
             };
@@ -611,9 +632,9 @@ fn frontier_section(r: &mut Report, s: &SweepSummary) -> Result<()> {
              (the memory kept warm and unused). The line joins the points no other point \
              beats on both.{}",
             if labelled {
-                ""
+                " Each point is labelled with its number in the table below."
             } else {
-                " The table below names each point."
+                " The table below lists the points."
             }
         ),
         figures: ids,
@@ -743,6 +764,16 @@ mod tests {
         assert_eq!(crossing(&fleet[..1], &pay[..1]), None);
         let never = [(1.0, 9.0), (2.0, 9.0), (3.0, 9.0)];
         assert_eq!(crossing(&pay, &never), None);
+    }
+
+    #[test]
+    fn values_read_well() {
+        assert_eq!(value_text("0.0158113883008"), "0.01581");
+        assert_eq!(
+            value_text(r#"{"idle_s":600,"policy":"fixed"}"#),
+            "idle_s: 600, policy: fixed"
+        );
+        assert_eq!(value_text("python"), "python");
     }
 
     #[test]
