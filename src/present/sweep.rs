@@ -261,11 +261,11 @@ fn value_text(v: &str) -> String {
     v.to_owned()
 }
 
-/// Whether values spread over more than a factor of 20, all positive: a log axis then.
+/// Whether values spread over more than a factor of 50, all positive: a log axis then.
 fn wants_log(v: &[f64]) -> bool {
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    lo > 0.0 && hi / lo > 20.0
+    lo > 0.0 && hi / lo > 50.0
 }
 
 fn axis(label: String, log: bool) -> Axis {
@@ -298,7 +298,7 @@ fn metric_series(
                 band.push((xs[i], (mean - ci).max(0.0), mean + ci));
             }
             if let Some(sc) = scenarios
-                && let Some(v) = closed_form(metric, p, &sc[i], xs[i])
+                && let Some(v) = closed_form(metric, &sc[i])
             {
                 theory.push((xs[i], v));
             }
@@ -324,7 +324,7 @@ fn metric_series(
             // Dashed in its group's colour; one legend entry says what the dashes are.
             let name = match (closed, label.is_empty()) {
                 (0, true) => what.to_owned(),
-                (0, false) => format!("{what} (dashed, same colour)"),
+                (0, false) => format!("{what} (dashed)"),
                 _ => String::new(),
             };
             series.push(
@@ -338,12 +338,11 @@ fn metric_series(
     Ok((series, closed))
 }
 
-/// The closed form of `metric` at a point whose scenario is `sc` (parameter `p` = `x`),
-/// when one applies: one function with Poisson arrivals, and
+/// The closed form of `metric` at a point whose scenario is `sc`, when one applies: one function with Poisson arrivals, and
 /// - the cold-start ratio under a fixed keep-alive: e^(−λT);
-/// - the throttle ratio under a concurrency cap `c` (the parameter being the cap):
-///   Erlang B with `a = λ · E[execution]`.
-fn closed_form(metric: &str, p: &str, sc: &Scenario, x: f64) -> Option<f64> {
+/// - the throttle ratio under the function's concurrency cap `c`: Erlang B with
+///   `a = λ · E[execution]`.
+fn closed_form(metric: &str, sc: &Scenario) -> Option<f64> {
     let [f] = sc.functions.as_slice() else {
         return None;
     };
@@ -355,12 +354,9 @@ fn closed_form(metric: &str, p: &str, sc: &Scenario, x: f64) -> Option<f64> {
             KeepAlive::Fixed(t) => Some(cold_start_probability(rate_per_s, t.as_secs())),
             _ => None,
         },
-        "throttle_ratio"
-            if p.ends_with("max_concurrency") || p.ends_with("account_concurrency") =>
-        {
-            let c = x as u32;
-            (f64::from(c) == x).then(|| erlang_b(c, rate_per_s * f.exec.mean() / 1000.0))
-        }
+        "throttle_ratio" => f
+            .max_concurrency
+            .map(|c| erlang_b(c, rate_per_s * f.exec.mean() / 1000.0)),
         _ => None,
     }
 }
@@ -764,6 +760,31 @@ mod tests {
         assert_eq!(crossing(&fleet[..1], &pay[..1]), None);
         let never = [(1.0, 9.0), (2.0, 9.0), (3.0, 9.0)];
         assert_eq!(crossing(&pay, &never), None);
+    }
+
+    /// One Poisson function at λ = 1/s, 1 s executions, at most 2 at once, kept 3 s:
+    /// e^(−3) for the cold-start ratio, and B(2, a = 1) = (1/2)/(2 + 1/2) = 1/5 for the
+    /// throttle ratio, by hand. Two functions: no closed form.
+    #[test]
+    fn closed_forms_from_a_point_scenario() {
+        let one = r#"{"name": "c", "duration_s": 60, "functions": [{"name": "f",
+            "runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1000},
+            "max_concurrency": 2, "keep_alive": {"policy": "fixed", "idle_s": 3},
+            "workload": {"kind": "poisson", "rate_per_s": 1}}]}"#;
+        let sc = Scenario::from_str(one, "c.json", Path::new(".")).unwrap();
+        let cold = closed_form("cold_start_ratio", &sc).unwrap();
+        assert!((cold - (-3.0f64).exp()).abs() < 1e-15);
+        let throttle = closed_form("throttle_ratio", &sc).unwrap();
+        assert!((throttle - 0.2).abs() < 1e-15);
+        assert_eq!(closed_form("latency_p99_ms", &sc), None);
+        let two = one.replace(
+            r#""functions": [{"#,
+            r#""functions": [{"name": "g", "runtime": "nodejs",
+                "exec_ms": {"dist": "const", "value": 1},
+                "workload": {"kind": "poisson", "rate_per_s": 1}}, {"#,
+        );
+        let sc = Scenario::from_str(&two, "c.json", Path::new(".")).unwrap();
+        assert_eq!(closed_form("cold_start_ratio", &sc), None);
     }
 
     #[test]
