@@ -496,7 +496,7 @@ impl Dist {
 /// Complementary error function (W. J. Cody's rational approximation via erfc = 1 − erf is
 /// not needed here: Numerical Recipes' `erfcc`, fractional error < 1.2e-7, is plenty for a
 /// reported mean).
-fn erfc(x: f64) -> f64 {
+pub(crate) fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     let r = t

@@ -351,24 +351,10 @@ fn function<'a>(r: &'a RunResult, name: &str) -> Result<&'a crate::report::Summa
 // ---------------------------------------------------------------------------------------
 // Closed forms.
 
-/// The standard normal's upper tail 1 − Φ(z), from erfc (W. J. Cody's rational
-/// approximation via Numerical Recipes' `erfcc`, relative error below 1.2e-7).
+/// The standard normal's upper tail 1 − Φ(z) = erfc(z/√2)/2, with the erfc the
+/// distributions use (`dist.rs`: Numerical Recipes' `erfcc`, relative error below 1.2e-7).
 pub fn normal_tail(z: f64) -> f64 {
-    let x = z / SQRT_2;
-    let t = 1.0 / (1.0 + 0.5 * x.abs());
-    let y = t
-        * (-x * x - 1.265_512_23
-            + t * (1.000_023_68
-                + t * (0.374_091_96
-                    + t * (0.096_784_18
-                        + t * (-0.186_288_06
-                            + t * (0.278_868_07
-                                + t * (-1.135_203_98
-                                    + t * (1.488_515_87
-                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-            .exp();
-    let erfc = if x >= 0.0 { y } else { 2.0 - y };
-    erfc / 2.0
+    crate::dist::erfc(z / SQRT_2) / 2.0
 }
 
 /// z of the 99th percentile of the standard normal.

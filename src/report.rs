@@ -9,7 +9,7 @@
 pub mod csv;
 mod events;
 pub mod export;
-mod layout;
+pub(crate) mod layout;
 pub mod profiles;
 mod sources;
 mod summarise;

@@ -14,6 +14,7 @@ use crate::error::Result;
 use crate::json::Ordered;
 use crate::plot::html::{Section, Table as HtmlTable};
 use crate::plot::{Axis, Bin, Cdf, Histogram as HistogramChart, Stack, StackedBars, Timeline};
+use crate::report::layout::thousands;
 
 /// The summary file of a report folder (`faassim run --format json`).
 pub const RESULT_FILE: &str = "result.json";
@@ -89,24 +90,13 @@ fn cell(v: Option<f64>) -> String {
     v.map(fmt_num).unwrap_or_default()
 }
 
-/// A count cell, thousands grouped (`5,906,552`).
+/// A count cell, thousands grouped (`5,906,552`); other numbers as [`fmt_num`] writes them.
 fn count(v: Option<f64>) -> String {
-    let Some(x) = v else {
-        return String::new();
-    };
-    let digits = fmt_num(x);
-    if x != x.trunc() || digits.contains('e') {
-        return digits;
+    match v {
+        None => String::new(),
+        Some(x) if x == x.trunc() && (0.0..1e15).contains(&x) => thousands(x as u64),
+        Some(x) => fmt_num(x),
     }
-    let (sign, digits) = digits.split_at(usize::from(x < 0.0));
-    let mut out = String::from(sign);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The functions listed in tables: the busiest [`LISTED`], in scenario order.
@@ -490,7 +480,8 @@ mod tests {
         assert_eq!(count(Some(5906552.0)), "5,906,552");
         assert_eq!(count(Some(120.0)), "120");
         assert_eq!(count(Some(1000.0)), "1,000");
-        assert_eq!(count(Some(-1234.0)), "-1,234");
+        assert_eq!(count(Some(-1234.0)), "-1234");
+        assert_eq!(count(Some(0.5)), "0.5");
         assert_eq!(count(None), "");
     }
 }

@@ -8,7 +8,7 @@ mod sources;
 use std::fmt::Write as _;
 
 use super::Exporter;
-use crate::report::layout::TextTable;
+use crate::report::layout::{TextTable, thousands};
 use crate::report::{LatencySummary, RunResult, Summary};
 
 /// Writes the result as aligned text tables.
@@ -37,15 +37,7 @@ fn pct(v: Option<f64>) -> String {
 
 /// Groups thousands: 1234567 → "1,234,567".
 fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    thousands(n)
 }
 
 /// Renders a run's results as aligned text tables.
