@@ -248,7 +248,6 @@ fn latency_section(r: &mut Report, result: &ResultFile, saved: &Saved) -> Result
 }
 
 fn timeline_section(r: &mut Report, w: &Windows, window_s: f64) -> Result<()> {
-    let mut figures = Vec::new();
     let pick = |cols: &[(&str, &str)]| -> Result<Vec<Named>> {
         let mut out = Vec::new();
         for (col, name) in cols {
@@ -258,81 +257,74 @@ fn timeline_section(r: &mut Report, w: &Windows, window_s: f64) -> Result<()> {
         }
         Ok(out)
     };
+    let per = fmt_num(window_s);
+    let any = |s: &[Named]| s.iter().any(|(_, p)| p.iter().any(|q| q.1 > 0.0));
     let instances = pick(&[
         ("busy_mean", "busy"),
         ("idle_mean", "idle"),
         ("starting_mean", "starting"),
         ("provisioned_mean", "provisioned"),
     ])?;
-    if !instances.is_empty() {
-        figures.push(Figure::new(
-            "timeline-instances",
-            Timeline {
-                title: "Instances (time-averaged per window)".into(),
-                x_label: "time (s)".into(),
-                y_label: "instances".into(),
-                series: instances,
-                ..Default::default()
-            }
-            .to_svg(),
-        ));
-    }
-    let per = fmt_num(window_s);
-    let any = |s: &[Named]| s.iter().any(|(_, p)| p.iter().any(|q| q.1 > 0.0));
     let requests = pick(&[("arrivals", "arrivals"), ("finished", "finished")])?;
-    if !requests.is_empty() {
-        figures.push(Figure::new(
-            "timeline-requests",
-            Timeline {
-                title: format!("Requests per {per} s window"),
-                x_label: "time (s)".into(),
-                y_label: format!("requests per {per} s"),
-                series: requests,
-                ..Default::default()
-            }
-            .to_svg(),
-        ));
-    }
     // Cold starts on their own axis: a storm of a few thousand is invisible beside
     // hundreds of thousands of requests.
     let cold = pick(&[("cold", "cold starts")])?;
-    if any(&cold) {
-        figures.push(Figure::new(
-            "timeline-cold-starts",
-            Timeline {
-                title: format!("Cold starts per {per} s window"),
-                x_label: "time (s)".into(),
-                y_label: format!("cold starts per {per} s"),
-                series: cold,
-                ..Default::default()
-            }
-            .to_svg(),
-        ));
-    }
-    let throttles = pick(&[
+    let by_cause = pick(&[
         ("throttled_concurrency", "concurrency limit"),
         ("throttled_scale_out", "scale-out rate"),
         ("throttled_memory", "memory"),
         ("throttled_pending_timeout", "pending timeout"),
     ])?;
-    let throttles = if throttles.is_empty() {
+    let throttles = if by_cause.is_empty() {
         pick(&[("throttled", "throttled")])?
     } else {
-        throttles
+        by_cause
     };
-    if any(&throttles) {
-        figures.push(Figure::new(
+    // (file stem, title, y axis, series, drawn when): the series exist, or are not all 0.
+    let charts = [
+        (
+            "timeline-instances",
+            "Instances (time-averaged per window)".to_owned(),
+            "instances".to_owned(),
+            !instances.is_empty(),
+            instances,
+        ),
+        (
+            "timeline-requests",
+            format!("Requests per {per} s window"),
+            format!("requests per {per} s"),
+            !requests.is_empty(),
+            requests,
+        ),
+        (
+            "timeline-cold-starts",
+            format!("Cold starts per {per} s window"),
+            format!("cold starts per {per} s"),
+            any(&cold),
+            cold,
+        ),
+        (
             "timeline-throttles",
-            Timeline {
-                title: format!("Throttled requests per {per} s window, by cause"),
+            format!("Throttled requests per {per} s window, by cause"),
+            format!("throttled per {per} s"),
+            any(&throttles),
+            throttles,
+        ),
+    ];
+    let figures = charts
+        .into_iter()
+        .filter(|c| c.3)
+        .map(|(name, title, y_label, _, series)| {
+            let chart = Timeline {
+                title,
                 x_label: "time (s)".into(),
-                y_label: format!("throttled per {per} s"),
-                series: throttles,
+                y_label,
+                series,
                 ..Default::default()
-            }
-            .to_svg(),
-        ));
-    }
+            };
+            Figure::new(name, chart.to_svg())
+        })
+        .collect();
     let ids = r.add_figures(figures)?;
     r.sections.push(Section {
         heading: "Over time".into(),
