@@ -200,21 +200,20 @@ fn lab_list_and_check_from_the_command_line() {
         assert!(out.contains(&l.folder()), "{out}");
     }
     let dir = labs_dir();
-    let o = Command::new(BIN)
-        .args([
-            "lab",
-            "check",
-            "6",
-            "--quick",
-            "--dir",
-            dir.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let o = check_lab6_quick(&dir);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("expected = 2"), "{out}");
     assert!(out.contains("key figures hold"), "{out}");
+}
+
+/// Runs `faassim lab check 6 --quick --dir <dir>`.
+fn check_lab6_quick(dir: &Path) -> std::process::Output {
+    let dir = dir.to_str().unwrap();
+    Command::new(BIN)
+        .args(["lab", "check", "6", "--quick", "--dir", dir])
+        .output()
+        .unwrap()
 }
 
 /// A lab whose figures do not hold exits with code 1 and says so: lab 6 run on a copy of
@@ -250,17 +249,7 @@ fn failing_key_exits_non_zero() {
         })
         .collect();
     std::fs::write(dir.join("invocations.csv"), moved).unwrap();
-    let o = Command::new(BIN)
-        .args([
-            "lab",
-            "check",
-            "6",
-            "--quick",
-            "--dir",
-            tmp.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
+    let o = check_lab6_quick(&tmp);
     assert_eq!(
         o.status.code(),
         Some(1),

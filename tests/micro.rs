@@ -523,21 +523,9 @@ impl RequestLog for Snapshots {
 /// flight (starting or busy), provisioned allocated.
 #[test]
 fn instance_counts_after_each_event_by_hand() {
-    let s = scenario(
-        r#"{"name": "counts", "duration_s": 60, "platform": "aws-lambda",
-          "functions": [{"name": "f", "runtime": "nodejs",
-            "keep_alive": {"policy": "fixed", "idle_s": 10},
-            "exec_ms": {"dist": "const", "value": 1000},
-            "cold_start_ms": {"dist": "const", "value": 100},
-            "provisioned": {"policy": "fixed", "count": 1},
-            "workload": {"kind": "spike", "at_s": 1, "count": 2}}]}"#,
-    );
+    let s = provisioned_and_a_spike_of_two();
     let mut log = Snapshots::default();
-    let options = RunOptions {
-        log: Some(&mut log),
-        progress: None,
-    };
-    faassim::sim::run(&s, options).unwrap();
+    run_with(&s, &mut log);
     let counts =
         |starting, busy, idle, on_demand_in_flight, provisioned_allocated| InstanceCounts {
             starting,

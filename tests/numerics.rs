@@ -379,18 +379,7 @@ fn windows_too_narrow_to_write_are_refused_before_the_run() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_faassim"))
-        .current_dir(&dir)
-        .args([
-            "run",
-            "s.json",
-            "--windows",
-            "w.csv",
-            "--window-s",
-            "0.000001",
-        ])
-        .output()
-        .unwrap();
+    let out = run_with_windows(&dir, "0.000001");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),

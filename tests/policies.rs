@@ -269,17 +269,7 @@ fn no_keep_alive_makes_every_request_cold() {
 /// room: LRU evicts `a` (idle since 2.6 s) while greedy-dual evicts `b` (priority
 /// 1 × 500/512 against `a`'s 3 × 500/512). `a` again at 5 s: cold under LRU (evicting `b`,
 /// idle since 3.6 s), warm under greedy-dual.
-/// A 512 MB function of that trace, arriving at the times in `<name>.csv`.
-fn pressure_function(name: &str) -> String {
-    format!(
-        r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
-          "exec_ms": {{"dist": "const", "value": 100}},
-          "cold_start_ms": {{"dist": "const", "value": 500}},
-          "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
-          "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
-    )
-}
-
+///
 /// The scenario of that trace, with eviction order `policy`, in a fresh folder named
 /// after `test` (shared with `custom_policies`).
 pub(crate) fn memory_pressure_scenario(test: &str, policy: &str) -> faassim::Scenario {
@@ -287,16 +277,11 @@ pub(crate) fn memory_pressure_scenario(test: &str, policy: &str) -> faassim::Sce
     std::fs::write(dir.join("a.csv"), "0\n1\n2\n5\n").unwrap();
     std::fs::write(dir.join("b.csv"), "3\n").unwrap();
     std::fs::write(dir.join("c.csv"), "4\n").unwrap();
-    scenario_in(
-        &format!(
-            r#"{{"name": "mem", "duration_s": 10,
-              "platform_overrides": {{"memory_capacity_gb": 1, "eviction": "{policy}"}},
-              "functions": [{}, {}, {}]}}"#,
-            pressure_function("a"),
-            pressure_function("b"),
-            pressure_function("c")
-        ),
+    let functions = ["a", "b", "c"].map(|f| memory_function(f, Some(3600)));
+    memory_scenario(
         &dir,
+        &format!(r#""memory_capacity_gb": 1, "eviction": "{policy}""#),
+        &functions,
     )
 }
 
@@ -313,16 +298,11 @@ fn memory_pressure_evicts_by_policy() {
     // Nothing idle to evict: the second simultaneous request is refused.
     let dir = temp_dir("pressure-full");
     std::fs::write(dir.join("b.csv"), "3\n").unwrap();
-    let s = scenario_in(
-        &format!(
-            r#"{{"name": "mem", "duration_s": 10,
-              "platform_overrides": {{"memory_capacity_gb": 0.5}},
-              "functions": [{}, {}]}}"#,
-            pressure_function("a").replace("a.csv", "b.csv"),
-            pressure_function("b")
-        ),
-        &dir,
-    );
+    let functions = [
+        memory_function("a", Some(3600)).replace("a.csv", "b.csv"),
+        memory_function("b", Some(3600)),
+    ];
+    let s = memory_scenario(&dir, r#""memory_capacity_gb": 0.5"#, &functions);
     let r = run(&s);
     assert_eq!((r.total.cold_starts, r.total.throttled), (1, 1));
     assert_eq!(r.total.throttle_causes.memory, 1);
@@ -333,14 +313,12 @@ fn memory_pressure_evicts_by_policy() {
 /// instances are retired inside the 999.5 s horizon.
 #[test]
 fn instances_are_recycled_at_their_maximum_lifetime() {
-    let s = scenario(
-        r#"{"name": "life", "duration_s": 999.5,
-          "platform_overrides": {"max_instance_lifetime_s": 100},
-          "functions": [{"name": "f", "runtime": "nodejs",
-            "exec_ms": {"dist": "const", "value": 100},
-            "cold_start_ms": {"dist": "const", "value": 200},
-            "keep_alive": {"policy": "fixed", "idle_s": 3600},
-            "workload": {"kind": "constant", "interval_s": 1}}]}"#,
+    let s = lifetime_scenario(
+        999.5,
+        100,
+        r#""cold_start_ms": {"dist": "const", "value": 200},
+           "keep_alive": {"policy": "fixed", "idle_s": 3600},
+           "workload": {"kind": "constant", "interval_s": 1}"#,
     );
     let r = run(&s);
     assert_eq!(r.total.cold_starts, 10);

@@ -8,8 +8,8 @@ use crate::common::*;
 use faassim::SimTime;
 use faassim::report::WindowLog;
 use faassim::sim::{
-    self, ArrivalRecord, InstanceChange, InstanceRecord, InstanceState, Outcome, RequestLog,
-    RequestRecord, RunOptions, RunOutput, Status,
+    ArrivalRecord, InstanceChange, InstanceRecord, InstanceState, Outcome, RequestLog,
+    RequestRecord, Status,
 };
 
 /// Milliseconds, as short as exact.
@@ -118,18 +118,6 @@ fn json_name(v: &impl serde::Serialize) -> String {
         .to_owned()
 }
 
-/// Runs `s` with `log`.
-fn run_with(s: &faassim::Scenario, log: &mut dyn RequestLog) -> RunOutput {
-    sim::run(
-        s,
-        RunOptions {
-            log: Some(log),
-            progress: None,
-        },
-    )
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
 /// The records of a run, as lines.
 fn lines_of(s: &faassim::Scenario) -> Vec<String> {
     let mut log = Lines::default();
@@ -164,6 +152,30 @@ fn traced(
         ),
         &dir,
     )
+}
+
+/// The provisioned schedule: none, one instance from 5 s (2-s allocation delay), none from
+/// 20 s; one 0.5-s request at 19.8 s (0.1-s cold starts, 5-s keep-alive, 30-s run).
+fn scheduled_release(test: &str) -> faassim::Scenario {
+    traced(
+        test,
+        "19.8\n",
+        (500, 100, 5),
+        r#""provisioned": {"policy": "scheduled", "allocation_delay_s": 2,
+             "steps": [{"at_s": 0, "count": 0}, {"at_s": 5, "count": 1}, {"at_s": 20, "count": 0}]},"#,
+        "",
+        30.0,
+    )
+}
+
+/// The memory-pressure trace: two 512-MB functions on one 0.5-GB host, `a` at 0 and 3.2 s,
+/// `b` at 3 s, with a fixed keep-alive of `idle_s` or else the platform's.
+fn pressure_trace(test: &str, idle_s: Option<u64>) -> faassim::Scenario {
+    let dir = temp_dir(test);
+    std::fs::write(dir.join("a.csv"), "0\n3.2\n").unwrap();
+    std::fs::write(dir.join("b.csv"), "3\n").unwrap();
+    let functions = [memory_function("a", idle_s), memory_function("b", idle_s)];
+    memory_scenario(&dir, r#""memory_capacity_gb": 0.5"#, &functions)
 }
 
 #[track_caller]
@@ -203,15 +215,7 @@ fn a_cold_start_a_warm_reuse_and_an_expiry() {
 /// (ready at 1.1, idle at 2.1, expired at 12.1). The provisioned instance stays.
 #[test]
 fn provisioned_instances_are_started_ready_and_idle_before_the_run() {
-    let s = scenario(
-        r#"{"name": "records", "duration_s": 60, "platform": "aws-lambda",
-          "functions": [{"name": "f", "runtime": "nodejs",
-            "keep_alive": {"policy": "fixed", "idle_s": 10},
-            "exec_ms": {"dist": "const", "value": 1000},
-            "cold_start_ms": {"dist": "const", "value": 100},
-            "provisioned": {"policy": "fixed", "count": 1},
-            "workload": {"kind": "spike", "at_s": 1, "count": 2}}]}"#,
-    );
+    let s = provisioned_and_a_spike_of_two();
     assert_lines(
         &lines_of(&s),
         &[
@@ -239,15 +243,7 @@ fn provisioned_instances_are_started_ready_and_idle_before_the_run() {
 /// record says so), then idles under the 5-s keep-alive (20.3 → 25.3 s).
 #[test]
 fn a_provisioned_allocation_and_a_release_while_busy() {
-    let s = traced(
-        "records-schedule",
-        "19.8\n",
-        (500, 100, 5),
-        r#""provisioned": {"policy": "scheduled", "allocation_delay_s": 2,
-             "steps": [{"at_s": 0, "count": 0}, {"at_s": 5, "count": 1}, {"at_s": 20, "count": 0}]},"#,
-        "",
-        30.0,
-    );
+    let s = scheduled_release("records-schedule");
     assert_lines(
         &lines_of(&s),
         &[
@@ -271,28 +267,7 @@ fn a_provisioned_allocation_and_a_release_while_busy() {
 /// memory. Instance 1 expires an hour after 3.6 s, after the horizon.
 #[test]
 fn memory_pressure_evicts_an_idle_instance_and_throttles_when_nothing_is_idle() {
-    let dir = temp_dir("records-pressure");
-    std::fs::write(dir.join("a.csv"), "0\n3.2\n").unwrap();
-    std::fs::write(dir.join("b.csv"), "3\n").unwrap();
-    let function = |name: &str| {
-        format!(
-            r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
-              "exec_ms": {{"dist": "const", "value": 100}},
-              "cold_start_ms": {{"dist": "const", "value": 500}},
-              "keep_alive": {{"policy": "fixed", "idle_s": 3600}},
-              "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
-        )
-    };
-    let s = scenario_in(
-        &format!(
-            r#"{{"name": "mem", "duration_s": 10,
-              "platform_overrides": {{"memory_capacity_gb": 0.5}},
-              "functions": [{}, {}]}}"#,
-            function("a"),
-            function("b")
-        ),
-        &dir,
-    );
+    let s = pressure_trace("records-pressure", Some(3600));
     assert_lines(
         &lines_of(&s),
         &[
@@ -385,14 +360,12 @@ fn a_lifetime_recycles_a_busy_instance_when_its_request_ends() {
 /// not replaced). One request at 24.9 s (0.1 s) runs on instance 2.
 #[test]
 fn a_recycled_provisioned_instance_is_replaced_until_the_horizon() {
-    let s = scenario(
-        r#"{"name": "records", "duration_s": 25,
-          "platform_overrides": {"max_instance_lifetime_s": 10},
-          "functions": [{"name": "f", "runtime": "nodejs",
-            "exec_ms": {"dist": "const", "value": 100},
-            "cold_start_ms": {"dist": "const", "value": 100},
-            "provisioned": {"policy": "fixed", "count": 1},
-            "workload": {"kind": "spike", "at_s": 24.9, "count": 1}}]}"#,
+    let s = lifetime_scenario(
+        25.0,
+        10,
+        r#""cold_start_ms": {"dist": "const", "value": 100},
+           "provisioned": {"policy": "fixed", "count": 1},
+           "workload": {"kind": "spike", "at_s": 24.9, "count": 1}"#,
     );
     assert_lines(
         &lines_of(&s),
@@ -588,15 +561,7 @@ fn windows_integrate_instance_levels_exactly() {
 /// 5 s; no provisioned instance ready, so no utilisation.
 #[test]
 fn windows_give_provisioned_levels_and_utilisation() {
-    let s = traced(
-        "records-windows-pc",
-        "19.8\n",
-        (500, 100, 5),
-        r#""provisioned": {"policy": "scheduled", "allocation_delay_s": 2,
-             "steps": [{"at_s": 0, "count": 0}, {"at_s": 5, "count": 1}, {"at_s": 20, "count": 0}]},"#,
-        "",
-        30.0,
-    );
+    let s = scheduled_release("records-windows-pc");
     let rows = windows_of(&s, 10.0);
     assert_eq!(rows.len(), 3);
     assert_row(
@@ -620,27 +585,7 @@ fn windows_give_provisioned_levels_and_utilisation() {
 /// under its cause; `a`'s instance, evicted at 3 s, is not in that window at all.
 #[test]
 fn windows_count_throttles_by_cause() {
-    let dir = temp_dir("records-windows-throttle");
-    std::fs::write(dir.join("a.csv"), "0\n3.2\n").unwrap();
-    std::fs::write(dir.join("b.csv"), "3\n").unwrap();
-    let function = |name: &str| {
-        format!(
-            r#"{{"name": "{name}", "runtime": "nodejs", "memory_mb": 512,
-              "exec_ms": {{"dist": "const", "value": 100}},
-              "cold_start_ms": {{"dist": "const", "value": 500}},
-              "workload": {{"kind": "timestamps", "path": "{name}.csv"}}}}"#
-        )
-    };
-    let s = scenario_in(
-        &format!(
-            r#"{{"name": "mem", "duration_s": 10,
-              "platform_overrides": {{"memory_capacity_gb": 0.5}},
-              "functions": [{}, {}]}}"#,
-            function("a"),
-            function("b")
-        ),
-        &dir,
-    );
+    let s = pressure_trace("records-windows-throttle", None);
     let rows = windows_of(&s, 1.0);
     let row = |start: &str, f: &str| {
         rows.iter()
@@ -850,18 +795,7 @@ fn too_many_window_rows_are_refused_with_what_would_fit() {
         ),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_faassim"))
-        .current_dir(&dir)
-        .args([
-            "run",
-            "s.json",
-            "--windows",
-            "w.csv",
-            "--window-s",
-            "0.00001",
-        ])
-        .output()
-        .unwrap();
+    let out = run_with_windows(&dir, "0.00001");
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
