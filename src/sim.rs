@@ -578,6 +578,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let record = ArrivalRecord {
             request: id,
             function: &scenario.function(f).name,
+            function_index: f.index(),
             at: now,
             ping,
             measured,
@@ -618,6 +619,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         let record = InstanceRecord {
             at: now,
             function: &scenario.function(i.func).name,
+            function_index: i.func.index(),
             instance: i.serial,
             provisioned: i.provisioned,
             change,

@@ -641,6 +641,8 @@ fn record(function: &str, arrival_ns: u64, end_ns: u64, outcome: Outcome) -> Req
     RequestRecord {
         request: 0,
         function,
+        // Every record claims position 0: the log must still file each under its name.
+        function_index: 0,
         instance: None,
         provisioned: false,
         ping: false,

@@ -4,11 +4,9 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::saved::{ALL_FUNCTIONS, SAVED_FILE, Saved};
 use super::series::{Windows, cdf, log_bins};
-use super::table::Table;
 use super::{Figure, Report, fmt_num, load_json};
 use crate::error::Result;
 use crate::json::Ordered;
@@ -36,8 +34,52 @@ struct ResultFile {
     platform: String,
     duration_s: f64,
     warmup_s: f64,
-    total: Value,
-    functions: Ordered<Value>,
+    total: Figures,
+    functions: Ordered<Figures>,
+}
+
+/// The figures of one function (or of the total) a report shows, read from `result.json`
+/// and nothing else: a trace replay's result holds tens of thousands of functions, whose
+/// whole JSON trees would take gigabytes.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Figures {
+    invocations: Option<f64>,
+    warm_starts: Option<f64>,
+    cold_starts: Option<f64>,
+    cold_start_ratio: Option<f64>,
+    throttled: Option<f64>,
+    evictions: Option<f64>,
+    latency_ms: Quantiles,
+    warm_latency_ms: Quantiles,
+    cold_latency_ms: Quantiles,
+    cost_usd: Option<CostItems>,
+}
+
+/// A latency summary's figures, ms.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Quantiles {
+    count: Option<f64>,
+    mean: Option<f64>,
+    p50: Option<f64>,
+    p90: Option<f64>,
+    p99: Option<f64>,
+    p999: Option<f64>,
+    p9999: Option<f64>,
+    max: Option<f64>,
+}
+
+/// A cost breakdown's items, USD.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CostItems {
+    total: Option<f64>,
+    requests: Option<f64>,
+    compute: Option<f64>,
+    provisioned: Option<f64>,
+    warmers: Option<f64>,
+    free_tier_credit: Option<f64>,
 }
 
 /// Reads a run's report folder and builds its report.
@@ -46,7 +88,7 @@ pub fn report(dir: &Path) -> Result<Report> {
     let saved = Saved::load(dir)?;
     let windows_path = dir.join(WINDOWS_FILE);
     let windows = if windows_path.exists() {
-        Windows::new(Table::load(&windows_path)?)
+        Windows::load(&windows_path)?
     } else {
         None
     };
@@ -80,9 +122,45 @@ pub fn report(dir: &Path) -> Result<Report> {
     Ok(r)
 }
 
-/// A number at `pointer` in `v` (`/latency_ms/p99`), if it is one.
-fn num(v: &Value, pointer: &str) -> Option<f64> {
-    v.pointer(pointer).and_then(Value::as_f64)
+/// The figure at `pointer` in `v` (`/latency_ms/p99`), if it has one.
+fn num(v: &Figures, pointer: &str) -> Option<f64> {
+    let mut parts = pointer.trim_start_matches('/').splitn(2, '/');
+    let (field, inner) = (parts.next()?, parts.next());
+    let quantile = |q: &Quantiles, name: &str| match name {
+        "count" => q.count,
+        "mean" => q.mean,
+        "p50" => q.p50,
+        "p90" => q.p90,
+        "p99" => q.p99,
+        "p999" => q.p999,
+        "p9999" => q.p9999,
+        "max" => q.max,
+        _ => None,
+    };
+    match (field, inner) {
+        ("invocations", None) => v.invocations,
+        ("warm_starts", None) => v.warm_starts,
+        ("cold_starts", None) => v.cold_starts,
+        ("cold_start_ratio", None) => v.cold_start_ratio,
+        ("throttled", None) => v.throttled,
+        ("evictions", None) => v.evictions,
+        ("latency_ms", Some(q)) => quantile(&v.latency_ms, q),
+        ("warm_latency_ms", Some(q)) => quantile(&v.warm_latency_ms, q),
+        ("cold_latency_ms", Some(q)) => quantile(&v.cold_latency_ms, q),
+        ("cost_usd", Some(item)) => {
+            let c = v.cost_usd.as_ref()?;
+            match item {
+                "total" => c.total,
+                "requests" => c.requests,
+                "compute" => c.compute,
+                "provisioned" => c.provisioned,
+                "warmers" => c.warmers,
+                "free_tier_credit" => c.free_tier_credit,
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// A cell: the number with its precision, or empty.
@@ -100,7 +178,7 @@ fn count(v: Option<f64>) -> String {
 }
 
 /// The functions listed in tables: the busiest [`LISTED`], in scenario order.
-fn listed(result: &ResultFile) -> Vec<&(String, Value)> {
+fn listed(result: &ResultFile) -> Vec<&(String, Figures)> {
     let fs = &result.functions.0;
     if fs.len() <= LISTED {
         return fs.iter().collect();
@@ -125,7 +203,7 @@ fn requests_section(r: &mut Report, result: &ResultFile) {
         "throttled",
         "evicted",
     ];
-    let row = |name: &str, v: &Value| {
+    let row = |name: &str, v: &Figures| {
         vec![
             name.to_owned(),
             count(num(v, "/invocations")),
@@ -169,7 +247,7 @@ fn latency_section(r: &mut Report, result: &ResultFile, saved: &Saved) -> Result
     ];
     let quantiles = ["mean", "p50", "p90", "p99", "p999", "p9999", "max"];
     let mut rows = Vec::new();
-    let mut add_rows = |name: &str, v: &Value| {
+    let mut add_rows = |name: &str, v: &Figures| {
         for (kind, at) in kinds {
             if num(v, &format!("{at}/count")).unwrap_or(0.0) == 0.0 {
                 continue;
@@ -248,14 +326,10 @@ fn latency_section(r: &mut Report, result: &ResultFile, saved: &Saved) -> Result
 }
 
 fn timeline_section(r: &mut Report, w: &Windows, window_s: f64) -> Result<()> {
-    let pick = |cols: &[(&str, &str)]| -> Result<Vec<Named>> {
-        let mut out = Vec::new();
-        for (col, name) in cols {
-            if let Some(s) = w.total(col)? {
-                out.push(((*name).to_owned(), s));
-            }
-        }
-        Ok(out)
+    let pick = |cols: &[(&str, &str)]| -> Vec<Named> {
+        cols.iter()
+            .filter_map(|(col, name)| Some(((*name).to_owned(), w.total(col)?)))
+            .collect()
     };
     let per = fmt_num(window_s);
     let any = |s: &[Named]| s.iter().any(|(_, p)| p.iter().any(|q| q.1 > 0.0));
@@ -264,19 +338,19 @@ fn timeline_section(r: &mut Report, w: &Windows, window_s: f64) -> Result<()> {
         ("idle_mean", "idle"),
         ("starting_mean", "starting"),
         ("provisioned_mean", "provisioned"),
-    ])?;
-    let requests = pick(&[("arrivals", "arrivals"), ("finished", "finished")])?;
+    ]);
+    let requests = pick(&[("arrivals", "arrivals"), ("finished", "finished")]);
     // Cold starts on their own axis: a storm of a few thousand is invisible beside
     // hundreds of thousands of requests.
-    let cold = pick(&[("cold", "cold starts")])?;
+    let cold = pick(&[("cold", "cold starts")]);
     let by_cause = pick(&[
         ("throttled_concurrency", "concurrency limit"),
         ("throttled_scale_out", "scale-out rate"),
         ("throttled_memory", "memory"),
         ("throttled_pending_timeout", "pending timeout"),
-    ])?;
+    ]);
     let throttles = if by_cause.is_empty() {
-        pick(&[("throttled", "throttled")])?
+        pick(&[("throttled", "throttled")])
     } else {
         by_cause
     };
@@ -430,7 +504,7 @@ fn cost_section(r: &mut Report, result: &ResultFile) {
         "warmers",
         "free tier credit",
     ];
-    let row = |name: &str, v: &Value| {
+    let row = |name: &str, v: &Figures| {
         let mut row = vec![name.to_owned(), cell(num(v, "/cost_usd/total"))];
         row.extend(items.iter().map(|(_, at)| cell(num(v, at))));
         row.push(cell(num(v, "/cost_usd/free_tier_credit")));

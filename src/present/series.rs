@@ -4,8 +4,11 @@
 
 use hdrhistogram::Histogram;
 
+use std::path::Path;
+
 use super::table::Table;
 use crate::error::Result;
+use crate::trace::csv::CsvReader;
 
 /// Quantiles at which a CDF is drawn: every half per cent, then the tail (so p99.99 shows
 /// on a plot of a million requests). Bounded whatever the number of samples.
@@ -80,36 +83,78 @@ fn count_in(h: &Histogram<u64>, a: f64, b: f64) -> u64 {
         .sum()
 }
 
-/// A run's `--windows` table: time series summed over its functions.
+/// A run's `--windows` file summed over its functions: per window, the total of every
+/// numeric column. Read line by line and summed as it goes, so a trace replay's file of a
+/// million rows takes a few kilobytes, not the gigabyte its cells would.
 pub struct Windows {
-    table: Table,
-    start: usize,
+    /// The file's columns.
+    header: Vec<String>,
+    /// Per window, in file order: its start (s) and each column's sum over the functions.
+    totals: Vec<(f64, Vec<f64>)>,
 }
 
 impl Windows {
-    /// Wraps a `--windows` table (it must have `window_start_s`).
-    pub fn new(table: Table) -> Option<Windows> {
-        let start = table.column("window_start_s")?;
-        Some(Windows { table, start })
+    /// Reads a `--windows` file; `None` when it has no `window_start_s` column. Empty
+    /// cells add nothing; a cell that is not a number, in a column summed, is an error
+    /// naming the file, line and column.
+    pub fn load(path: &Path) -> Result<Option<Windows>> {
+        let mut csv = CsvReader::open(path)?;
+        if !csv.next_line()? {
+            return Ok(None);
+        }
+        let header: Vec<String> = csv.fields().map(str::to_owned).collect();
+        let Some(start) = header.iter().position(|h| h == "window_start_s") else {
+            return Ok(None);
+        };
+        // Text columns (the function's name) are not summed.
+        let summed: Vec<bool> = header.iter().map(|h| h != "function").collect();
+        let mut totals: Vec<(f64, Vec<f64>)> = Vec::new();
+        while csv.next_line()? {
+            csv.check_quotes(&header)?;
+            let mut row = vec![0.0; header.len()];
+            let mut fields = 0;
+            for (i, field) in csv.fields().enumerate() {
+                fields += 1;
+                if i >= header.len() || !summed[i] || field.is_empty() {
+                    continue;
+                }
+                row[i] = field.parse().map_err(|_| {
+                    csv.error(
+                        i + 1,
+                        &header[i],
+                        format!("expected a number or an empty cell, found `{field}`"),
+                    )
+                })?;
+            }
+            if fields != header.len() {
+                return Err(csv.line_error(format!(
+                    "expected {} fields as in the header, found {fields}",
+                    header.len()
+                )));
+            }
+            let t = row[start];
+            match totals.last_mut() {
+                Some((last, sums)) if *last == t => {
+                    for (s, v) in sums.iter_mut().zip(&row) {
+                        *s += v;
+                    }
+                }
+                _ => totals.push((t, row)),
+            }
+        }
+        Ok(Some(Windows { header, totals }))
     }
 
     /// Column `name` summed over the functions of each window, as `(window start s,
-    /// sum)` in time order; `None` when the file has no such column. Empty cells count as
-    /// zero (counts are never empty; a window without a value adds nothing).
-    pub fn total(&self, name: &str) -> Result<Option<Vec<(f64, f64)>>> {
-        let Some(col) = self.table.column(name) else {
-            return Ok(None);
-        };
-        let mut out: Vec<(f64, f64)> = Vec::new();
-        for row in 0..self.table.rows.len() {
-            let t = self.table.number(row, self.start)?.unwrap_or(0.0);
-            let v = self.table.number(row, col)?.unwrap_or(0.0);
-            match out.last_mut() {
-                Some(last) if last.0 == t => last.1 += v,
-                _ => out.push((t, v)),
-            }
-        }
-        Ok(Some(out))
+    /// sum)` in time order; `None` when the file has no such column.
+    pub fn total(&self, name: &str) -> Option<Vec<(f64, f64)>> {
+        let col = self.header.iter().position(|h| h == name)?;
+        Some(
+            self.totals
+                .iter()
+                .map(|(t, sums)| (*t, sums[col]))
+                .collect(),
+        )
     }
 }
 
@@ -200,6 +245,27 @@ mod tests {
 
     /// Samples at 2, 20 and 200 ms with two bins per decade: each lands in the bin whose
     /// range holds it, and the counts add up.
+    /// Two functions over two windows: each column summed per window, empty cells as 0,
+    /// the function names skipped; a bad number names its line and column.
+    #[test]
+    fn windows_are_summed_over_functions() {
+        let dir = std::env::temp_dir().join(format!("faassim-windows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("w.csv");
+        std::fs::write(
+            &path,
+            "window_start_s,function,cold,p50_ms\n0,a,1,2.5\n0,\"b,c\",2,\n10,a,0,\n10,\"b,c\",4,1\n",
+        )
+        .unwrap();
+        let w = Windows::load(&path).unwrap().unwrap();
+        assert_eq!(w.total("cold"), Some(vec![(0.0, 3.0), (10.0, 4.0)]));
+        assert_eq!(w.total("p50_ms"), Some(vec![(0.0, 2.5), (10.0, 1.0)]));
+        assert_eq!(w.total("busy_mean"), None);
+        std::fs::write(&path, "window_start_s,function,cold\n0,a,x\n").unwrap();
+        let e = Windows::load(&path).err().unwrap().to_string();
+        assert!(e.contains(":2: column 3 (`cold`)"), "{e}");
+    }
+
     #[test]
     fn log_bins_hold_every_sample_once() {
         let mut h = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3).unwrap();

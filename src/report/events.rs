@@ -243,6 +243,7 @@ mod tests {
         let instance = |at_ms: u64, change, from| InstanceRecord {
             at: SimTime::from_ms(at_ms as f64),
             function: "api",
+            function_index: 0,
             instance: 3,
             provisioned: true,
             change,
@@ -269,6 +270,7 @@ mod tests {
         log.record(&RequestRecord {
             request: 7,
             function: "api",
+            function_index: 0,
             instance: None,
             provisioned: false,
             ping: false,

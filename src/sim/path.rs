@@ -272,6 +272,7 @@ impl Sim<'_, '_> {
             log.record(&RequestRecord {
                 request: id,
                 function: &self.scenario.function(f).name,
+                function_index: f.index(),
                 instance: None,
                 provisioned: false,
                 ping,
@@ -532,6 +533,7 @@ impl Sim<'_, '_> {
             log.record(&RequestRecord {
                 request: q.id,
                 function: &self.scenario.function(f).name,
+                function_index: f.index(),
                 instance: Some(serial),
                 provisioned,
                 ping: q.ping,

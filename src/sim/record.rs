@@ -63,6 +63,9 @@ pub struct RequestRecord<'a> {
     pub request: u64,
     /// The function.
     pub function: &'a str,
+    /// The function's position in the scenario (its `FunctionId` index): lets a log keep
+    /// per-function state in a list instead of looking the name up.
+    pub function_index: usize,
     /// The serving instance's serial number (none when throttled).
     pub instance: Option<u64>,
     /// Whether the serving instance is provisioned.
@@ -98,6 +101,9 @@ pub struct ArrivalRecord<'a> {
     pub request: u64,
     /// The function.
     pub function: &'a str,
+    /// The function's position in the scenario (its `FunctionId` index): lets a log keep
+    /// per-function state in a list instead of looking the name up.
+    pub function_index: usize,
     /// Arrival time.
     pub at: SimTime,
     /// A warm-up ping rather than a user request.
@@ -185,6 +191,9 @@ pub struct InstanceRecord<'a> {
     pub at: SimTime,
     /// The function.
     pub function: &'a str,
+    /// The function's position in the scenario (its `FunctionId` index): lets a log keep
+    /// per-function state in a list instead of looking the name up.
+    pub function_index: usize,
     /// Its serial number, in creation order (as in [`RequestRecord::instance`]).
     pub instance: u64,
     /// Whether it is provisioned (after the change: false for `Released`).
