@@ -232,3 +232,28 @@ fn report_of_a_folder_that_is_not_one_says_what_it_expected() {
         "{e}"
     );
 }
+
+/// `--report DIR` writes `DIR/windows.csv` and `DIR/result.json`: another output on either
+/// is refused before the run, naming both flags.
+#[test]
+fn report_files_cannot_be_another_flags_output() {
+    let dir = temp_dir("report-clash");
+    let scenario = dir.join("steady.json");
+    std::fs::write(&scenario, STEADY).unwrap();
+    let rep = dir.join("rep");
+    let o = faassim(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--report",
+        rep.to_str().unwrap(),
+        "--out",
+        rep.join("result.json").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("--report") && e.contains("--out") && e.contains("result.json"),
+        "{e}"
+    );
+    assert!(!rep.join("index.html").exists(), "the run went ahead");
+}

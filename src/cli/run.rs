@@ -30,6 +30,15 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
         ("--out", &args.out),
         ("--events", &args.events),
         ("--windows", &args.windows),
+        // The files `--report DIR` writes that another flag could name too.
+        (
+            "--report",
+            &report_file(&args, faassim::present::run::RESULT_FILE),
+        ),
+        (
+            "--report",
+            &report_file(&args, faassim::present::run::WINDOWS_FILE),
+        ),
     ])?;
     expect_doc(&args.scenario, Doc::Scenario)?;
     let mut scenario = Scenario::load(&args.scenario)?;
@@ -190,6 +199,11 @@ impl ReportLogs {
         );
         Ok(())
     }
+}
+
+/// `--report DIR`'s file `name`, when there is a `--report`.
+fn report_file(args: &RunArgs, name: &str) -> Option<std::path::PathBuf> {
+    args.report.as_ref().map(|dir| dir.join(name))
 }
 
 /// Most windows `--report` draws when no `--window-s` is given.
