@@ -56,6 +56,29 @@ impl Occupancy {
         }
     }
 
+    /// The counts of `parts` taken together, for counts kept apart during a run and added
+    /// up at its end: the areas add up exactly (integers); the largest total cannot be
+    /// told from the parts, so it is given (`max_total`).
+    pub(crate) fn combined<'a>(
+        parts: impl IntoIterator<Item = &'a Occupancy>,
+        max_total: u32,
+    ) -> Occupancy {
+        let mut sum = Occupancy {
+            max_total,
+            ..Occupancy::default()
+        };
+        for p in parts {
+            sum.provisioning += p.provisioning;
+            sum.busy += p.busy;
+            sum.idle += p.idle;
+            sum.last = sum.last.max(p.last);
+            sum.area_provisioning += p.area_provisioning;
+            sum.area_busy += p.area_busy;
+            sum.area_idle += p.area_idle;
+        }
+        sum
+    }
+
     /// Time averages over a window of `window` length: (provisioning, busy, idle).
     pub fn means(&self, window: SimTime) -> (f64, f64, f64) {
         let w = window.0 as f64;

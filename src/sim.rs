@@ -71,9 +71,11 @@ mod cpu;
 mod demand;
 mod execution;
 mod idle;
+mod independent;
 mod instance;
 mod lifecycle;
 mod limits;
+mod merged;
 mod meter;
 mod path;
 mod pc_billing;
@@ -104,6 +106,7 @@ use connections::Databases;
 use cpu::Cpu;
 use demand::Demand;
 use execution::{Streams, Timing};
+pub use independent::{APART_FROM_FUNCTIONS, coupling};
 pub use instance::ColdStartPhases;
 use instance::{Instance, State};
 use limits::{Limits, Memory};
@@ -278,7 +281,18 @@ struct Sim<'s, 'o> {
 
 /// Runs a scenario to completion.
 pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
-    let RunOptions { log, mut progress } = options;
+    let RunOptions {
+        log,
+        mut progress,
+        interleaved,
+    } = options;
+    if log.is_none()
+        && !interleaved
+        && independent::coupling(scenario).is_none()
+        && let Some(output) = independent::run(scenario, &mut progress)?
+    {
+        return Ok(output);
+    }
     let mut engine = Engine::new(Sim::new(scenario, log)?);
     let horizon = scenario.duration.as_secs();
     engine.run(PROGRESS_EVERY, |now| {
@@ -671,6 +685,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             .map(|f| self.limits.pc_allocated(f))
             .collect();
         let databases = self.dbs.finish();
+        let ran_apart = self.meter.ran_apart();
         let mut measured = self.meter.finish();
         let (cpu_demand, total_cpu_demand) = self.demand.finish();
         for (m, rounding) in measured
@@ -688,6 +703,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             cpu_demand,
             total_cpu_demand,
             databases,
+            ran_apart,
             sources: self.sources.finish(),
             events,
         }

@@ -74,6 +74,7 @@ pub fn run_with(s: &Scenario, log: &mut dyn RequestLog) -> RunOutput {
         RunOptions {
             log: Some(log),
             progress: None,
+            interleaved: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"))

@@ -12,6 +12,7 @@ fn json_of(s: &Scenario) -> (String, Vec<u8>) {
         RunOptions {
             log: Some(&mut log),
             progress: None,
+            interleaved: false,
         },
     )
     .unwrap();

@@ -18,6 +18,10 @@ mod cost;
 /// Same scenario + seed ⇒ byte-identical results; streams are independent per function.
 mod determinism;
 
+/// Functions that share nothing run apart, one at a time: the same results as one
+/// interleaved queue, the account limit's fallback, coupled scenarios, the fleet's count.
+mod independent;
+
 /// The shipped profiles load, cite sources, and match the published figures they rest on.
 mod profiles;
 

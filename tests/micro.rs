@@ -439,6 +439,7 @@ fn progress_is_reported_every_65536_events_as_a_fraction_of_the_horizon() {
         RunOptions {
             log: None,
             progress: Some(&mut tick),
+            interleaved: false,
         },
     )
     .unwrap();

@@ -971,6 +971,7 @@ fn outputs(s: &Scenario) -> (String, Vec<u8>, Vec<u8>) {
         RunOptions {
             log: Some(&mut fan),
             progress: None,
+            interleaved: false,
         },
     )
     .unwrap();
@@ -1003,6 +1004,7 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
         RunOptions {
             log: Some(&mut watch),
             progress: None,
+            interleaved: false,
         },
     )
     .map_err(|e| format!("the run failed: {e}"))?;

@@ -93,6 +93,7 @@ fn run_traced(s: &Scenario) -> (RunResult, Vec<Rec>, Vec<Batch>) {
         RunOptions {
             log: Some(&mut log),
             progress: None,
+            interleaved: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));

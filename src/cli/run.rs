@@ -88,6 +88,7 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
         RunOptions {
             log,
             progress: Some(&mut on_progress),
+            interleaved: false,
         },
     )?;
     drop(logs);

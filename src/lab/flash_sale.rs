@@ -51,6 +51,7 @@ fn run_windows(s: &Scenario) -> Result<(RunResult, Windows)> {
         RunOptions {
             log: Some(&mut w),
             progress: None,
+            interleaved: false,
         },
     )?;
     Ok((RunResult::new(s, &out), w))

@@ -38,6 +38,8 @@ struct FunctionLimits {
     pc_allocated: u32,
     /// Per-function scale-out bucket.
     scale_out: Option<Bucket>,
+    /// Its peak in the current stretch, while functions run apart.
+    mark: Mark,
 }
 
 /// Concurrency and scale-out limits of every function and of the account.
@@ -48,6 +50,33 @@ pub(super) struct Limits {
     unreserved_limit: u32,
     /// Account-wide scale-out bucket.
     account_scale_out: Option<Bucket>,
+    /// Functions run apart: the account's limit is checked afterwards, stretch by stretch.
+    deferred: Option<Deferred>,
+}
+
+/// The account's concurrency limit while functions run apart (`independent.rs`).
+///
+/// Within a stretch the shared count is not replayed in time order (that would take two
+/// changes per request); it is bounded instead. At any instant of the stretch, whatever
+/// the order of simultaneous changes, it is at most its value at the stretch's start plus,
+/// for each function, how far the function's own count rose above its value at the
+/// stretch's start. If that bound stays below the limit, no request could have been
+/// refused by it.
+struct Deferred {
+    limit: u32,
+    /// The stretch being run: a function's [`Mark`] is for it when their numbers match.
+    stretch: u32,
+    /// The shared count when the stretch began.
+    at_start: u32,
+    /// Σ over functions of (own peak in the stretch − own count when it began).
+    rises: u64,
+}
+
+/// One function's own count in the current stretch (see [`Deferred`]).
+#[derive(Debug, Clone, Copy, Default)]
+struct Mark {
+    stretch: u32,
+    peak: u32,
 }
 
 impl Limits {
@@ -64,6 +93,7 @@ impl Limits {
                 od_in_flight: 0,
                 pc_allocated: 0,
                 scale_out: scale_out.per_function.map(Bucket::new),
+                mark: Mark::default(),
             })
             .collect();
         let reserved_total: u32 = funcs.iter().filter_map(|f| f.reserved).sum();
@@ -72,13 +102,59 @@ impl Limits {
             unreserved_in_flight: 0,
             unreserved_limit: account_concurrency - reserved_total,
             account_scale_out: scale_out.account.map(Bucket::new),
+            deferred: None,
         }
+    }
+
+    /// Functions will run apart: requests no longer see the account's limit (the other
+    /// functions' requests of the stretch have not come yet); [`Limits::settle_stretch`]
+    /// says afterwards whether it could have refused one.
+    pub(super) fn run_apart(&mut self) {
+        self.deferred = Some(Deferred {
+            limit: self.unreserved_limit,
+            stretch: 1,
+            at_start: 0,
+            rises: 0,
+        });
+        self.unreserved_limit = u32::MAX;
+    }
+
+    /// Functions run apart: whether the account's shared concurrency stayed below its limit
+    /// throughout the stretch, whatever the order of simultaneous changes (so no request
+    /// could have been refused by it, and running apart changed nothing). `false` means it
+    /// may have reached it: the run must be done again with the functions together.
+    pub(super) fn settle_stretch(&mut self) -> bool {
+        let Some(d) = self.deferred.as_mut() else {
+            return true;
+        };
+        let held = u64::from(d.at_start) + d.rises < u64::from(d.limit);
+        d.stretch += 1;
+        d.at_start = self.unreserved_in_flight;
+        d.rises = 0;
+        held
     }
 
     /// Changes function `f`'s in-flight concurrency (on-demand or provisioned).
     #[inline]
     pub(super) fn in_flight(&mut self, f: FunctionId, provisioned: bool, delta: i32) {
         let fl = &mut self.funcs[f];
+        if let Some(d) = self.deferred.as_mut()
+            && fl.reserved.is_none()
+        {
+            // Functions run apart: the function's peak in the stretch (see `Deferred`).
+            let own = fl.od_in_flight + fl.pc_allocated;
+            if fl.mark.stretch != d.stretch {
+                fl.mark = Mark {
+                    stretch: d.stretch,
+                    peak: own,
+                };
+            }
+            let after = own.wrapping_add_signed(delta);
+            if after > fl.mark.peak {
+                d.rises += u64::from(after - fl.mark.peak);
+                fl.mark.peak = after;
+            }
+        }
         let c = if provisioned {
             &mut fl.pc_allocated
         } else {

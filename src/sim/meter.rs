@@ -6,6 +6,7 @@
 //! across functions. Other components report to it; it never decides anything.
 
 use super::instance::State;
+use super::merged::{Changes, Peak};
 use crate::metrics::{FunctionMetrics, Gauge, Occupancy};
 use crate::model::{FunctionId, PerFunction};
 use crate::time::SimTime;
@@ -21,8 +22,18 @@ pub(super) struct Meter {
     /// Per function, side by side: a request touches both.
     funcs: PerFunction<(FunctionMetrics, Occupancy)>,
     /// All functions together (with one function, that function's occupancy, copied at
-    /// the end).
+    /// the end; with functions run apart, summed at the end).
     total: Occupancy,
+    /// Functions run apart: instances appearing and going away, for the largest total.
+    apart: Option<Apart>,
+}
+
+/// The fleet's instances while functions run apart (`independent.rs`): each function's
+/// appearances and removals in the current stretch, and the total replayed from them.
+#[derive(Default)]
+struct Apart {
+    changes: Changes,
+    peak: Peak,
 }
 
 /// What the meter measured, handed back at the end of a run.
@@ -50,6 +61,37 @@ impl Meter {
                 })
                 .collect(),
             total: Occupancy::default(),
+            apart: None,
+        }
+    }
+
+    /// Functions will run apart: the total is summed at the end, and its largest value
+    /// replayed from each stretch's changes ([`settle_stretch`](Self::settle_stretch)).
+    pub(super) fn run_apart(&mut self) {
+        self.apart = Some(Apart::default());
+        // A function's histograms stay in cache while it runs: batching would only cost.
+        for (m, _) in &mut self.funcs {
+            *m = FunctionMetrics::default();
+        }
+    }
+
+    /// Whether functions run apart.
+    pub(super) fn ran_apart(&self) -> bool {
+        self.apart.is_some()
+    }
+
+    /// Functions run apart: instance changes noted and not yet replayed.
+    pub(super) fn unsettled(&self) -> usize {
+        self.apart.as_ref().map_or(0, |a| a.changes.len())
+    }
+
+    /// Functions run apart: replays the stretch's instance changes into the total.
+    pub(super) fn settle_stretch(&mut self) {
+        let (start, end) = (self.start, self.end);
+        if let Some(a) = self.apart.as_mut() {
+            for c in a.changes.drain_sorted() {
+                a.peak.apply(c, start, end);
+            }
         }
     }
 
@@ -82,10 +124,17 @@ impl Meter {
         to: Option<State>,
     ) {
         let (start, end) = (self.start, self.end);
-        let single = self.funcs.len() == 1;
+        let mut own_only = self.funcs.len() == 1;
+        if let Some(a) = self.apart.as_mut() {
+            // The total is rebuilt later from appearances and removals.
+            if from.is_none() != to.is_none() {
+                a.changes.push(now, f, to.is_some());
+            }
+            own_only = true;
+        }
         let occ = &mut self.funcs[f].1;
         occ.advance(now, start, end);
-        if !single {
+        if !own_only {
             self.total.advance(now, start, end);
         }
         fn count(o: &mut Occupancy, state: State) -> &mut u32 {
@@ -98,14 +147,14 @@ impl Meter {
         }
         if let Some(s) = from {
             *count(occ, s) -= 1;
-            if !single {
+            if !own_only {
                 *count(&mut self.total, s) -= 1;
             }
         }
         if let Some(s) = to {
             *count(occ, s) += 1;
             occ.observe(now, start, end);
-            if !single {
+            if !own_only {
                 *count(&mut self.total, s) += 1;
                 self.total.observe(now, start, end);
             }
@@ -152,7 +201,11 @@ impl Meter {
                 g.close(end, start, end);
             }
         }
-        if self.funcs.len() == 1 {
+        if let Some(a) = self.apart.take() {
+            debug_assert_eq!(a.changes.len(), 0, "a stretch was not settled");
+            let max = a.peak.finish(start, end);
+            self.total = Occupancy::combined(self.funcs.iter().map(|(_, o)| o), max);
+        } else if self.funcs.len() == 1 {
             self.total = self.funcs[FunctionId::new(0)].1.clone();
         } else {
             self.total.advance(end, start, end);

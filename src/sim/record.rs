@@ -283,6 +283,10 @@ pub struct RunOptions<'a> {
     pub log: Option<&'a mut dyn RequestLog>,
     /// Called now and then with the fraction of the arrival horizon simulated so far.
     pub progress: Option<&'a mut dyn FnMut(f64)>,
+    /// Runs every function in one interleaved event queue even when they share nothing
+    /// and could run apart (`sim/independent.rs`; the results are the same but for one tie
+    /// rule). For checking the two against each other.
+    pub interleaved: bool,
 }
 
 /// What a run produced: raw metrics per function (see [`crate::report`] for the summaries).
@@ -306,4 +310,7 @@ pub struct RunOutput {
     pub sources: crate::metrics::SourceMetrics,
     /// Events processed.
     pub events: u64,
+    /// The functions ran apart, one at a time (they share nothing: [`crate::sim::coupling`]),
+    /// rather than in one interleaved event queue.
+    pub ran_apart: bool,
 }
