@@ -504,6 +504,48 @@ fn generic_csv_with_and_without_header() {
     assert!(e.contains("no function"), "{e}");
 }
 
+/// Rows of plain digits (read byte by byte) and rows the general reader takes (blanks around
+/// a count, `2.0`, quoted counts) give the same counts, minute by minute.
+#[test]
+fn plain_and_general_rows_read_the_same_counts() {
+    let dir = temp_dir("trace-forms");
+    let header = format!(
+        "HashOwner,HashApp,HashFunction,Trigger,{}",
+        (1..=1440)
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let counts: Vec<u64> = (0..1440u64).map(|m| (m * 7) % 5).collect();
+    let plain: Vec<String> = counts.iter().map(u64::to_string).collect();
+    let general: Vec<String> = counts
+        .iter()
+        .enumerate()
+        .map(|(m, c)| match m % 3 {
+            0 => format!(" {c} "),
+            1 => format!("{c}.0"),
+            _ => format!("\"{c}\""),
+        })
+        .collect();
+    let lines = [
+        header,
+        format!("o,a,plain,http,{}", plain.join(",")),
+        format!("o,a,general,http,{}", general.join(",")),
+    ];
+    std::fs::write(dir.join("inv.csv"), lines.join("\n") + "\n").unwrap();
+    let s = load_in(
+        r#"{"format": "azure2019", "invocations": "inv.csv", "spread": "even",
+             "template": {"runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}}}"#,
+        86_400.0,
+        &dir,
+    );
+    let got = arrivals(&s, 1);
+    assert_eq!(got.len(), 2);
+    for times in got.values() {
+        assert_eq!(per_minute(times, 1.0, 1440), counts);
+    }
+}
+
 /// Bad rows name the file, line and column; lenient mode skips them and counts them exactly.
 #[test]
 fn bad_rows_name_file_line_and_column_or_are_counted() {

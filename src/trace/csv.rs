@@ -90,6 +90,11 @@ impl CsvReader {
         }
     }
 
+    /// Whether the current line holds a double quote (its fields are then unquoted).
+    pub(crate) fn quoted(&self) -> bool {
+        self.quoted
+    }
+
     /// The current line's fields (blanks around each dropped, quotes resolved).
     pub(crate) fn fields(&self) -> Fields<'_> {
         if self.quoted {
