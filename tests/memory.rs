@@ -11,8 +11,14 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::sync::Mutex;
+
+use faassim::metrics::Latency;
 use faassim::sim::{self, RunOptions};
-use faassim::{RunResult, Scenario};
+use faassim::{RunResult, Scenario, SimTime};
+
+/// The tests count the whole process's heap: one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Counts live heap bytes and their peak.
 struct Counting;
@@ -94,6 +100,7 @@ fn peak_bytes(n: usize, dir: &Path) -> usize {
 
 #[test]
 fn a_rarely_invoked_function_costs_a_few_kb() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("faassim-memory-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let n = 2_000;
@@ -110,4 +117,28 @@ fn a_rarely_invoked_function_costs_a_few_kb() {
         2 * n
     );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A busy distribution's histogram holds the counts it needs and no more. 100,000 response
+/// times rising steadily from 1 ms to 60 s make the histogram grow bucket by bucket, and
+/// past 65,535 samples its counts widen from 2 to 4 bytes. At 3 significant digits, values
+/// up to 60 s (6·10^7 µs < 2,048 · 2^15) need 16 buckets: a counts array of
+/// (16 + 1) · 1,024 = 17,408 four-byte counts, 69,632 bytes. A histogram left to grow as a
+/// `Vec` does holds up to twice that (131,232 bytes here before it was sized exactly).
+#[test]
+fn a_busy_histogram_holds_what_it_needs() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let base = LIVE.load(Ordering::Relaxed);
+    let mut l = Latency::default();
+    let n = 100_000u64;
+    for i in 0..n {
+        l.record(SimTime::from_ms(1.0 + 59_999.0 * i as f64 / (n - 1) as f64));
+    }
+    let held = LIVE.load(Ordering::Relaxed) - base;
+    let counts = 17 * 1024 * 4;
+    eprintln!("{held} bytes held for {counts} bytes of counts");
+    // The counts, plus the histogram's own struct (a few hundred bytes) in its box.
+    assert!(held >= counts && held <= counts + 1024, "{held} bytes held");
+    assert_eq!(l.count(), n);
+    drop(l);
 }

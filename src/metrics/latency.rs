@@ -61,7 +61,14 @@ enum Store {
 /// A copy of histogram `$h` with counts of type `$to` (at least as wide as its own).
 macro_rules! widened {
     ($h:expr, $to:ty) => {{
-        let mut w = Box::new(Histogram::<$to>::new(SIGFIG).expect("valid precision"));
+        // Sized for its largest value at once (an auto-resizing histogram grows its counts
+        // as a `Vec` does, to as much as twice what they need).
+        let largest = if $h.is_empty() {
+            0
+        } else {
+            $h.highest_equivalent($h.max())
+        };
+        let mut w = Box::new(sized_for!($to, largest));
         for v in $h.iter_recorded() {
             // The bucket's highest equivalent value maps back to the same bucket.
             w.record_n(v.value_iterated_to(), <$to>::from(v.count_at_value()))
@@ -92,10 +99,58 @@ fn sorted_quantile(sorted: &[u32], q: f64) -> u64 {
     }
 }
 
+/// What an auto-resizing histogram of [`SIGFIG`] digits that has been made to track
+/// `value` holds, as `hdrhistogram` does it: the length of its counts array (whole buckets
+/// of 1,024 sub-buckets, plus one) and its highest trackable value (2 while values fit the
+/// first array, then the top of the array it grew to).
+fn span(value: u64) -> (usize, u64) {
+    let mut untrackable: u64 = 2048;
+    let mut buckets = 1;
+    while untrackable <= value && untrackable <= u64::MAX / 2 {
+        untrackable <<= 1;
+        buckets += 1;
+    }
+    let high = if buckets == 1 { 2 } else { untrackable - 1 };
+    ((buckets + 1) * 1024, high)
+}
+
+/// A histogram with counts `$t` that tracks up to `$largest`, its counts array exactly as
+/// long as that needs, as [`span`] says the crate would leave it.
+macro_rules! sized_for {
+    ($t:ty, $largest:expr) => {{
+        let mut h = Histogram::<$t>::new_with_bounds(1, span($largest).1, SIGFIG)
+            .expect("bounds within the histogram's range");
+        h.auto(true);
+        h
+    }};
+}
+
+/// Grows histogram `$h` (counts `$t`) to track `$us` with a counts array of exactly the
+/// length it needs. Left to itself an auto-resizing histogram grows its array as a `Vec`
+/// does, to as much as twice what it needs, and a trace day holds thousands of histograms.
+/// The copy is what the crate's own growth would give in every other respect.
+macro_rules! grow_exactly {
+    ($h:expr, $t:ty, $us:expr) => {{
+        // Past the highest trackable value (the top of the counts array once grown) first:
+        // one comparison on the common path.
+        if $us > $h.high() && span($us).0 > $h.distinct_values() {
+            let mut g = sized_for!($t, $us);
+            g.add(&**$h)
+                .expect("the copy tracks every value of the original");
+            **$h = g;
+        }
+    }};
+}
+
 impl Store {
     fn new() -> Store {
         // Starts small and grows to fit the largest value recorded.
         Store::Tiny(Box::new(Histogram::new(SIGFIG).expect("valid precision")))
+    }
+
+    /// An empty store whose counts array covers values up to `largest` exactly.
+    fn covering(largest: u64) -> Store {
+        Store::Tiny(Box::new(sized_for!(u16, largest)))
     }
 
     /// 0, 1, 2 from the narrowest counts to the widest.
@@ -152,18 +207,21 @@ impl Store {
         // samples counted) fits the counts.
         match self {
             Store::Tiny(h) => {
+                grow_exactly!(h, u16, us);
                 let n = n as u16;
                 if h.record_n(us, n).is_err() {
                     h.saturating_record_n(us, n);
                 }
             }
             Store::Narrow(h) => {
+                grow_exactly!(h, u32, us);
                 let n = n as u32;
                 if h.record_n(us, n).is_err() {
                     h.saturating_record_n(us, n);
                 }
             }
             Store::Wide(h) => {
+                grow_exactly!(h, u64, us);
                 if h.record_n(us, n).is_err() {
                     h.saturating_record_n(us, n);
                 }
@@ -241,7 +299,7 @@ impl Latency {
             }
             _ => {
                 self.flush();
-                self.store().record(us);
+                self.store(us).record(us);
             }
         }
     }
@@ -255,8 +313,9 @@ impl Latency {
         }
     }
 
-    fn store(&mut self) -> &mut Store {
-        let hist = self.hist.get_or_insert_with(Store::new);
+    /// The histogram, created when there is none with room for values up to `largest`.
+    fn store(&mut self, largest: u64) -> &mut Store {
+        let hist = self.hist.get_or_insert_with(|| Store::covering(largest));
         hist.reserve(self.count);
         hist
     }
@@ -269,7 +328,8 @@ impl Latency {
         }
         let mut pending = std::mem::take(&mut self.pending);
         pending.sort_unstable();
-        let store = self.store();
+        let largest = pending.last().map_or(0, |&v| u64::from(v));
+        let store = self.store(largest);
         for run in pending.chunk_by(|a, b| a == b) {
             store.record_n(u64::from(run[0]), run.len() as u64);
         }
@@ -585,5 +645,57 @@ mod tests {
         // 2 bytes (fewer than 65,535 samples).
         assert!(heap_bytes(&big) > 20_000, "{}", heap_bytes(&big));
         assert!(matches!(big.hist, Some(Store::Tiny(_))));
+    }
+
+    /// `span` is what `hdrhistogram` gives an auto-resizing histogram that grew to track
+    /// the value: the length of its counts and its highest trackable value.
+    #[test]
+    fn span_matches_the_crate() {
+        let mut values = vec![
+            0,
+            1,
+            2,
+            3,
+            2047,
+            2048,
+            2049,
+            4095,
+            4096,
+            1 << 40,
+            u64::MAX / 4,
+        ];
+        for k in 11..50 {
+            values.extend([(1u64 << k) - 1, 1 << k, (1 << k) + 1, 3 << (k - 1)]);
+        }
+        for v in values {
+            let mut h = Histogram::<u16>::new(SIGFIG).unwrap();
+            h.record(v).unwrap();
+            assert_eq!(span(v), (h.distinct_values(), h.high()), "value {v}");
+        }
+    }
+
+    /// Sizing histograms exactly changes nothing about them: the same counts, the same
+    /// highest trackable value, so the same serialised bytes as a histogram of the crate
+    /// grown one value at a time. Values rise (growing the histogram bucket by bucket),
+    /// then fall and rise again, past 65,535 samples (widening its counts).
+    #[test]
+    fn exact_sizing_gives_the_crates_histogram() {
+        use hdrhistogram::serialization::{Serializer, V2Serializer};
+        let mut ours = Latency::default();
+        let mut crates = Histogram::<u64>::new(SIGFIG).unwrap();
+        for i in 0..80_000u64 {
+            let us = 1 + (i % 40_000) * (i % 40_000) / 7;
+            ours.record(SimTime(us * 1_000));
+            crates.record(us).unwrap();
+        }
+        let ours = ours.to_histogram().unwrap();
+        assert_eq!(ours.high(), crates.high());
+        assert_eq!(ours.len(), crates.len());
+        let bytes = |h: &Histogram<u64>| {
+            let mut b = Vec::new();
+            V2Serializer::new().serialize(h, &mut b).unwrap();
+            b
+        };
+        assert_eq!(bytes(&ours), bytes(&crates));
     }
 }
