@@ -234,6 +234,30 @@ fn coupled_scenarios_stay_interleaved() {
     assert_eq!(sim::APART_FROM_FUNCTIONS, 16);
 }
 
+/// 16 functions with 0.5 s cold starts, 1 s executions and a 10 s keep-alive over a 40 s
+/// run, function i arriving as `workload(i)` says (files in `dir`).
+fn timed_fleet(dir: &std::path::Path, workload: impl Fn(usize) -> String) -> Scenario {
+    let functions: Vec<String> = (0..16)
+        .map(|i| {
+            format!(
+                r#"{{"name": "f{i}", "runtime": "nodejs",
+                  "exec_ms": {{"dist": "const", "value": 1000}},
+                  "cold_start_ms": {{"dist": "const", "value": 500}},
+                  "keep_alive": {{"policy": "fixed", "idle_s": 10}},
+                  "workload": {}}}"#,
+                workload(i)
+            )
+        })
+        .collect();
+    scenario_in(
+        &format!(
+            r#"{{"name": "fleet", "duration_s": 40, "functions": [{}]}}"#,
+            functions.join(",")
+        ),
+        dir,
+    )
+}
+
 /// 16 functions, one request each, function i at i seconds; 0.5 s cold start, 1 s
 /// execution, 10 s keep-alive: instance i lives on [i, i + 11.5). At most 12 live at once
 /// (for instance just before 11.5 s: those started at 0…11), and over the 40 s window
@@ -242,25 +266,10 @@ fn coupled_scenarios_stay_interleaved() {
 #[test]
 fn the_fleet_count_is_rebuilt_from_the_functions_changes() {
     let dir = temp_dir("apart-fleet");
-    let functions: Vec<String> = (0..16)
-        .map(|i| {
-            std::fs::write(dir.join(format!("f{i}.csv")), format!("{i}.000\n")).unwrap();
-            format!(
-                r#"{{"name": "f{i}", "runtime": "nodejs",
-                  "exec_ms": {{"dist": "const", "value": 1000}},
-                  "cold_start_ms": {{"dist": "const", "value": 500}},
-                  "keep_alive": {{"policy": "fixed", "idle_s": 10}},
-                  "workload": {{"kind": "timestamps", "path": "f{i}.csv"}}}}"#
-            )
-        })
-        .collect();
-    let s = scenario_in(
-        &format!(
-            r#"{{"name": "fleet", "duration_s": 40, "functions": [{}]}}"#,
-            functions.join(",")
-        ),
-        &dir,
-    );
+    let s = timed_fleet(&dir, |i| {
+        std::fs::write(dir.join(format!("f{i}.csv")), format!("{i}.000\n")).unwrap();
+        format!(r#"{{"kind": "timestamps", "path": "f{i}.csv"}}"#)
+    });
     for interleaved in [true, false] {
         let out = run_mode(&s, interleaved);
         assert_eq!(out.ran_apart, !interleaved);
@@ -284,35 +293,13 @@ fn the_fleet_count_is_rebuilt_from_the_functions_changes() {
 fn simultaneous_changes_of_different_functions_are_taken_in_function_order() {
     let dir = temp_dir("apart-tie");
     std::fs::write(dir.join("late.csv"), "100.000\n").unwrap();
-    let functions: Vec<String> = (0..16)
-        .map(|i| {
-            let workload = match i {
-                0 => {
-                    std::fs::write(dir.join("f0.csv"), "0.000\n").unwrap();
-                    r#", "workload": {"kind": "timestamps", "path": "f0.csv"}"#
-                }
-                1 => {
-                    std::fs::write(dir.join("f1.csv"), "11.500\n").unwrap();
-                    r#", "workload": {"kind": "timestamps", "path": "f1.csv"}"#
-                }
-                // The others' only request comes after the end: they never start one.
-                _ => r#", "workload": {"kind": "timestamps", "path": "late.csv"}"#,
-            };
-            format!(
-                r#"{{"name": "f{i}", "runtime": "nodejs",
-                  "exec_ms": {{"dist": "const", "value": 1000}},
-                  "cold_start_ms": {{"dist": "const", "value": 500}},
-                  "keep_alive": {{"policy": "fixed", "idle_s": 10}} {workload}}}"#
-            )
-        })
-        .collect();
-    let s = scenario_in(
-        &format!(
-            r#"{{"name": "tie", "duration_s": 40, "functions": [{}]}}"#,
-            functions.join(",")
-        ),
-        &dir,
-    );
+    std::fs::write(dir.join("f0.csv"), "0.000\n").unwrap();
+    std::fs::write(dir.join("f1.csv"), "11.500\n").unwrap();
+    let s = timed_fleet(&dir, |i| {
+        // The others' only request comes after the end: they never start one.
+        let file = ["f0.csv", "f1.csv"].get(i).unwrap_or(&"late.csv");
+        format!(r#"{{"kind": "timestamps", "path": "{file}"}}"#)
+    });
     let together = RunResult::new(&s, &run_mode(&s, true));
     let apart = RunResult::new(&s, &run_mode(&s, false));
     assert_eq!(together.total.instances.max_total, 2);

@@ -504,18 +504,23 @@ fn generic_csv_with_and_without_header() {
     assert!(e.contains("no function"), "{e}");
 }
 
-/// Rows of plain digits (read byte by byte) and rows the general reader takes (blanks around
-/// a count, `2.0`, quoted counts) give the same counts, minute by minute.
-#[test]
-fn plain_and_general_rows_read_the_same_counts() {
-    let dir = temp_dir("trace-forms");
-    let header = format!(
+/// The header of an Azure 2019 invocations file: four ids, then minutes 1 to 1,440.
+fn azure2019_header() -> String {
+    format!(
         "HashOwner,HashApp,HashFunction,Trigger,{}",
         (1..=1440)
             .map(|m| m.to_string())
             .collect::<Vec<_>>()
             .join(",")
-    );
+    )
+}
+
+/// Rows of plain digits (read byte by byte) and rows the general reader takes (blanks around
+/// a count, `2.0`, quoted counts) give the same counts, minute by minute.
+#[test]
+fn plain_and_general_rows_read_the_same_counts() {
+    let dir = temp_dir("trace-forms");
+    let header = azure2019_header();
     let counts: Vec<u64> = (0..1440u64).map(|m| (m * 7) % 5).collect();
     let plain: Vec<String> = counts.iter().map(u64::to_string).collect();
     let general: Vec<String> = counts
@@ -550,13 +555,7 @@ fn plain_and_general_rows_read_the_same_counts() {
 #[test]
 fn bad_rows_name_file_line_and_column_or_are_counted() {
     let dir = temp_dir("trace-bad");
-    let header = format!(
-        "HashOwner,HashApp,HashFunction,Trigger,{}",
-        (1..=1440)
-            .map(|m| m.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let header = azure2019_header();
     let good = |f: &str, c: &str| format!("o,a,{f},http,{}", vec![c; 1440].join(","));
     let mut short_row = good("f3", "0");
     short_row.truncate(short_row.rfind(',').unwrap());
@@ -719,13 +718,7 @@ fn replay_runs_are_deterministic() {
 #[test]
 fn cli_reports_bad_rows_and_lenient_skips() {
     let dir = temp_dir("trace-cli");
-    let header = format!(
-        "HashOwner,HashApp,HashFunction,Trigger,{}",
-        (1..=1440)
-            .map(|m| m.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    let header = azure2019_header();
     let row = |f: &str, c: &str| format!("o,a,{f},http,{}", vec![c; 1440].join(","));
     let text = [header, row("f1", "1"), row("f2", "x"), row("f3", "-1")].join("\n");
     std::fs::write(dir.join("inv.csv"), text + "\n").unwrap();

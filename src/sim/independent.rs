@@ -113,7 +113,7 @@ pub(super) fn run(
     let mut stretch = FIRST_STRETCH;
     let mut until = SimTime::ZERO;
     while let Some(&Reverse((next, _))) = calendar.peek() {
-        until = (until + stretch).max(next);
+        until = SimTime(until.0.saturating_add(stretch.0)).max(next);
         while let Some(&Reverse((at, f))) = calendar.peek()
             && at <= until
         {
