@@ -316,3 +316,32 @@ fn simultaneous_changes_of_different_functions_are_taken_in_function_order() {
         );
     }
 }
+
+/// A run's summary builds its per-function summaries in parallel: the result is the same
+/// bytes on a pool of one thread and on a pool of four, functions in scenario order, the
+/// totals (costs and idle memory-time are floating-point sums) summed in that order.
+#[test]
+fn summaries_do_not_depend_on_the_thread_count() {
+    let s = fleet(40, 900, "", |i| {
+        format!(
+            r#", "keep_alive": {{"policy": "fixed", "idle_s": {}}}"#,
+            [2, 30, 600][i % 3]
+        )
+    });
+    let out = run_mode(&s, false);
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| RunResult::new(&s, &out).to_json())
+    };
+    let one = on(1);
+    assert_eq!(one, on(4));
+    let names: Vec<String> = (0..40).map(|i| format!("\"f{i}\": {{")).collect();
+    let at: Vec<usize> = names
+        .iter()
+        .map(|n| one.find(n.as_str()).unwrap())
+        .collect();
+    assert!(at.is_sorted(), "functions out of scenario order");
+}

@@ -120,11 +120,13 @@ fn a_rarely_invoked_function_costs_a_few_kb() {
 }
 
 /// A busy distribution's histogram holds the counts it needs and no more. 100,000 response
-/// times rising steadily from 1 ms to 60 s make the histogram grow bucket by bucket, and
-/// past 65,535 samples its counts widen from 2 to 4 bytes. At 3 significant digits, values
-/// up to 60 s (6·10^7 µs < 2,048 · 2^15) need 16 buckets: a counts array of
-/// (16 + 1) · 1,024 = 17,408 four-byte counts, 69,632 bytes. A histogram left to grow as a
-/// `Vec` does holds up to twice that (131,232 bytes here before it was sized exactly).
+/// times rising steadily from 1 ms to 60 s make the histogram grow bucket by bucket; spread
+/// that evenly, no bucket gets near 255 samples (the widest, 16 ms, holds about 27), so the
+/// counts stay one byte each. At 3 significant digits, values up to 60 s
+/// (6·10^7 µs < 2,048 · 2^15) need 16 buckets: a counts array of (16 + 1) · 1,024 = 17,408
+/// one-byte counts. With counts as wide as the total needs (4 bytes past 65,535 samples)
+/// it was 69,632 bytes, and left to grow as a `Vec` does, up to twice that (131,232 bytes
+/// here before it was sized exactly).
 #[test]
 fn a_busy_histogram_holds_what_it_needs() {
     let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -135,7 +137,7 @@ fn a_busy_histogram_holds_what_it_needs() {
         l.record(SimTime::from_ms(1.0 + 59_999.0 * i as f64 / (n - 1) as f64));
     }
     let held = LIVE.load(Ordering::Relaxed) - base;
-    let counts = 17 * 1024 * 4;
+    let counts = 17 * 1024;
     eprintln!("{held} bytes held for {counts} bytes of counts");
     // The counts, plus the histogram's own struct (a few hundred bytes) in its box.
     assert!(held >= counts && held <= counts + 1024, "{held} bytes held");

@@ -551,6 +551,69 @@ fn plain_and_general_rows_read_the_same_counts() {
     }
 }
 
+/// A file read ahead in batches by a second thread gives rows in file order: an error far
+/// into a long file (after thousands of rows, with more after it) names its own line and
+/// ends the load at once; in lenient mode every bad row is counted and every good one
+/// replays, in file order.
+#[test]
+fn errors_deep_in_a_long_file_are_named_in_order() {
+    let dir = temp_dir("trace-long");
+    let header = azure2019_header();
+    let n = 5_000;
+    // Function k is invoked k % 7 + 1 times in minute k % 1440; rows 2,345 and 4,000 (file
+    // lines 2,346 and 4,001) have a bad cell.
+    let row = |k: usize| {
+        let mut cells = vec!["0".to_owned(); 1440];
+        cells[k % 1440] = (k % 7 + 1).to_string();
+        if k == 2_345 || k == 4_000 {
+            cells[10] = "ten".to_owned();
+        }
+        format!("o,a{k},f{k},http,{}", cells.join(","))
+    };
+    let lines: Vec<String> = std::iter::once(header).chain((0..n).map(row)).collect();
+    std::fs::write(dir.join("inv.csv"), lines.join("\n") + "\n").unwrap();
+    let spec = |lenient: bool| {
+        format!(
+            r#"{{"format": "azure2019", "invocations": "inv.csv", "lenient": {lenient},
+                 "template": {{"runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}}}}}}"#
+        )
+    };
+    let e = load_err(&spec(false), &dir);
+    assert!(
+        e.ends_with(
+            "inv.csv:2347: column 15 (`11`): expected a count (an integer >= 0), got `ten`"
+        ),
+        "{e}"
+    );
+    let s = load_in(&spec(true), 86_400.0, &dir);
+    let r = s.trace.as_ref().unwrap();
+    assert_eq!((r.rows, r.skipped_rows), (n as u64, 2));
+    assert!(
+        r.skipped_examples[0].contains("inv.csv:2347:"),
+        "{:?}",
+        r.skipped_examples
+    );
+    assert!(
+        r.skipped_examples[1].contains("inv.csv:4002:"),
+        "{:?}",
+        r.skipped_examples
+    );
+    let good: Vec<usize> = (0..n).filter(|&k| k != 2_345 && k != 4_000).collect();
+    assert_eq!(s.functions.len(), good.len());
+    assert_eq!(
+        r.invocations,
+        good.iter().map(|&k| (k % 7 + 1) as u64).sum::<u64>()
+    );
+    // In file order, each with its own count in its own minute.
+    let got = arrivals(&s, 1);
+    for (f, &k) in s.functions.iter().zip(&good) {
+        assert!(f.name.ends_with(&format!("f{k}")), "{} for row {k}", f.name);
+        let mut want = vec![0; 1440];
+        want[k % 1440] = (k % 7 + 1) as u64;
+        assert_eq!(per_minute(&got[&f.name], 1.0, 1440), want, "{}", f.name);
+    }
+}
+
 /// Bad rows name the file, line and column; lenient mode skips them and counts them exactly.
 #[test]
 fn bad_rows_name_file_line_and_column_or_are_counted() {

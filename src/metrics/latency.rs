@@ -46,13 +46,17 @@ pub struct Latency {
     max_ns: u64,
 }
 
-/// Histogram storage, in the narrowest counts that cannot overflow: `u16` while the
-/// distribution has fewer than 65,535 samples, then `u32`, then `u64` (a store is widened
-/// when its total reaches the narrower type's maximum, so no bucket can overflow). Narrow
-/// counts halve a histogram's memory each step: a trace day has thousands of busy
-/// functions, each with a histogram spanning seconds (`docs/performance.md`).
+/// Histogram storage, in the narrowest counts that cannot overflow: `u8` while no bucket
+/// holds more than 255 samples, then `u16` while the distribution has fewer than 65,535
+/// samples, then `u32`, then `u64`. A byte store is widened when a record would take one
+/// of its buckets past 255; the wider ones when their total reaches the narrower type's
+/// maximum, so that no bucket can overflow. Narrow counts halve a histogram's memory each
+/// step: a trace day has thousands of functions busy enough for a histogram, each spanning
+/// seconds, most with a few hundred samples in their fullest bucket
+/// (`docs/performance.md`).
 #[derive(Debug, Clone)]
 enum Store {
+    Byte(Box<Histogram<u8>>),
     Tiny(Box<Histogram<u16>>),
     Narrow(Box<Histogram<u32>>),
     Wide(Box<Histogram<u64>>),
@@ -150,31 +154,35 @@ impl Store {
 
     /// An empty store whose counts array covers values up to `largest` exactly.
     fn covering(largest: u64) -> Store {
-        Store::Tiny(Box::new(sized_for!(u16, largest)))
+        Store::Byte(Box::new(sized_for!(u8, largest)))
     }
 
-    /// 0, 1, 2 from the narrowest counts to the widest.
+    /// 0 to 3 from the narrowest counts to the widest.
     fn width(&self) -> u8 {
         match self {
-            Store::Tiny(_) => 0,
-            Store::Narrow(_) => 1,
-            Store::Wide(_) => 2,
+            Store::Byte(_) => 0,
+            Store::Tiny(_) => 1,
+            Store::Narrow(_) => 2,
+            Store::Wide(_) => 3,
         }
     }
 
     /// Widens the counts one step.
     fn widen_once(&mut self) {
         *self = match self {
+            Store::Byte(h) => Store::Tiny(widened!(h, u16)),
             Store::Tiny(h) => Store::Narrow(widened!(h, u32)),
             Store::Narrow(h) => Store::Wide(widened!(h, u64)),
             Store::Wide(_) => return,
         };
     }
 
-    /// Makes sure the store can count `total_after` samples without overflowing a count.
+    /// Makes sure the store can count `total_after` samples without overflowing a count
+    /// (a byte store checks the bucket itself as it records).
     #[inline]
     fn reserve(&mut self, total_after: u64) {
         let limit = match self {
+            Store::Byte(_) => return,
             Store::Tiny(_) => u64::from(u16::MAX),
             Store::Narrow(_) => u64::from(u32::MAX),
             Store::Wide(_) => return,
@@ -195,17 +203,36 @@ impl Store {
         }
     }
 
+    /// Records one sample; `total_after` bounds the samples the store holds afterwards.
     #[inline]
-    fn record(&mut self, us: u64) {
-        self.record_n(us, 1);
+    fn record(&mut self, us: u64, total_after: u64) {
+        self.record_n(us, 1, total_after);
     }
 
+    /// Records `n` samples of `us`; `total_after` bounds the samples the store holds once
+    /// the caller's records are done (the room a widened byte store reserves).
     #[inline]
-    fn record_n(&mut self, us: u64, n: u64) {
+    fn record_n(&mut self, us: u64, n: u64, total_after: u64) {
         // Growing can only fail past u64 bucket indices; clamping is the best we can do.
         // `reserve` widened the store before a count could overflow, so `n` (at most the
         // samples counted) fits the counts.
         match self {
+            Store::Byte(h) => {
+                grow_exactly!(h, u8, us);
+                match u8::try_from(u64::from(h.count_at(us)) + n) {
+                    Ok(_) => {
+                        if h.record_n(us, n as u8).is_err() {
+                            h.saturating_record_n(us, n as u8);
+                        }
+                    }
+                    Err(_) => {
+                        // The bucket would pass 255: widen, and make room for the total.
+                        self.widen_once();
+                        self.reserve(total_after);
+                        self.record_n(us, n, total_after);
+                    }
+                }
+            }
             Store::Tiny(h) => {
                 grow_exactly!(h, u16, us);
                 let n = n as u16;
@@ -229,19 +256,24 @@ impl Store {
         }
     }
 
-    /// Adds `other`'s counts (the caller reserved room for the total).
-    fn add(&mut self, other: &Store) {
-        while self.width() < other.width() {
+    /// Adds `other`'s counts; `total_after` is the number of samples the sum holds.
+    fn add(&mut self, other: &Store, total_after: u64) {
+        // A sum's buckets are not checked one by one: it counts in two bytes at least.
+        while self.width() < other.width().max(1) {
             self.widen_once();
         }
+        self.reserve(total_after);
         match (&mut *self, other) {
+            (Store::Tiny(a), Store::Byte(b)) => a.add(widened!(b, u16).as_ref()),
+            (Store::Narrow(a), Store::Byte(b)) => a.add(widened!(b, u32).as_ref()),
+            (Store::Wide(a), Store::Byte(b)) => a.add(widened!(b, u64).as_ref()),
             (Store::Tiny(a), Store::Tiny(b)) => a.add(b.as_ref()),
             (Store::Narrow(a), Store::Narrow(b)) => a.add(b.as_ref()),
             (Store::Narrow(a), Store::Tiny(b)) => a.add(widened!(b, u32).as_ref()),
             (Store::Wide(a), Store::Wide(b)) => a.add(b.as_ref()),
             (Store::Wide(a), Store::Narrow(b)) => a.add(widened!(b, u64).as_ref()),
             (Store::Wide(a), Store::Tiny(b)) => a.add(widened!(b, u64).as_ref()),
-            (Store::Tiny(_), _) | (Store::Narrow(_), Store::Wide(_)) => {
+            (Store::Byte(_), _) | (Store::Tiny(_), _) | (Store::Narrow(_), Store::Wide(_)) => {
                 unreachable!("widened to at least the other's counts above")
             }
         }
@@ -252,6 +284,7 @@ impl Store {
     fn values_at_quantiles(&self, qs: &[f64]) -> Vec<u64> {
         let qs = qs.iter().copied();
         match self {
+            Store::Byte(h) => h.value_at_quantiles(qs).collect(),
             Store::Tiny(h) => h.value_at_quantiles(qs).collect(),
             Store::Narrow(h) => h.value_at_quantiles(qs).collect(),
             Store::Wide(h) => h.value_at_quantiles(qs).collect(),
@@ -261,6 +294,7 @@ impl Store {
     /// The counts with `u64` counters.
     fn to_wide(&self) -> Histogram<u64> {
         match self {
+            Store::Byte(h) => *widened!(h, u64),
             Store::Tiny(h) => *widened!(h, u64),
             Store::Narrow(h) => *widened!(h, u64),
             Store::Wide(h) => (**h).clone(),
@@ -295,11 +329,12 @@ impl Latency {
             // The steady state of one large distribution: straight into the histogram.
             (Some(hist), _) if self.pending.is_empty() => {
                 hist.reserve(self.count);
-                hist.record(us);
+                hist.record(us, self.count);
             }
             _ => {
                 self.flush();
-                self.store(us).record(us);
+                let total = self.count;
+                self.store(us).record(us, total);
             }
         }
     }
@@ -329,9 +364,10 @@ impl Latency {
         let mut pending = std::mem::take(&mut self.pending);
         pending.sort_unstable();
         let largest = pending.last().map_or(0, |&v| u64::from(v));
+        let total = self.count;
         let store = self.store(largest);
         for run in pending.chunk_by(|a, b| a == b) {
-            store.record_n(u64::from(run[0]), run.len() as u64);
+            store.record_n(u64::from(run[0]), run.len() as u64, total);
         }
         if self.batched {
             // Keep a batch's worth of buffer, not the larger list of the small form.
@@ -376,8 +412,7 @@ impl Latency {
         self.flush();
         if let Some(theirs) = &other.hist {
             let ours = self.hist.get_or_insert_with(Store::new);
-            ours.reserve(self.count);
-            ours.add(theirs);
+            ours.add(theirs, self.count);
         }
     }
 
@@ -462,12 +497,22 @@ mod tests {
         assert_eq!(narrow_q, plain_q);
         assert_eq!(a.to_histogram(), plain.to_histogram());
         let mut b = a.clone();
-        if let Some(s) = b.hist.as_mut() {
-            s.reserve(u64::from(u32::MAX));
-            assert!(matches!(s, Store::Wide(_)));
+        let s = b.hist.as_mut().expect("10,000 samples make a histogram");
+        assert!(matches!(s, Store::Byte(_)), "no bucket holds 256 samples");
+        for width in 1..=3 {
+            s.widen_once();
+            assert_eq!(s.width(), width);
+            let wider = Latency {
+                hist: Some(s.clone()),
+                ..a.clone()
+            };
+            let wider_q: Vec<_> = [0.5, 0.9, 0.99]
+                .iter()
+                .map(|&q| wider.quantile_ms(q))
+                .collect();
+            assert_eq!(narrow_q, wider_q);
         }
-        let wide_q: Vec<_> = [0.5, 0.9, 0.99].iter().map(|&q| b.quantile_ms(q)).collect();
-        assert_eq!(narrow_q, wide_q);
+        assert!(matches!(s, Store::Wide(_)));
         a.merge(&b);
         assert_eq!(a.count(), 20_000);
         assert_eq!(a.to_histogram().unwrap().len(), 20_000);
@@ -621,6 +666,7 @@ mod tests {
     fn heap_bytes(l: &Latency) -> usize {
         let counts = match &l.hist {
             None => 0,
+            Some(Store::Byte(h)) => h.distinct_values(),
             Some(Store::Tiny(h)) => h.distinct_values() * 2,
             Some(Store::Narrow(h)) => h.distinct_values() * 4,
             Some(Store::Wide(h)) => h.distinct_values() * 8,
@@ -642,9 +688,66 @@ mod tests {
             big.record(SimTime::from_ms(100.0 + i as f64 * 3.0));
         }
         // A histogram spanning 0.1–3.2 s at 3 significant digits: about 13,000 counts of
-        // 2 bytes (fewer than 65,535 samples).
-        assert!(heap_bytes(&big) > 20_000, "{}", heap_bytes(&big));
-        assert!(matches!(big.hist, Some(Store::Tiny(_))));
+        // 1 byte (no bucket holds 256 samples).
+        assert!(heap_bytes(&big) > 10_000, "{}", heap_bytes(&big));
+        assert!(matches!(big.hist, Some(Store::Byte(_))));
+    }
+
+    /// Byte counts widen before a bucket passes 255, however the samples arrive: one by
+    /// one, in sorted batches (a run of equal values recorded at once) and by merging two
+    /// byte histograms whose buckets only overflow together. Each gives the crate's own
+    /// histogram of the same samples, and one whose buckets stay small stays in bytes.
+    #[test]
+    fn byte_counts_widen_before_a_bucket_overflows() {
+        let mut one = Latency::default();
+        let mut batched = Latency::batched();
+        let (mut left, mut right) = (Latency::default(), Latency::default());
+        let mut expected_h = Histogram::<u64>::new(SIGFIG).unwrap();
+        // 2,000 samples spread over 1–3 s, and 400 at exactly 50 ms, interleaved.
+        for i in 0..2_400u64 {
+            let us = if i % 6 == 5 {
+                50_000
+            } else {
+                1_000_000 + i * 997
+            };
+            let d = SimTime(us * 1000);
+            one.record(d);
+            batched.record(d);
+            // Alternate groups of six: each half has 200 at 50 ms.
+            if (i / 6) % 2 == 0 {
+                left.record(d)
+            } else {
+                right.record(d)
+            }
+            expected_h.record(us).unwrap();
+        }
+        assert_eq!(expected_h.count_at(50_000), 400);
+        assert!(matches!(one.hist, Some(Store::Tiny(_))));
+        assert!(matches!(batched.hist, Some(Store::Tiny(_))));
+        // 200 at 50 ms each: both halves fit in bytes, their sum does not.
+        assert!(matches!(left.hist, Some(Store::Byte(_))));
+        assert!(matches!(right.hist, Some(Store::Byte(_))));
+        left.merge(&right);
+        let max_ns: u64 = (1_000_000 + 2_398 * 997) * 1000;
+        let expected: Vec<Option<f64>> = QS
+            .iter()
+            .map(|&q| Some((expected_h.value_at_quantile(q) as f64 / 1e3).min(max_ns as f64 / 1e6)))
+            .collect();
+        for l in [&one, &batched, &left] {
+            assert_eq!(l.count(), 2_400);
+            assert_eq!(l.to_histogram().unwrap(), expected_h);
+            assert_eq!(l.quantiles_ms(&QS), expected);
+        }
+        // 255 samples in one bucket still fit a byte.
+        let mut full = Latency::default();
+        let mut full_h = Histogram::<u64>::new(SIGFIG).unwrap();
+        for i in 0..(SMALL as u64 + 255) {
+            let us = if i < 255 { 7_000 } else { 10_000 + i * 13 };
+            full.record(SimTime(us * 1000));
+            full_h.record(us).unwrap();
+        }
+        assert!(matches!(full.hist, Some(Store::Byte(_))));
+        assert_eq!(full.to_histogram().unwrap(), full_h);
     }
 
     /// `span` is what `hdrhistogram` gives an auto-resizing histogram that grew to track

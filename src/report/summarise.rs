@@ -3,6 +3,8 @@
 //! `metrics` measures, `cost` prices what this module hands it, and the exporters render
 //! the result.
 
+use rayon::prelude::*;
+
 use super::sources;
 use super::{
     DatabaseSummary, EventSummary, InstanceSummary, LatencySummary, ProvisionedSummary, RunResult,
@@ -16,6 +18,13 @@ use crate::time::SimTime;
 
 fn ratio(num: u64, den: u64) -> Option<f64> {
     (den > 0).then(|| num as f64 / den as f64)
+}
+
+/// What the run's totals take from one function's summary.
+struct FunctionTotals {
+    cost: CostBreakdown,
+    provisioned: Option<&'static str>,
+    idle_gb_s: f64,
 }
 
 /// The cost model's inputs for one function: what it billed, and its instance time.
@@ -170,44 +179,65 @@ impl RunResult {
             .zip(&out.cpu_demand)
             .map(|((m, occ), demand)| usage_of(m, occ, *demand, window))
             .collect();
-        let mut functions = Vec::with_capacity(scenario.functions.len());
-        let mut merged = FunctionMetrics::default();
+        let receivers = scenario.event_receivers();
+        // Each function's summary reads only its own metrics: they are built in parallel
+        // (in function order, so the result does not depend on the threads), while the
+        // metrics are merged into the total beside them.
+        let (per_function, merged) = rayon::join(
+            || -> (Vec<(String, Summary)>, Vec<FunctionTotals>) {
+                scenario
+                    .functions
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, f)| {
+                        let cost = cost::function_cost(settings, platform, f, &usages[i], window);
+                        let provisioned = f
+                            .provisioned
+                            .as_ref()
+                            .map(|p| (p.name(), out.provisioned_final[i]));
+                        let idle_gb_s = out.occupancy[i].means(window).2
+                            * window.as_secs()
+                            * f64::from(f.memory_mb)
+                            / 1024.0;
+                        let totals = FunctionTotals {
+                            cost: cost.clone(),
+                            provisioned: provisioned.map(|(name, _)| name),
+                            idle_gb_s,
+                        };
+                        let summary = summarise(
+                            &out.functions[i],
+                            &out.occupancy[i],
+                            window,
+                            idle_gb_s,
+                            provisioned,
+                            Optional {
+                                warmers: f.warmers.is_some(),
+                                events: receivers[i],
+                                slo_ms: scenario.slo_ms,
+                            },
+                            cost,
+                        );
+                        ((f.name.clone(), summary), totals)
+                    })
+                    .unzip()
+            },
+            || {
+                let mut merged = FunctionMetrics::default();
+                for m in &out.functions {
+                    merged.add(m);
+                }
+                merged
+            },
+        );
+        let (functions, totals) = per_function;
         let mut total_cost = CostBreakdown::default();
         let mut pc_policies: Vec<&'static str> = Vec::new();
         let mut total_idle_gb_s = 0.0;
-        let receivers = scenario.event_receivers();
-        for (i, f) in scenario.functions.iter().enumerate() {
-            let m = &out.functions[i];
-            let cost = cost::function_cost(settings, platform, f, &usages[i], window);
-            total_cost.add(&cost);
-            let pc = f
-                .provisioned
-                .as_ref()
-                .map(|p| (p.name(), out.provisioned_final[i]));
-            if let Some((name, _)) = pc {
-                pc_policies.push(name);
-            }
-            let idle_gb_s =
-                out.occupancy[i].means(window).2 * window.as_secs() * f64::from(f.memory_mb)
-                    / 1024.0;
-            total_idle_gb_s += idle_gb_s;
-            functions.push((
-                f.name.clone(),
-                summarise(
-                    m,
-                    &out.occupancy[i],
-                    window,
-                    idle_gb_s,
-                    pc,
-                    Optional {
-                        warmers: f.warmers.is_some(),
-                        events: receivers[i],
-                        slo_ms: scenario.slo_ms,
-                    },
-                    cost,
-                ),
-            ));
-            merged.add(m);
+        // Summed in function order: the same floating-point sums whatever the threads.
+        for t in &totals {
+            total_cost.add(&t.cost);
+            pc_policies.extend(t.provisioned);
+            total_idle_gb_s += t.idle_gb_s;
         }
         if settings.free_tier
             && let Some(p) = &platform.pricing

@@ -19,8 +19,11 @@ const BATCH_FROM_FUNCTIONS: usize = 16;
 pub(super) struct Meter {
     start: SimTime,
     end: SimTime,
-    /// Per function, side by side: a request touches both.
-    funcs: PerFunction<(FunctionMetrics, Occupancy)>,
+    /// Per function: counters and histograms.
+    metrics: PerFunction<FunctionMetrics>,
+    /// Per function: instance counts. Kept apart from `metrics` so that each is handed
+    /// back at the end as it is, without a second copy of tens of thousands of entries.
+    occupancy: PerFunction<Occupancy>,
     /// All functions together (with one function, that function's occupancy, copied at
     /// the end; with functions run apart, summed at the end).
     total: Occupancy,
@@ -50,16 +53,16 @@ impl Meter {
         Meter {
             start,
             end,
-            funcs: (0..functions)
+            metrics: (0..functions)
                 .map(|_| {
-                    let m = if batched {
+                    if batched {
                         FunctionMetrics::batched()
                     } else {
                         FunctionMetrics::default()
-                    };
-                    (m, Occupancy::default())
+                    }
                 })
                 .collect(),
+            occupancy: (0..functions).map(|_| Occupancy::default()).collect(),
             total: Occupancy::default(),
             apart: None,
         }
@@ -70,7 +73,7 @@ impl Meter {
     pub(super) fn run_apart(&mut self) {
         self.apart = Some(Apart::default());
         // A function's histograms stay in cache while it runs: batching would only cost.
-        for (m, _) in &mut self.funcs {
+        for m in &mut self.metrics {
             *m = FunctionMetrics::default();
         }
     }
@@ -104,13 +107,13 @@ impl Meter {
     /// Function `f`'s counters and histograms.
     #[inline]
     pub(super) fn metrics(&mut self, f: FunctionId) -> &mut FunctionMetrics {
-        &mut self.funcs[f].0
+        &mut self.metrics[f]
     }
 
     /// Function `f`'s instance counts.
     #[inline]
     pub(super) fn occupancy(&self, f: FunctionId) -> &Occupancy {
-        &self.funcs[f].1
+        &self.occupancy[f]
     }
 
     /// One of function `f`'s instances moves between states (`None`: it appears or goes
@@ -124,7 +127,7 @@ impl Meter {
         to: Option<State>,
     ) {
         let (start, end) = (self.start, self.end);
-        let mut own_only = self.funcs.len() == 1;
+        let mut own_only = self.occupancy.len() == 1;
         if let Some(a) = self.apart.as_mut() {
             // The total is rebuilt later from appearances and removals.
             if from.is_none() != to.is_none() {
@@ -132,7 +135,7 @@ impl Meter {
             }
             own_only = true;
         }
-        let occ = &mut self.funcs[f].1;
+        let occ = &mut self.occupancy[f];
         occ.advance(now, start, end);
         if !own_only {
             self.total.advance(now, start, end);
@@ -170,7 +173,7 @@ impl Meter {
         which: fn(&mut FunctionMetrics) -> &mut Gauge,
         d: i32,
     ) {
-        which(&mut self.funcs[f].0).add(d, now, self.start, self.end);
+        which(&mut self.metrics[f]).add(d, now, self.start, self.end);
     }
 
     /// Brings one of function `f`'s gauges up to `now` and returns its area over the whole
@@ -181,7 +184,7 @@ impl Meter {
         f: FunctionId,
         which: fn(&mut FunctionMetrics) -> &mut Gauge,
     ) -> u128 {
-        let g = which(&mut self.funcs[f].0);
+        let g = which(&mut self.metrics[f]);
         g.close(now, self.start, self.end);
         g.area_all()
     }
@@ -189,8 +192,10 @@ impl Meter {
     /// Closes the window: integrates what is left up to its end.
     pub(super) fn finish(mut self) -> Measured {
         let (start, end) = (self.start, self.end);
-        for (m, occ) in &mut self.funcs {
+        for occ in &mut self.occupancy {
             occ.advance(end, start, end);
+        }
+        for m in &mut self.metrics {
             m.settle();
             for g in [
                 &mut m.executions,
@@ -204,16 +209,15 @@ impl Meter {
         if let Some(a) = self.apart.take() {
             debug_assert_eq!(a.changes.len(), 0, "a stretch was not settled");
             let max = a.peak.finish(start, end);
-            self.total = Occupancy::combined(self.funcs.iter().map(|(_, o)| o), max);
-        } else if self.funcs.len() == 1 {
-            self.total = self.funcs[FunctionId::new(0)].1.clone();
+            self.total = Occupancy::combined(self.occupancy.iter(), max);
+        } else if self.occupancy.len() == 1 {
+            self.total = self.occupancy[FunctionId::new(0)].clone();
         } else {
             self.total.advance(end, start, end);
         }
-        let (metrics, occupancy) = self.funcs.into_iter().unzip();
         Measured {
-            metrics,
-            occupancy,
+            metrics: self.metrics.into_vec(),
+            occupancy: self.occupancy.into_vec(),
             total: self.total,
         }
     }

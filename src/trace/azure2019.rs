@@ -9,19 +9,21 @@
 //! - `app_memory_percentiles.anon.dNN.csv`: `HashOwner,HashApp,SampleCount,
 //!   AverageAllocatedMb,AverageAllocatedMb_pct{1,5,25,50,75,95,99,100}`.
 //!
-//! Every file is streamed row by row. With `top` or `sample` the invocation files are read
-//! twice: once to rank functions by invocations (keeping one total per function), once to
-//! encode the chosen ones. Only the chosen functions' duration and memory rows are parsed
-//! beyond their keys.
+//! Every file is streamed row by row; the invocation files are parsed by a second thread
+//! that hands rows over in batches, in file order. With `top` or `sample` the invocation
+//! files are read twice: once to rank functions by invocations (keeping one total per
+//! function), once to encode the chosen ones. Only the chosen functions' duration and
+//! memory rows are parsed beyond their keys.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::ops::Range;
+use std::sync::{Arc, mpsc};
 
 use super::counts::{MinuteBuilder, TraceData};
 use super::csv::{self, CsvReader, Skips};
 use super::{DAY_MIN, MemoryStat, Plan, Ranking, TraceReport, Unit, choose, short, unique_name};
 use crate::dist::Dist;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const ID_COLUMNS: [&str; 4] = ["HashOwner", "HashApp", "HashFunction", "Trigger"];
 const DURATION_COLUMNS: [&str; 14] = [
@@ -138,14 +140,44 @@ fn parse_plain_row<'a>(r: &'a CsvReader, header: &[String], counts: &mut [u64]) 
     })
 }
 
-/// Streams every invocation row of the day files that overlap the window.
+/// One row as the reading thread hands it over: app, function and trigger (ranges in
+/// its batch's text) and its counts in the window (a range of the batch's cells), or what
+/// was wrong with it.
+enum Item {
+    Row {
+        ids: [Range<usize>; 3],
+        cells: Range<usize>,
+    },
+    Bad(Error),
+}
+
+/// Rows read ahead, in file order.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    /// (window minute, invocations) of each row's minutes in the window that have any.
+    cells: Vec<(u64, u64)>,
+    items: Vec<Item>,
+}
+
+/// Rows per batch handed over by the reading thread.
+const BATCH_ROWS: usize = 256;
+
+/// Batches read ahead at most (besides the one being read and the one being used).
+const BATCHES_AHEAD: usize = 4;
+
+/// Streams every invocation row of the day files that overlap the window, in file order:
+/// `each` gets the row and its nonzero counts in the window as (window minute, count).
+///
+/// A second thread reads and parses the rows (most of the work for a day of tens of
+/// thousands of functions) while this one hands them to `each`. The rows arrive in
+/// batches, in file order, so what `each` builds does not depend on the threads.
 fn scan(
     plan: &Plan,
     skips: &mut Skips,
     rows: &mut u64,
-    mut each: impl FnMut(u64, Row<'_>, &[u64]),
+    mut each: impl FnMut(u64, Row<'_>, &[(u64, u64)]),
 ) -> Result<()> {
-    let mut counts = vec![0u64; DAY_MIN as usize];
     for (day, path) in plan.files.iter().enumerate() {
         let day = day as u64;
         let (first, end) = (day * DAY_MIN, (day + 1) * DAY_MIN);
@@ -167,24 +199,95 @@ fn scan(
                 "expected the header to end after column `1440`",
             ));
         }
-        while r.next_line()? {
-            *rows += 1;
-            match parse_row(&r, &header, &mut counts) {
-                Ok(row) => each(day, row, &counts),
-                Err(e) => skips.skip(e)?,
+        // This day's count columns in the window.
+        let in_window = plan.start_min.max(first) - first..plan.end_min.min(end) - first;
+        let (tx, rx) = mpsc::sync_channel::<Result<Batch>>(BATCHES_AHEAD);
+        let header = &header;
+        std::thread::scope(|threads| -> Result<()> {
+            threads.spawn(move || read_rows(r, header, plan, first, in_window, tx));
+            // Ends after the reader's last batch, or at the first error: returning drops
+            // `rx`, and the reader stops at its next batch.
+            for batch in rx {
+                let Batch { text, cells, items } = batch?;
+                for item in items {
+                    *rows += 1;
+                    match item {
+                        Item::Row { ids, cells: range } => {
+                            let [app, func, trigger] = ids;
+                            let row = Row {
+                                app: &text[app],
+                                func: &text[func],
+                                trigger: &text[trigger],
+                            };
+                            each(day, row, &cells[range]);
+                        }
+                        Item::Bad(e) => skips.skip(e)?,
+                    }
+                }
             }
-        }
+            Ok(())
+        })?;
     }
     Ok(())
 }
 
-fn window_total(plan: &Plan, day: u64, counts: &[u64]) -> u64 {
-    counts
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| plan.window_minute(day * DAY_MIN + *i as u64).is_some())
-        .map(|(_, c)| c)
-        .sum()
+/// The reading thread of [`scan`]: parses the rows of `r` (a day that starts at trace
+/// minute `first`, `in_window` its count columns in the window) and sends them in
+/// batches, then the I/O error if reading fails. Stops early when [`scan`] stops
+/// listening.
+fn read_rows(
+    mut r: CsvReader,
+    header: &[String],
+    plan: &Plan,
+    first: u64,
+    in_window: Range<u64>,
+    tx: mpsc::SyncSender<Result<Batch>>,
+) {
+    let mut counts = vec![0u64; DAY_MIN as usize];
+    let mut batch = Batch::default();
+    loop {
+        match r.next_line() {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                if tx.send(Ok(batch)).is_ok() {
+                    let _ = tx.send(Err(e));
+                }
+                return;
+            }
+        }
+        let item = match parse_row(&r, header, &mut counts) {
+            Ok(row) => {
+                let mut id = |s: &str| {
+                    let at = batch.text.len();
+                    batch.text.push_str(s);
+                    at..batch.text.len()
+                };
+                let ids = [id(row.app), id(row.func), id(row.trigger)];
+                let from = batch.cells.len();
+                for i in in_window.clone() {
+                    let c = counts[i as usize];
+                    if c > 0
+                        && let Some(w) = plan.window_minute(first + i)
+                    {
+                        batch.cells.push((w, c));
+                    }
+                }
+                Item::Row {
+                    ids,
+                    cells: from..batch.cells.len(),
+                }
+            }
+            Err(e) => Item::Bad(e),
+        };
+        batch.items.push(item);
+        if batch.items.len() == BATCH_ROWS && tx.send(Ok(std::mem::take(&mut batch))).is_err() {
+            return;
+        }
+    }
+    if !batch.items.is_empty() {
+        let _ = tx.send(Ok(batch));
+    }
 }
 
 /// A unit being built.
@@ -222,16 +325,11 @@ pub(crate) fn load(
             ..Skips::default()
         };
         let mut rows = 0;
-        scan(
-            plan,
-            &mut first_pass_skips,
-            &mut rows,
-            |day, row, counts| {
-                if plan.trigger_ok(row.trigger) {
-                    ranking.add(&unit_key(&row), window_total(plan, day, counts));
-                }
-            },
-        )?;
+        scan(plan, &mut first_pass_skips, &mut rows, |_, row, cells| {
+            if plan.trigger_ok(row.trigger) {
+                ranking.add(&unit_key(&row), cells.iter().map(|&(_, c)| c).sum());
+            }
+        })?;
         report.candidates = ranking.totals().iter().filter(|&&t| t > 0).count() as u64;
         selected = Some(ranking.select(&plan.select));
     }
@@ -244,9 +342,7 @@ pub(crate) fn load(
     // Functions per app in the first day of the window: app memory is split among them.
     let mut app_functions: HashMap<String, u32> = HashMap::new();
     let mut rows = 0;
-    // One row's cells in the window, reused from row to row.
-    let mut cells: Vec<(u64, u64)> = Vec::new();
-    scan(plan, skips, &mut rows, |day, row, counts| {
+    scan(plan, skips, &mut rows, |day, row, cells| {
         if day == first_day {
             match app_functions.get_mut(row.app) {
                 Some(n) => *n += 1,
@@ -290,16 +386,8 @@ pub(crate) fn load(
                 b.members.push((0, None));
                 (u, b.members.len() - 1)
             });
-        cells.clear();
-        for (i, &c) in counts.iter().enumerate() {
-            if c > 0
-                && let Some(w) = plan.window_minute(day * DAY_MIN + i as u64)
-            {
-                cells.push((w, c));
-            }
-        }
         let total: u64 = cells.iter().map(|&(_, c)| c).sum();
-        b.counts.add_row(&cells);
+        b.counts.add_row(cells);
         b.counts.compact();
         b.total += total;
         b.members[m].0 += total;
