@@ -551,6 +551,14 @@ fn plain_and_general_rows_read_the_same_counts() {
     }
 }
 
+/// The `traces` section reading `inv.csv` (Azure 2019 invocations), strict or lenient.
+fn inv_csv_spec(lenient: bool) -> String {
+    format!(
+        r#"{{"format": "azure2019", "invocations": "inv.csv", "lenient": {lenient},
+             "template": {{"runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}}}}}}"#
+    )
+}
+
 /// A file read ahead in batches by a second thread gives rows in file order: an error far
 /// into a long file (after thousands of rows, with more after it) names its own line and
 /// ends the load at once; in lenient mode every bad row is counted and every good one
@@ -572,20 +580,14 @@ fn errors_deep_in_a_long_file_are_named_in_order() {
     };
     let lines: Vec<String> = std::iter::once(header).chain((0..n).map(row)).collect();
     std::fs::write(dir.join("inv.csv"), lines.join("\n") + "\n").unwrap();
-    let spec = |lenient: bool| {
-        format!(
-            r#"{{"format": "azure2019", "invocations": "inv.csv", "lenient": {lenient},
-                 "template": {{"runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}}}}}}"#
-        )
-    };
-    let e = load_err(&spec(false), &dir);
+    let e = load_err(&inv_csv_spec(false), &dir);
     assert!(
         e.ends_with(
             "inv.csv:2347: column 15 (`11`): expected a count (an integer >= 0), got `ten`"
         ),
         "{e}"
     );
-    let s = load_in(&spec(true), 86_400.0, &dir);
+    let s = load_in(&inv_csv_spec(true), 86_400.0, &dir);
     let r = s.trace.as_ref().unwrap();
     assert_eq!((r.rows, r.skipped_rows), (n as u64, 2));
     assert!(
@@ -635,13 +637,7 @@ fn bad_rows_name_file_line_and_column_or_are_counted() {
         negative,
     ];
     std::fs::write(dir.join("inv.csv"), lines.join("\n") + "\n").unwrap();
-    let spec = |lenient: bool| {
-        format!(
-            r#"{{"format": "azure2019", "invocations": "inv.csv", "lenient": {lenient},
-                 "template": {{"runtime": "nodejs", "exec_ms": {{"dist": "const", "value": 1}}}}}}"#
-        )
-    };
-    let e = load_err(&spec(false), &dir);
+    let e = load_err(&inv_csv_spec(false), &dir);
     assert!(
         e.ends_with(
             "inv.csv:4: column 1444 (`1440`): expected 1444 columns as in the header, found 1443"
@@ -652,14 +648,14 @@ fn bad_rows_name_file_line_and_column_or_are_counted() {
     let mut fixed = lines.clone();
     fixed[3] = good("f3", "0");
     std::fs::write(dir.join("inv.csv"), fixed.join("\n") + "\n").unwrap();
-    let e = load_err(&spec(false), &dir);
+    let e = load_err(&inv_csv_spec(false), &dir);
     assert!(
         e.ends_with("inv.csv:5: column 1444 (`1440`): expected a count (an integer >= 0), got `x`"),
         "{e}"
     );
     fixed[4] = good("f4", "1");
     std::fs::write(dir.join("inv.csv"), fixed.join("\n") + "\n").unwrap();
-    let e = load_err(&spec(false), &dir);
+    let e = load_err(&inv_csv_spec(false), &dir);
     assert!(
         e.ends_with("inv.csv:6: column 6 (`2`): expected a count >= 0, got -2"),
         "{e}"
@@ -667,7 +663,7 @@ fn bad_rows_name_file_line_and_column_or_are_counted() {
 
     // Lenient: the three bad rows are skipped and counted; the good ones replay.
     std::fs::write(dir.join("inv.csv"), lines.join("\n") + "\n").unwrap();
-    let s = load_in(&spec(true), 86_400.0, &dir);
+    let s = load_in(&inv_csv_spec(true), 86_400.0, &dir);
     let r = s.trace.as_ref().unwrap();
     assert_eq!((r.rows, r.skipped_rows), (5, 3));
     assert_eq!(r.skipped_examples.len(), 3);
@@ -681,7 +677,7 @@ fn bad_rows_name_file_line_and_column_or_are_counted() {
         "HashOwner,HashApp,Function,Trigger,1\n",
     )
     .unwrap();
-    let e = load_err(&spec(true), &dir);
+    let e = load_err(&inv_csv_spec(true), &dir);
     assert!(
         e.ends_with("inv.csv:1: column 3 (`HashFunction`): expected the header column `HashFunction`, found `Function`"),
         "{e}"
