@@ -265,12 +265,12 @@ fn read_rows(
                 };
                 let ids = [id(row.app), id(row.func), id(row.trigger)];
                 let from = batch.cells.len();
+                // Every column of `in_window` is in the window: its window minute is its
+                // trace minute less the window's start.
                 for i in in_window.clone() {
                     let c = counts[i as usize];
-                    if c > 0
-                        && let Some(w) = plan.window_minute(first + i)
-                    {
-                        batch.cells.push((w, c));
+                    if c > 0 {
+                        batch.cells.push((first + i - plan.start_min, c));
                     }
                 }
                 Item::Row {
