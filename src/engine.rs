@@ -17,7 +17,7 @@ use crate::time::SimTime;
 /// A simulation model: its state, its pending events and what each event does.
 pub trait Model {
     /// What can happen at an instant.
-    type Event;
+    type Event: Copy;
     /// What handling an event can fail with (a request log that cannot be written, a
     /// workload file with a bad row, …).
     type Error;
