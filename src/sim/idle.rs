@@ -90,7 +90,10 @@ impl IdleSet {
                 if s == NIL {
                     return None;
                 }
-                s
+                // Every request that finds an idle instance comes here: unlinked in place
+                // rather than through `remove`, which is not inlined.
+                unlink(head, tail, s, instances);
+                return Some(s);
             }
             IdleSet::Random(v) => {
                 if v.is_empty() {
@@ -108,22 +111,7 @@ impl IdleSet {
     #[inline]
     pub(super) fn remove(&mut self, slot: u32, instances: &mut Slab<Instance>) {
         match self {
-            IdleSet::List { head, tail, .. } => {
-                let (prev, next) = {
-                    let i = &instances[slot];
-                    (i.prev, i.next)
-                };
-                if prev == NIL {
-                    *head = next;
-                } else {
-                    instances[prev].next = next;
-                }
-                if next == NIL {
-                    *tail = prev;
-                } else {
-                    instances[next].prev = prev;
-                }
-            }
+            IdleSet::List { head, tail, .. } => unlink(head, tail, slot, instances),
             IdleSet::Random(v) => {
                 let pos = instances[slot].prev as usize;
                 debug_assert_eq!(v[pos], slot);
@@ -137,5 +125,24 @@ impl IdleSet {
                 debug_assert!(removed, "instance {slot} was not idle");
             }
         }
+    }
+}
+
+/// Takes `slot` out of the list `head`..`tail` whose links live in the instances.
+#[inline(always)]
+fn unlink(head: &mut u32, tail: &mut u32, slot: u32, instances: &mut Slab<Instance>) {
+    let (prev, next) = {
+        let i = &instances[slot];
+        (i.prev, i.next)
+    };
+    if prev == NIL {
+        *head = next;
+    } else {
+        instances[prev].next = next;
+    }
+    if next == NIL {
+        *tail = prev;
+    } else {
+        instances[next].prev = prev;
     }
 }

@@ -215,7 +215,7 @@ impl Sim<'_, '_> {
             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
         }
         self.meter
-            .shift(now, f, Some(State::Provisioning), Some(State::Idle));
+            .exchange(now, f, State::Provisioning, State::Idle);
         if !provisioned {
             self.limits.in_flight(f, false, -1);
             if self.instances[slot].expires_at == SimTime::MAX {
@@ -248,7 +248,7 @@ impl Sim<'_, '_> {
             self.meter.gauge(now, f, |m| &mut m.provisioned.ready, 1);
         }
         self.meter
-            .shift(now, f, Some(State::Provisioning), Some(State::Busy));
+            .exchange(now, f, State::Provisioning, State::Busy);
         if provisioned {
             self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
         }
@@ -288,8 +288,7 @@ impl Sim<'_, '_> {
         }
         if provisioned {
             self.meter.gauge(now, f, |m| &mut m.provisioned.busy, -1);
-            self.meter
-                .shift(now, f, Some(State::Busy), Some(State::Idle));
+            self.meter.exchange(now, f, State::Busy, State::Idle);
             self.make_idle(now, slot);
             return;
         }
@@ -297,8 +296,7 @@ impl Sim<'_, '_> {
         let decision = self.funcs[f].keep_alive.decide(now, others);
         match decision {
             Decision::KeepUntil(until) => {
-                self.meter
-                    .shift(now, f, Some(State::Busy), Some(State::Idle));
+                self.meter.exchange(now, f, State::Busy, State::Idle);
                 self.limits.in_flight(f, false, -1);
                 self.instances[slot].expires_at = until;
                 self.make_idle(now, slot);

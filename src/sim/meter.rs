@@ -29,6 +29,10 @@ pub(super) struct Meter {
     total: Occupancy,
     /// Functions run apart: instances appearing and going away, for the largest total.
     apart: Option<Apart>,
+    /// Whether `total` is left alone during the run: with one function it is that
+    /// function's occupancy, copied at the end; with functions run apart it is summed at
+    /// the end.
+    own_only: bool,
 }
 
 /// The fleet's instances while functions run apart (`independent.rs`): each function's
@@ -65,6 +69,7 @@ impl Meter {
             occupancy: (0..functions).map(|_| Occupancy::default()).collect(),
             total: Occupancy::default(),
             apart: None,
+            own_only: functions == 1,
         }
     }
 
@@ -72,6 +77,7 @@ impl Meter {
     /// replayed from each stretch's changes ([`settle_stretch`](Self::settle_stretch)).
     pub(super) fn run_apart(&mut self) {
         self.apart = Some(Apart::default());
+        self.own_only = true;
         // A function's histograms stay in cache while it runs: batching would only cost.
         for m in &mut self.metrics {
             *m = FunctionMetrics::default();
@@ -116,9 +122,8 @@ impl Meter {
         &self.occupancy[f]
     }
 
-    /// One of function `f`'s instances moves between states (`None`: it appears or goes
-    /// away); the counts are integrated up to `now` first.
-    #[inline]
+    /// One of function `f`'s instances appears (`from` is `None`), goes away (`to` is
+    /// `None`) or moves between states; the counts are integrated up to `now` first.
     pub(super) fn shift(
         &mut self,
         now: SimTime,
@@ -126,27 +131,53 @@ impl Meter {
         from: Option<State>,
         to: Option<State>,
     ) {
+        match (from, to) {
+            (Some(from), Some(to)) => self.exchange(now, f, from, to),
+            _ => self.appear_or_leave(now, f, from, to),
+        }
+    }
+
+    /// One of function `f`'s instances moves from state `from` to `to`: the path of every
+    /// request (idle to busy, and back), so it is kept small enough to inline, where the
+    /// states are constants. The number of instances does not change, so functions run
+    /// apart have nothing to note for the total.
+    #[inline(always)]
+    pub(super) fn exchange(&mut self, now: SimTime, f: FunctionId, from: State, to: State) {
         let (start, end) = (self.start, self.end);
-        let mut own_only = self.occupancy.len() == 1;
+        let occ = &mut self.occupancy[f];
+        occ.advance(now, start, end);
+        *count(occ, from) -= 1;
+        *count(occ, to) += 1;
+        occ.observe(now, start, end);
+        if !self.own_only {
+            let total = &mut self.total;
+            total.advance(now, start, end);
+            *count(total, from) -= 1;
+            *count(total, to) += 1;
+            total.observe(now, start, end);
+        }
+    }
+
+    /// One of function `f`'s instances appears or goes away (see [`Meter::shift`]).
+    fn appear_or_leave(
+        &mut self,
+        now: SimTime,
+        f: FunctionId,
+        from: Option<State>,
+        to: Option<State>,
+    ) {
+        let (start, end) = (self.start, self.end);
         if let Some(a) = self.apart.as_mut() {
             // The total is rebuilt later from appearances and removals.
             if from.is_none() != to.is_none() {
                 a.changes.push(now, f, to.is_some());
             }
-            own_only = true;
         }
+        let own_only = self.own_only;
         let occ = &mut self.occupancy[f];
         occ.advance(now, start, end);
         if !own_only {
             self.total.advance(now, start, end);
-        }
-        fn count(o: &mut Occupancy, state: State) -> &mut u32 {
-            match state {
-                State::Provisioning => &mut o.provisioning,
-                State::Busy => &mut o.busy,
-                State::Idle => &mut o.idle,
-                State::Free => unreachable!("free instances are not counted"),
-            }
         }
         if let Some(s) = from {
             *count(occ, s) -= 1;
@@ -220,5 +251,16 @@ impl Meter {
             occupancy: self.occupancy.into_vec(),
             total: self.total,
         }
+    }
+}
+
+/// The count of instances in `state` (free instances are not counted).
+#[inline]
+fn count(o: &mut Occupancy, state: State) -> &mut u32 {
+    match state {
+        State::Provisioning => &mut o.provisioning,
+        State::Busy => &mut o.busy,
+        State::Idle => &mut o.idle,
+        State::Free => unreachable!("free instances are not counted"),
     }
 }

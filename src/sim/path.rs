@@ -163,8 +163,7 @@ impl Sim<'_, '_> {
         let cold = state == State::Provisioning;
         if state == State::Idle {
             self.note_instance(now, slot, InstanceChange::Busy, Some(State::Idle));
-            self.meter
-                .shift(now, f, Some(State::Idle), Some(State::Busy));
+            self.meter.exchange(now, f, State::Idle, State::Busy);
             if provisioned {
                 self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
             } else {
