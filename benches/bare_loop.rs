@@ -244,8 +244,8 @@ const PAIRS: usize = 9;
 /// and range of faassim's fraction of the bare loop's speed, pair by pair. On a shared host
 /// whose speed drifts over seconds (seen here: the same binary taking 2.3 to 4.3 s on the
 /// reference in consecutive runs), criterion's two groups, measured one after the other,
-/// can each catch a different phase; a pair is measured within half a second, so its
-/// ratio is far steadier than the ratio of the two groups' medians.
+/// can each catch a different phase; a pair is measured within half a second, so the
+/// median of the pairs moves less than the ratio of the two groups' medians.
 fn paired_ratio(pairs: usize) {
     let mut ratios: Vec<f64> = (0..pairs)
         .map(|_| {

@@ -131,67 +131,32 @@ impl Meter {
         from: Option<State>,
         to: Option<State>,
     ) {
-        match (from, to) {
-            (Some(from), Some(to)) => self.exchange(now, f, from, to),
-            _ => self.appear_or_leave(now, f, from, to),
+        if let Some(a) = self.apart.as_mut()
+            && from.is_none() != to.is_none()
+        {
+            // The total is rebuilt later from appearances and removals.
+            a.changes.push(now, f, to.is_some());
         }
+        self.count_move(now, f, from, to);
     }
 
-    /// One of function `f`'s instances moves from state `from` to `to`: the path of every
-    /// request (idle to busy, and back), so it is kept small enough to inline, where the
-    /// states are constants. The number of instances does not change, so functions run
-    /// apart have nothing to note for the total.
+    /// [`Meter::shift`] for an instance that moves from state `from` to `to`: the path of
+    /// every request (idle to busy, and back), so it is inlined where the states are
+    /// constants. The number of instances does not change, so functions run apart have
+    /// nothing to note for the total.
     #[inline(always)]
     pub(super) fn exchange(&mut self, now: SimTime, f: FunctionId, from: State, to: State) {
-        let (start, end) = (self.start, self.end);
-        let occ = &mut self.occupancy[f];
-        occ.advance(now, start, end);
-        *count(occ, from) -= 1;
-        *count(occ, to) += 1;
-        occ.observe(now, start, end);
-        if !self.own_only {
-            let total = &mut self.total;
-            total.advance(now, start, end);
-            *count(total, from) -= 1;
-            *count(total, to) += 1;
-            total.observe(now, start, end);
-        }
+        self.count_move(now, f, Some(from), Some(to));
     }
 
-    /// One of function `f`'s instances appears or goes away (see [`Meter::shift`]).
-    fn appear_or_leave(
-        &mut self,
-        now: SimTime,
-        f: FunctionId,
-        from: Option<State>,
-        to: Option<State>,
-    ) {
+    /// Moves one instance in the counts of `f` and, while it is kept during the run, in the
+    /// total.
+    #[inline(always)]
+    fn count_move(&mut self, now: SimTime, f: FunctionId, from: Option<State>, to: Option<State>) {
         let (start, end) = (self.start, self.end);
-        if let Some(a) = self.apart.as_mut() {
-            // The total is rebuilt later from appearances and removals.
-            if from.is_none() != to.is_none() {
-                a.changes.push(now, f, to.is_some());
-            }
-        }
-        let own_only = self.own_only;
-        let occ = &mut self.occupancy[f];
-        occ.advance(now, start, end);
-        if !own_only {
-            self.total.advance(now, start, end);
-        }
-        if let Some(s) = from {
-            *count(occ, s) -= 1;
-            if !own_only {
-                *count(&mut self.total, s) -= 1;
-            }
-        }
-        if let Some(s) = to {
-            *count(occ, s) += 1;
-            occ.observe(now, start, end);
-            if !own_only {
-                *count(&mut self.total, s) += 1;
-                self.total.observe(now, start, end);
-            }
+        move_one(&mut self.occupancy[f], (now, start, end), from, to);
+        if !self.own_only {
+            move_one(&mut self.total, (now, start, end), from, to);
         }
     }
 
@@ -251,6 +216,25 @@ impl Meter {
             occupancy: self.occupancy.into_vec(),
             total: self.total,
         }
+    }
+}
+
+/// Moves one instance of `o` out of state `from` and into state `to` at `now` (`None`:
+/// it appears or goes away), integrating the counts over the window `[start, end]` first.
+#[inline(always)]
+fn move_one(
+    o: &mut Occupancy,
+    (now, start, end): (SimTime, SimTime, SimTime),
+    from: Option<State>,
+    to: Option<State>,
+) {
+    o.advance(now, start, end);
+    if let Some(s) = from {
+        *count(o, s) -= 1;
+    }
+    if let Some(s) = to {
+        *count(o, s) += 1;
+        o.observe(now, start, end);
     }
 }
 
