@@ -70,6 +70,7 @@ mod connections;
 mod cpu;
 mod demand;
 mod execution;
+mod express;
 mod idle;
 mod independent;
 mod instance;
@@ -217,6 +218,9 @@ struct Hot {
     timeout: Option<SimTime>,
     /// Invoked asynchronously (events with retries).
     asynchronous: bool,
+    /// The fixed keep-alive of a plain function, whose requests may take the express lane
+    /// (`express.rs`); `None` for any other.
+    express: Option<SimTime>,
 }
 
 /// The platform model: the engine's `Model` (see the module docs).
@@ -261,6 +265,8 @@ struct Sim<'s, 'o> {
     next_request: u64,
     /// Instance serial numbers, in creation order.
     next_serial: u64,
+    /// Requests started on the express lane.
+    express_requests: u64,
     /// The platform's billing unit.
     granularity: SimTime,
     /// The platform bills init (of the request that started an instance).
@@ -285,15 +291,16 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
         log,
         mut progress,
         interleaved,
+        general_path,
     } = options;
     if log.is_none()
         && !interleaved
         && independent::coupling(scenario).is_none()
-        && let Some(output) = independent::run(scenario, &mut progress)?
+        && let Some(output) = independent::run(scenario, &mut progress, !general_path)?
     {
         return Ok(output);
     }
-    let mut engine = Engine::new(Sim::new(scenario, log)?);
+    let mut engine = Engine::new(Sim::new(scenario, log, !general_path)?);
     let horizon = scenario.duration.as_secs();
     engine.run(PROGRESS_EVERY, |now| {
         if let Some(p) = progress.as_mut() {
@@ -327,7 +334,7 @@ impl Model for Sim<'_, '_> {
                 }
             }
             Event::ExecDone { req } => {
-                if self.reqs.is_current(req) {
+                if self.reqs.is_current(req) && !self.express_end(now, req.index()) {
                     let ending = self.reqs[req.index()].ending;
                     self.work_done(now, req.index(), ending)?;
                 }
@@ -368,7 +375,13 @@ impl Model for Sim<'_, '_> {
 }
 
 impl<'s, 'o> Sim<'s, 'o> {
-    fn new(scenario: &'s Scenario, log: Option<&'o mut dyn RequestLog>) -> Result<Self> {
+    /// The model of `scenario` at time 0, reporting to `log`; plain functions' requests
+    /// take the express lane if `express`.
+    fn new(
+        scenario: &'s Scenario,
+        log: Option<&'o mut dyn RequestLog>,
+        express: bool,
+    ) -> Result<Self> {
         let granularity = scenario
             .platform
             .pricing
@@ -436,6 +449,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             finished: Vec::new(),
             next_request: 0,
             next_serial: 0,
+            express_requests: 0,
             granularity,
             init_billed: scenario
                 .platform
@@ -495,6 +509,7 @@ impl<'s, 'o> Sim<'s, 'o> {
                     database: f.database,
                     timeout: f.timeout,
                     asynchronous: f.invocation == Invocation::Async,
+                    express: None,
                 },
             });
             debug_assert_eq!(pushed, func);
@@ -520,6 +535,14 @@ impl<'s, 'o> Sim<'s, 'o> {
                 && w.start < scenario.duration
             {
                 sim.queue.schedule(w.start, Event::Warmers { func });
+            }
+        }
+        // Run-wide conditions of the express lane (`express.rs`).
+        if express && sim.log.is_none() && sim.autoscale.is_none() && !sim.pending.enabled() {
+            for (func, f) in scenario.function_ids().zip(&scenario.functions) {
+                let shares_cpu = sim.cpu.shares(func);
+                let fs = &mut sim.funcs[func];
+                fs.hot.express = express::lane_for(f, &fs.keep_alive, shares_cpu);
             }
         }
         sim.sources = Sources::start(scenario, &mut sim.queue)?;
@@ -552,12 +575,6 @@ impl<'s, 'o> Sim<'s, 'o> {
     fn pool_open_remove(&mut self, slot: u32) {
         let (pool, instances) = self.pool_of(slot);
         pool.open_remove(slot, instances);
-    }
-
-    /// Puts idle instance `slot` in its function's idle set.
-    fn pool_push_idle(&mut self, slot: u32) {
-        let (pool, instances) = self.pool_of(slot);
-        pool.push_idle(slot, instances);
     }
 
     /// Takes idle instance `slot` out of its function's idle set.
@@ -706,6 +723,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             ran_apart,
             sources: self.sources.finish(),
             events,
+            express_requests: self.express_requests,
         }
     }
 }

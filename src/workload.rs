@@ -464,23 +464,31 @@ impl ArrivalSource {
 
     /// The next arrival time, or `None` when the source is exhausted. Times never
     /// decrease.
-    #[inline]
+    #[inline(always)]
     pub fn next_arrival(&mut self) -> Result<Option<SimTime>> {
+        // The commonest source is stepped at the call site; the others in `next_other`.
+        if let ArrivalSource::Poisson {
+            mean_gap_ns,
+            last,
+            carry_ns,
+            rng,
+        } = self
+        {
+            let gap: f64 = Exp1.sample(rng);
+            let exact = *carry_ns + gap * *mean_gap_ns;
+            // exact >= -0.5, so the step rounds half up without a negative cast.
+            let step = (exact + 0.5) as u64;
+            *carry_ns = exact - step as f64;
+            *last = last.saturating_add(SimTime(step));
+            return Ok(Some(*last));
+        }
+        self.next_other()
+    }
+
+    /// [`next_arrival`](Self::next_arrival) of any source but a Poisson one.
+    fn next_other(&mut self) -> Result<Option<SimTime>> {
         match self {
-            ArrivalSource::Poisson {
-                mean_gap_ns,
-                last,
-                carry_ns,
-                rng,
-            } => {
-                let gap: f64 = Exp1.sample(rng);
-                let exact = *carry_ns + gap * *mean_gap_ns;
-                // exact >= -0.5, so the step rounds half up without a negative cast.
-                let step = (exact + 0.5) as u64;
-                *carry_ns = exact - step as f64;
-                *last = last.saturating_add(SimTime(step));
-                Ok(Some(*last))
-            }
+            ArrivalSource::Poisson { .. } => unreachable!("stepped by `next_arrival`"),
             ArrivalSource::Constant { interval, next } => {
                 let t = *next;
                 *next = next.saturating_add(*interval);

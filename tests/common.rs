@@ -75,6 +75,7 @@ pub fn run_with(s: &Scenario, log: &mut dyn RequestLog) -> RunOutput {
             log: Some(log),
             progress: None,
             interleaved: false,
+            general_path: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"))

@@ -13,6 +13,7 @@ fn json_of(s: &Scenario) -> (String, Vec<u8>) {
             log: Some(&mut log),
             progress: None,
             interleaved: false,
+            general_path: false,
         },
     )
     .unwrap();

@@ -12,6 +12,9 @@ mod analytic;
 /// Provisioned concurrency, keep-alive policies, memory pressure, lifetimes, warmers.
 mod policies;
 
+/// The express lane of plain functions' requests changes no result.
+mod express;
+
 /// The cost model against published prices and hand computations.
 mod cost;
 

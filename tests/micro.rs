@@ -440,6 +440,7 @@ fn progress_is_reported_every_65536_events_as_a_fraction_of_the_horizon() {
             log: None,
             progress: Some(&mut tick),
             interleaved: false,
+            general_path: false,
         },
     )
     .unwrap();

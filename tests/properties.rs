@@ -972,6 +972,7 @@ fn outputs(s: &Scenario) -> (String, Vec<u8>, Vec<u8>) {
             log: Some(&mut fan),
             progress: None,
             interleaved: false,
+            general_path: false,
         },
     )
     .unwrap();
@@ -1005,6 +1006,7 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
             log: Some(&mut watch),
             progress: None,
             interleaved: false,
+            general_path: false,
         },
     )
     .map_err(|e| format!("the run failed: {e}"))?;

@@ -94,6 +94,7 @@ fn run_traced(s: &Scenario) -> (RunResult, Vec<Rec>, Vec<Batch>) {
             log: Some(&mut log),
             progress: None,
             interleaved: false,
+            general_path: false,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));

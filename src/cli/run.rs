@@ -89,6 +89,7 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
             log,
             progress: Some(&mut on_progress),
             interleaved: false,
+            general_path: false,
         },
     )?;
     drop(logs);

@@ -52,6 +52,7 @@ fn run_windows(s: &Scenario) -> Result<(RunResult, Windows)> {
             log: Some(&mut w),
             progress: None,
             interleaved: false,
+            general_path: false,
         },
     )?;
     Ok((RunResult::new(s, &out), w))

@@ -203,6 +203,23 @@ impl Store {
         }
     }
 
+    /// Records one sample when that needs neither wider counts nor a longer array (the
+    /// steady state of a busy distribution); records nothing and returns `false` otherwise.
+    #[inline(always)]
+    fn record_in_place(&mut self, us: u64, total_after: u64) -> bool {
+        match self {
+            Store::Narrow(h) if total_after < u64::from(u32::MAX) && us <= h.high() => {
+                h.record(us).is_ok()
+            }
+            Store::Tiny(h) if total_after < u64::from(u16::MAX) && us <= h.high() => {
+                h.record(us).is_ok()
+            }
+            // A bucket of a byte store holds at most 255 samples.
+            Store::Byte(h) if us <= h.high() && h.count_at(us) < u8::MAX => h.record(us).is_ok(),
+            _ => false,
+        }
+    }
+
     /// Records one sample; `total_after` bounds the samples the store holds afterwards.
     #[inline]
     fn record(&mut self, us: u64, total_after: u64) {
@@ -328,8 +345,10 @@ impl Latency {
             }
             // The steady state of one large distribution: straight into the histogram.
             (Some(hist), _) if self.pending.is_empty() => {
-                hist.reserve(self.count);
-                hist.record(us, self.count);
+                if !hist.record_in_place(us, self.count) {
+                    hist.reserve(self.count);
+                    hist.record(us, self.count);
+                }
             }
             _ => {
                 self.flush();

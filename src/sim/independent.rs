@@ -83,13 +83,14 @@ pub fn coupling(scenario: &Scenario) -> Option<&'static str> {
 /// Runs `scenario` (whose functions share nothing: [`coupling`] is `None`) one function at
 /// a time, stretch by stretch. `None` when the account's concurrency limit may have
 /// refused a request, or an event's function cannot be told: the caller runs it
-/// interleaved.
+/// interleaved. Plain functions' requests take the express lane if `express`.
 pub(super) fn run(
     scenario: &Scenario,
     progress: &mut Option<&mut dyn FnMut(f64)>,
+    express: bool,
 ) -> Result<Option<RunOutput>> {
     debug_assert!(coupling(scenario).is_none());
-    let mut sim = Sim::new(scenario, None)?;
+    let mut sim = Sim::new(scenario, None, express)?;
     sim.meter.run_apart();
     sim.limits.run_apart();
     // Deal the first events out to their functions' own queues.

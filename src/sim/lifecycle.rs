@@ -176,17 +176,19 @@ impl Sim<'_, '_> {
     }
 
     /// Puts an instance into its function's idle set at `now`.
+    #[inline]
     pub(super) fn make_idle(&mut self, now: SimTime, slot: u32) {
         let (f, from) = (self.instances[slot].func, self.instances[slot].state);
         self.note_instance(now, slot, InstanceChange::Idle, Some(from));
         let inst = &mut self.instances[slot];
         inst.state = State::Idle;
         inst.idle_since = now;
-        if inst.provisioned {
+        let provisioned = inst.provisioned;
+        if provisioned {
             inst.expires_at = SimTime::MAX;
-            self.pool_push_idle(slot);
-        } else {
-            self.pool_push_idle(slot);
+        }
+        self.funcs[f].pool.push_idle(slot, &mut self.instances);
+        if !provisioned {
             let key = self.memory.file_idle(slot, f, now);
             self.instances[slot].evict_key = key;
         }
@@ -271,6 +273,14 @@ impl Sim<'_, '_> {
         Ok(())
     }
 
+    /// On-demand instance `slot` of `f`, busy until `now`, stays idle until `until`.
+    pub(super) fn keep_idle(&mut self, now: SimTime, f: FunctionId, slot: u32, until: SimTime) {
+        self.meter.exchange(now, f, State::Busy, State::Idle);
+        self.limits.in_flight(f, false, -1);
+        self.instances[slot].expires_at = until;
+        self.make_idle(now, slot);
+    }
+
     /// The instance's last request ended: it goes back to its pool, or away.
     pub(super) fn instance_emptied(&mut self, now: SimTime, slot: u32) {
         self.pool_open_remove(slot);
@@ -295,12 +305,7 @@ impl Sim<'_, '_> {
         let others = self.memory.loaded(f) - 1;
         let decision = self.funcs[f].keep_alive.decide(now, others);
         match decision {
-            Decision::KeepUntil(until) => {
-                self.meter.exchange(now, f, State::Busy, State::Idle);
-                self.limits.in_flight(f, false, -1);
-                self.instances[slot].expires_at = until;
-                self.make_idle(now, slot);
-            }
+            Decision::KeepUntil(until) => self.keep_idle(now, f, slot, until),
             Decision::EvictNow => self.free(now, slot, Cause::Expiry),
             Decision::EvictAndPrewarm { prewarm_at, until } => {
                 self.free(now, slot, Cause::Expiry);

@@ -10,7 +10,7 @@
 use rand::RngExt;
 
 use super::cpu::RequestCpu;
-use super::instance::State;
+use super::instance::{ColdStartPhases, State};
 use super::limits::Refusal;
 use super::record::{InstanceChange, StartCause, ThrottleCause};
 use super::request::{Ending, Incoming, Parent, Req};
@@ -46,6 +46,7 @@ impl Sim<'_, '_> {
     }
 
     /// Unlinks request `r` from its instance and frees its slot.
+    #[inline(always)]
     pub(super) fn detach(&mut self, r: u32) {
         let (slot, prev, next) = {
             let q = &self.reqs[r];
@@ -143,15 +144,7 @@ impl Sim<'_, '_> {
         slot: u32,
         started_instance: bool,
     ) -> Result<()> {
-        let Incoming {
-            id,
-            arrival,
-            exec,
-            ping,
-            measured,
-            event,
-            parent,
-        } = inc;
+        let (ping, measured) = (inc.ping, inc.measured);
         let (cap, has_pc) = (
             self.funcs[f].pool.cap(),
             self.funcs[f].pool.has_provisioned(),
@@ -162,17 +155,7 @@ impl Sim<'_, '_> {
         };
         let cold = state == State::Provisioning;
         if state == State::Idle {
-            self.note_instance(now, slot, InstanceChange::Busy, Some(State::Idle));
-            self.meter.exchange(now, f, State::Idle, State::Busy);
-            if provisioned {
-                self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
-            } else {
-                self.limits.in_flight(f, false, 1);
-            }
-            let inst = &mut self.instances[slot];
-            inst.state = State::Busy;
-            // A fresh busy period: the service clock restarts.
-            inst.cpu.restart(now);
+            self.wake(now, f, slot, provisioned);
         }
         if !ping {
             self.meter.gauge(now, f, |m| &mut m.executions, 1);
@@ -201,29 +184,7 @@ impl Sim<'_, '_> {
                 }
             }
         }
-        let r = self.new_req(Req {
-            slot,
-            id,
-            arrival,
-            exec_start: now,
-            cold,
-            ping,
-            started_instance,
-            measured,
-            ending: Ending::Ok,
-            event,
-            cpu: RequestCpu::default(),
-            exec,
-            parent,
-            pending: 0,
-            waiting: false,
-            issuing: false,
-            child_failed: false,
-            conn: false,
-            conn_wait: false,
-            prev: NIL,
-            next: NIL,
-        });
+        let r = self.new_req(Req::admitted(inc, slot, now, cold, started_instance));
         self.attach(slot, r);
         if cap > 1 {
             self.pool_open_update(slot);
@@ -232,6 +193,22 @@ impl Sim<'_, '_> {
             self.start_exec(now, r)?;
         }
         Ok(())
+    }
+
+    /// Idle instance `slot` of `f` (`provisioned` or not) takes a request at `now`.
+    #[inline(always)]
+    pub(super) fn wake(&mut self, now: SimTime, f: FunctionId, slot: u32, provisioned: bool) {
+        self.note_instance(now, slot, InstanceChange::Busy, Some(State::Idle));
+        self.meter.exchange(now, f, State::Idle, State::Busy);
+        if provisioned {
+            self.meter.gauge(now, f, |m| &mut m.provisioned.busy, 1);
+        } else {
+            self.limits.in_flight(f, false, 1);
+        }
+        let inst = &mut self.instances[slot];
+        inst.state = State::Busy;
+        // A fresh busy period: the service clock restarts.
+        inst.cpu.restart(now);
     }
 
     /// Records a refused request; an asynchronous one is scheduled for a retry.
@@ -371,7 +348,7 @@ impl Sim<'_, '_> {
         // The timeout runs from the start of execution, including any wait for a
         // connection.
         let deadline = timeout.map(|t| exec_start.saturating_add(t).max(now));
-        let mut ending = if failed { Ending::Error } else { Ending::Ok };
+        let ending = if failed { Ending::Error } else { Ending::Ok };
         if self.cpu.shares(f) {
             // The CPU-bound part runs first, sharing the vCPUs; the rest (waiting on I/O)
             // then runs in real time.
@@ -390,13 +367,7 @@ impl Sim<'_, '_> {
             self.shared_reschedule(now, slot);
             return;
         }
-        let end = match deadline {
-            Some(at) if now + work > at => {
-                ending = Ending::Timeout;
-                at
-            }
-            _ => now + work,
-        };
+        let (end, ending) = ends_at(now, work, deadline, ending);
         self.reqs[r].ending = ending;
         self.queue.schedule(end, Event::ExecDone { req });
     }
@@ -428,6 +399,9 @@ impl Sim<'_, '_> {
             event,
             parent: Parent::None,
         };
+        if self.funcs[f].hot.express.is_some() && self.express_serve(now, f, inc) {
+            return Ok(());
+        }
         self.serve(now, f, inc)
     }
 
@@ -495,38 +469,7 @@ impl Sim<'_, '_> {
             (i.func, i.provisioned, i.phases, i.serial)
         };
         if q.measured {
-            let init_billed = q.started_instance && self.init_billed;
-            let exec = now - q.exec_start;
-            let charged = if init_billed {
-                exec + phases.billed_init()
-            } else {
-                exec
-            };
-            let charged = billed(charged, self.granularity);
-            let m = self.meter.metrics(f);
-            if q.ping {
-                m.usage.pings += 1;
-                m.usage.pings_billed = m.usage.pings_billed + charged;
-            } else {
-                if provisioned {
-                    m.provisioned_latency.record(now - q.arrival);
-                    m.usage.provisioned_requests += 1;
-                    m.usage.provisioned_billed = m.usage.provisioned_billed + charged;
-                } else {
-                    if q.cold {
-                        m.cold_latency.record(now - q.arrival);
-                    } else {
-                        m.warm_latency.record(now - q.arrival);
-                    }
-                    m.usage.on_demand_requests += 1;
-                    m.usage.on_demand_billed = m.usage.on_demand_billed + charged;
-                }
-                match ending {
-                    Ending::Ok => {}
-                    Ending::Error => m.errors += 1,
-                    Ending::Timeout => m.timeouts += 1,
-                }
-            }
+            self.measure_end(now, f, &q, (provisioned, phases), ending);
         }
         if let Some(log) = self.log.as_mut() {
             log.record(&RequestRecord {
@@ -598,6 +541,51 @@ impl Sim<'_, '_> {
             return Ok(());
         }
         self.answer(now, q.parent, ending == Ending::Ok)
+    }
+
+    /// Counts and bills measured request `q` of `f`, ending at `now` with `ending` on an
+    /// instance that is `provisioned` or not and started with `phases`.
+    #[inline(always)]
+    pub(super) fn measure_end(
+        &mut self,
+        now: SimTime,
+        f: FunctionId,
+        q: &Req,
+        (provisioned, phases): (bool, ColdStartPhases),
+        ending: Ending,
+    ) {
+        let init_billed = q.started_instance && self.init_billed;
+        let exec = now - q.exec_start;
+        let charged = if init_billed {
+            exec + phases.billed_init()
+        } else {
+            exec
+        };
+        let charged = billed(charged, self.granularity);
+        let m = self.meter.metrics(f);
+        if q.ping {
+            m.usage.pings += 1;
+            m.usage.pings_billed = m.usage.pings_billed + charged;
+            return;
+        }
+        if provisioned {
+            m.provisioned_latency.record(now - q.arrival);
+            m.usage.provisioned_requests += 1;
+            m.usage.provisioned_billed = m.usage.provisioned_billed + charged;
+        } else {
+            if q.cold {
+                m.cold_latency.record(now - q.arrival);
+            } else {
+                m.warm_latency.record(now - q.arrival);
+            }
+            m.usage.on_demand_requests += 1;
+            m.usage.on_demand_billed = m.usage.on_demand_billed + charged;
+        }
+        match ending {
+            Ending::Ok => {}
+            Ending::Error => m.errors += 1,
+            Ending::Timeout => m.timeouts += 1,
+        }
     }
 
     /// Tells whoever waits for a request how it ended (`ok`: successfully).
@@ -725,5 +713,20 @@ impl Sim<'_, '_> {
             m.end_to_end.record(now - e.born);
         }
         self.settle((event, e), settled, |m| &mut m.error_retries);
+    }
+}
+
+/// When work of length `work` that starts at `now` ends, and how (`ending` unless it runs
+/// past `deadline`).
+#[inline]
+pub(super) fn ends_at(
+    now: SimTime,
+    work: SimTime,
+    deadline: Option<SimTime>,
+    ending: Ending,
+) -> (SimTime, Ending) {
+    match deadline {
+        Some(at) if now + work > at => (at, Ending::Timeout),
+        _ => (now + work, ending),
     }
 }

@@ -217,6 +217,14 @@ impl Pool {
 impl Pool {
     // Private helpers.
 
+    /// Takes an idle on-demand instance, as [`route`](Self::route) does for a function
+    /// without provisioned concurrency and with one request per instance (the express
+    /// lane's functions) that has concurrency headroom.
+    #[inline]
+    pub(super) fn take_idle_on_demand(&mut self, instances: &mut Slab<Instance>) -> Option<u32> {
+        self.idle.take(instances, &mut self.route_rng)
+    }
+
     /// Takes an idle instance out of the provisioned or the on-demand idle set.
     #[inline]
     fn take_idle(&mut self, provisioned: bool, instances: &mut Slab<Instance>) -> Option<u32> {

@@ -287,6 +287,10 @@ pub struct RunOptions<'a> {
     /// and could run apart (`sim/independent.rs`; the results are the same but for one tie
     /// rule). For checking the two against each other.
     pub interleaved: bool,
+    /// Serves every request on the general request path, never on the express lane that
+    /// plain functions' warm starts and request ends take otherwise (`sim/express.rs`; the
+    /// results are the same). For checking the two against each other.
+    pub general_path: bool,
 }
 
 /// What a run produced: raw metrics per function (see [`crate::report`] for the summaries).
@@ -313,4 +317,7 @@ pub struct RunOutput {
     /// The functions ran apart, one at a time (they share nothing: [`crate::sim::coupling`]),
     /// rather than in one interleaved event queue.
     pub ran_apart: bool,
+    /// Requests that took the express lane (`sim/express.rs`) for their start; 0 with
+    /// [`RunOptions::general_path`]. A diagnostic: the results do not depend on it.
+    pub express_requests: u64,
 }

@@ -1,6 +1,7 @@
 //! A request's record while it is being served, who waits for it, and a request about to
 //! be served. Plain data for the orchestrator and the components.
 
+use super::NIL;
 use super::cpu::RequestCpu;
 use super::source_events::SourceParent;
 use crate::engine::Key;
@@ -50,6 +51,44 @@ pub(super) struct Req {
     /// Links in the instance's request list.
     pub(super) prev: u32,
     pub(super) next: u32,
+}
+
+impl Req {
+    /// Request `inc`, admitted to instance `slot` at `now`; `cold`: it waits for the
+    /// instance's cold start, which it started (`started_instance`) or joined. Not yet
+    /// linked into the instance's list, and ending well until its work says otherwise.
+    #[inline]
+    pub(super) fn admitted(
+        inc: Incoming,
+        slot: u32,
+        now: SimTime,
+        cold: bool,
+        started_instance: bool,
+    ) -> Req {
+        Req {
+            slot,
+            id: inc.id,
+            arrival: inc.arrival,
+            exec_start: now,
+            cold,
+            ping: inc.ping,
+            started_instance,
+            measured: inc.measured,
+            ending: Ending::Ok,
+            event: inc.event,
+            cpu: RequestCpu::default(),
+            exec: inc.exec,
+            parent: inc.parent,
+            pending: 0,
+            waiting: false,
+            issuing: false,
+            child_failed: false,
+            conn: false,
+            conn_wait: false,
+            prev: NIL,
+            next: NIL,
+        }
+    }
 }
 
 /// Who waits for a request's result.
