@@ -3,24 +3,25 @@
 //!
 //! A function is *plain* when one request runs per instance, it has no provisioned
 //! concurrency, database, calls, asynchronous invocation or CPU sharing, and its keep-alive
-//! is fixed; and the run has no request log and no autoscaler. Its requests take the
-//! express lane at two points:
-//! - **arrival** ([`Sim::express_serve`]): nobody waits in the pending queue, the
-//!   concurrency limits have room and an idle instance is there: the request wakes it and
-//!   starts at once (a warm start);
+//! is fixed; and the run has no request log, no autoscaler and no pending queue (requests
+//! that wait for capacity). Its requests take the express lane at two points:
+//! - **arrival** ([`Sim::express_serve`]): the concurrency limits have room and an idle
+//!   instance is there: the request wakes it and starts at once (a warm start);
 //! - **end** ([`Sim::express_end`]): the request ended without a timeout, alone on an
 //!   instance that is neither past its lifetime nor to be discarded, nobody waits for it
-//!   (no caller, no asynchronous event, no pending queue) and it is not a warm-up ping: its
-//!   instance goes idle for the fixed keep-alive.
+//!   (no caller, no asynchronous event) and it is not a warm-up ping: its instance goes
+//!   idle for the fixed keep-alive.
 //!
-//! Everything else (cold starts, throttling, queueing, timeouts, pings, lifetimes) takes
-//! the general path (`path.rs`, `lifecycle.rs`), and so does every request when the run
-//! asks for it ([`RunOptions::general_path`](super::RunOptions::general_path)). The lane
-//! makes the same changes in the same order, through the same helpers where they are not
-//! branches (`wake`, `measure_end`, `keep_idle`, `ends_at`), and draws the same random
-//! numbers: results are byte-identical either way, which `tests/express.rs` checks on
-//! scenarios that reach every exit back to the general path. On the reference scenario it
-//! takes 28 % of the instructions off each request (`docs/performance.md`).
+//! Everything else (cold starts, throttling, timeouts, pings, lifetimes) takes the general
+//! path (`path.rs`, `lifecycle.rs`), and so does every request when the run asks for it
+//! ([`RunOptions::general_path`](super::RunOptions::general_path)). The lane makes the same
+//! changes in the same order (only the draws come first, on the function's own streams),
+//! through the same helpers where they are not branches (`wake`, `measure_end`,
+//! `keep_idle`, `ends_at`, `Req::admitted`), and draws the same random numbers and
+//! schedules the same events: results are byte-identical either way, which
+//! `tests/express.rs` checks on scenarios that reach every exit back to the general path.
+//! On the reference scenario it takes 28 % of the instructions off each request
+//! (`docs/performance.md`).
 
 use super::instance::Open;
 use super::path::ends_at;
@@ -32,7 +33,7 @@ use crate::time::SimTime;
 
 /// Whether function `f` is plain (see the module docs), given its keep-alive policy and
 /// whether its requests share the CPU: its fixed keep-alive if so. The run-wide conditions
-/// (no request log, no autoscaler) are the caller's.
+/// (no request log, autoscaler or pending queue) are the caller's (`Sim::new`).
 pub(super) fn lane_for(
     f: &Function,
     keep_alive: &KeepAliveState,
