@@ -474,21 +474,21 @@ impl ArrivalSource {
             rng,
         } = self
         {
-            let gap: f64 = Exp1.sample(rng);
-            let exact = *carry_ns + gap * *mean_gap_ns;
-            // exact >= -0.5, so the step rounds half up without a negative cast.
-            let step = (exact + 0.5) as u64;
-            *carry_ns = exact - step as f64;
-            *last = last.saturating_add(SimTime(step));
-            return Ok(Some(*last));
+            return Ok(Some(poisson_step(*mean_gap_ns, last, carry_ns, rng)));
         }
         self.next_other()
     }
 
-    /// [`next_arrival`](Self::next_arrival) of any source but a Poisson one.
+    /// [`next_arrival`](Self::next_arrival), for any source (called for all but a Poisson
+    /// one).
     fn next_other(&mut self) -> Result<Option<SimTime>> {
         match self {
-            ArrivalSource::Poisson { .. } => unreachable!("stepped by `next_arrival`"),
+            ArrivalSource::Poisson {
+                mean_gap_ns,
+                last,
+                carry_ns,
+                rng,
+            } => Ok(Some(poisson_step(*mean_gap_ns, last, carry_ns, rng))),
             ArrivalSource::Constant { interval, next } => {
                 let t = *next;
                 *next = next.saturating_add(*interval);
@@ -506,6 +506,25 @@ impl ArrivalSource {
             ArrivalSource::Empty => Ok(None),
         }
     }
+}
+
+/// A Poisson source's next arrival after `last`: an exponential gap of mean `mean_gap_ns`,
+/// rounded to whole nanoseconds with the rounding error carried to the next gap
+/// (`carry_ns`), so that the mean gap stays exact.
+#[inline(always)]
+fn poisson_step(
+    mean_gap_ns: f64,
+    last: &mut SimTime,
+    carry_ns: &mut f64,
+    rng: &mut SimRng,
+) -> SimTime {
+    let gap: f64 = Exp1.sample(rng);
+    let exact = *carry_ns + gap * mean_gap_ns;
+    // exact >= -0.5, so the step rounds half up without a negative cast.
+    let step = (exact + 0.5) as u64;
+    *carry_ns = exact - step as f64;
+    *last = last.saturating_add(SimTime(step));
+    *last
 }
 
 /// Seconds (as `f64`, the generators' internal clock) to simulated time. Monotone, so a
