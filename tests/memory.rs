@@ -1,5 +1,6 @@
-//! Memory per function, counted by a global allocator (a binary of its own, so that no
-//! other test allocates while it counts).
+//! Memory per function, counted by a global allocator: a binary of its own without the
+//! test harness (`harness = false`), whose checks run one after the other on the main
+//! thread, so that nothing else allocates while one counts.
 //!
 //! A trace replay has tens of thousands of functions, most of them invoked a few times a
 //! day (issue 13: "a few KB per function for a function that is idle most of the day").
@@ -11,14 +12,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use std::sync::Mutex;
-
 use faassim::metrics::Latency;
 use faassim::sim::{self, RunOptions};
 use faassim::{RunResult, Scenario, SimTime};
-
-/// The tests count the whole process's heap: one at a time.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// Counts live heap bytes and their peak.
 struct Counting;
@@ -98,9 +94,7 @@ fn peak_bytes(n: usize, dir: &Path) -> usize {
     PEAK.load(Ordering::Relaxed) - base
 }
 
-#[test]
 fn a_rarely_invoked_function_costs_a_few_kb() {
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("faassim-memory-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let n = 2_000;
@@ -127,9 +121,7 @@ fn a_rarely_invoked_function_costs_a_few_kb() {
 /// one-byte counts. With counts as wide as the total needs (4 bytes past 65,535 samples)
 /// it was 69,632 bytes, and left to grow as a `Vec` does, up to twice that (131,232 bytes
 /// here before it was sized exactly).
-#[test]
 fn a_busy_histogram_holds_what_it_needs() {
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let base = LIVE.load(Ordering::Relaxed);
     let mut l = Latency::default();
     let n = 100_000u64;
@@ -143,4 +135,23 @@ fn a_busy_histogram_holds_what_it_needs() {
     assert!(held >= counts && held <= counts + 1024, "{held} bytes held");
     assert_eq!(l.count(), n);
     drop(l);
+}
+
+/// Runs the checks one after the other; a failed one panics, which fails `cargo test`.
+fn main() {
+    let checks: [(&str, fn()); 2] = [
+        (
+            "a_rarely_invoked_function_costs_a_few_kb",
+            a_rarely_invoked_function_costs_a_few_kb,
+        ),
+        (
+            "a_busy_histogram_holds_what_it_needs",
+            a_busy_histogram_holds_what_it_needs,
+        ),
+    ];
+    for (name, check) in checks {
+        check();
+        println!("test {name} ... ok");
+    }
+    println!("memory: {} checks passed", checks.len());
 }
