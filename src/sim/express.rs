@@ -102,19 +102,22 @@ impl Sim<'_, '_> {
     /// Returns `false`, having changed nothing, when it must take the general path.
     #[inline]
     pub(super) fn express_end(&mut self, now: SimTime, r: u32) -> bool {
-        let q = self.reqs[r];
-        let i = &self.instances[q.slot];
-        let f = i.func;
+        // Whether the function is plain comes first: every other function's requests end
+        // here too, and should pay one look-up, not a copy of the request.
+        let slot = self.reqs[r].slot;
+        let f = self.instances[slot].func;
         let Some(keep_alive) = self.funcs[f].hot.express else {
             return false;
         };
+        let q = self.reqs[r];
+        let i = &self.instances[slot];
         let alone = i.active == 1 && i.open == Open::None;
         let stays = !i.provisioned && i.retire_at > now && !i.reset;
         let unawaited = q.parent == Parent::None && q.event == NIL && !q.ping;
         if !(alone && stays && unawaited && q.ending != Ending::Timeout) {
             return false;
         }
-        let (slot, phases) = (q.slot, i.phases);
+        let phases = i.phases;
         // `end_request`.
         if q.measured {
             self.measure_end(now, f, &q, (false, phases), q.ending);
