@@ -95,7 +95,7 @@ mod workflow;
 
 use crate::engine::{Engine, EventQueue, Key, Model, Slab};
 use crate::error::Result;
-use crate::model::{Call, FunctionId, Invocation, PerFunction, Scenario};
+use crate::model::{Call, Function, FunctionId, Invocation, PerFunction, Scenario};
 use crate::policy::eviction::EvictionOrder;
 use crate::policy::keep_alive::KeepAliveState;
 use crate::policy::provisioned::ProvisionedState;
@@ -283,6 +283,9 @@ struct Sim<'s, 'o> {
     log_error: Option<crate::Error>,
     /// Queues, streams and workflows.
     sources: Sources<'s>,
+    /// The functions modelled, by their ids in the scenario, in order; function ids in
+    /// the model are positions in it (all functions, unless they run apart in threads).
+    members: Vec<FunctionId>,
 }
 
 /// Runs a scenario to completion.
@@ -292,11 +295,12 @@ pub fn run(scenario: &Scenario, options: RunOptions<'_>) -> Result<RunOutput> {
         mut progress,
         interleaved,
         general_path,
+        threads,
     } = options;
     if log.is_none()
         && !interleaved
         && independent::coupling(scenario).is_none()
-        && let Some(output) = independent::run(scenario, &mut progress, !general_path)?
+        && let Some(output) = independent::run(scenario, &mut progress, !general_path, threads)?
     {
         return Ok(output);
     }
@@ -382,6 +386,24 @@ impl<'s, 'o> Sim<'s, 'o> {
         log: Option<&'o mut dyn RequestLog>,
         express: bool,
     ) -> Result<Self> {
+        Self::of_members(scenario, scenario.function_ids().collect(), log, express)
+    }
+
+    /// The model of some of `scenario`'s functions, `members` (in scenario order), at
+    /// time 0: its function ids are positions in `members`, and each member draws from the
+    /// random streams of its id in the scenario, so it does what it does in a model of all
+    /// of them. Only for functions that share nothing (`independent.rs`) unless `members`
+    /// is every function.
+    fn of_members(
+        scenario: &'s Scenario,
+        members: Vec<FunctionId>,
+        log: Option<&'o mut dyn RequestLog>,
+        express: bool,
+    ) -> Result<Self> {
+        let everyone = members.len() == scenario.functions.len();
+        debug_assert!(members.windows(2).all(|w| w[0] < w[1]));
+        debug_assert!(everyone || (log.is_none() && independent::coupling(scenario).is_none()));
+        let defs: Vec<&'s Function> = members.iter().map(|&g| scenario.function(g)).collect();
         let granularity = scenario
             .platform
             .pricing
@@ -394,27 +416,23 @@ impl<'s, 'o> Sim<'s, 'o> {
             queue: EventQueue::new(),
             instances: Slab::new(),
             reqs: Slab::new(),
-            retries: Retries::new(scenario.functions.iter().map(|f| f.async_retry.clone())),
-            funcs: PerFunction::with_capacity(scenario.functions.len()),
-            pending: Pending::new(scenario.platform.pending_timeout, scenario.functions.len()),
+            retries: Retries::new(defs.iter().map(|f| f.async_retry.clone())),
+            funcs: PerFunction::with_capacity(defs.len()),
+            pending: Pending::new(scenario.platform.pending_timeout, defs.len()),
             autoscale: scenario.platform.autoscaler.map(|rules| {
                 Autoscale::new(
                     rules,
-                    scenario
-                        .functions
-                        .iter()
+                    defs.iter()
                         .map(|f| (f.cpu_sharing && f.cpu_fraction > 0.0).then_some(f.vcpus)),
                 )
             }),
             cpu: Cpu::new(
-                scenario
-                    .functions
-                    .iter()
+                defs.iter()
                     .map(|f| (f.cpu_sharing, f.vcpus, f.cpu_fraction)),
             ),
-            meter: Meter::new(scenario.functions.len(), scenario.warmup, scenario.duration),
+            meter: Meter::new(defs.len(), scenario.warmup, scenario.duration),
             pc_billing: PcBilling::new(
-                scenario.functions.len(),
+                defs.len(),
                 scenario
                     .platform
                     .pricing
@@ -424,21 +442,19 @@ impl<'s, 'o> Sim<'s, 'o> {
                 (scenario.warmup, scenario.duration),
             ),
             demand: Demand::new(
-                scenario.functions.iter().map(|f| f.cpu_share()),
+                defs.iter().map(|f| f.cpu_share()),
                 (scenario.warmup, scenario.duration),
                 scenario.cost.fleet.window,
             ),
             limits: Limits::new(
-                scenario.functions.iter().map(|f| f.max_concurrency),
+                defs.iter().map(|f| f.max_concurrency),
                 scenario.platform.account_concurrency,
                 &scenario.platform.scale_out,
             ),
             memory: Memory::new(
                 scenario.platform.memory_capacity_mb,
-                EvictionOrder::new(scenario.platform.eviction.clone(), scenario.functions.len()),
-                scenario
-                    .functions
-                    .iter()
+                EvictionOrder::new(scenario.platform.eviction.clone(), defs.len()),
+                defs.iter()
                     .map(|f| (f.mean_cold_start_ms, f.memory_mb))
                     .collect(),
             ),
@@ -459,17 +475,19 @@ impl<'s, 'o> Sim<'s, 'o> {
             snapshots: log
                 .as_ref()
                 .is_some_and(|l| l.wants_snapshots())
-                .then(|| vec![InstanceCounts::default(); scenario.functions.len()]),
+                .then(|| vec![InstanceCounts::default(); defs.len()]),
             lifecycle: log.as_ref().is_some_and(|l| l.wants_lifecycle()),
             observed: false,
             log_error: None,
             log,
             sources: Sources::none(),
+            members,
         };
         sim.observed = sim.snapshots.is_some() || sim.lifecycle;
-        for (func, f) in scenario.function_ids().zip(&scenario.functions) {
+        for (func, &f) in (0..defs.len()).map(FunctionId::new).zip(&defs) {
             let seed = scenario.seed;
-            let idx = func.index() as u64;
+            // Its id in the scenario: the same streams whichever functions are modelled.
+            let idx = sim.members[func.index()].index() as u64;
             let mut source = match &f.workload {
                 Some(w) => w.start(rng::stream(seed, idx, Stream::Arrivals))?,
                 None => ArrivalSource::Empty,
@@ -514,7 +532,7 @@ impl<'s, 'o> Sim<'s, 'o> {
             });
             debug_assert_eq!(pushed, func);
         }
-        for (func, f) in scenario.function_ids().zip(&scenario.functions) {
+        for (func, &f) in (0..defs.len()).map(FunctionId::new).zip(&defs) {
             if let Some(p) = &f.provisioned {
                 // Allocated before the run: ready at time 0.
                 let n = p.initial();
@@ -539,7 +557,7 @@ impl<'s, 'o> Sim<'s, 'o> {
         }
         // Run-wide conditions of the express lane (`express.rs`).
         if express && sim.log.is_none() && sim.autoscale.is_none() && !sim.pending.enabled() {
-            for (func, f) in scenario.function_ids().zip(&scenario.functions) {
+            for (func, &f) in (0..defs.len()).map(FunctionId::new).zip(&defs) {
                 let shares_cpu = sim.cpu.shares(func);
                 let fs = &mut sim.funcs[func];
                 fs.hot.express = express::lane_for(f, &fs.keep_alive, shares_cpu);
@@ -556,6 +574,11 @@ impl<'s, 'o> Sim<'s, 'o> {
             }
         }
         Ok(sim)
+    }
+
+    /// The definition of function `f` of the model.
+    fn definition(&self, f: FunctionId) -> &'s Function {
+        self.scenario.function(self.members[f.index()])
     }
 
     /// The pool of instance `slot`'s function, with the instances (disjoint borrows).
@@ -605,10 +628,9 @@ impl<'s, 'o> Sim<'s, 'o> {
     #[cold]
     #[inline(never)]
     fn log_arrival(&mut self, now: SimTime, f: FunctionId, id: u64, ping: bool, measured: bool) {
-        let scenario = self.scenario;
         let record = ArrivalRecord {
             request: id,
-            function: &scenario.function(f).name,
+            function: &self.definition(f).name,
             function_index: f.index(),
             at: now,
             ping,
@@ -645,11 +667,10 @@ impl<'s, 'o> Sim<'s, 'o> {
         change: InstanceChange,
         from: Option<State>,
     ) {
-        let scenario = self.scenario;
         let i = &self.instances[slot];
         let record = InstanceRecord {
             at: now,
-            function: &scenario.function(i.func).name,
+            function: &self.definition(i.func).name,
             function_index: i.func.index(),
             instance: i.serial,
             provisioned: i.provisioned,

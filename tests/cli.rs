@@ -770,6 +770,10 @@ fn refused_flag_values_name_the_flag_value_and_range() {
             format!("error: --seed: {seed_range}, got `18446744073709551616`\n"),
         ),
         (
+            &["run", QUICKSTART, "--threads", "0"][..],
+            "error: --threads: expected a whole number from 1 to 1024, got `0`\n".to_owned(),
+        ),
+        (
             &["sweep", "e.json", "--threads", "0"][..],
             "error: --threads: expected a whole number from 1 to 1024, got `0`\n".to_owned(),
         ),

@@ -76,6 +76,7 @@ pub fn run_with(s: &Scenario, log: &mut dyn RequestLog) -> RunOutput {
             progress: None,
             interleaved: false,
             general_path: false,
+            threads: 1,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"))

@@ -14,6 +14,7 @@ fn json_of(s: &Scenario) -> (String, Vec<u8>) {
             progress: None,
             interleaved: false,
             general_path: false,
+            threads: 1,
         },
     )
     .unwrap();

@@ -170,6 +170,25 @@ fn golden_every_experiment_json() {
     }
 }
 
+/// The Azure 2019 replay's 20 functions run apart (`src/sim/independent.rs`), split among
+/// `--threads` threads: one, two and three give the golden bytes.
+#[test]
+fn golden_azure2019_replay_on_any_thread_count() {
+    let file = experiment_file("azure2019-replay", None, Path::new(ROOT));
+    for threads in ["1", "2", "3"] {
+        let out = faassim(&[
+            "run",
+            file.to_str().unwrap(),
+            "--format",
+            "json",
+            "-q",
+            "--threads",
+            threads,
+        ]);
+        check("azure2019-replay.json", &out);
+    }
+}
+
 /// The request logs, one test each (they are the longest).
 fn events(name: &str) {
     let dir = temp_dir(&format!("golden-events-{name}"));

@@ -4,32 +4,56 @@
 //! per-function rule; the account's concurrency limit, which functions do share, sends a
 //! run back to the interleaved loop when it may bind; anything else that ties functions
 //! together keeps them interleaved; and the fleet's instance count, rebuilt from the
-//! functions' changes, matches a hand count.
+//! functions' changes, matches a hand count. Functions run apart may be split among
+//! threads: every comparison also runs with 2, 3 and 40 threads (more than the
+//! functions), which must give the same bytes as one.
 
 use crate::common::*;
 use faassim::sim::{self, RunOptions, RunOutput};
 use faassim::{RunResult, Scenario};
 
-/// Runs `s` interleaved or (where it may) apart.
-fn run_mode(s: &Scenario, interleaved: bool) -> RunOutput {
+/// Runs `s` interleaved or (where it may) apart, with `threads` threads.
+fn run_threads(s: &Scenario, interleaved: bool, threads: usize) -> RunOutput {
     sim::run(
         s,
         RunOptions {
             interleaved,
+            threads,
             ..RunOptions::default()
         },
     )
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Both loops' results as JSON, and whether the second ran apart.
+/// Runs `s` interleaved or (where it may) apart, on this thread.
+fn run_mode(s: &Scenario, interleaved: bool) -> RunOutput {
+    run_threads(s, interleaved, 1)
+}
+
+/// Both loops' results as JSON, and whether the second ran apart. The second is the
+/// same, bytes and events, on 2, 3 and 40 threads.
 fn both(s: &Scenario) -> (String, String, bool) {
     let together = run_mode(s, true);
     assert!(!together.ran_apart);
     let apart = run_mode(s, false);
+    let apart_json = RunResult::new(s, &apart).to_json();
+    for threads in [2, 3, 40] {
+        let split = run_threads(s, false, threads);
+        assert_eq!(split.ran_apart, apart.ran_apart, "{threads} threads");
+        assert_eq!(split.events, apart.events, "{threads} threads");
+        assert_eq!(
+            split.express_requests, apart.express_requests,
+            "{threads} threads"
+        );
+        assert_eq!(
+            RunResult::new(s, &split).to_json(),
+            apart_json,
+            "{threads} threads changed the results"
+        );
+    }
     (
         RunResult::new(s, &together).to_json(),
-        RunResult::new(s, &apart).to_json(),
+        apart_json,
         apart.ran_apart,
     )
 }
@@ -270,12 +294,17 @@ fn the_fleet_count_is_rebuilt_from_the_functions_changes() {
         std::fs::write(dir.join(format!("f{i}.csv")), format!("{i}.000\n")).unwrap();
         format!(r#"{{"kind": "timestamps", "path": "f{i}.csv"}}"#)
     });
-    for interleaved in [true, false] {
-        let out = run_mode(&s, interleaved);
+    // Apart on 2 and 3 threads, each thread holds some of the live instances: the largest
+    // count needs all threads' changes.
+    for (interleaved, threads) in [(true, 1), (false, 1), (false, 2), (false, 3)] {
+        let out = run_threads(&s, interleaved, threads);
         assert_eq!(out.ran_apart, !interleaved);
         let r = RunResult::new(&s, &out);
         let inst = &r.total.instances;
-        assert_eq!(inst.max_total, 12, "interleaved: {interleaved}");
+        assert_eq!(
+            inst.max_total, 12,
+            "interleaved: {interleaved}, {threads} threads"
+        );
         assert!((inst.mean_total - 4.6).abs() < 1e-12, "{inst:?}");
         assert!((inst.mean_provisioning - 0.2).abs() < 1e-12, "{inst:?}");
         assert!((inst.mean_busy - 0.4).abs() < 1e-12, "{inst:?}");
@@ -304,6 +333,9 @@ fn simultaneous_changes_of_different_functions_are_taken_in_function_order() {
     let apart = RunResult::new(&s, &run_mode(&s, false));
     assert_eq!(together.total.instances.max_total, 2);
     assert_eq!(apart.total.instances.max_total, 1);
+    // Also when functions 0 and 1 run on different threads.
+    let split = RunResult::new(&s, &run_threads(&s, false, 2));
+    assert_eq!(split.to_json(), apart.to_json());
     // Everything else agrees: the means, and every function's own figures.
     assert_eq!(
         together.total.instances.mean_total,

@@ -441,6 +441,7 @@ fn progress_is_reported_every_65536_events_as_a_fraction_of_the_horizon() {
             progress: Some(&mut tick),
             interleaved: false,
             general_path: false,
+            threads: 1,
         },
     )
     .unwrap();

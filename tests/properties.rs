@@ -973,6 +973,7 @@ fn outputs(s: &Scenario) -> (String, Vec<u8>, Vec<u8>) {
             progress: None,
             interleaved: false,
             general_path: false,
+            threads: 1,
         },
     )
     .unwrap();
@@ -1007,6 +1008,7 @@ fn check(case: &Case, dir: &Path) -> Result<(), String> {
             progress: None,
             interleaved: false,
             general_path: false,
+            threads: 1,
         },
     )
     .map_err(|e| format!("the run failed: {e}"))?;

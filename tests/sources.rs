@@ -95,6 +95,7 @@ fn run_traced(s: &Scenario) -> (RunResult, Vec<Rec>, Vec<Batch>) {
             progress: None,
             interleaved: false,
             general_path: false,
+            threads: 1,
         },
     )
     .unwrap_or_else(|e| panic!("{e}"));

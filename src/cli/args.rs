@@ -111,6 +111,10 @@ pub struct RunArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Threads for a scenario whose functions run apart (they share nothing and are 16 or
+    /// more); the results do not depend on it [default: the number of cores].
+    #[arg(long, allow_negative_numbers = true, value_parser = parse_threads)]
+    pub threads: Option<u32>,
 }
 
 // `faassim report`.
@@ -186,6 +190,13 @@ fn parse_seed(text: &str) -> Result<u64, String> {
             "expected a whole number from 0 to {}, got `{text}`",
             u64::MAX
         )
+    })
+}
+
+/// The number of threads `--threads` asks for, or the number of cores.
+pub fn threads_or_cores(threads: Option<u32>) -> usize {
+    threads.map(|t| t as usize).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     })
 }
 

@@ -10,7 +10,7 @@ use faassim::report::{self, FanOut, JsonLinesLog, WindowLog};
 use faassim::sim::{self, RunOptions};
 use faassim::{RunResult, Scenario, SimTime};
 
-use super::args::RunArgs;
+use super::args::{RunArgs, threads_or_cores};
 use super::progress::Progress;
 use super::{Doc, Failure, Printout, expect_doc, warn};
 
@@ -90,6 +90,7 @@ pub fn run(args: RunArgs) -> Result<Printout, Failure> {
             progress: Some(&mut on_progress),
             interleaved: false,
             general_path: false,
+            threads: threads_or_cores(args.threads),
         },
     )?;
     drop(logs);

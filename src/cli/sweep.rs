@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use faassim::sweep::{self, Experiment, Shard, SweepOptions};
 
-use super::args::SweepArgs;
+use super::args::{SweepArgs, threads_or_cores};
 use super::progress::Progress;
 use super::{Doc, Failure, Printout, expect_doc};
 
@@ -19,9 +19,7 @@ pub fn sweep(args: SweepArgs) -> Result<Printout, Failure> {
         .out
         .unwrap_or_else(|| default_out_folder(&args.experiment));
     out_folder(&out)?;
-    let threads = args.threads.map(|t| t as usize).unwrap_or_else(|| {
-        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
-    });
+    let threads = threads_or_cores(args.threads);
     let owned = (0..exp.point_count()).filter(|p| shard.owns(*p)).count();
     let progress = Progress::new(
         args.quiet,

@@ -53,6 +53,7 @@ fn run_windows(s: &Scenario) -> Result<(RunResult, Windows)> {
             progress: None,
             interleaved: false,
             general_path: false,
+            threads: 1,
         },
     )?;
     Ok((RunResult::new(s, &out), w))

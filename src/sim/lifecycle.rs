@@ -529,7 +529,7 @@ impl Sim<'_, '_> {
     }
 
     pub(super) fn on_warmers(&mut self, now: SimTime, f: FunctionId) -> Result<()> {
-        let Some(w) = &self.scenario.function(f).warmers else {
+        let Some(w) = &self.definition(f).warmers else {
             return Ok(());
         };
         let (every, k) = (w.every, w.concurrency);

@@ -107,7 +107,7 @@ impl Limits {
     }
 
     /// Functions will run apart: requests no longer see the account's limit (the other
-    /// functions' requests of the stretch have not come yet); [`Limits::settle_stretch`]
+    /// functions' requests of the stretch have not come yet); [`Limits::close_stretch`]
     /// says afterwards whether it could have refused one.
     pub(super) fn run_apart(&mut self) {
         self.deferred = Some(Deferred {
@@ -119,19 +119,29 @@ impl Limits {
         self.unreserved_limit = u32::MAX;
     }
 
-    /// Functions run apart: whether the account's shared concurrency stayed below its limit
-    /// throughout the stretch, whatever the order of simultaneous changes (so no request
-    /// could have been refused by it, and running apart changed nothing). `false` means it
-    /// may have reached it: the run must be done again with the functions together.
-    pub(super) fn settle_stretch(&mut self) -> bool {
+    /// Functions run apart: ends the stretch and returns the most the account's shared
+    /// concurrency can have been at any instant of it, whatever the order of simultaneous
+    /// changes: its value when the stretch began plus each function's own rise (see
+    /// [`Deferred`]). When the functions are split among threads, each thread's `Limits`
+    /// counts only its own functions, and the bound for all is the sum of the threads'.
+    /// Below [`Limits::account_limit`], no request could have been refused by the limit.
+    pub(super) fn close_stretch(&mut self) -> u64 {
         let Some(d) = self.deferred.as_mut() else {
-            return true;
+            return 0;
         };
-        let held = u64::from(d.at_start) + d.rises < u64::from(d.limit);
+        let bound = u64::from(d.at_start) + d.rises;
         d.stretch += 1;
         d.at_start = self.unreserved_in_flight;
         d.rises = 0;
-        held
+        bound
+    }
+
+    /// Functions run apart: the account's limit on the shared concurrency, which the
+    /// stretches' bounds ([`Limits::close_stretch`]) must stay below.
+    pub(super) fn account_limit(&self) -> u64 {
+        self.deferred
+            .as_ref()
+            .map_or(u64::MAX, |d| u64::from(d.limit))
     }
 
     /// Changes function `f`'s in-flight concurrency (on-demand or provisioned).

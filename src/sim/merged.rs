@@ -8,7 +8,10 @@
 //! time order.
 //!
 //! Changes at the same instant are taken in function order, and a function's own changes in
-//! the order they happened (the sort is stable).
+//! the order they happened (the sort is stable). When the functions are split among
+//! threads, each thread notes its own functions' changes and the lists are put together
+//! before the sort: a function's changes all come from one thread, in the order made, so
+//! the sorted list is the same however the functions were split.
 
 use crate::model::FunctionId;
 use crate::time::SimTime;
@@ -21,7 +24,8 @@ pub(super) struct Change {
     pub(super) up: bool,
 }
 
-/// The changes of one stretch, in the order the functions made them.
+/// The changes of one stretch, in the order the functions made them (one function's in the
+/// order made; different functions' in any order).
 #[derive(Debug, Default)]
 pub(super) struct Changes {
     list: Vec<Change>,
@@ -32,6 +36,16 @@ impl Changes {
     #[inline]
     pub(super) fn push(&mut self, at: SimTime, func: FunctionId, up: bool) {
         self.list.push(Change { at, func, up });
+    }
+
+    /// Adds changes noted elsewhere (another thread's functions), leaving `more` empty.
+    pub(super) fn append(&mut self, more: &mut Vec<Change>) {
+        self.list.append(more);
+    }
+
+    /// The changes noted so far, in the order made, leaving the list empty.
+    pub(super) fn take(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.list)
     }
 
     /// The stretch's changes in time order (same instant: function order, then the order

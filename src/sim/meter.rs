@@ -6,7 +6,7 @@
 //! across functions. Other components report to it; it never decides anything.
 
 use super::instance::State;
-use super::merged::{Changes, Peak};
+use super::merged::{Change, Changes};
 use crate::metrics::{FunctionMetrics, Gauge, Occupancy};
 use crate::model::{FunctionId, PerFunction};
 use crate::time::SimTime;
@@ -25,22 +25,15 @@ pub(super) struct Meter {
     /// back at the end as it is, without a second copy of tens of thousands of entries.
     occupancy: PerFunction<Occupancy>,
     /// All functions together (with one function, that function's occupancy, copied at
-    /// the end; with functions run apart, summed at the end).
+    /// the end; with functions run apart, left to `independent.rs`).
     total: Occupancy,
-    /// Functions run apart: instances appearing and going away, for the largest total.
-    apart: Option<Apart>,
+    /// Functions run apart: instances appearing and going away in the current stretch,
+    /// handed to `independent.rs`, which replays them for the largest total.
+    apart: Option<Changes>,
     /// Whether `total` is left alone during the run: with one function it is that
-    /// function's occupancy, copied at the end; with functions run apart it is summed at
-    /// the end.
+    /// function's occupancy, copied at the end; with functions run apart it is built by
+    /// `independent.rs` from every function's.
     own_only: bool,
-}
-
-/// The fleet's instances while functions run apart (`independent.rs`): each function's
-/// appearances and removals in the current stretch, and the total replayed from them.
-#[derive(Default)]
-struct Apart {
-    changes: Changes,
-    peak: Peak,
 }
 
 /// What the meter measured, handed back at the end of a run.
@@ -73,10 +66,11 @@ impl Meter {
         }
     }
 
-    /// Functions will run apart: the total is summed at the end, and its largest value
-    /// replayed from each stretch's changes ([`settle_stretch`](Self::settle_stretch)).
+    /// Functions will run apart: the total is left alone; `independent.rs` sums it at the
+    /// end and replays its largest value from each stretch's changes
+    /// ([`take_changes`](Self::take_changes)).
     pub(super) fn run_apart(&mut self) {
-        self.apart = Some(Apart::default());
+        self.apart = Some(Changes::default());
         self.own_only = true;
         // A function's histograms stay in cache while it runs: batching would only cost.
         for m in &mut self.metrics {
@@ -89,19 +83,15 @@ impl Meter {
         self.apart.is_some()
     }
 
-    /// Functions run apart: instance changes noted and not yet replayed.
-    pub(super) fn unsettled(&self) -> usize {
-        self.apart.as_ref().map_or(0, |a| a.changes.len())
+    /// Functions run apart: the instance changes noted since the last call, in the order
+    /// they were made (empty when functions do not run apart).
+    pub(super) fn take_changes(&mut self) -> Vec<Change> {
+        self.apart.as_mut().map_or_else(Vec::new, Changes::take)
     }
 
-    /// Functions run apart: replays the stretch's instance changes into the total.
-    pub(super) fn settle_stretch(&mut self) {
-        let (start, end) = (self.start, self.end);
-        if let Some(a) = self.apart.as_mut() {
-            for c in a.changes.drain_sorted() {
-                a.peak.apply(c, start, end);
-            }
-        }
+    /// The measurement window `[start, end]`.
+    pub(super) fn window(&self) -> (SimTime, SimTime) {
+        (self.start, self.end)
     }
 
     /// Whether `now` is inside the measurement window.
@@ -135,7 +125,7 @@ impl Meter {
             && from.is_none() != to.is_none()
         {
             // The total is rebuilt later from appearances and removals.
-            a.changes.push(now, f, to.is_some());
+            a.push(now, f, to.is_some());
         }
         self.count_move(now, f, from, to);
     }
@@ -203,9 +193,8 @@ impl Meter {
             }
         }
         if let Some(a) = self.apart.take() {
-            debug_assert_eq!(a.changes.len(), 0, "a stretch was not settled");
-            let max = a.peak.finish(start, end);
-            self.total = Occupancy::combined(self.occupancy.iter(), max);
+            debug_assert_eq!(a.len(), 0, "a stretch's changes were not taken");
+            // The total is built by `independent.rs` from every function's counts.
         } else if self.occupancy.len() == 1 {
             self.total = self.occupancy[FunctionId::new(0)].clone();
         } else {

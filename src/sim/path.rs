@@ -247,7 +247,8 @@ impl Sim<'_, '_> {
         if let Some(log) = self.log.as_mut() {
             log.record(&RequestRecord {
                 request: id,
-                function: &self.scenario.function(f).name,
+                // Fields apart from the log (`Sim::definition` would borrow all of it).
+                function: &self.scenario.function(self.members[f.index()]).name,
                 function_index: f.index(),
                 instance: None,
                 provisioned: false,
@@ -474,7 +475,8 @@ impl Sim<'_, '_> {
         if let Some(log) = self.log.as_mut() {
             log.record(&RequestRecord {
                 request: q.id,
-                function: &self.scenario.function(f).name,
+                // Fields apart from the log (`Sim::definition` would borrow all of it).
+                function: &self.scenario.function(self.members[f.index()]).name,
                 function_index: f.index(),
                 instance: Some(serial),
                 provisioned,

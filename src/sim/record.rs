@@ -291,6 +291,9 @@ pub struct RunOptions<'a> {
     /// plain functions' warm starts and request ends take otherwise (`sim/express.rs`; the
     /// results are the same). For checking the two against each other.
     pub general_path: bool,
+    /// Threads among which functions that run apart are split (`sim/independent.rs`); 0
+    /// and 1 both mean this thread only. The results are the same for any number.
+    pub threads: usize,
 }
 
 /// What a run produced: raw metrics per function (see [`crate::report`] for the summaries).
