@@ -282,6 +282,27 @@ pub struct InstanceSummary {
 }
 
 impl RunResult {
+    /// The result without its functions (a copy of everything else), for writing the
+    /// functions apart (`export/json.rs`).
+    fn without_functions(&self) -> RunResult {
+        RunResult {
+            faassim_version: self.faassim_version,
+            scenario: self.scenario.clone(),
+            seed: self.seed,
+            platform: self.platform.clone(),
+            duration_s: self.duration_s,
+            warmup_s: self.warmup_s,
+            events: self.events,
+            total: self.total.clone(),
+            functions: Vec::new(),
+            databases: self.databases.clone(),
+            trace: self.trace.clone(),
+            queues: self.queues.clone(),
+            streams: self.streams.clone(),
+            workflows: self.workflows.clone(),
+        }
+    }
+
     /// The result as pretty-printed JSON (with a trailing newline): what the JSON exporter
     /// writes.
     pub fn to_json(&self) -> String {
