@@ -15,8 +15,15 @@
 //!   from a leaf. Here, if the next call schedules an event for the same heap, it takes
 //!   the root's place and sifts down once; otherwise the root is removed then.
 //!
-//! Either way the order of pops is that of the keys alone (time, then the order events
-//! were scheduled), the same as any other correct priority queue's.
+//! - **A slot for one recurring event.** A source keeps exactly one pending arrival and
+//!   schedules the next as it handles the current one. [`EventQueue::schedule_recurring`]
+//!   puts such an event in a slot of its own beside the heaps when the slot is free, so
+//!   the arrival of a one-function run never sifts through the requests' ends; a pop
+//!   compares the slot's key with the heaps' tops.
+//!
+//! Whatever holds an entry, the order of pops is that of the keys alone (time, then the
+//! order events were scheduled: every entry takes its sequence number when scheduled),
+//! the same as any other correct priority queue's.
 
 use crate::time::SimTime;
 
@@ -41,6 +48,9 @@ pub struct EventQueue<E> {
     near: Heap<E>,
     /// The others.
     far: Heap<E>,
+    /// One event scheduled with [`schedule_recurring`](Self::schedule_recurring), outside
+    /// both heaps.
+    slot: Option<Entry<E>>,
     /// The heap whose root `pop` last returned, still in place (see the module docs).
     popped: Option<Tier>,
     next_seq: u64,
@@ -83,6 +93,7 @@ impl<E: Copy> EventQueue<E> {
         EventQueue {
             near: Heap::default(),
             far: Heap::default(),
+            slot: None,
             popped: None,
             next_seq: 0,
             now: SimTime::ZERO,
@@ -105,12 +116,7 @@ impl<E: Copy> EventQueue<E> {
             "event scheduled at {time:?}, before the current time {:?}",
             self.now
         );
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let entry = Entry {
-            key: ((time.0 as u128) << 64) | seq as u128,
-            event,
-        };
+        let entry = self.entry(time, event);
         let tier = if time.0.saturating_sub(self.now.0) < FAR.0 {
             Tier::Near
         } else {
@@ -126,19 +132,58 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
+    /// Schedules `event` at `time` as [`schedule`](Self::schedule) does (it pops at the
+    /// same place among the other events), in the queue's slot if that is free. Meant for
+    /// an event that schedules its own successor when it is handled, such as a source's
+    /// next arrival: popped from the slot, it leaves the slot free for the next one.
+    #[inline]
+    pub fn schedule_recurring(&mut self, time: SimTime, event: E) {
+        if self.slot.is_some() {
+            return self.schedule(time, event);
+        }
+        debug_assert!(
+            time >= self.now,
+            "event scheduled at {time:?}, before the current time {:?}",
+            self.now
+        );
+        if let Some(p) = self.popped.take() {
+            self.heap(p).remove_root();
+        }
+        self.slot = Some(self.entry(time, event));
+    }
+
+    /// The entry for `event` at `time`, with the next sequence number.
+    #[inline]
+    fn entry(&mut self, time: SimTime, event: E) -> Entry<E> {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        Entry {
+            key: ((time.0 as u128) << 64) | seq as u128,
+            event,
+        }
+    }
+
     /// Removes and returns the earliest event, or `None` when the queue is empty.
     #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         if let Some(p) = self.popped.take() {
             self.heap(p).remove_root();
         }
-        let (tier, top) = match (self.near.first(), self.far.first()) {
-            (Some(n), Some(f)) if f.key < n.key => (Tier::Far, *f),
-            (Some(n), _) => (Tier::Near, *n),
-            (None, Some(f)) => (Tier::Far, *f),
-            (None, None) => return None,
+        let heaps = match (self.near.first(), self.far.first()) {
+            (Some(n), Some(f)) if f.key < n.key => Some((Tier::Far, *f)),
+            (Some(n), _) => Some((Tier::Near, *n)),
+            (None, Some(f)) => Some((Tier::Far, *f)),
+            (None, None) => None,
         };
-        self.popped = Some(tier);
+        let top = match (self.slot, heaps) {
+            (Some(s), Some((_, h))) if s.key < h.key => self.slot.take(),
+            (Some(_), None) => self.slot.take(),
+            (_, Some((tier, h))) => {
+                self.popped = Some(tier);
+                Some(h)
+            }
+            (None, None) => None,
+        }?;
         self.now = top.time();
         Some((self.now, top.event))
     }
@@ -152,16 +197,21 @@ impl<E: Copy> EventQueue<E> {
     pub fn peek_time(&self) -> Option<SimTime> {
         let near = self.near.earliest_key(self.popped == Some(Tier::Near));
         let far = self.far.earliest_key(self.popped == Some(Tier::Far));
-        let key = match (near, far) {
-            (Some(n), Some(f)) => n.min(f),
-            (n, f) => n.or(f)?,
+        let heaps = match (near, far) {
+            (Some(n), Some(f)) => Some(n.min(f)),
+            (n, f) => n.or(f),
+        };
+        let key = match (heaps, &self.slot) {
+            (Some(h), Some(s)) => h.min(s.key),
+            (h, s) => h.or(s.as_ref().map(|s| s.key))?,
         };
         Some(SimTime((key >> 64) as u64))
     }
 
     /// Number of pending events (stale ones included).
     pub fn len(&self) -> usize {
-        self.near.entries.len() + self.far.entries.len() - usize::from(self.popped.is_some())
+        self.near.entries.len() + self.far.entries.len() + usize::from(self.slot.is_some())
+            - usize::from(self.popped.is_some())
     }
 
     /// Whether no event is pending.
@@ -368,6 +418,20 @@ mod tests {
     /// with events in both heaps and equal times in both.
     #[test]
     fn interleaved_use_pops_what_a_sorted_list_would() {
+        interleaved_use_against_a_list(false);
+    }
+
+    /// The same with some events scheduled with `schedule_recurring`: whether an event sits
+    /// in the slot or in a heap, it pops where the list says (ties with the heaps' events
+    /// included).
+    #[test]
+    fn recurring_events_pop_where_a_sorted_list_says() {
+        interleaved_use_against_a_list(true);
+    }
+
+    /// The check of the two tests above; `recurring`: schedule about a third of the events
+    /// with `schedule_recurring`.
+    fn interleaved_use_against_a_list(recurring: bool) {
         use crate::rng::{Stream, stream};
         use rand::RngExt;
         for seed in 0..40 {
@@ -386,7 +450,11 @@ mod tests {
                     let t =
                         (now / half + rng.random_range(0..4u64)) * half + rng.random_range(0..2u64);
                     let t = t.max(now);
-                    q.schedule(SimTime(t), payload);
+                    if recurring && rng.random_range(0..3u32) == 0 {
+                        q.schedule_recurring(SimTime(t), payload);
+                    } else {
+                        q.schedule(SimTime(t), payload);
+                    }
                     list.push((t, order, payload));
                     order += 1;
                     payload += 1;
@@ -415,6 +483,33 @@ mod tests {
             assert_eq!(q.pop(), None);
             assert!(q.is_empty());
         }
+    }
+
+    /// The slot holds one event: a second recurring one goes to a heap, and the slot takes
+    /// another once its event has popped. Equal times pop in scheduling order wherever the
+    /// events sit.
+    #[test]
+    fn the_slot_holds_one_event_at_a_time() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(5), "heap, first at 5");
+        q.schedule_recurring(SimTime(5), "slot, second at 5");
+        q.schedule_recurring(SimTime(5), "heap, third at 5");
+        q.schedule(SimTime(3), "heap at 3");
+        assert_eq!(q.len(), 4);
+        assert_eq!(q.peek_time(), Some(SimTime(3)));
+        assert_eq!(q.pop(), Some((SimTime(3), "heap at 3")));
+        assert_eq!(q.pop(), Some((SimTime(5), "heap, first at 5")));
+        assert_eq!(q.pop(), Some((SimTime(5), "slot, second at 5")));
+        // The slot is free again: this one takes it, and pops before the later heap event.
+        q.schedule(SimTime(9), "heap at 9");
+        q.schedule_recurring(SimTime(7), "slot at 7");
+        assert_eq!(q.len(), 3);
+        assert_eq!(q.pop(), Some((SimTime(5), "heap, third at 5")));
+        assert_eq!(q.peek_time(), Some(SimTime(7)));
+        assert_eq!(q.pop(), Some((SimTime(7), "slot at 7")));
+        assert_eq!(q.pop(), Some((SimTime(9), "heap at 9")));
+        assert_eq!(q.pop(), None);
+        assert!(q.is_empty());
     }
 
     /// An event scheduled right after a pop, earlier than everything else pending, is the

@@ -380,7 +380,7 @@ impl Sim<'_, '_> {
         if let Some(t) = self.funcs[f].source.next_arrival()?
             && t < self.horizon
         {
-            self.queue.schedule(t, Event::Arrival { func: f });
+            self.queue.schedule_recurring(t, Event::Arrival { func: f });
             let fs = &mut self.funcs[f];
             fs.next_exec = fs.source.last_duration().unwrap_or(SimTime::MAX);
         }
