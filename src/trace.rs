@@ -26,9 +26,10 @@ mod cache;
 mod counts;
 pub(crate) mod csv;
 mod huawei;
+mod ids;
 mod invocations;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -324,7 +325,7 @@ impl Unit {
 /// an app or a column), keys in file order.
 #[derive(Debug, Default)]
 pub(crate) struct Ranking {
-    index: HashMap<String, usize>,
+    index: ids::IdMap<String, usize>,
     keys: Vec<String>,
     totals: Vec<u64>,
 }
@@ -350,7 +351,7 @@ impl Ranking {
     }
 
     /// The keys `select` picks, each with its rank (its place in the selection).
-    pub(crate) fn select(mut self, select: &SelectSpec) -> HashMap<String, usize> {
+    pub(crate) fn select(mut self, select: &SelectSpec) -> ids::IdMap<String, usize> {
         choose(select, &self.totals)
             .iter()
             .enumerate()

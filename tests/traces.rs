@@ -888,3 +888,105 @@ fn azure2021_durations_are_replayed_per_request() {
         "{same} of {compared} sampled times equal the trace's"
     );
 }
+
+/// The durations file is read ahead on its own thread while the invocations are; matched
+/// afterwards, its rows count as a sequential read's: a bad row of a function that is not
+/// loaded does not matter, a function's first row wins, a short row is an error (strict)
+/// or a skipped row (lenient) naming its line, and an invocations error comes before
+/// anything wrong inside the durations file (here: its header).
+#[test]
+fn durations_read_ahead_match_as_a_sequential_read() {
+    let dir = temp_dir("trace-durations-ahead");
+    let header = azure2019_header();
+    let row = |f: &str| format!("o,a,{f},http,{}", vec!["2"; 1440].join(","));
+    std::fs::write(
+        dir.join("inv.csv"),
+        [header.clone(), row("f1"), row("f2")].join("\n") + "\n",
+    )
+    .unwrap();
+    let dur_header = "HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,percentile_Average_0,percentile_Average_1,percentile_Average_25,percentile_Average_50,percentile_Average_75,percentile_Average_99,percentile_Average_100";
+    let lines = [
+        dur_header,
+        "o,a,gone,5,1,1,9,x,x,x,x,x,x,x", // not loaded: its bad values do not matter
+        "o,a,f1,5,1,1,9,10,11,12,13,14,15,16",
+        "o,a,f1,5,1,1,9,100,101,102,103,104,105,106", // a second row: passed over
+        "o,a,f2,5,1",                                 // short: line 5
+        "o,a,f2,5,1,1,9,20,21,22,23,24,25,26",
+    ];
+    std::fs::write(dir.join("dur.csv"), lines.join("\n") + "\n").unwrap();
+    let spec = |lenient: bool| {
+        format!(
+            r#"{{"format": "azure2019", "invocations": "inv.csv", "durations": "dur.csv",
+                 "lenient": {lenient}, "template": {{"runtime": "nodejs"}}}}"#
+        )
+    };
+    let e = load_err(&spec(false), &dir);
+    assert!(e.contains("dur.csv:5:"), "{e}");
+    let s = load_in(&spec(true), 86_400.0, &dir);
+    let r = s.trace.as_ref().unwrap();
+    assert_eq!(r.skipped_rows, 1);
+    assert!(
+        r.skipped_examples[0].contains("dur.csv:5:"),
+        "{:?}",
+        r.skipped_examples
+    );
+    let mut rng = stream(5, 0, Stream::Execution);
+    for (name, (low, high)) in [("a/f1", (10.0, 16.0)), ("a/f2", (20.0, 26.0))] {
+        let f = s.functions.iter().find(|g| g.name == name).unwrap();
+        for _ in 0..1_000 {
+            let x = f.exec.sample(&mut rng);
+            assert!((low..=high).contains(&x), "{name}: {x}");
+        }
+    }
+    // A bad invocations row is reported, not the missing durations file.
+    std::fs::write(
+        dir.join("inv.csv"),
+        [header.clone(), row("f1").replace(",2,", ",two,")].join("\n") + "\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("dur.csv"), "HashOwner,Nope\n").unwrap();
+    let e = load_err(&spec(false), &dir);
+    assert!(e.contains("inv.csv:2:"), "{e}");
+    // With good invocations, the durations header is the error.
+    std::fs::write(dir.join("inv.csv"), [header, row("f1")].join("\n") + "\n").unwrap();
+    let e = load_err(&spec(false), &dir);
+    assert!(e.contains("dur.csv:1:"), "{e}");
+}
+
+/// A window reads only its own minutes' counts, but every count of a row is still
+/// checked: a bad cell outside the window is an error naming its column, a count of 20
+/// digits that fits a u64 is taken, one beyond a u64 is an error.
+#[test]
+fn counts_outside_the_window_are_checked() {
+    let dir = temp_dir("trace-window-checked");
+    let header = azure2019_header();
+    let row = |cell_1000: &str| {
+        let mut cells = vec!["1".to_owned(); 1440];
+        cells[999] = cell_1000.to_owned();
+        format!("o,a,f,http,{}", cells.join(","))
+    };
+    let spec = r#"{"format": "azure2019", "invocations": "inv.csv", "window": {"minutes": 60},
+                   "template": {"runtime": "nodejs", "exec_ms": {"dist": "const", "value": 1}}}"#;
+    for (cell, problem) in [
+        ("ten", Some("column 1004 (`1000`): expected a count")),
+        ("18446744073709551615", None),
+        ("18446744073709551616", Some("column 1004 (`1000`)")),
+        ("12345678901234567890123", Some("column 1004 (`1000`)")),
+    ] {
+        std::fs::write(
+            dir.join("inv.csv"),
+            [header.clone(), row(cell)].join("\n") + "\n",
+        )
+        .unwrap();
+        match problem {
+            Some(p) => {
+                let e = load_err(spec, &dir);
+                assert!(e.contains("inv.csv:2:") && e.contains(p), "{cell}: {e}");
+            }
+            None => {
+                let s = load_in(spec, 3_600.0, &dir);
+                assert_eq!(s.trace.as_ref().unwrap().invocations, 60, "{cell}");
+            }
+        }
+    }
+}

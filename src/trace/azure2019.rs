@@ -18,9 +18,11 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::{Arc, mpsc};
+use std::thread::ScopedJoinHandle;
 
 use super::counts::{MinuteBuilder, TraceData};
 use super::csv::{self, CsvReader, Skips};
+use super::ids::IdMap;
 use super::{DAY_MIN, MemoryStat, Plan, Ranking, TraceReport, Unit, choose, short, unique_name};
 use crate::dist::Dist;
 use crate::error::{Error, Result};
@@ -66,8 +68,13 @@ struct Row<'a> {
     trigger: &'a str,
 }
 
-fn parse_row<'a>(r: &'a CsvReader, header: &[String], counts: &mut [u64]) -> Result<Row<'a>> {
-    if let Some(row) = parse_plain_row(r, header, counts) {
+fn parse_row<'a>(
+    r: &'a CsvReader,
+    header: &[String],
+    counts: &mut [u64],
+    wanted: Range<u64>,
+) -> Result<Row<'a>> {
+    if let Some(row) = parse_plain_row(r, header, counts, wanted) {
         return Ok(row);
     }
     let mut ids = [""; 4];
@@ -95,8 +102,15 @@ fn parse_row<'a>(r: &'a CsvReader, header: &[String], counts: &mut [u64]) -> Res
 /// the header has minutes, each a plain run of digits. `None` for anything else: the
 /// general reader above then reads the row and names what is wrong with it. On the rows it
 /// takes it gives what the general reader gives (`csv::count` of digits is the integer
-/// they spell; a count beyond `u64` is left to it), about three times faster.
-fn parse_plain_row<'a>(r: &'a CsvReader, header: &[String], counts: &mut [u64]) -> Option<Row<'a>> {
+/// they spell; a count beyond `u64` is left to it), about three times faster. Only the
+/// counts of the `wanted` columns are converted; the others are checked and left 0 (a
+/// first hour wants 60 of a day's 1,440).
+fn parse_plain_row<'a>(
+    r: &'a CsvReader,
+    header: &[String],
+    counts: &mut [u64],
+    wanted: Range<u64>,
+) -> Option<Row<'a>> {
     if r.quoted() {
         return None;
     }
@@ -112,15 +126,29 @@ fn parse_plain_row<'a>(r: &'a CsvReader, header: &[String], counts: &mut [u64]) 
     }
     let minutes = header.len().checked_sub(ids.len())?;
     let bytes = rest.as_bytes();
+    let wanted = wanted.start as usize..wanted.end as usize;
     let (mut at, mut n) = (0, 0);
     loop {
         let start = at;
         let mut value: u64 = 0;
-        while let Some(&b) = bytes.get(at)
-            && b.is_ascii_digit()
-        {
-            value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-            at += 1;
+        if wanted.contains(&n) {
+            while let Some(&b) = bytes.get(at)
+                && b.is_ascii_digit()
+            {
+                value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                at += 1;
+            }
+        } else {
+            while let Some(&b) = bytes.get(at)
+                && b.is_ascii_digit()
+            {
+                at += 1;
+            }
+            // Up to 19 digits always fit in a u64; a longer count is left to the general
+            // reader, which takes it if it fits and names it if not.
+            if at - start > MAX_PLAIN_DIGITS {
+                return None;
+            }
         }
         if at == start || n == minutes {
             return None;
@@ -139,6 +167,9 @@ fn parse_plain_row<'a>(r: &'a CsvReader, header: &[String], counts: &mut [u64]) 
         trigger: ids[3],
     })
 }
+
+/// The longest run of digits that is a u64 whatever the digits (10^19 − 1 < 2^64).
+const MAX_PLAIN_DIGITS: usize = 19;
 
 /// One row as the reading thread hands it over: app, function and trigger (ranges in
 /// its batch's text) and its counts in the window (a range of the batch's cells), or what
@@ -256,7 +287,7 @@ fn read_rows(
                 return;
             }
         }
-        let item = match parse_row(&r, header, &mut counts) {
+        let item = match parse_row(&r, header, &mut counts, in_window.clone()) {
             Ok(row) => {
                 let mut id = |s: &str| {
                     let at = batch.text.len();
@@ -309,15 +340,36 @@ pub(crate) fn load(
     report: &mut TraceReport,
     taken: &mut HashSet<String>,
 ) -> Result<Vec<Unit>> {
-    let unit_key = |row: &Row<'_>| -> String {
+    // The durations file is read on a thread of its own while the invocations are read:
+    // its rows need nothing from them until they are matched to the functions.
+    std::thread::scope(|threads| {
+        let durations = plan
+            .durations
+            .as_deref()
+            .map(|path| threads.spawn(move || DurationRows::read(path)));
+        load_units(plan, skips, report, taken, durations)
+    })
+}
+
+/// [`load`], given the durations file's rows as they are being read.
+fn load_units(
+    plan: &Plan,
+    skips: &mut Skips,
+    report: &mut TraceReport,
+    taken: &mut HashSet<String>,
+    durations: Option<ScopedJoinHandle<'_, Result<DurationRows>>>,
+) -> Result<Vec<Unit>> {
+    // A row's unit: its app, or its app and function.
+    let unit_key_into = |key: &mut String, row: &Row<'_>| {
         if plan.by_app {
-            row.app.to_owned()
+            key.clear();
+            key.push_str(row.app);
         } else {
-            format!("{},{}", row.app, row.func)
+            member_key_into(key, row.app, row.func);
         }
     };
     // Pass 1 (top / sample): total invocations per unit in the window.
-    let mut selected: Option<HashMap<String, usize>> = None;
+    let mut selected: Option<IdMap<String, usize>> = None;
     if plan.ranks() {
         let mut ranking = Ranking::default();
         let mut first_pass_skips = Skips {
@@ -325,9 +377,11 @@ pub(crate) fn load(
             ..Skips::default()
         };
         let mut rows = 0;
+        let mut key = String::new();
         scan(plan, &mut first_pass_skips, &mut rows, |_, row, cells| {
             if plan.trigger_ok(row.trigger) {
-                ranking.add(&unit_key(&row), cells.iter().map(|&(_, c)| c).sum());
+                unit_key_into(&mut key, &row);
+                ranking.add(&key, cells.iter().map(|&(_, c)| c).sum());
             }
         })?;
         report.candidates = ranking.totals().iter().filter(|&&t| t > 0).count() as u64;
@@ -337,10 +391,12 @@ pub(crate) fn load(
     // Pass 2: encode the chosen units.
     let first_day = plan.start_min / DAY_MIN;
     let mut units: Vec<Build> = Vec::new();
-    let mut unit_of: HashMap<String, usize> = HashMap::new();
-    let mut member_of: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut unit_of: IdMap<String, usize> = IdMap::default();
+    let mut member_of: IdMap<String, (usize, usize)> = IdMap::default();
     // Functions per app in the first day of the window: app memory is split among them.
-    let mut app_functions: HashMap<String, u32> = HashMap::new();
+    let mut app_functions: IdMap<String, u32> = IdMap::default();
+    // A row's unit and member keys, built in place (most rows find theirs already made).
+    let (mut key, mut member) = (String::new(), String::new());
     let mut rows = 0;
     scan(plan, skips, &mut rows, |day, row, cells| {
         if day == first_day {
@@ -354,7 +410,7 @@ pub(crate) fn load(
         if !plan.trigger_ok(row.trigger) {
             return;
         }
-        let key = unit_key(&row);
+        unit_key_into(&mut key, &row);
         let rank = match &selected {
             Some(sel) => match sel.get(&key) {
                 Some(&rank) => rank,
@@ -362,30 +418,37 @@ pub(crate) fn load(
             },
             None => units.len(),
         };
-        let u = *unit_of.entry(key).or_insert_with(|| {
-            let name = if plan.by_app {
-                short(row.app).to_owned()
-            } else {
-                format!("{}/{}", short(row.app), short(row.func))
-            };
-            units.push(Build {
-                app: row.app.to_owned(),
-                name: unique_name(name, taken),
-                rank,
-                counts: MinuteBuilder::default(),
-                total: 0,
-                members: Vec::new(),
-                memory_mb: None,
-            });
-            units.len() - 1
-        });
+        let u = match unit_of.get(&key) {
+            Some(&u) => u,
+            None => {
+                let name = if plan.by_app {
+                    short(row.app).to_owned()
+                } else {
+                    format!("{}/{}", short(row.app), short(row.func))
+                };
+                units.push(Build {
+                    app: row.app.to_owned(),
+                    name: unique_name(name, taken),
+                    rank,
+                    counts: MinuteBuilder::default(),
+                    total: 0,
+                    members: Vec::new(),
+                    memory_mb: None,
+                });
+                unit_of.insert(key.clone(), units.len() - 1);
+                units.len() - 1
+            }
+        };
         let b = &mut units[u];
-        let (_, m) = *member_of
-            .entry(format!("{},{}", row.app, row.func))
-            .or_insert_with(|| {
+        member_key_into(&mut member, row.app, row.func);
+        let m = match member_of.get(&member) {
+            Some(&(_, m)) => m,
+            None => {
                 b.members.push((0, None));
-                (u, b.members.len() - 1)
-            });
+                member_of.insert(member.clone(), (u, b.members.len() - 1));
+                b.members.len() - 1
+            }
+        };
         let total: u64 = cells.iter().map(|&(_, c)| c).sum();
         b.counts.add_row(cells);
         b.counts.compact();
@@ -397,8 +460,11 @@ pub(crate) fn load(
         report.candidates = units.iter().filter(|u| u.total > 0).count() as u64;
     }
 
-    if let Some(path) = &plan.durations {
-        read_durations(path, skips, report, &member_of, &mut units)?;
+    if let Some(reading) = durations {
+        let rows = reading
+            .join()
+            .expect("the durations reader does not panic")?;
+        rows.apply(skips, report, &member_of, &mut units)?;
     }
     if let Some(path) = &plan.memory {
         read_memory(path, plan, skips, report, &app_functions, &mut units)?;
@@ -460,60 +526,125 @@ fn mixture(members: Vec<(u64, Option<Dist>)>) -> Option<Dist> {
     }
 }
 
-fn read_durations(
-    path: &std::path::Path,
-    skips: &mut Skips,
-    report: &mut TraceReport,
-    member_of: &HashMap<String, (usize, usize)>,
-    units: &mut [Build],
-) -> Result<()> {
-    let mut r = CsvReader::open(path)?;
-    let header = csv::header(&mut r)?;
-    csv::expect_columns(&r, &header, &DURATION_COLUMNS)?;
-    let mut key = String::new();
-    while r.next_line()? {
-        report.rows += 1;
-        let parsed = (|| -> Result<Option<(usize, usize, Dist)>> {
+/// `key` made the key of function `func` of app `app` ("app,func").
+fn member_key_into(key: &mut String, app: &str, func: &str) {
+    key.clear();
+    key.push_str(app);
+    key.push(',');
+    key.push_str(func);
+}
+
+/// The durations file, read and parsed ahead: each row's function and percentiles (or
+/// what is wrong with them), in file order, then the I/O error that ended it, if one did.
+struct DurationRows {
+    rows: Vec<DurationRow>,
+    failed: Option<Error>,
+}
+
+/// One row of the durations file before it is matched to a function. Its checks come in
+/// the order the matching needs them: the row's width for any row, its percentiles only
+/// for a row whose function is loaded (a bad value elsewhere does not matter).
+struct DurationRow {
+    /// "app,func", or the row's width error.
+    key: Result<String>,
+    points: Result<Vec<(f64, f64)>>,
+}
+
+impl DurationRows {
+    /// Reads the file at `path` (an error if it cannot be opened or its header is not a
+    /// durations file's).
+    fn read(path: &std::path::Path) -> Result<DurationRows> {
+        let mut r = CsvReader::open(path)?;
+        let header = csv::header(&mut r)?;
+        csv::expect_columns(&r, &header, &DURATION_COLUMNS)?;
+        let mut rows = Vec::new();
+        loop {
+            match r.next_line() {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    return Ok(DurationRows {
+                        rows,
+                        failed: Some(e),
+                    });
+                }
+            }
             let fields: Vec<&str> = r.fields().collect();
-            csv::check_width(&r, fields.len(), &header)?;
-            key.clear();
-            key.push_str(fields[1]);
-            key.push(',');
-            key.push_str(fields[2]);
+            let row = match csv::check_width(&r, fields.len(), &header) {
+                Err(e) => DurationRow {
+                    key: Err(e),
+                    points: Ok(Vec::new()),
+                },
+                Ok(()) => {
+                    let mut key = String::new();
+                    member_key_into(&mut key, fields[1], fields[2]);
+                    DurationRow {
+                        key: Ok(key),
+                        points: percentiles(&r, &fields),
+                    }
+                }
+            };
+            rows.push(row);
+        }
+        Ok(DurationRows { rows, failed: None })
+    }
+
+    /// Gives each loaded function the percentiles of its first row, as a sequential read
+    /// would: rows of other functions are passed over, errors skipped or returned as
+    /// `skips` says.
+    fn apply(
+        self,
+        skips: &mut Skips,
+        report: &mut TraceReport,
+        member_of: &IdMap<String, (usize, usize)>,
+        units: &mut [Build],
+    ) -> Result<()> {
+        for row in self.rows {
+            report.rows += 1;
+            let key = match row.key {
+                Ok(key) => key,
+                Err(e) => {
+                    skips.skip(e)?;
+                    continue;
+                }
+            };
             let Some(&(u, m)) = member_of.get(&key) else {
-                return Ok(None);
+                continue;
             };
             if units[u].members[m].1.is_some() {
-                return Ok(None);
+                continue;
             }
-            let mut points = Vec::with_capacity(7);
-            for (j, q) in DURATION_QUANTILES.iter().enumerate() {
-                let col = 7 + j;
-                let v = csv::non_negative(fields[col], "a duration in ms")
-                    .map_err(|msg| r.error(col + 1, DURATION_COLUMNS[col], msg))?;
-                if let Some(&(_, prev)) = points.last()
-                    && v < prev
-                {
-                    return Err(r.error(
-                        col + 1,
-                        DURATION_COLUMNS[col],
-                        format!(
-                            "expected percentiles not to decrease: {v} after {prev} in `{}`",
-                            DURATION_COLUMNS[col - 1]
-                        ),
-                    ));
-                }
-                points.push((*q, v));
+            match row.points {
+                Ok(points) => units[u].members[m].1 = Some(Dist::Percentiles(points)),
+                Err(e) => skips.skip(e)?,
             }
-            Ok(Some((u, m, Dist::Percentiles(points))))
-        })();
-        match parsed {
-            Ok(Some((u, m, d))) => units[u].members[m].1 = Some(d),
-            Ok(None) => {}
-            Err(e) => skips.skip(e)?,
         }
+        self.failed.map_or(Ok(()), Err)
     }
-    Ok(())
+}
+
+/// The percentiles of the durations row `fields` (non-negative, not decreasing).
+fn percentiles(r: &CsvReader, fields: &[&str]) -> Result<Vec<(f64, f64)>> {
+    let mut points = Vec::with_capacity(DURATION_QUANTILES.len());
+    for (j, q) in DURATION_QUANTILES.iter().enumerate() {
+        let col = 7 + j;
+        let v = csv::non_negative(fields[col], "a duration in ms")
+            .map_err(|msg| r.error(col + 1, DURATION_COLUMNS[col], msg))?;
+        if let Some(&(_, prev)) = points.last()
+            && v < prev
+        {
+            return Err(r.error(
+                col + 1,
+                DURATION_COLUMNS[col],
+                format!(
+                    "expected percentiles not to decrease: {v} after {prev} in `{}`",
+                    DURATION_COLUMNS[col - 1]
+                ),
+            ));
+        }
+        points.push((*q, v));
+    }
+    Ok(points)
 }
 
 fn read_memory(
@@ -521,7 +652,7 @@ fn read_memory(
     plan: &Plan,
     skips: &mut Skips,
     report: &mut TraceReport,
-    app_functions: &HashMap<String, u32>,
+    app_functions: &IdMap<String, u32>,
     units: &mut [Build],
 ) -> Result<()> {
     let col = match plan.memory_stat {

@@ -8,11 +8,12 @@
 //! Window minutes count from the first row of the first file. With `top` or `sample` the
 //! files are read twice (totals per column, then the chosen columns).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::counts::{MinuteBuilder, TraceData};
 use super::csv::{self, CsvReader, Skips};
+use super::ids::IdMap;
 use super::{Plan, Ranking, TraceReport, Unit, unique_name};
 use crate::error::Result;
 
@@ -98,7 +99,7 @@ pub(crate) fn load(
     report: &mut TraceReport,
     taken: &mut HashSet<String>,
 ) -> Result<Vec<Unit>> {
-    let mut selected: Option<HashMap<String, usize>> = None;
+    let mut selected: Option<IdMap<String, usize>> = None;
     if plan.ranks() {
         let mut ranking = Ranking::default();
         let mut first_pass_skips = Skips {
@@ -120,7 +121,7 @@ pub(crate) fn load(
     }
     // (rank, column name, counts)
     let mut units: Vec<(usize, String, MinuteBuilder)> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: IdMap<String, usize> = IdMap::default();
     let mut rows = 0;
     let mut end_min = 0;
     scan(plan, skips, &mut rows, &mut end_min, |minute, name, c| {

@@ -14,11 +14,12 @@
 //! are reduced to a 101-point percentile table per function, the execution-time
 //! distribution the function replays with (a sampled, not per-request, replay).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::counts::{TimeList, TraceData};
 use super::csv::{self, CsvReader, Skips};
+use super::ids::IdMap;
 use super::{Plan, TraceReport, Unit, choose, percentile_table, short, unique_name};
 use crate::error::Result;
 
@@ -135,7 +136,7 @@ pub(crate) fn load(
     let (cols, has_header) = columns(kind, &r, &first)?;
     let start_s = plan.start_min as f64 * 60.0;
     let end_s = plan.end_min.saturating_mul(60) as f64;
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: IdMap<String, usize> = IdMap::default();
     let mut accs: Vec<Acc> = Vec::new();
     let mut key = String::new();
     let mut pending_first = !has_header;
