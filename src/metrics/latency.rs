@@ -89,18 +89,32 @@ fn buckets() -> &'static Histogram<u8> {
     BUCKETS.get_or_init(|| Histogram::new(SIGFIG).expect("valid precision"))
 }
 
-/// The `q` quantile of sorted samples, as [`Histogram::value_at_quantile`] gives it for
-/// the same samples: the sample of rank ⌈q·n⌉ (at least 1), reported as the highest value
-/// of its bucket (the lowest for q = 0).
-fn sorted_quantile(sorted: &[u32], q: f64) -> u64 {
-    let q = q.min(1.0);
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    let v = u64::from(sorted[rank - 1]);
-    if q == 0.0 {
-        buckets().lowest_equivalent(v)
-    } else {
-        buckets().highest_equivalent(v)
-    }
+/// The quantiles `qs` (sorted ascending) of `samples`, each as
+/// [`Histogram::value_at_quantile`] gives it for the same samples: the sample of rank
+/// ⌈q·n⌉ (at least 1), reported as the highest value of its bucket (the lowest for q = 0).
+/// Each rank is selected in turn (`select_nth_unstable`, on what lies above the rank
+/// before) rather than all samples sorted: a summary wants a few ranks, mostly high ones,
+/// of tens of thousands of small lists. `samples` is left partly ordered.
+fn quantiles_of(samples: &mut [u32], qs: &[f64]) -> Vec<u64> {
+    let n = samples.len();
+    // Every sample before `placed` is at its sorted place or below all those after it.
+    let mut placed = 0;
+    qs.iter()
+        .map(|&q| {
+            let q = q.min(1.0);
+            let i = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+            if i >= placed {
+                samples[placed..].select_nth_unstable(i - placed);
+                placed = i + 1;
+            }
+            let v = u64::from(samples[i]);
+            if q == 0.0 {
+                buckets().lowest_equivalent(v)
+            } else {
+                buckets().highest_equivalent(v)
+            }
+        })
+        .collect()
 }
 
 /// What an auto-resizing histogram of [`SIGFIG`] digits that has been made to track
@@ -467,9 +481,8 @@ impl Latency {
         }
         let us: Vec<u64> = match &self.hist {
             None => {
-                let mut sorted = self.pending.clone();
-                sorted.sort_unstable();
-                qs.iter().map(|&q| sorted_quantile(&sorted, q)).collect()
+                let mut samples = self.pending.clone();
+                quantiles_of(&mut samples, qs)
             }
             Some(_) => {
                 let me = self.flushed();
