@@ -546,8 +546,9 @@ struct DurationRows {
 /// for a row whose function is loaded (a bad value elsewhere does not matter).
 struct DurationRow {
     /// "app,func", or the row's width error.
-    key: Result<String>,
-    points: Result<Vec<(f64, f64)>>,
+    key: Result<Box<str>>,
+    /// The durations at [`DURATION_QUANTILES`], ms.
+    points: Result<[f64; DURATION_QUANTILES.len()]>,
 }
 
 impl DurationRows {
@@ -573,13 +574,13 @@ impl DurationRows {
             let row = match csv::check_width(&r, fields.len(), &header) {
                 Err(e) => DurationRow {
                     key: Err(e),
-                    points: Ok(Vec::new()),
+                    points: Ok([0.0; DURATION_QUANTILES.len()]),
                 },
                 Ok(()) => {
                     let mut key = String::new();
                     member_key_into(&mut key, fields[1], fields[2]);
                     DurationRow {
-                        key: Ok(key),
+                        key: Ok(key.into_boxed_str()),
                         points: percentiles(&r, &fields),
                     }
                 }
@@ -608,14 +609,17 @@ impl DurationRows {
                     continue;
                 }
             };
-            let Some(&(u, m)) = member_of.get(&key) else {
+            let Some(&(u, m)) = member_of.get(&*key) else {
                 continue;
             };
             if units[u].members[m].1.is_some() {
                 continue;
             }
             match row.points {
-                Ok(points) => units[u].members[m].1 = Some(Dist::Percentiles(points)),
+                Ok(points) => {
+                    let table = DURATION_QUANTILES.iter().copied().zip(points).collect();
+                    units[u].members[m].1 = Some(Dist::Percentiles(table));
+                }
                 Err(e) => skips.skip(e)?,
             }
         }
@@ -623,26 +627,26 @@ impl DurationRows {
     }
 }
 
-/// The percentiles of the durations row `fields` (non-negative, not decreasing).
-fn percentiles(r: &CsvReader, fields: &[&str]) -> Result<Vec<(f64, f64)>> {
-    let mut points = Vec::with_capacity(DURATION_QUANTILES.len());
-    for (j, q) in DURATION_QUANTILES.iter().enumerate() {
+/// The durations at [`DURATION_QUANTILES`] of the durations row `fields` (non-negative,
+/// not decreasing).
+fn percentiles(r: &CsvReader, fields: &[&str]) -> Result<[f64; DURATION_QUANTILES.len()]> {
+    let mut points = [0.0; DURATION_QUANTILES.len()];
+    for j in 0..points.len() {
         let col = 7 + j;
         let v = csv::non_negative(fields[col], "a duration in ms")
             .map_err(|msg| r.error(col + 1, DURATION_COLUMNS[col], msg))?;
-        if let Some(&(_, prev)) = points.last()
-            && v < prev
-        {
+        if j > 0 && v < points[j - 1] {
             return Err(r.error(
                 col + 1,
                 DURATION_COLUMNS[col],
                 format!(
-                    "expected percentiles not to decrease: {v} after {prev} in `{}`",
+                    "expected percentiles not to decrease: {v} after {} in `{}`",
+                    points[j - 1],
                     DURATION_COLUMNS[col - 1]
                 ),
             ));
         }
-        points.push((*q, v));
+        points[j] = v;
     }
     Ok(points)
 }

@@ -12,7 +12,7 @@ use crate::report::{RunResult, Summary};
 /// Functions whose entries are rendered together, in parallel, before they are written:
 /// enough to keep the threads busy, few enough that the text held at once stays a few MB
 /// (a replayed day's result is over 100 MB).
-const FUNCTIONS_PER_ROUND: usize = 4096;
+const FUNCTIONS_PER_ROUND: usize = 1024;
 
 /// Writes the full result as pretty-printed JSON.
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,7 +42,7 @@ impl Exporter for JsonExporter {
             buffered.write_all(b"{")?;
             for (round, functions) in result.functions.chunks(FUNCTIONS_PER_ROUND).enumerate() {
                 let texts: Vec<Vec<u8>> = functions
-                    .par_chunks(FUNCTIONS_PER_ROUND / 64)
+                    .par_chunks(FUNCTIONS_PER_ROUND / 16)
                     .enumerate()
                     .map(|(i, part)| function_entries(part, round == 0 && i == 0))
                     .collect();
