@@ -448,7 +448,12 @@ impl<'s, 'o> Sim<'s, 'o> {
             ),
             limits: Limits::new(
                 defs.iter().map(|f| f.max_concurrency),
-                scenario.platform.account_concurrency,
+                // Every function's reservation shrinks the shared pool, modelled here or
+                // not.
+                limits::unreserved(
+                    scenario.platform.account_concurrency,
+                    scenario.functions.iter().map(|f| f.max_concurrency),
+                ),
                 &scenario.platform.scale_out,
             ),
             memory: Memory::new(

@@ -199,6 +199,27 @@ fn the_account_limit_sends_a_run_back_to_the_interleaved_loop_when_it_may_bind()
     assert!(ran_apart);
     assert_eq!(together, apart);
     assert_eq!(run(&loose).total.throttled, 0);
+    // Reserved concurrency shrinks the shared pool for every function: function 1 reserves
+    // 99,990 of 100,000, leaving 10 for the others (about 190 in flight) however the
+    // functions are split among threads (on 2, function 1 is on the second).
+    let reserving = fleet_of(
+        16,
+        600,
+        20.0,
+        r#", "platform_overrides": {"account_concurrency": 100000,
+             "min_unreserved_concurrency": 0}"#,
+        |i| {
+            if i == 1 {
+                r#", "max_concurrency": 99990"#.to_owned()
+            } else {
+                String::new()
+            }
+        },
+    );
+    let (together, apart, ran_apart) = both(&reserving);
+    assert!(!ran_apart, "a binding shared pool must not run apart");
+    assert_eq!(together, apart);
+    assert!(run(&reserving).total.throttled > 0);
 }
 
 /// Anything that ties functions together keeps them in one queue.

@@ -79,12 +79,24 @@ struct Mark {
     peak: u32,
 }
 
+/// The concurrency that functions without reserved concurrency share: the account's
+/// `account_concurrency` less the reservations of all its functions (`reserved`, one per
+/// function of the scenario; validation keeps the difference non-negative).
+pub(super) fn unreserved(
+    account_concurrency: u32,
+    reserved: impl Iterator<Item = Option<u32>>,
+) -> u32 {
+    account_concurrency - reserved.flatten().sum::<u32>()
+}
+
 impl Limits {
-    /// Limits for functions with these reserved concurrencies, under the account's
-    /// concurrency and the platform's scale-out buckets.
+    /// Limits for functions with these reserved concurrencies, sharing `unreserved_limit`
+    /// (the account's concurrency less every function's reservation: see [`unreserved`];
+    /// the scenario's, also when these are some of its functions), under the platform's
+    /// scale-out buckets.
     pub(super) fn new(
         reserved: impl Iterator<Item = Option<u32>>,
-        account_concurrency: u32,
+        unreserved_limit: u32,
         scale_out: &ScaleOut,
     ) -> Self {
         let funcs: PerFunction<FunctionLimits> = reserved
@@ -96,11 +108,10 @@ impl Limits {
                 mark: Mark::default(),
             })
             .collect();
-        let reserved_total: u32 = funcs.iter().filter_map(|f| f.reserved).sum();
         Limits {
             funcs,
             unreserved_in_flight: 0,
-            unreserved_limit: account_concurrency - reserved_total,
+            unreserved_limit,
             account_scale_out: scale_out.account.map(Bucket::new),
             deferred: None,
         }
