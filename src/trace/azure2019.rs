@@ -537,16 +537,17 @@ fn member_key_into(key: &mut String, app: &str, func: &str) {
 /// The durations file, read and parsed ahead: each row's function and percentiles (or
 /// what is wrong with them), in file order, then the I/O error that ended it, if one did.
 struct DurationRows {
-    rows: Vec<DurationRow>,
+    /// Each row, or its width error.
+    rows: Vec<Result<DurationRow>>,
     failed: Option<Error>,
 }
 
-/// One row of the durations file before it is matched to a function. Its checks come in
-/// the order the matching needs them: the row's width for any row, its percentiles only
-/// for a row whose function is loaded (a bad value elsewhere does not matter).
+/// One row of the durations file (of the right width) before it is matched to a
+/// function: its percentiles matter only for a row whose function is loaded (a bad value
+/// elsewhere does not).
 struct DurationRow {
-    /// "app,func", or the row's width error.
-    key: Result<Box<str>>,
+    /// "app,func".
+    key: Box<str>,
     /// The durations at [`DURATION_QUANTILES`], ms.
     points: Result<[f64; DURATION_QUANTILES.len()]>,
 }
@@ -571,21 +572,14 @@ impl DurationRows {
                 }
             }
             let fields: Vec<&str> = r.fields().collect();
-            let row = match csv::check_width(&r, fields.len(), &header) {
-                Err(e) => DurationRow {
-                    key: Err(e),
-                    points: Ok([0.0; DURATION_QUANTILES.len()]),
-                },
-                Ok(()) => {
-                    let mut key = String::new();
-                    member_key_into(&mut key, fields[1], fields[2]);
-                    DurationRow {
-                        key: Ok(key.into_boxed_str()),
-                        points: percentiles(&r, &fields),
-                    }
+            rows.push(csv::check_width(&r, fields.len(), &header).map(|()| {
+                let mut key = String::new();
+                member_key_into(&mut key, fields[1], fields[2]);
+                DurationRow {
+                    key: key.into_boxed_str(),
+                    points: percentiles(&r, &fields),
                 }
-            };
-            rows.push(row);
+            }));
         }
         Ok(DurationRows { rows, failed: None })
     }
@@ -602,14 +596,14 @@ impl DurationRows {
     ) -> Result<()> {
         for row in self.rows {
             report.rows += 1;
-            let key = match row.key {
-                Ok(key) => key,
+            let row = match row {
+                Ok(row) => row,
                 Err(e) => {
                     skips.skip(e)?;
                     continue;
                 }
             };
-            let Some(&(u, m)) = member_of.get(&*key) else {
+            let Some(&(u, m)) = member_of.get(&*row.key) else {
                 continue;
             };
             if units[u].members[m].1.is_some() {
